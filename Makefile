@@ -1,0 +1,62 @@
+# secgen's own build. `make test` is the one command CI runs (via .ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+TOOLS_BIN := $(CURDIR)/.tools/bin
+export PATH := $(TOOLS_BIN):$(PATH)
+export GOBIN := $(TOOLS_BIN)
+
+# Scanners and linters, pinned. Tests that need them fail (never skip) when they are missing.
+KUBE_SCORE  := github.com/zegl/kube-score/cmd/kube-score@v1.20.0
+TFSEC       := github.com/aquasecurity/tfsec/cmd/tfsec@v1.26.0
+ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+GOSEC       := github.com/securego/gosec/v2/cmd/gosec@v2.30.0
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+# Nested modules holding heavy, test-only verification dependencies.
+TEST_MODULES := $(sort $(dir $(wildcard tests/*/go.mod)))
+
+.PHONY: all build test unit verify lint tools goldens readme demo clean
+
+all: build
+
+build:
+	go build -trimpath -o bin/secgen ./cmd/secgen
+
+tools:
+	@for t in $(KUBE_SCORE) $(TFSEC) $(ACTIONLINT) $(GOSEC) $(STATICCHECK); do \
+	  name=$${t%@*}; name=$${name##*/}; \
+	  if [ ! -x "$(TOOLS_BIN)/$$name" ] || [ "$$(cat $(TOOLS_BIN)/.$$name.pin 2>/dev/null)" != "$$t" ]; then \
+	    echo "installing $$t"; go install "$$t"; echo "$$t" > "$(TOOLS_BIN)/.$$name.pin"; \
+	  fi; \
+	done
+	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1; }
+
+test: tools lint unit verify
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^goldens/')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
+	go vet ./...
+	staticcheck ./...
+	go mod tidy -diff
+
+unit:
+	go test -count=1 ./...
+
+verify:
+	@for m in $(TEST_MODULES); do \
+	  echo "== $$m"; (cd $$m && go vet ./... && go test -count=1 -timeout 30m ./...); \
+	done
+
+goldens:
+	go test ./goldens -run TestGoldens -update
+
+readme:
+	go test ./generator/controls -run TestREADMEControlsTable -update
+
+demo:
+	rm -rf demo && go run ./cmd/secgen new go-service ./demo --no-input
+
+clean:
+	rm -rf bin demo
