@@ -58,11 +58,11 @@ type Prompter interface {
 // then the prompt (when Prompter is set), then Defaults and the questions'
 // own defaults.
 type Sources struct {
-	Known    Values               // answers already recorded; visible to default templates
-	Set      []string             // "key=value" pairs from the command line
+	Known    Values                // answers already recorded; visible to default templates
+	Set      []string              // "key=value" pairs from the command line
 	File     map[string]*yaml.Node // an answers file, see ParseFile
 	Defaults map[string]*yaml.Node // a blueprint's default overrides
-	Prompter Prompter             // nil when input is off
+	Prompter Prompter              // nil when input is off
 	// ExpandDefault renders a template default over the answers so far.
 	ExpandDefault func(text string, sofar Values) (string, error)
 }
