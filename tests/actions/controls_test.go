@@ -343,3 +343,23 @@ func TestOptionalFiles(t *testing.T) {
 		t.Errorf("no golden renders scorecard.yml (%v) or CODEOWNERS (%v): the optional files are untested", sawScorecard, sawOwners)
 	}
 }
+
+// TestComponentDeclaresControls: `secgen show` lists what component.yaml declares, so
+// the declaration must keep every control these tests verify.
+func TestComponentDeclaresControls(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(templatesDir, "github-actions", "component.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Controls []string `yaml:"controls"`
+	}
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("component.yaml: %v", err)
+	}
+	for _, id := range []string{"SC-01", "SC-02", "SC-03", "SC-04", "SC-05", "SC-06", "SC-07", "SC-08", "SC-09", "SEC-01"} {
+		if !slices.Contains(c.Controls, id) {
+			t.Errorf("component.yaml no longer declares %s", id)
+		}
+	}
+}
