@@ -1,10 +1,13 @@
-// Command hostile-svc runs the service.
+// Command hostile-svc runs the service: configuration from the environment,
+// access tokens verified against the issuer's JWKS, browser login through OIDC,
+// and the hardened HTTP server. See README.md for the controls and where they live.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -12,45 +15,108 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
+
 	"example.com/hostile/svc/internal/about"
+	"example.com/hostile/svc/internal/auth"
 	"example.com/hostile/svc/internal/config"
+	"example.com/hostile/svc/internal/crypto"
+	"example.com/hostile/svc/internal/logging"
 	"example.com/hostile/svc/internal/server"
+	"example.com/hostile/svc/internal/session"
+	"example.com/hostile/svc/internal/store"
 )
 
 func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	// APP-16: configuration comes from the environment and is checked before
-	// anything starts; a missing variable is named, never its value.
-	cfg, err := config.Load(os.LookupEnv)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "configuration error:", err)
-		os.Exit(1)
-	}
-	if err := run(cfg, logger); err != nil {
-		logger.Error("service stopped", "error", err.Error())
-		os.Exit(1)
-	}
+	os.Exit(run(os.Getenv, os.Stderr))
 }
 
-func run(cfg config.Config, logger *slog.Logger) error {
+// run starts the service and returns the process exit code. A configuration
+// error is printed as one line naming the variable, never its value, and
+// exits 1 (APP-16).
+func run(getenv func(string) string, stderr io.Writer) int {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, about.Name+": configuration:", err)
+		return 1
+	}
+	log := logging.New(stderr, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("service stopped", "err", err)
+		return 1
+	}
+	return 0
+}
 
-	srv := server.New(cfg, logger)
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	aead, err := crypto.NewAEAD([]byte(cfg.EncryptionKey.Reveal()))
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// APP-12: the issuer's discovery document names its JWKS endpoint.
+	provider, err := oidc.NewProvider(oidc.ClientContext(startCtx, client), cfg.Issuer)
+	if err != nil {
+		return fmt.Errorf("oidc discovery: %w", err)
+	}
+	var meta struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := provider.Claims(&meta); err != nil || meta.JWKSURI == "" {
+		return errors.Join(errors.New("oidc discovery: no jwks_uri"), err)
+	}
+	verifier, err := auth.NewVerifier(cfg.Issuer, cfg.Audience, auth.NewKeySet(meta.JWKSURI, client, time.Minute))
+	if err != nil {
+		return err
+	}
+
+	// The in-memory store keeps notes until the process exits.
+	notes := store.NewMemory()
+
+	// APP-11: Authorization Code + PKCE login; sessions with rotating refresh tokens (APP-13).
+	sessions := session.NewManager()
+	login, err := auth.NewLogin(startCtx, auth.LoginConfig{
+		Issuer:       cfg.Issuer,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret.Reveal(),
+		RedirectURL:  cfg.RedirectURL,
+		HTTPClient:   client,
+	}, sessions, log)
+	if err != nil {
+		return err
+	}
+
+	h, err := server.New(server.Options{
+		Logger:      log,
+		Notes:       notes,
+		AEAD:        aead,
+		Verifier:    verifier,
+		CORSOrigins: cfg.CORSOrigins,
+		Sessions:    sessions,
+		Login:       login,
+	})
+	if err != nil {
+		return err
+	}
+	srv := server.NewHTTPServer(cfg.Port, h, log)
+
 	errc := make(chan error, 1)
-	go func() {
-		logger.Info("listening", "service", about.Name, "addr", srv.Addr)
-		errc <- srv.ListenAndServe()
-	}()
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("listening", "service", about.Name, "port", cfg.Port, "issuer", cfg.Issuer, "audience", cfg.Audience)
 	select {
 	case err := <-errc:
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdown)
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancelShutdown()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
 }

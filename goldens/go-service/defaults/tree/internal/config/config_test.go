@@ -1,44 +1,101 @@
-package config
+package config_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+
+	"example.com/demo-service/internal/config"
 )
 
-func env(m map[string]string) LookupFunc {
-	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
 }
 
+func valid() map[string]string {
+	return map[string]string{
+		"ENCRYPTION_KEY": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+
+		"OIDC_CLIENT_ID":     "test-client",
+		"OIDC_CLIENT_SECRET": "s3cret",
+		"OIDC_REDIRECT_URL":  "https://app.example.com/auth/callback",
+	}
+}
+
+// APP-16: defaults come from the generated project, secrets from the environment.
 func TestLoadDefaults(t *testing.T) {
-	cfg, err := Load(env(nil))
+	cfg, err := config.Load(env(valid()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Port != 8080 {
-		t.Fatalf("Port = %d, want 8080", cfg.Port)
+	if cfg.Port != config.DefaultPort || cfg.Issuer != config.DefaultIssuer || cfg.Audience != config.DefaultAudience {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	if len(cfg.EncryptionKey.Reveal()) != 32 {
+		t.Fatal("encryption key not decoded to 32 bytes")
 	}
 }
 
-func TestLoadRejectsMalformedPortWithoutEchoingIt(t *testing.T) {
-	for _, v := range []string{"abc", "0", "70000", "80 ", "-1", "8080\x00"} {
-		_, err := Load(env(map[string]string{"PORT": v}))
-		if !errors.Is(err, ErrInvalid) {
-			t.Fatalf("PORT=%q: err = %v, want ErrInvalid", v, err)
-		}
-		if strings.Contains(err.Error(), v) {
-			t.Fatalf("error %q echoes the value", err)
+func TestMissingVariablesAreNamed(t *testing.T) {
+	for name := range valid() {
+		e := valid()
+		delete(e, name)
+		_, err := config.Load(env(e))
+		var missing *config.MissingError
+		if !errors.As(err, &missing) || missing.Name != name {
+			t.Errorf("without %s: %v", name, err)
 		}
 	}
 }
 
-func TestRequireNamesOnlyTheVariable(t *testing.T) {
-	err := Require(env(map[string]string{"A": "set", "B": ""}), "A", "B")
-	var missing *MissingError
-	if !errors.As(err, &missing) || missing.Name != "B" {
-		t.Fatalf("err = %v, want MissingError for B", err)
+// APP-12, APP-11: only https issuers and redirect URLs.
+func TestRejectsInsecureURLsAndBadValues(t *testing.T) {
+	for k, v := range map[string]string{
+		"OIDC_ISSUER":    "http://issuer.example.com",
+		"PORT":           "http",
+		"LOG_LEVEL":      "verbose",
+		"ENCRYPTION_KEY": "dG9vIHNob3J0",
+		"CORS_ORIGINS":   "https://a.example.com,*",
+
+		"OIDC_REDIRECT_URL": "http://app.example.com/cb",
+	} {
+		e := valid()
+		e[k] = v
+		_, err := config.Load(env(e))
+		var invalid *config.InvalidError
+		if !errors.As(err, &invalid) || invalid.Name != k {
+			t.Errorf("%s=%q: %v", k, v, err)
+		}
+		if len(v) > 3 && strings.Contains(err.Error(), v) {
+			t.Errorf("%s: error echoes the value: %v", k, err)
+		}
 	}
-	if Require(env(map[string]string{"A": "x"}), "A") != nil {
-		t.Fatal("Require failed with every variable set")
+}
+
+// APP-10: a Secret never shows its value, however it is printed.
+func TestSecretRedacts(t *testing.T) {
+	s := config.NewSecret("hunter2")
+	j, _ := json.Marshal(struct{ S config.Secret }{s})
+	for _, out := range []string{s.String(), fmt.Sprintf("%v %+v %#v %s", s, s, s, s), string(j), s.LogValue().String()} {
+		if strings.Contains(out, "hunter2") {
+			t.Fatalf("secret revealed: %q", out)
+		}
+	}
+	if s.Reveal() != "hunter2" {
+		t.Fatal("Reveal lost the value")
+	}
+}
+
+func TestCORSOriginsFromEnvironment(t *testing.T) {
+	e := valid()
+	e["CORS_ORIGINS"] = "https://a.example.com, https://b.example.com"
+	cfg, err := config.Load(env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.CORSOrigins) != 2 || cfg.CORSOrigins[1] != "https://b.example.com" {
+		t.Fatalf("CORSOrigins = %q", cfg.CORSOrigins)
 	}
 }
