@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"example.com/hostile/svc/internal/about"
 	"example.com/hostile/svc/internal/auth"
@@ -75,8 +76,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 
-	// The in-memory store keeps notes until the process exits.
-	notes := store.NewMemory()
+	// APP-04: the pool only ever runs the store's parameterized statements.
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL.Reveal())
+	if err != nil {
+		return errors.New("database: invalid DATABASE_URL") // pgx's error could quote the URL
+	}
+	defer pool.Close()
+	notes := store.NewPostgres(pool)
+	if err := notes.Migrate(startCtx); err != nil {
+		return err
+	}
 
 	// APP-11: Authorization Code + PKCE login; sessions with rotating refresh tokens (APP-13).
 	sessions := session.NewManager()

@@ -21,6 +21,8 @@ func valid() map[string]string {
 		"OIDC_CLIENT_ID":     "test-client",
 		"OIDC_CLIENT_SECRET": "s3cret",
 		"OIDC_REDIRECT_URL":  "https://app.example.com/auth/callback",
+
+		"DATABASE_URL": "postgres://db:5432/app",
 	}
 }
 

@@ -81,9 +81,9 @@ func newEnv(t *testing.T, opts ...option) *env {
 
 type req struct {
 	method, path, body, bearer string
-	header                    map[string]string
-	remote                    string
-	cookies                   []*http.Cookie
+	header                     map[string]string
+	remote                     string
+	cookies                    []*http.Cookie
 }
 
 func (e *env) do(t *testing.T, r req) *http.Response {

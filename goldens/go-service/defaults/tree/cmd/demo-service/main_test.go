@@ -36,6 +36,8 @@ func fullEnv() map[string]string {
 		"OIDC_CLIENT_ID":     "test-client",
 		"OIDC_CLIENT_SECRET": leakyClientSecret,
 		"OIDC_REDIRECT_URL":  "https://app.example.com/auth/callback",
+
+		"DATABASE_URL": leakyDatabaseURL,
 	}
 }
 

@@ -75,6 +75,9 @@ type Config struct {
 	ClientID     string
 	ClientSecret Secret
 	RedirectURL  string
+
+	// DatabaseURL is the PostgreSQL connection string (APP-04).
+	DatabaseURL Secret
 }
 
 // MissingError reports a required environment variable that is not set.
@@ -163,6 +166,9 @@ func Load(getenv func(string) string) (Config, error) {
 	} else if err := checkHTTPSURL("OIDC_REDIRECT_URL", cfg.RedirectURL); err != nil {
 		errs = append(errs, err)
 	}
+
+	cfg.DatabaseURL, err = requiredSecret(getenv, "DATABASE_URL")
+	errs = appendErr(errs, err)
 
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)

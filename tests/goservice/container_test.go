@@ -1,0 +1,162 @@
+package goservice
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// fromLine matches FROM name:tag@sha256:<64 hex> [AS stage].
+var fromLine = regexp.MustCompile(`^FROM\s+(?:--platform=\S+\s+)?([a-z0-9./-]+):([A-Za-z0-9._-]+)@sha256:[0-9a-f]{64}(?:\s+AS\s+([a-z0-9-]+))?$`)
+
+// dockerInstructions returns the Dockerfile's instructions, comments dropped.
+func dockerInstructions(t *testing.T, tr serviceTree) (lines []string, comments string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(tr.dir, "Dockerfile"))
+	if err != nil {
+		t.Fatalf("%s: %v", tr.name, err)
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "#"):
+			comments += l + "\n"
+		default:
+			lines = append(lines, l)
+		}
+	}
+	return lines, comments
+}
+
+// TestDockerfileMultiStageDistrolessPinned proves CTR-01: a multi-stage build whose
+// every base image is pinned by digest with its tag beside it, a static CGO-free
+// trimmed build with the Go of go.mod, and a distroless static runtime.
+func TestDockerfileMultiStageDistrolessPinned(t *testing.T) {
+	for _, tr := range serviceTrees(t) {
+		lines, comments := dockerInstructions(t, tr)
+		var froms [][]string
+		for _, l := range lines {
+			if !strings.HasPrefix(strings.ToUpper(l), "FROM ") {
+				continue
+			}
+			m := fromLine.FindStringSubmatch(l)
+			if m == nil {
+				t.Errorf("%s: base image not pinned as name:tag@sha256:digest: %q", tr.name, l)
+				continue
+			}
+			froms = append(froms, m)
+		}
+		if len(froms) < 2 {
+			t.Fatalf("%s: want a multi-stage build, got %d FROM lines", tr.name, len(froms))
+		}
+		build, runtime := froms[0], froms[len(froms)-1]
+		if build[1] != "golang" || !strings.HasPrefix(build[2], "1.26.8") {
+			t.Errorf("%s: build stage %s:%s, want golang:1.26.8 matching go.mod", tr.name, build[1], build[2])
+		}
+		if runtime[1] != "gcr.io/distroless/static-debian12" || runtime[2] != "nonroot" {
+			t.Errorf("%s: runtime %s:%s, want gcr.io/distroless/static-debian12:nonroot", tr.name, runtime[1], runtime[2])
+		}
+		text := strings.Join(lines, "\n")
+		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "go mod verify",
+			"COPY --from=" + build[3] + " /out/" + tr.cmdName + " /" + tr.cmdName,
+			`ENTRYPOINT ["/` + tr.cmdName + `"]`, "EXPOSE " + strconv.Itoa(port(tr))} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: Dockerfile lacks %q", tr.name, want)
+			}
+		}
+		if !strings.Contains(comments, "Dependabot") || !strings.Contains(comments, "digest") {
+			t.Errorf("%s: Dockerfile must say that Dependabot keeps the digests fresh", tr.name)
+		}
+		for _, bad := range []string{":latest", "ADD http", "curl ", "wget "} {
+			if strings.Contains(text, bad) {
+				t.Errorf("%s: Dockerfile contains %q", tr.name, bad)
+			}
+		}
+	}
+}
+
+func port(tr serviceTree) int {
+	if tr.answers.Port == 0 {
+		return 8080
+	}
+	return tr.answers.Port
+}
+
+// TestDockerfileRunsAsNumericNonRoot proves CTR-02: the final stage runs as a numeric,
+// non-zero user and group, and the runtime image has no shell (no RUN after the last
+// FROM, a distroless static base).
+func TestDockerfileRunsAsNumericNonRoot(t *testing.T) {
+	for _, tr := range serviceTrees(t) {
+		lines, _ := dockerInstructions(t, tr)
+		last := -1
+		for i, l := range lines {
+			if strings.HasPrefix(l, "FROM ") {
+				last = i
+			}
+		}
+		var user string
+		for _, l := range lines[last+1:] {
+			switch {
+			case strings.HasPrefix(l, "USER "):
+				user = strings.TrimSpace(strings.TrimPrefix(l, "USER "))
+			case strings.HasPrefix(l, "RUN "):
+				t.Errorf("%s: RUN in the runtime stage needs a shell: %q", tr.name, l)
+			}
+		}
+		uid, gid, ok := strings.Cut(user, ":")
+		for _, id := range []string{uid, gid} {
+			n, err := strconv.Atoi(id)
+			if !ok || err != nil || n <= 0 {
+				t.Errorf("%s: USER %q must be numeric uid:gid, both non-zero", tr.name, user)
+				break
+			}
+		}
+	}
+}
+
+// TestDockerignoreKeepsSecretsOut proves CTR-03.
+func TestDockerignoreKeepsSecretsOut(t *testing.T) {
+	for _, tr := range serviceTrees(t) {
+		data, err := os.ReadFile(filepath.Join(tr.dir, ".dockerignore"))
+		if err != nil {
+			t.Fatalf("%s: %v", tr.name, err)
+		}
+		var patterns []string
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				patterns = append(patterns, l)
+			}
+		}
+		for _, want := range []string{".git", "**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/*.tfstate", "**/.terraform", "bin/", ".tools/"} {
+			if !slices.Contains(patterns, want) {
+				t.Errorf("%s: .dockerignore lacks %q", tr.name, want)
+			}
+		}
+		for _, p := range patterns {
+			if strings.HasPrefix(p, "!") {
+				t.Errorf("%s: .dockerignore re-includes %q", tr.name, p)
+			}
+		}
+	}
+}
+
+// TestGitignoreKeepsSecretsOut: keys and .env files never reach git (SEC-01's part here).
+func TestGitignoreKeepsSecretsOut(t *testing.T) {
+	for _, tr := range serviceTrees(t) {
+		data, err := os.ReadFile(filepath.Join(tr.dir, ".gitignore"))
+		if err != nil {
+			t.Fatalf("%s: %v", tr.name, err)
+		}
+		lines := strings.Split(string(data), "\n")
+		for _, want := range []string{".env", ".env.*", "*.pem", "*.key"} {
+			if !slices.Contains(lines, want) {
+				t.Errorf("%s: .gitignore lacks %q", tr.name, want)
+			}
+		}
+	}
+}
