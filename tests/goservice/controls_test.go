@@ -69,7 +69,7 @@ var controlMap = map[string][]proof{
 	}},
 	"APP-05": {{
 		files: []string{"internal/server/index.go", "internal/server/web/index.html", "internal/server/json.go"},
-		tests: []testRef{{serverTest, "TestResponsesDeclareContentType"}},
+		tests: []testRef{{"internal/server/index_test.go", "TestIndexTemplateEscapes"}, {serverTest, "TestResponsesDeclareContentType"}},
 	}, {
 		tests: []testRef{{sessionSrv, "TestIndexEscapesHTML"}},
 		when:  login,

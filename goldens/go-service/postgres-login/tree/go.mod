@@ -1,7 +1,7 @@
 module github.com/example-org/notes-api
 
 // The Go version and every dependency are pinned; go.sum holds their hashes.
-// Dependabot proposes updates (see .github/dependabot.yml when rendered).
+// Dependabot's gomod ecosystem proposes updates.
 go 1.26.8
 
 require (

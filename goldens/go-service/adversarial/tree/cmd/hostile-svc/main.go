@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -68,8 +69,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	var meta struct {
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := provider.Claims(&meta); err != nil || meta.JWKSURI == "" {
-		return errors.Join(errors.New("oidc discovery: no jwks_uri"), err)
+	if err := provider.Claims(&meta); err != nil || !strings.HasPrefix(meta.JWKSURI, "https://") {
+		return errors.Join(errors.New("oidc discovery: no https jwks_uri"), err)
 	}
 	verifier, err := auth.NewVerifier(cfg.Issuer, cfg.Audience, auth.NewKeySet(meta.JWKSURI, client, time.Minute))
 	if err != nil {
