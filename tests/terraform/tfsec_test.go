@@ -3,10 +3,13 @@ package terraform
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 	"testing"
 )
 
@@ -35,6 +38,13 @@ func TestTfsecZeroFindings(t *testing.T) {
 	if err != nil {
 		t.Fatal("tfsec is not on PATH: run make tools")
 	}
+	type job struct {
+		tr     *tree
+		dir    string
+		report tfsecReport
+		err    error
+	}
+	var jobs []*job
 	for _, tr := range loadTrees(t) {
 		dirs := map[string]bool{}
 		for _, rel := range tr.files {
@@ -47,35 +57,55 @@ func TestTfsecZeroFindings(t *testing.T) {
 			sorted = append(sorted, d)
 		}
 		sort.Strings(sorted)
-		passed := 0
 		for _, d := range sorted {
-			report := runTfsec(t, bin, filepath.Join(tr.dir, filepath.FromSlash(d)))
-			for _, r := range report.Results {
-				if r.Status == tfsecStatusPassed {
-					passed++
-					continue
-				}
-				t.Errorf("%s: tfsec %s at %s:%d: %s", tr.name, r.RuleID, r.Location.Filename, r.Location.StartLine, r.Description)
-			}
+			jobs = append(jobs, &job{tr: tr, dir: d})
 		}
-		if passed == 0 {
+	}
+	// tfsec is single-directory and CPU-bound: run one per CPU.
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.NumCPU())
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			j.report, j.err = runTfsec(bin, filepath.Join(j.tr.dir, filepath.FromSlash(j.dir)))
+		}()
+	}
+	wg.Wait()
+	passed := map[*tree]int{}
+	for _, j := range jobs {
+		if j.err != nil {
+			t.Errorf("%s: %v", j.tr.name, j.err)
+			continue
+		}
+		for _, r := range j.report.Results {
+			if r.Status == tfsecStatusPassed {
+				passed[j.tr]++
+				continue
+			}
+			t.Errorf("%s: tfsec %s at %s:%d: %s", j.tr.name, r.RuleID, r.Location.Filename, r.Location.StartLine, r.Description)
+		}
+	}
+	for _, tr := range loadTrees(t) {
+		if passed[tr] == 0 {
 			t.Errorf("%s: tfsec passed no check; it did not see the resources", tr.name)
 		}
 	}
 }
 
-func runTfsec(t *testing.T, bin, dir string) tfsecReport {
-	t.Helper()
+func runTfsec(bin, dir string) (tfsecReport, error) {
 	cmd := exec.Command(bin, dir, "--no-color", "--format", "json", "--no-ignores",
 		"--no-module-downloads", "--include-passed", "--soft-fail")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("tfsec %s: %v\n%s", dir, err, stderr.String())
-	}
 	var report tfsecReport
-	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
-		t.Fatalf("tfsec %s: reading its JSON report: %v", dir, err)
+	if err := cmd.Run(); err != nil {
+		return report, fmt.Errorf("tfsec %s: %w\n%s", dir, err, stderr.String())
 	}
-	return report
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
+		return report, fmt.Errorf("tfsec %s: reading its JSON report: %w", dir, err)
+	}
+	return report, nil
 }
