@@ -90,17 +90,15 @@ func kindOf(o any) string {
 	return strings.TrimPrefix(fmt.Sprintf("%T", o), "*")
 }
 
+// objectMeta returns the name and namespace of any decoded object (the API types and the
+// CRD mirrors all embed metav1.ObjectMeta).
 func objectMeta(o any) (metav1.ObjectMeta, bool) {
-	switch v := o.(type) {
-	case interface{ GetObjectMeta() metav1.Object }:
-		om := v.GetObjectMeta()
-		return metav1.ObjectMeta{Name: om.GetName(), Namespace: om.GetNamespace()}, true
-	case *ExternalSecret:
-		return v.ObjectMeta, true
-	case *PeerAuthentication:
-		return v.ObjectMeta, true
+	v, ok := o.(interface{ GetObjectMeta() metav1.Object })
+	if !ok {
+		return metav1.ObjectMeta{}, false
 	}
-	return metav1.ObjectMeta{}, false
+	om := v.GetObjectMeta()
+	return metav1.ObjectMeta{Name: om.GetName(), Namespace: om.GetNamespace()}, true
 }
 
 func allContainers(spec corev1.PodSpec) []corev1.Container {

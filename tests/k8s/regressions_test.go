@@ -55,79 +55,79 @@ func ptrTo[T any](v T) *T { return &v }
 var regressions = []struct {
 	name    string
 	control string
-	mutate  func(m *Manifests)
+	mutate  func(m *Manifests, a Answers)
 }{
-	{"pod may run as root", "K8S-01", func(m *Manifests) {
+	{"pod may run as root", "K8S-01", func(m *Manifests, a Answers) {
 		deployment(*m).Spec.Template.Spec.SecurityContext.RunAsNonRoot = ptrTo(false)
 	}},
-	{"pod runs as uid 0", "K8S-01", func(m *Manifests) {
+	{"pod runs as uid 0", "K8S-01", func(m *Manifests, a Answers) {
 		deployment(*m).Spec.Template.Spec.SecurityContext.RunAsUser = ptrTo[int64](0)
 	}},
-	{"fsGroup removed", "K8S-01", func(m *Manifests) { deployment(*m).Spec.Template.Spec.SecurityContext.FSGroup = nil }},
-	{"seccomp unconfined", "K8S-01", func(m *Manifests) {
+	{"fsGroup removed", "K8S-01", func(m *Manifests, a Answers) { deployment(*m).Spec.Template.Spec.SecurityContext.FSGroup = nil }},
+	{"seccomp unconfined", "K8S-01", func(m *Manifests, a Answers) {
 		deployment(*m).Spec.Template.Spec.SecurityContext.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeUnconfined}
 	}},
-	{"host network", "K8S-01", func(m *Manifests) { deployment(*m).Spec.Template.Spec.HostNetwork = true }},
-	{"privilege escalation", "K8S-02", func(m *Manifests) { container(*m).SecurityContext.AllowPrivilegeEscalation = nil }},
-	{"writable root", "K8S-02", func(m *Manifests) { container(*m).SecurityContext.ReadOnlyRootFilesystem = ptrTo(false) }},
-	{"capabilities kept", "K8S-02", func(m *Manifests) { container(*m).SecurityContext.Capabilities.Drop = nil }},
-	{"capability added", "K8S-02", func(m *Manifests) {
+	{"host network", "K8S-01", func(m *Manifests, a Answers) { deployment(*m).Spec.Template.Spec.HostNetwork = true }},
+	{"privilege escalation", "K8S-02", func(m *Manifests, a Answers) { container(*m).SecurityContext.AllowPrivilegeEscalation = nil }},
+	{"writable root", "K8S-02", func(m *Manifests, a Answers) { container(*m).SecurityContext.ReadOnlyRootFilesystem = ptrTo(false) }},
+	{"capabilities kept", "K8S-02", func(m *Manifests, a Answers) { container(*m).SecurityContext.Capabilities.Drop = nil }},
+	{"capability added", "K8S-02", func(m *Manifests, a Answers) {
 		container(*m).SecurityContext.Capabilities.Add = []corev1.Capability{"NET_ADMIN"}
 	}},
-	{"privileged", "K8S-02", func(m *Manifests) { container(*m).SecurityContext.Privileged = ptrTo(true) }},
-	{"default ServiceAccount", "K8S-03", func(m *Manifests) { deployment(*m).Spec.Template.Spec.ServiceAccountName = "" }},
-	{"token mounted in pod", "K8S-03", func(m *Manifests) {
+	{"privileged", "K8S-02", func(m *Manifests, a Answers) { container(*m).SecurityContext.Privileged = ptrTo(true) }},
+	{"default ServiceAccount", "K8S-03", func(m *Manifests, a Answers) { deployment(*m).Spec.Template.Spec.ServiceAccountName = "" }},
+	{"token mounted in pod", "K8S-03", func(m *Manifests, a Answers) {
 		deployment(*m).Spec.Template.Spec.AutomountServiceAccountToken = nil
 	}},
-	{"token mounted by ServiceAccount", "K8S-03", func(m *Manifests) {
+	{"token mounted by ServiceAccount", "K8S-03", func(m *Manifests, a Answers) {
 		of[*corev1.ServiceAccount](*m)[0].AutomountServiceAccountToken = ptrTo(true)
 	}},
-	{"image by tag", "K8S-04", func(m *Manifests) { container(*m).Image = "example.com/app:1.0.0" }},
-	{"no memory limit", "K8S-05", func(m *Manifests) { delete(container(*m).Resources.Limits, corev1.ResourceMemory) }},
-	{"no ephemeral-storage request", "K8S-05", func(m *Manifests) {
+	{"image by tag", "K8S-04", func(m *Manifests, a Answers) { container(*m).Image = "example.com/app:1.0.0" }},
+	{"no memory limit", "K8S-05", func(m *Manifests, a Answers) { delete(container(*m).Resources.Limits, corev1.ResourceMemory) }},
+	{"no ephemeral-storage request", "K8S-05", func(m *Manifests, a Answers) {
 		delete(container(*m).Resources.Requests, corev1.ResourceEphemeralStorage)
 	}},
-	{"request above limit", "K8S-05", func(m *Manifests) { container(*m).Resources.Requests[corev1.ResourceCPU] = *quantity("64") }},
-	{"unbounded emptyDir", "K8S-06", func(m *Manifests) { deployment(*m).Spec.Template.Spec.Volumes[0].EmptyDir.SizeLimit = nil }},
-	{"hostPath scratch", "K8S-06", func(m *Manifests) {
+	{"request above limit", "K8S-05", func(m *Manifests, a Answers) { container(*m).Resources.Requests[corev1.ResourceCPU] = *quantity("64") }},
+	{"unbounded emptyDir", "K8S-06", func(m *Manifests, a Answers) { deployment(*m).Spec.Template.Spec.Volumes[0].EmptyDir.SizeLimit = nil }},
+	{"hostPath scratch", "K8S-06", func(m *Manifests, a Answers) {
 		deployment(*m).Spec.Template.Spec.Volumes[0].VolumeSource = corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp"}}
 	}},
-	{"no /tmp volume", "K8S-06", func(m *Manifests) { container(*m).VolumeMounts = nil }},
-	{"default deny dropped", "K8S-07", func(m *Manifests) {
+	{"no /tmp volume", "K8S-06", func(m *Manifests, a Answers) { container(*m).VolumeMounts = nil }},
+	{"default deny dropped", "K8S-07", func(m *Manifests, a Answers) {
 		without(m, func(o any) bool {
 			np, ok := o.(*networkingv1.NetworkPolicy)
 			return ok && len(np.Spec.PodSelector.MatchLabels) == 0
 		})
 	}},
-	{"default deny only ingress", "K8S-07", func(m *Manifests) {
+	{"default deny only ingress", "K8S-07", func(m *Manifests, a Answers) {
 		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
 			if len(np.Spec.PodSelector.MatchLabels) == 0 {
 				np.Spec.PolicyTypes = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
 			}
 		}
 	}},
-	{"ingress from every namespace", "K8S-08", func(m *Manifests) {
+	{"ingress from every namespace", "K8S-08", func(m *Manifests, a Answers) {
 		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
 			for i := range np.Spec.Ingress {
 				np.Spec.Ingress[i].From = []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{}}}
 			}
 		}
 	}},
-	{"ingress on every port", "K8S-08", func(m *Manifests) {
+	{"ingress on every port", "K8S-08", func(m *Manifests, a Answers) {
 		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
 			for i := range np.Spec.Ingress {
 				np.Spec.Ingress[i].Ports = nil
 			}
 		}
 	}},
-	{"egress anywhere", "K8S-08", func(m *Manifests) {
+	{"egress anywhere", "K8S-08", func(m *Manifests, a Answers) {
 		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
 			if len(np.Spec.Egress) > 0 {
 				np.Spec.Egress = append(np.Spec.Egress, networkingv1.NetworkPolicyEgressRule{})
 			}
 		}
 	}},
-	{"database egress on any port", "K8S-08", func(m *Manifests) {
+	{"database egress on any port", "K8S-08", func(m *Manifests, a Answers) {
 		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
 			for i := range np.Spec.Egress {
 				if np.Spec.Egress[i].Ports[0].Port.IntValue() != 53 {
@@ -136,83 +136,79 @@ var regressions = []struct {
 			}
 		}
 	}},
-	{"DNS egress dropped", "K8S-08", func(m *Manifests) {
+	{"DNS egress dropped", "K8S-08", func(m *Manifests, a Answers) {
 		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
 			if len(np.Spec.Egress) > 0 {
 				np.Spec.Egress = np.Spec.Egress[1:]
 			}
 		}
 	}},
-	{"Secret with data", "K8S-09", func(m *Manifests) {
+	{"Secret with data", "K8S-09", func(m *Manifests, a Answers) {
 		m.Objects = append(m.Objects, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "leak", Namespace: deployment(*m).Namespace},
 			StringData: map[string]string{"k": "v"}})
 	}},
-	{"ExternalSecret dropped", "K8S-09", func(m *Manifests) {
+	{"ExternalSecret dropped", "K8S-09", func(m *Manifests, a Answers) {
 		without(m, func(o any) bool { _, ok := o.(*ExternalSecret); return ok })
 	}},
-	{"namespaced SecretStore", "K8S-09", func(m *Manifests) { of[*ExternalSecret](*m)[0].Spec.SecretStoreRef.Kind = "SecretStore" }},
-	{"deprecated ESO API", "K8S-09", func(m *Manifests) { of[*ExternalSecret](*m)[0].APIVersion = "external-secrets.io/v1beta1" }},
-	{"secret value inline", "K8S-09", func(m *Manifests) {
+	{"namespaced SecretStore", "K8S-09", func(m *Manifests, a Answers) { of[*ExternalSecret](*m)[0].Spec.SecretStoreRef.Kind = "SecretStore" }},
+	{"deprecated ESO API", "K8S-09", func(m *Manifests, a Answers) { of[*ExternalSecret](*m)[0].APIVersion = "external-secrets.io/v1beta1" }},
+	{"secret value inline", "K8S-09", func(m *Manifests, a Answers) {
 		c := container(*m)
-		c.Env = append(c.Env, corev1.EnvVar{Name: fullTreeSecretKey, Value: "x"})
+		c.Env = append(c.Env, corev1.EnvVar{Name: a.SecretKeys[0], Value: "x"})
 	}},
-	{"PeerAuthentication dropped", "K8S-10", func(m *Manifests) {
+	{"PeerAuthentication dropped", "K8S-10", func(m *Manifests, a Answers) {
 		without(m, func(o any) bool { _, ok := o.(*PeerAuthentication); return ok })
 	}},
-	{"mTLS permissive", "K8S-10", func(m *Manifests) { of[*PeerAuthentication](*m)[0].Spec.Mtls.Mode = "PERMISSIVE" }},
-	{"no sidecar injection", "K8S-10", func(m *Manifests) { delete(of[*corev1.Namespace](*m)[0].Labels, "istio-injection") }},
-	{"IRSA annotation dropped", "K8S-11", func(m *Manifests) { of[*corev1.ServiceAccount](*m)[0].Annotations = nil }},
-	{"PSA enforce baseline", "K8S-12", func(m *Manifests) {
+	{"mTLS permissive", "K8S-10", func(m *Manifests, a Answers) { of[*PeerAuthentication](*m)[0].Spec.Mtls.Mode = "PERMISSIVE" }},
+	{"no sidecar injection", "K8S-10", func(m *Manifests, a Answers) { delete(of[*corev1.Namespace](*m)[0].Labels, "istio-injection") }},
+	{"IRSA annotation dropped", "K8S-11", func(m *Manifests, a Answers) { of[*corev1.ServiceAccount](*m)[0].Annotations = nil }},
+	{"PSA enforce baseline", "K8S-12", func(m *Manifests, a Answers) {
 		of[*corev1.Namespace](*m)[0].Labels["pod-security.kubernetes.io/enforce"] = "baseline"
 	}},
-	{"PSA warn dropped", "K8S-12", func(m *Manifests) {
+	{"PSA warn dropped", "K8S-12", func(m *Manifests, a Answers) {
 		delete(of[*corev1.Namespace](*m)[0].Labels, "pod-security.kubernetes.io/warn")
 	}},
-	{"PSA version latest", "K8S-12", func(m *Manifests) {
+	{"PSA version latest", "K8S-12", func(m *Manifests, a Answers) {
 		of[*corev1.Namespace](*m)[0].Labels["pod-security.kubernetes.io/audit-version"] = "latest"
 	}},
-	{"Namespace dropped", "K8S-12", func(m *Manifests) {
+	{"Namespace dropped", "K8S-12", func(m *Manifests, a Answers) {
 		without(m, func(o any) bool { _, ok := o.(*corev1.Namespace); return ok })
 	}},
-	{"ClusterRoleBinding", "K8S-13", func(m *Manifests) {
+	{"ClusterRoleBinding", "K8S-13", func(m *Manifests, a Answers) {
 		m.Objects = append(m.Objects, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "x"}})
 	}},
-	{"ClusterRole", "K8S-13", func(m *Manifests) {
+	{"ClusterRole", "K8S-13", func(m *Manifests, a Answers) {
 		m.Objects = append(m.Objects, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "x"}})
 	}},
-	{"wildcard Role", "K8S-13", func(m *Manifests) {
+	{"wildcard Role", "K8S-13", func(m *Manifests, a Answers) {
 		m.Objects = append(m.Objects, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: deployment(*m).Namespace},
 			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"*"}, Verbs: []string{"get"}}}})
 	}},
-	{"RoleBinding to a ClusterRole", "K8S-13", func(m *Manifests) {
+	{"RoleBinding to a ClusterRole", "K8S-13", func(m *Manifests, a Answers) {
 		m.Objects = append(m.Objects, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: deployment(*m).Namespace},
 			RoleRef: rbacv1.RoleRef{Kind: "ClusterRole", Name: "admin"}})
 	}},
-	{"no readiness probe", "K8S-14", func(m *Manifests) { container(*m).ReadinessProbe = nil }},
-	{"same probe twice", "K8S-14", func(m *Manifests) { container(*m).LivenessProbe = container(*m).ReadinessProbe }},
-	{"PDB dropped", "K8S-14", func(m *Manifests) {
+	{"no readiness probe", "K8S-14", func(m *Manifests, a Answers) { container(*m).ReadinessProbe = nil }},
+	{"same probe twice", "K8S-14", func(m *Manifests, a Answers) { container(*m).LivenessProbe = container(*m).ReadinessProbe }},
+	{"PDB dropped", "K8S-14", func(m *Manifests, a Answers) {
 		without(m, func(o any) bool { _, ok := o.(*policyv1.PodDisruptionBudget); return ok })
 	}},
-	{"one replica", "K8S-14", func(m *Manifests) {
+	{"one replica", "K8S-14", func(m *Manifests, a Answers) {
 		of[*autoscalingv2.HorizontalPodAutoscaler](*m)[0].Spec.MinReplicas = ptrTo[int32](1)
 	}},
-	{"autoscaler dropped, one replica", "K8S-14", func(m *Manifests) {
+	{"autoscaler dropped, one replica", "K8S-14", func(m *Manifests, a Answers) {
 		without(m, func(o any) bool { _, ok := o.(*autoscalingv2.HorizontalPodAutoscaler); return ok })
 		deployment(*m).Spec.Replicas = ptrTo[int32](1)
 	}},
-	{"static replicas fight the autoscaler", "K8S-14", func(m *Manifests) { deployment(*m).Spec.Replicas = ptrTo[int32](3) }},
-	{"no zone spread", "K8S-14", func(m *Manifests) { deployment(*m).Spec.Template.Spec.TopologySpreadConstraints = nil }},
+	{"static replicas fight the autoscaler", "K8S-14", func(m *Manifests, a Answers) { deployment(*m).Spec.Replicas = ptrTo[int32](3) }},
+	{"no zone spread", "K8S-14", func(m *Manifests, a Answers) { deployment(*m).Spec.Template.Spec.TopologySpreadConstraints = nil }},
 }
-
-// fullTreeSecretKey is set by TestChecksCatchRegressions to a secret key of the full tree.
-var fullTreeSecretKey string
 
 // TestChecksCatchRegressions proves the control checks can fail: every regression of the
 // list, applied to the fully featured golden, is reported under its control's ID, and every
 // control K8S-01..14 has at least one such regression.
 func TestChecksCatchRegressions(t *testing.T) {
 	tree := fullTree(t)
-	fullTreeSecretKey = tree.Answers.SecretKeys[0]
 	base := builds(t, tree)[0]
 	if f := checkControls(base.Manifests, tree.Answers); len(f) != 0 {
 		t.Fatalf("the unmodified base already fails: %v", f)
@@ -224,7 +220,7 @@ func TestChecksCatchRegressions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.mutate(&m)
+			r.mutate(&m, tree.Answers)
 			caught := false
 			for _, f := range checkControls(m, tree.Answers) {
 				caught = caught || strings.HasPrefix(f, r.control+": ")
