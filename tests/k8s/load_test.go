@@ -20,6 +20,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
 	kusttypes "sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -155,6 +156,24 @@ func splitDocuments(data []byte) ([][]byte, error) {
 	}
 }
 
+// unmarshalStrict decodes one YAML document into obj the way the API server reads JSON:
+// field names are case-sensitive (encoding/json, and so yaml.UnmarshalStrict, would accept
+// "runAsNonroot" for runAsNonRoot), and unknown or duplicated fields are errors.
+func unmarshalStrict(doc []byte, obj any) error {
+	js, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		return fmt.Errorf("strict decoding: %w", err)
+	}
+	strictErrs, err := sigsjson.UnmarshalStrict(js, obj, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	if err != nil {
+		return fmt.Errorf("strict decoding: %w", err)
+	}
+	if len(strictErrs) > 0 {
+		return fmt.Errorf("strict decoding: %w", errors.Join(strictErrs...))
+	}
+	return nil
+}
+
 // decodeStrict decodes every document of a YAML stream into its API type; unknown or
 // duplicated fields are errors.
 func decodeStrict(name string, data []byte) (Manifests, error) {
@@ -172,8 +191,8 @@ func decodeStrict(name string, data []byte) (Manifests, error) {
 		if err != nil {
 			return m, fmt.Errorf("%s: document %d: %w", name, i+1, err)
 		}
-		if err := yaml.UnmarshalStrict(doc, obj); err != nil {
-			return m, fmt.Errorf("%s: document %d (%s): strict decoding: %w", name, i+1, tm.Kind, err)
+		if err := unmarshalStrict(doc, obj); err != nil {
+			return m, fmt.Errorf("%s: document %d (%s): %w", name, i+1, tm.Kind, err)
 		}
 		m.Objects = append(m.Objects, obj)
 	}
@@ -244,8 +263,8 @@ func decodeKustomization(path string) (*kusttypes.Kustomization, error) {
 		return nil, fmt.Errorf("reading kustomization: %w", err)
 	}
 	var k kusttypes.Kustomization
-	if err := yaml.UnmarshalStrict(data, &k); err != nil {
-		return nil, fmt.Errorf("%s: strict decoding: %w", path, err)
+	if err := unmarshalStrict(data, &k); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &k, nil
 }
