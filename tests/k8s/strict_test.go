@@ -3,8 +3,11 @@ package k8s
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 )
 
 // TestStrictDecodingRejects proves the decoders refuse what the API server would drop or
@@ -71,4 +74,40 @@ metadata: {name: x}
 			t.Errorf("err = %v, want an error naming the unknown field", err)
 		}
 	})
+}
+
+// TestComponentDeclaresAndCitesControls fails when the k8s component stops declaring one of
+// K8S-01..14 (so `secgen show` would hide it) or when no template cites it next to the block
+// that implements it.
+func TestComponentDeclaresAndCitesControls(t *testing.T) {
+	data, err := os.ReadFile(componentFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Controls []string `json:"controls"`
+	}
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		t.Fatalf("parsing %s: %v", componentFile, err)
+	}
+	if !slices.Equal(c.Controls, controlIDs) {
+		t.Errorf("%s declares %v, want %v", componentFile, c.Controls, controlIDs)
+	}
+	var templates strings.Builder
+	err = filepath.WalkDir("../../templates/k8s/files", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".md.tmpl") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		templates.Write(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range controlIDs {
+		if !strings.Contains(templates.String(), "# "+id+":") {
+			t.Errorf("no manifest template cites %s in a comment", id)
+		}
+	}
 }
