@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/controls"
+	"github.com/secgen/secgen/generator/failure"
 )
 
 // syntheticCatalog has one component with n templates spread over
@@ -87,5 +89,30 @@ func TestSyntheticComponentRenders(t *testing.T) {
 	}
 	if len(res.Plan.Files) != 301 {
 		t.Fatalf("%d files, want 300 plus the manifest", len(res.Plan.Files))
+	}
+}
+
+// TestEscapingRenderedPathIsRefused renders a catalog whose path template
+// climbs out of the project: the error is invalid input and nothing is written.
+func TestEscapingRenderedPathIsRefused(t *testing.T) {
+	for _, tmpl := range []string{`{{ print ".." }}/escape`, `{{ print "/etc" }}/passwd`, `a/{{ print ".git" }}/config`, `{{ print "a\\b" }}`} {
+		tm := fstest.MapFS{
+			"catalog.yaml":                 {Data: []byte("id: evil\nversion: 1.0.0\n")},
+			"evil/component.yaml":          {Data: []byte("name: evil\ndescription: escapes\nversion: 1.0.0\ncontrols: [SEC-01]\n")},
+			"evil/files/" + tmpl + ".tmpl": {Data: []byte("x")},
+		}
+		reg, _ := controls.Builtin()
+		cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}}, reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		_, err = (&Engine{Catalog: cat, Version: "test"}).New(context.Background(), NewRequest{Components: []string{"evil"}, Target: filepath.Join(dir, "p")})
+		if !failure.IsInvalidInput(err) {
+			t.Errorf("%s: err = %v, want invalid input", tmpl, err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%s: wrote %v", tmpl, entries)
+		}
 	}
 }
