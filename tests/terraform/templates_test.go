@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 // TestEnvironmentSlotsAgree checks that the per-environment templates of the terraform-aws
@@ -32,5 +35,56 @@ func TestEnvironmentSlotsAgree(t *testing.T) {
 				t.Errorf("%s differs from slot 0 beyond its index", name)
 			}
 		}
+	}
+}
+
+// TestSharedQuestionsAgree checks that every question terraform-aws shares with another
+// component is declared identically there: namespace and service_account must mean the same
+// ServiceAccount in the IRSA trust policy and in the Kubernetes manifests, and name and
+// description the same service.
+func TestSharedQuestionsAgree(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "templates", "*", "component.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	questions := map[string]map[string]any{} // component -> question name -> definition
+	for _, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var comp struct {
+			Name      string           `yaml:"name"`
+			Questions []map[string]any `yaml:"questions"`
+		}
+		if err := yaml.Unmarshal(raw, &comp); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		questions[comp.Name] = map[string]any{}
+		for _, q := range comp.Questions {
+			name, _ := q["name"].(string)
+			questions[comp.Name][name] = q
+		}
+	}
+	mine, ok := questions["terraform-aws"]
+	if !ok {
+		t.Fatal("templates/terraform-aws/component.yaml is missing")
+	}
+	shared := 0
+	for comp, qs := range questions {
+		if comp == "terraform-aws" {
+			continue
+		}
+		for name, def := range qs {
+			if own, ok := mine[name]; ok {
+				shared++
+				if !reflect.DeepEqual(own, def) {
+					t.Errorf("question %s differs between terraform-aws and %s:\n%v\n%v", name, comp, own, def)
+				}
+			}
+		}
+	}
+	if shared == 0 {
+		t.Error("terraform-aws shares no question with another component; expected at least name and description")
 	}
 }
