@@ -36,6 +36,9 @@ type Case struct {
 	Component string `yaml:"component"`
 	// Adversarial cases carry hostile free text that must arrive as data.
 	Adversarial bool `yaml:"adversarial"`
+	// Carries lists the languages (go, yaml, markdown) in which an
+	// adversarial case's description must be found as data.
+	Carries []string `yaml:"carries"`
 }
 
 type goldenCase struct {
