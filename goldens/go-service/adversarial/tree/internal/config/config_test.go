@@ -32,7 +32,8 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Port != config.DefaultPort || cfg.Issuer != config.DefaultIssuer || cfg.Audience != config.DefaultAudience {
+	if cfg.Port != config.DefaultPort || cfg.Issuer != config.DefaultIssuer || cfg.Audience != config.DefaultAudience ||
+		cfg.RateLimit != config.DefaultRateLimit {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 	if len(cfg.EncryptionKey.Reveal()) != 32 {
@@ -60,6 +61,7 @@ func TestRejectsInsecureURLsAndBadValues(t *testing.T) {
 		"LOG_LEVEL":      "verbose",
 		"ENCRYPTION_KEY": "dG9vIHNob3J0",
 		"CORS_ORIGINS":   "https://a.example.com,*",
+		"RATE_LIMIT":     "0",
 
 		"OIDC_REDIRECT_URL": "http://app.example.com/cb",
 	} {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/time/rate"
 
 	"example.com/minimal-svc/internal/about"
 	"example.com/minimal-svc/internal/auth"
@@ -84,6 +85,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		AEAD:        aead,
 		Verifier:    verifier,
 		CORSOrigins: cfg.CORSOrigins,
+		RateLimit:   rate.Limit(cfg.RateLimit),
+		RateBurst:   2 * cfg.RateLimit,
 	})
 	if err != nil {
 		return err

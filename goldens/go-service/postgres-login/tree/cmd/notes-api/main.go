@@ -18,6 +18,7 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/time/rate"
 
 	"github.com/example-org/notes-api/internal/about"
 	"github.com/example-org/notes-api/internal/auth"
@@ -107,6 +108,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		AEAD:        aead,
 		Verifier:    verifier,
 		CORSOrigins: cfg.CORSOrigins,
+		RateLimit:   rate.Limit(cfg.RateLimit),
+		RateBurst:   2 * cfg.RateLimit,
 		Sessions:    sessions,
 		Login:       login,
 	})

@@ -21,6 +21,10 @@ const (
 	DefaultPort     = 9090
 	DefaultIssuer   = "https://login.example.org/realms/main"
 	DefaultAudience = "api://notes"
+	// DefaultRateLimit is the requests per second allowed to one peer address
+	// (APP-20). Behind a proxy every client shares the proxy's address, so
+	// RATE_LIMIT is the knob to size it for the real traffic.
+	DefaultRateLimit = 50
 )
 
 // DefaultCORSOrigins are the browser origins allowed to call the API
@@ -57,8 +61,9 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // Config is the validated configuration of the service.
 type Config struct {
-	Port     int
-	LogLevel slog.Level
+	Port      int
+	LogLevel  slog.Level
+	RateLimit int
 
 	// OIDC issuer and audience of the access tokens this service accepts (APP-12).
 	Issuer   string
@@ -103,10 +108,11 @@ func (e *InvalidError) Error() string {
 // map in tests). It returns a *MissingError or *InvalidError on failure.
 func Load(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Port:     DefaultPort,
-		LogLevel: slog.LevelInfo,
-		Issuer:   DefaultIssuer,
-		Audience: DefaultAudience,
+		Port:      DefaultPort,
+		LogLevel:  slog.LevelInfo,
+		RateLimit: DefaultRateLimit,
+		Issuer:    DefaultIssuer,
+		Audience:  DefaultAudience,
 
 		CORSOrigins: slices.Clone(DefaultCORSOrigins),
 	}
@@ -118,6 +124,14 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, &InvalidError{Name: "PORT", Rule: "must be an integer between 1 and 65535"})
 		} else {
 			cfg.Port = p
+		}
+	}
+	if v := getenv("RATE_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100_000 {
+			errs = append(errs, &InvalidError{Name: "RATE_LIMIT", Rule: "must be an integer between 1 and 100000"})
+		} else {
+			cfg.RateLimit = n
 		}
 	}
 	if v := getenv("LOG_LEVEL"); v != "" {
