@@ -1,7 +1,6 @@
 package auth_test
 
 import (
-	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -121,5 +120,3 @@ func unsigned(header, payload any) string {
 	p, _ := json.Marshal(payload)
 	return base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p) + "."
 }
-
-var _ crypto.Signer = (*rsa.PrivateKey)(nil)
