@@ -1,0 +1,146 @@
+// Package cli is secgen's command-line layer: one file per verb, each with an
+// options struct filled by cobra and a run function that calls the engine.
+// Exit codes are decided in one place, Main.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/secgen/secgen/cmd/secgen/internal/prompt"
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/builtin"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/failure"
+)
+
+// Exit codes.
+const (
+	ExitOK      = 0
+	ExitFailure = 1
+	ExitUsage   = 2
+)
+
+// IO are the streams a command uses, and what is known about them.
+type IO struct {
+	In     io.Reader
+	Out    io.Writer
+	Err    io.Writer
+	InTTY  bool
+	OutTTY bool
+	// Prompter asks questions when prompting is possible; nil means never.
+	Prompter answers.Prompter
+	// Getwd returns the working directory.
+	Getwd func() (string, error)
+}
+
+// System returns the process's own streams.
+func System() *IO {
+	inTTY := term.IsTerminal(int(os.Stdin.Fd()))
+	outTTY := term.IsTerminal(int(os.Stdout.Fd()))
+	return &IO{
+		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+		InTTY: inTTY, OutTTY: outTTY,
+		Prompter: prompt.Survey{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
+		Getwd:    os.Getwd,
+	}
+}
+
+// CanPrompt is true only when both stdin and stdout are terminals, a
+// prompter exists and input was not disabled.
+func (s *IO) CanPrompt(noInput bool) bool {
+	return !noInput && s.InTTY && s.OutTTY && s.Prompter != nil
+}
+
+// Version is secgen's version: the module version it was built as, or "dev".
+func Version() string {
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return strings.TrimPrefix(info.Main.Version, "v")
+	}
+	return "dev"
+}
+
+// Main runs secgen with args and returns the process exit code.
+func Main(ctx context.Context, args []string, streams *IO) int {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	root := NewRoot(streams)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(streams.Err, "secgen: "+oneLine(err.Error()))
+	if failure.IsInvalidInput(err) {
+		return ExitUsage
+	}
+	return ExitFailure
+}
+
+// NewRoot builds the command tree.
+func NewRoot(streams *IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "secgen",
+		Short: "Generate projects whose every file comes hardened",
+		Long: "secgen renders a Go service, its container image, Kubernetes manifests, Terraform\n" +
+			"modules and CI workflows with the hardening controls of its security guide in place.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return failure.Invalidf("unknown command %s; run 'secgen --help'", failure.Quote(args[0]))
+			}
+			return cmd.Help()
+		},
+	}
+	root.SetIn(streams.In)
+	root.SetOut(streams.Out)
+	root.SetErr(streams.Err)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return failure.Invalid(err)
+	})
+	root.AddCommand(
+		newNewCmd(streams, nil),
+		newListCmd(streams, nil),
+		newShowCmd(streams, nil),
+		newVersionCmd(streams),
+	)
+	return root
+}
+
+// loadCatalog loads the embedded catalog.
+func loadCatalog(ctx context.Context) (*catalog.Catalog, error) {
+	return builtin.Catalog(ctx)
+}
+
+// argsBetween accepts lo to hi positional arguments, else an invalid-input error.
+func argsBetween(lo, hi int, usage string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return failure.Invalidf("usage: %s", usage)
+		}
+		return nil
+	}
+}
+
+func checkOutput(format string, allowed ...string) error {
+	for _, a := range allowed {
+		if format == a {
+			return nil
+		}
+	}
+	return failure.Invalidf("--output must be one of %s, got %s", strings.Join(allowed, ", "), failure.Quote(format))
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,238 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/engine"
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/gitinit"
+)
+
+// NewOptions are the inputs of `secgen new`.
+type NewOptions struct {
+	Blueprint   string
+	Dir         string
+	Set         []string
+	AnswersFile string
+	NoInput     bool
+	DryRun      bool
+	NoGit       bool
+	GitAuthor   string
+	SignKey     string
+	Output      string
+}
+
+func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobra.Command {
+	opts := &NewOptions{}
+	cmd := &cobra.Command{
+		Use:   "new BLUEPRINT [DIR]",
+		Short: "Render a new project from a blueprint",
+		Long: "Render a new project from a blueprint into DIR (default: ./NAME), which must be absent\n" +
+			"or empty. Missing answers are asked on a terminal; use --set, --answers and --no-input\n" +
+			"otherwise. The project is written atomically, recorded in .secgen.yaml and committed to\n" +
+			"a new git repository.",
+		Example: "  secgen new go-service ./payments --set name=payments --no-input\n" +
+			"  secgen new go-service ./payments --answers answers.yaml --dry-run",
+		Args: argsBetween(1, 2, "secgen new BLUEPRINT [DIR]"),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveFilterDirs
+			}
+			return blueprintNames(cmd.Context()), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Blueprint = args[0]
+			if len(args) == 2 {
+				opts.Dir = args[1]
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runNew(cmd.Context(), streams, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.Set, "set", nil, "answer a question: `KEY=VALUE` (repeatable; lists are comma-separated)")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
+	f.BoolVar(&opts.DryRun, "dry-run", false, "show the plan and write nothing")
+	f.BoolVar(&opts.NoGit, "no-git", false, "do not create a git repository")
+	f.StringVar(&opts.GitAuthor, "git-author", "", "author of the initial commit: `\"Name <email>\"` (default: your git config)")
+	f.StringVar(&opts.SignKey, "sign-key", "", "sign the initial commit with the armored OpenPGP private key in `FILE`")
+	f.StringVarP(&opts.Output, "output", "o", "text", "output format for the summary or plan: text or json")
+	return cmd
+}
+
+func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
+	cat, err := loadCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	req := engine.NewRequest{Blueprint: opts.Blueprint, Set: opts.Set, DryRun: opts.DryRun}
+	if _, err := cat.Blueprint(opts.Blueprint); err != nil {
+		return err
+	}
+	if opts.AnswersFile != "" {
+		data, err := readAnswersFile(opts.AnswersFile)
+		if err != nil {
+			return err
+		}
+		req.AnswersFile = data
+	}
+	if streams.CanPrompt(opts.NoInput) {
+		req.Prompter = streams.Prompter
+	}
+	if !opts.NoGit && !opts.DryRun {
+		g, err := gitOptions(opts)
+		if err != nil {
+			return err
+		}
+		req.Git = g
+	} else if opts.SignKey != "" || opts.GitAuthor != "" {
+		if opts.NoGit {
+			return failure.Invalidf("--sign-key and --git-author need a git repository; drop --no-git")
+		}
+	}
+	req.Target = opts.Dir
+	eng := &engine.Engine{Catalog: cat, Version: Version()}
+	res, err := eng.New(ctx, req)
+	if err != nil {
+		return err
+	}
+	if opts.Output == "json" {
+		return writeJSON(streams.Out, planJSON(res, opts.DryRun))
+	}
+	if opts.DryRun {
+		return printPlan(streams.Out, res)
+	}
+	printSummary(streams.Out, res, opts.Dir)
+	return nil
+}
+
+func readAnswersFile(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, failure.Invalidf("read --answers %s: %w", failure.Quote(path), err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, failure.Invalidf("--answers %s is not a regular file", failure.Quote(path))
+	}
+	if info.Size() > answers.MaxFileSize {
+		return nil, failure.Invalidf("--answers %s is larger than %d bytes", failure.Quote(path), answers.MaxFileSize)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, failure.Invalidf("read --answers %s: %w", failure.Quote(path), err)
+	}
+	return data, nil
+}
+
+func gitOptions(opts *NewOptions) (*engine.GitOptions, error) {
+	g := &engine.GitOptions{Author: gitinit.DefaultAuthor}
+	if opts.GitAuthor != "" {
+		a, err := gitinit.ParseAuthor(opts.GitAuthor)
+		if err != nil {
+			return nil, err
+		}
+		g.Author = a
+	} else if a, ok := gitinit.GlobalAuthor(); ok {
+		g.Author = a
+	}
+	if opts.SignKey != "" {
+		k, err := gitinit.ReadSignKey(opts.SignKey)
+		if err != nil {
+			return nil, err
+		}
+		g.SignKey = k
+	}
+	return g, nil
+}
+
+type planFileJSON struct {
+	Path      string `json:"path"`
+	Mode      string `json:"mode"`
+	Size      int    `json:"size"`
+	Component string `json:"component"`
+	SHA256    string `json:"sha256"`
+}
+
+type planJSONDoc struct {
+	Target     string         `json:"target"`
+	DryRun     bool           `json:"dry_run"`
+	Blueprint  string         `json:"blueprint,omitempty"`
+	Components []string       `json:"components"`
+	Controls   []string       `json:"controls"`
+	Commit     string         `json:"commit,omitempty"`
+	Files      []planFileJSON `json:"files"`
+}
+
+func planJSON(res *engine.Result, dryRun bool) planJSONDoc {
+	doc := planJSONDoc{
+		Target: res.Target, DryRun: dryRun, Blueprint: res.Blueprint,
+		Components: res.Components, Controls: res.Controls, Commit: res.Commit,
+	}
+	for _, f := range res.Plan.Files {
+		doc.Files = append(doc.Files, planFileJSON{
+			Path: f.Path, Mode: fmt.Sprintf("%04o", uint32(f.Mode.Perm())), Size: len(f.Content),
+			Component: f.Component, SHA256: f.SHA256(),
+		})
+	}
+	return doc
+}
+
+func printPlan(w io.Writer, res *engine.Result) error {
+	fmt.Fprintf(w, "Plan for %s (dry run: nothing is written)\n\n", res.Target)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "MODE\tSIZE\tCOMPONENT\tPATH")
+	for _, f := range res.Plan.Files {
+		fmt.Fprintf(tw, "%04o\t%d\t%s\t%s\n", uint32(f.Mode.Perm()), len(f.Content), f.Component, f.Path)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%d files, %s; controls (%d): %s\n", len(res.Plan.Files), humanSize(res.Plan.Size()), len(res.Controls), strings.Join(res.Controls, ", "))
+	return nil
+}
+
+func printSummary(w io.Writer, res *engine.Result, dir string) {
+	what := "blueprint " + res.Blueprint
+	fmt.Fprintf(w, "Created %s from %s: %d files, %s.\n", res.Target, what, len(res.Plan.Files), humanSize(res.Plan.Size()))
+	fmt.Fprintf(w, "Controls applied (%d): %s\n", len(res.Controls), strings.Join(res.Controls, ", "))
+	if res.Commit != "" {
+		fmt.Fprintf(w, "Initial commit %s on branch main.\n", res.Commit[:12])
+	}
+	rel := dir
+	if rel == "" {
+		rel = filepath.Base(res.Target)
+	}
+	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n  make test        # the service's own security tests\n  secgen show %s  # what each control does and where it lives\n", rel, res.Blueprint)
+}
+
+func humanSize(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

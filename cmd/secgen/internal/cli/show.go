@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/failure"
+)
+
+// ShowOptions are the inputs of `secgen show`.
+type ShowOptions struct {
+	Name   string
+	Output string
+}
+
+func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{}
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a blueprint or component: questions, files and controls",
+		Args:  argsBetween(1, 1, "secgen show NAME [--output json]"),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			cat, err := loadCatalog(cmd.Context())
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return append(cat.BlueprintNames(), cat.ComponentNames()...), cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runShow(cmd.Context(), streams, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+type showDoc struct {
+	Blueprint *showBlueprint `json:"blueprint,omitempty"`
+	Component *showComponent `json:"component,omitempty"`
+}
+
+type showBlueprint struct {
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Components  []string       `json:"components"`
+	Questions   []questionJSON `json:"questions"`
+	Controls    []controlJSON  `json:"controls"`
+}
+
+type showComponent struct {
+	Name        string         `json:"name"`
+	Version     string         `json:"version"`
+	Description string         `json:"description"`
+	Requires    []string       `json:"requires,omitempty"`
+	Questions   []questionJSON `json:"questions"`
+	Files       []string       `json:"files"`
+	Controls    []controlJSON  `json:"controls"`
+}
+
+type questionJSON struct {
+	Name       string   `json:"name"`
+	Type       string   `json:"type"`
+	Prompt     string   `json:"prompt"`
+	Help       string   `json:"help,omitempty"`
+	Required   bool     `json:"required"`
+	Default    any      `json:"default,omitempty"`
+	Choices    []string `json:"choices,omitempty"`
+	Validation string   `json:"validation,omitempty"`
+	Rules      any      `json:"rules,omitempty"`
+}
+
+type controlJSON struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
+	cat, err := loadCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	var doc showDoc
+	if cat.HasBlueprint(opts.Name) {
+		bp, _ := cat.Blueprint(opts.Name)
+		qs, err := cat.Questions(bp.Components)
+		if err != nil {
+			return err
+		}
+		doc.Blueprint = &showBlueprint{
+			Name: bp.Name, Description: bp.Description, Components: bp.Components,
+			Questions: questionsJSON(qs, bp), Controls: controlsJSON(cat, cat.Controls(bp.Components)),
+		}
+	}
+	if cat.HasComponent(opts.Name) {
+		c, _ := cat.Component(opts.Name)
+		qs, err := cat.Questions([]string{c.Name})
+		if err != nil {
+			return err
+		}
+		doc.Component = &showComponent{
+			Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires,
+			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: controlsJSON(cat, cat.Controls([]string{c.Name})),
+		}
+	}
+	if doc.Blueprint == nil && doc.Component == nil {
+		_, err := cat.Blueprint(opts.Name)
+		return failure.Invalidf("no blueprint or component is named %s: %w", failure.Quote(opts.Name), err)
+	}
+	if opts.Output == "json" {
+		return writeJSON(streams.Out, doc)
+	}
+	w := streams.Out
+	if b := doc.Blueprint; b != nil {
+		fmt.Fprintf(w, "Blueprint %s\n  %s\n\nComponents: %s\n", b.Name, b.Description, strings.Join(b.Components, ", "))
+		printQuestions(w, b.Questions)
+		printControls(w, b.Controls)
+	}
+	if c := doc.Component; c != nil {
+		if doc.Blueprint != nil {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "Component %s %s\n  %s\n", c.Name, c.Version, c.Description)
+		if len(c.Requires) > 0 {
+			fmt.Fprintf(w, "\nRequires: %s\n", strings.Join(c.Requires, ", "))
+		}
+		printQuestions(w, c.Questions)
+		fmt.Fprintf(w, "\nFiles (%d templates):\n", len(c.Files))
+		for _, f := range c.Files {
+			fmt.Fprintf(w, "  %s\n", f)
+		}
+		printControls(w, c.Controls)
+	}
+	return nil
+}
+
+func questionsJSON(qs []answers.Asked, bp *catalog.Blueprint) []questionJSON {
+	out := make([]questionJSON, 0, len(qs))
+	for _, q := range qs {
+		j := questionJSON{
+			Name: q.Name, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required,
+			Choices: q.Choices, Validation: q.Describe(), Rules: q.Validate,
+		}
+		node := q.Default
+		if bp != nil {
+			if n, ok := bp.Defaults[q.Name]; ok {
+				node = n
+			}
+		}
+		if node.Kind != 0 {
+			var v any
+			if err := node.Decode(&v); err == nil {
+				j.Default = v
+			}
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+func controlsJSON(cat *catalog.Catalog, ids []string) []controlJSON {
+	out := make([]controlJSON, 0, len(ids))
+	for _, id := range ids {
+		c, _ := cat.Registry.Lookup(id)
+		out = append(out, controlJSON{ID: id, Title: c.Title})
+	}
+	return out
+}
+
+func printQuestions(w io.Writer, qs []questionJSON) {
+	fmt.Fprintf(w, "\nQuestions (%d):\n", len(qs))
+	for _, q := range qs {
+		req := ""
+		if q.Required {
+			req = ", required"
+		}
+		fmt.Fprintf(w, "  %s (%s%s): %s\n", q.Name, q.Type, req, q.Prompt)
+		if q.Default != nil {
+			fmt.Fprintf(w, "      default: %v\n", q.Default)
+		}
+		if q.Validation != "" {
+			fmt.Fprintf(w, "      valid: %s\n", q.Validation)
+		}
+	}
+}
+
+func printControls(w io.Writer, cs []controlJSON) {
+	fmt.Fprintf(w, "\nControls (%d):\n", len(cs))
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-7s %s\n", c.ID, c.Title)
+	}
+}

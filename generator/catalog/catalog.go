@@ -1,0 +1,428 @@
+// Package catalog loads a template catalog (components, blueprints, the pins
+// table) from file systems and validates every entry strictly. The embedded
+// catalog and git catalogs go through the same code.
+package catalog
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/controls"
+	"github.com/secgen/secgen/generator/failure"
+)
+
+// Source is where a catalog is read from.
+type Source struct {
+	Templates  fs.FS  // catalog.yaml, pins.tsv and one directory per component
+	Blueprints fs.FS  // one <name>.yaml per blueprint
+	Commit     string // the git commit of a git catalog; "" for the embedded one
+}
+
+// Catalog is a loaded, validated catalog. It is read-only after Load.
+type Catalog struct {
+	ID         string
+	Version    string
+	Commit     string
+	Registry   *controls.Registry
+	Pins       map[string]Pin
+	components map[string]*Component
+	blueprints map[string]*Blueprint
+}
+
+// Component is one component: its declaration plus its template files.
+type Component struct {
+	Name        string              `yaml:"name" json:"name"`
+	Description string              `yaml:"description" json:"description"`
+	Version     string              `yaml:"version" json:"version"`
+	Requires    []string            `yaml:"requires" json:"requires,omitempty"`
+	Controls    []string            `yaml:"controls" json:"controls"`
+	Questions   []*answers.Question `yaml:"questions" json:"-"`
+	Rules       []FileRule          `yaml:"files" json:"-"`
+
+	// Sources lists the template files, sorted: paths relative to the
+	// component's files/ directory, without the .tmpl suffix.
+	Sources []string `yaml:"-" json:"-"`
+	// Files is the component's files/ tree.
+	Files fs.FS `yaml:"-" json:"-"`
+}
+
+// FileRule applies to the source paths it matches: render only when When is
+// "true", and with mode 0755 when Executable.
+type FileRule struct {
+	Match      string `yaml:"match"`
+	When       string `yaml:"when"`
+	Executable bool   `yaml:"executable"`
+}
+
+// Matches reports whether the rule applies to a source path.
+func (r FileRule) Matches(src string) bool {
+	if prefix, ok := strings.CutSuffix(r.Match, "/**"); ok {
+		return strings.HasPrefix(src, prefix+"/")
+	}
+	ok, _ := path.Match(r.Match, src)
+	return ok
+}
+
+// Blueprint is a named starting point: components in order plus defaults.
+type Blueprint struct {
+	Name        string               `yaml:"name" json:"name"`
+	Description string               `yaml:"description" json:"description"`
+	Components  []string             `yaml:"components" json:"components"`
+	Defaults    map[string]yaml.Node `yaml:"defaults" json:"-"`
+}
+
+// Pin is one row of the pins table: a GitHub Action at a verified commit.
+type Pin struct {
+	Action string
+	Tag    string
+	Commit string
+}
+
+const (
+	maxDeclarationSize = 256 << 10
+	maxTemplateSize    = 4 << 20
+)
+
+var (
+	namePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	versionPattern = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)
+	actionPattern  = regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]+)?$`)
+	shaPattern     = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	tagPattern     = regexp.MustCompile(`^v[0-9]+(\.[0-9]+)*$`)
+)
+
+// Load reads and validates a whole catalog. Every error names the file and
+// the field at fault and is classified as invalid input.
+func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, error) {
+	c := &Catalog{
+		Commit:     src.Commit,
+		Registry:   reg,
+		components: map[string]*Component{},
+		blueprints: map[string]*Blueprint{},
+	}
+	var meta struct {
+		ID      string `yaml:"id"`
+		Version string `yaml:"version"`
+	}
+	if err := decodeFile(src.Templates, "catalog.yaml", &meta); err != nil {
+		return nil, err
+	}
+	if !namePattern.MatchString(meta.ID) {
+		return nil, failure.Invalidf("catalog.yaml: id %s must be a lower-case name", failure.Quote(meta.ID))
+	}
+	if !versionPattern.MatchString(meta.Version) {
+		return nil, failure.Invalidf("catalog.yaml: version %s must be a semantic version", failure.Quote(meta.Version))
+	}
+	c.ID, c.Version = meta.ID, meta.Version
+
+	pins, err := loadPins(src.Templates)
+	if err != nil {
+		return nil, err
+	}
+	c.Pins = pins
+
+	entries, err := fs.ReadDir(src.Templates, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read catalog templates: %w", err)
+	}
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		switch {
+		case e.Name() == "catalog.yaml" || e.Name() == "pins.tsv" || e.Name() == "embed.go":
+			continue
+		case e.Type()&fs.ModeSymlink != 0:
+			return nil, failure.Invalidf("templates/%s: symbolic links are not allowed in a catalog", e.Name())
+		case !e.IsDir():
+			return nil, failure.Invalidf("templates/%s: unexpected file (components are directories)", e.Name())
+		}
+		comp, err := loadComponent(src.Templates, e.Name(), reg)
+		if err != nil {
+			return nil, err
+		}
+		c.components[comp.Name] = comp
+	}
+	if err := c.checkComponents(); err != nil {
+		return nil, err
+	}
+
+	bps, err := fs.ReadDir(src.Blueprints, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read catalog blueprints: %w", err)
+	}
+	for _, e := range bps {
+		if e.Name() == "embed.go" {
+			continue
+		}
+		if e.Type()&fs.ModeSymlink != 0 || !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".yaml") {
+			return nil, failure.Invalidf("blueprints/%s: only <name>.yaml files are allowed", e.Name())
+		}
+		bp, err := c.loadBlueprint(src.Blueprints, e.Name())
+		if err != nil {
+			return nil, err
+		}
+		c.blueprints[bp.Name] = bp
+	}
+	return c, nil
+}
+
+func decodeFile(fsys fs.FS, name string, into any) error {
+	data, err := readBounded(fsys, name, maxDeclarationSize)
+	if err != nil {
+		return failure.Invalidf("%s: %w", name, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(into); err != nil {
+		return failure.Invalidf("%s: %w", name, err)
+	}
+	return nil
+}
+
+func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("larger than %d bytes", limit)
+	}
+	return fs.ReadFile(fsys, name)
+}
+
+func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, error) {
+	file := dir + "/component.yaml"
+	comp := &Component{}
+	if err := decodeFile(root, file, comp); err != nil {
+		return nil, err
+	}
+	bad := func(format string, args ...any) error {
+		return failure.Invalidf("%s: %s", file, fmt.Sprintf(format, args...))
+	}
+	if comp.Name != dir {
+		return nil, bad("name %s must equal the directory name %q", failure.Quote(comp.Name), dir)
+	}
+	if !namePattern.MatchString(comp.Name) {
+		return nil, bad("name %s must be a lower-case name", failure.Quote(comp.Name))
+	}
+	if strings.TrimSpace(comp.Description) == "" {
+		return nil, bad("description is required")
+	}
+	if !versionPattern.MatchString(comp.Version) {
+		return nil, bad("version %s must be a semantic version", failure.Quote(comp.Version))
+	}
+	if len(comp.Controls) == 0 {
+		return nil, bad("controls must list the control IDs the component implements")
+	}
+	seen := map[string]bool{}
+	for _, id := range comp.Controls {
+		if _, ok := reg.Lookup(id); !ok {
+			return nil, bad("controls: unknown control ID %s", failure.Quote(id))
+		}
+		if seen[id] {
+			return nil, bad("controls: %s is listed twice", id)
+		}
+		seen[id] = true
+	}
+	names := map[string]bool{}
+	for i, q := range comp.Questions {
+		if q == nil {
+			return nil, bad("questions[%d] is empty", i)
+		}
+		if err := q.Check(); err != nil {
+			return nil, bad("questions[%d]: %v", i, err)
+		}
+		if names[q.Name] {
+			return nil, bad("question %q is declared twice", q.Name)
+		}
+		names[q.Name] = true
+	}
+
+	files, err := fs.Sub(root, dir+"/files")
+	if err != nil {
+		return nil, bad("files: %v", err)
+	}
+	comp.Files = files
+	err = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link, which a catalog may not contain", p)
+		case d.IsDir():
+			return nil
+		case !d.Type().IsRegular():
+			return fmt.Errorf("%s is not a regular file", p)
+		case !strings.HasSuffix(p, ".tmpl"):
+			return fmt.Errorf("%s must end in .tmpl", p)
+		}
+		comp.Sources = append(comp.Sources, strings.TrimSuffix(p, ".tmpl"))
+		return nil
+	})
+	if err != nil {
+		return nil, failure.Invalidf("%s/files: %w", dir, err)
+	}
+	if len(comp.Sources) == 0 {
+		return nil, failure.Invalidf("%s/files: the component has no templates", dir)
+	}
+	sort.Strings(comp.Sources)
+	for i, r := range comp.Rules {
+		if _, err := path.Match(strings.TrimSuffix(r.Match, "/**"), ""); err != nil || r.Match == "" {
+			return nil, bad("files[%d].match %s is not a valid pattern", i, failure.Quote(r.Match))
+		}
+		if r.When == "" && !r.Executable {
+			return nil, bad("files[%d] has neither when nor executable", i)
+		}
+		matched := false
+		for _, s := range comp.Sources {
+			if r.Matches(s) {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			return nil, bad("files[%d].match %s matches no template", i, failure.Quote(r.Match))
+		}
+	}
+	return comp, nil
+}
+
+// checkComponents validates references between components: requirements
+// exist, and a question asked by several components has one type.
+func (c *Catalog) checkComponents() error {
+	types := map[string]string{}
+	for _, name := range c.ComponentNames() {
+		comp := c.components[name]
+		for _, r := range comp.Requires {
+			if _, ok := c.components[r]; !ok || r == name {
+				return failure.Invalidf("%s/component.yaml: requires names unknown component %s", name, failure.Quote(r))
+			}
+		}
+		for _, q := range comp.Questions {
+			key := string(q.Type)
+			if q.Type == answers.Enum {
+				key += ":" + strings.Join(q.Choices, ",")
+			}
+			if prev, ok := types[q.Name]; ok && prev != key {
+				return failure.Invalidf("%s/component.yaml: question %q has type %s here but %s in another component", name, q.Name, key, prev)
+			}
+			types[q.Name] = key
+		}
+	}
+	return nil
+}
+
+func (c *Catalog) loadBlueprint(fsys fs.FS, file string) (*Blueprint, error) {
+	bp := &Blueprint{}
+	if err := decodeFile(fsys, file, bp); err != nil {
+		return nil, failure.Invalidf("blueprints/%w", err)
+	}
+	bad := func(format string, args ...any) error {
+		return failure.Invalidf("blueprints/%s: %s", file, fmt.Sprintf(format, args...))
+	}
+	if bp.Name+".yaml" != file || !namePattern.MatchString(bp.Name) {
+		return nil, bad("name %s must be a lower-case name equal to the file name", failure.Quote(bp.Name))
+	}
+	if strings.TrimSpace(bp.Description) == "" {
+		return nil, bad("description is required")
+	}
+	if len(bp.Components) == 0 {
+		return nil, bad("components must not be empty")
+	}
+	seen := map[string]bool{}
+	for _, name := range bp.Components {
+		if _, ok := c.components[name]; !ok {
+			return nil, bad("components: unknown component %s", failure.Quote(name))
+		}
+		if seen[name] {
+			return nil, bad("components: %s is listed twice", name)
+		}
+		seen[name] = true
+	}
+	for _, name := range bp.Components {
+		for _, r := range c.components[name].Requires {
+			if !seen[r] {
+				return nil, bad("component %s requires %s, which the blueprint does not include", name, r)
+			}
+		}
+	}
+	asked, err := c.Questions(bp.Components)
+	if err != nil {
+		return nil, bad("%v", err)
+	}
+	byName := map[string]answers.Asked{}
+	for _, q := range asked {
+		byName[q.Name] = q
+	}
+	for _, key := range sortedKeys(bp.Defaults) {
+		q, ok := byName[key]
+		if !ok {
+			return nil, bad("defaults: %s is not a question of its components", failure.Quote(key))
+		}
+		node := bp.Defaults[key]
+		if node.Kind == yaml.ScalarNode && node.Tag == "!!str" && strings.Contains(node.Value, "{{") {
+			continue
+		}
+		v, err := answers.ParseNode(q.Question, &node)
+		if err == nil {
+			err = q.Check(v)
+		}
+		if err != nil {
+			return nil, bad("defaults: %s: %v", key, err)
+		}
+	}
+	return bp, nil
+}
+
+func loadPins(fsys fs.FS) (map[string]Pin, error) {
+	pins := map[string]Pin{}
+	data, err := readBounded(fsys, "pins.tsv", maxDeclarationSize)
+	if err != nil {
+		if errorsIsNotExist(err) {
+			return pins, nil
+		}
+		return nil, failure.Invalidf("pins.tsv: %w", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	line := 0
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		cols := strings.Split(text, "\t")
+		if len(cols) != 4 {
+			return nil, failure.Invalidf("pins.tsv line %d: want 4 tab-separated columns, got %d", line, len(cols))
+		}
+		p := Pin{Action: cols[0], Tag: cols[1], Commit: cols[2]}
+		switch {
+		case !actionPattern.MatchString(p.Action):
+			return nil, failure.Invalidf("pins.tsv line %d: malformed action %s", line, failure.Quote(p.Action))
+		case !tagPattern.MatchString(p.Tag):
+			return nil, failure.Invalidf("pins.tsv line %d: malformed tag %s", line, failure.Quote(p.Tag))
+		case !shaPattern.MatchString(p.Commit):
+			return nil, failure.Invalidf("pins.tsv line %d: commit must be 40 lower-case hex digits", line)
+		}
+		if _, dup := pins[p.Action]; dup {
+			return nil, failure.Invalidf("pins.tsv line %d: %s is pinned twice", line, p.Action)
+		}
+		pins[p.Action] = p
+	}
+	return pins, nil
+}

@@ -1,0 +1,161 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/failure"
+)
+
+// ComponentNames returns every component name, sorted.
+func (c *Catalog) ComponentNames() []string { return sortedKeys(c.components) }
+
+// BlueprintNames returns every blueprint name, sorted.
+func (c *Catalog) BlueprintNames() []string { return sortedKeys(c.blueprints) }
+
+// Component returns the named component or an invalid-input error that
+// suggests close names.
+func (c *Catalog) Component(name string) (*Component, error) {
+	if comp, ok := c.components[name]; ok {
+		return comp, nil
+	}
+	return nil, failure.Invalidf("unknown component %s%s", failure.Quote(name), suggestion(name, c.ComponentNames()))
+}
+
+// Blueprint returns the named blueprint or an invalid-input error that
+// suggests close names.
+func (c *Catalog) Blueprint(name string) (*Blueprint, error) {
+	if bp, ok := c.blueprints[name]; ok {
+		return bp, nil
+	}
+	return nil, failure.Invalidf("unknown blueprint %s%s", failure.Quote(name), suggestion(name, c.BlueprintNames()))
+}
+
+// HasComponent reports whether the catalog has the named component.
+func (c *Catalog) HasComponent(name string) bool { _, ok := c.components[name]; return ok }
+
+// HasBlueprint reports whether the catalog has the named blueprint.
+func (c *Catalog) HasBlueprint(name string) bool { _, ok := c.blueprints[name]; return ok }
+
+// Questions merges the questions of components, in order. A question asked by
+// several components appears once, declared by the first; the others' rules
+// apply too.
+func (c *Catalog) Questions(components []string) ([]answers.Asked, error) {
+	var out []answers.Asked
+	index := map[string]int{}
+	for _, name := range components {
+		comp, err := c.Component(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range comp.Questions {
+			if i, ok := index[q.Name]; ok {
+				out[i].Also = append(out[i].Also, q)
+				continue
+			}
+			index[q.Name] = len(out)
+			out = append(out, answers.Asked{Question: q})
+		}
+	}
+	return out, nil
+}
+
+// Controls returns the sorted union of control IDs of components.
+func (c *Catalog) Controls(components []string) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, name := range components {
+		comp, ok := c.components[name]
+		if !ok {
+			continue
+		}
+		for _, id := range comp.Controls {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	c.Registry.Sort(ids)
+	return ids
+}
+
+// PinFor returns the pinned reference for an action: exact rows first, then
+// the row of the action's repository (sub-actions share its commit).
+func (c *Catalog) PinFor(action string) (Pin, error) {
+	if p, ok := c.Pins[action]; ok {
+		return p, nil
+	}
+	parts := strings.SplitN(action, "/", 3)
+	if len(parts) == 3 {
+		if p, ok := c.Pins[parts[0]+"/"+parts[1]]; ok {
+			return Pin{Action: action, Tag: p.Tag, Commit: p.Commit}, nil
+		}
+	}
+	return Pin{}, fmt.Errorf("action %s is not in the catalog's pins table", failure.Quote(action))
+}
+
+// suggestion returns ` (did you mean "x"?)` for names within a small edit
+// distance, or the list of available names.
+func suggestion(name string, names []string) string {
+	type cand struct {
+		name string
+		dist int
+	}
+	var cands []cand
+	for _, n := range names {
+		d := editDistance(name, n)
+		if d <= 3 || strings.Contains(n, name) || strings.Contains(name, n) {
+			cands = append(cands, cand{n, d})
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
+	if len(cands) > 0 {
+		var q []string
+		for _, c := range cands {
+			q = append(q, fmt.Sprintf("%q", c.name))
+		}
+		return fmt.Sprintf(" (did you mean %s?)", strings.Join(q, " or "))
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (available: %s)", strings.Join(names, ", "))
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func errorsIsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

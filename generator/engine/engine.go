@@ -1,0 +1,260 @@
+// Package engine orchestrates secgen's commands on a catalog: it resolves
+// answers, renders a plan and applies it. It never prints, exits or touches a
+// terminal; the CLI does that with what the engine returns.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/gitinit"
+	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/plan"
+	"github.com/secgen/secgen/generator/render"
+	"github.com/secgen/secgen/generator/writer"
+)
+
+// Engine runs commands against one catalog.
+type Engine struct {
+	Catalog *catalog.Catalog
+	// Version is the secgen version recorded in manifests.
+	Version string
+}
+
+// NewRequest asks for a new project.
+type NewRequest struct {
+	// Blueprint names the starting point. When empty, Components are
+	// rendered on their own (used by component goldens).
+	Blueprint  string
+	Components []string
+	// Target is the directory to create; it must be absent or empty. When
+	// empty, the project goes to ./NAME where NAME is the "name" answer.
+	Target string
+	// Set are "key=value" answers from the command line.
+	Set []string
+	// AnswersFile is the content of an answers file, or nil.
+	AnswersFile []byte
+	// Prompter asks for missing answers; nil disables input.
+	Prompter answers.Prompter
+	// DryRun computes the plan and writes nothing.
+	DryRun bool
+	// Git, when set, initialises a repository with an initial commit.
+	Git *GitOptions
+	// FailAfter is the writer's fault-injection seam (tests only).
+	FailAfter int
+}
+
+// GitOptions describe the initial commit.
+type GitOptions struct {
+	Author  gitinit.Author
+	SignKey *openpgp.Entity
+	When    time.Time // zero: now
+}
+
+// Result describes a rendered (and, unless a dry run, written) project.
+type Result struct {
+	Target     string
+	Blueprint  string
+	Components []string
+	Controls   []string
+	Answers    answers.Values
+	Plan       *plan.Plan // includes the manifest
+	Commit     string     // the initial commit, when git was requested
+}
+
+// New renders a project and, unless req.DryRun, writes it atomically.
+func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
+	components, bp, err := e.selection(req)
+	if err != nil {
+		return nil, err
+	}
+	// Refuse a bad target before asking any question. Without a target,
+	// the project goes to ./NAME, known once the answers are.
+	var target string
+	if req.Target != "" {
+		if target, err = filepath.Abs(req.Target); err != nil {
+			return nil, fmt.Errorf("resolve target: %w", err)
+		}
+		if err := writer.CheckTarget(target); err != nil {
+			return nil, err
+		}
+	}
+	var file map[string]*yamlNode
+	if req.AnswersFile != nil {
+		file, err = answers.ParseFile(req.AnswersFile)
+		if err != nil {
+			return nil, err
+		}
+	}
+	questions, err := e.Catalog.Questions(components)
+	if err != nil {
+		return nil, err
+	}
+	src := answers.Sources{
+		Known:    answers.Values{},
+		Set:      req.Set,
+		File:     file,
+		Prompter: req.Prompter,
+		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
+			base := ""
+			if target != "" {
+				base = filepath.Base(target)
+			}
+			return render.Expand(e.Catalog, components, text, sofar, base)
+		},
+	}
+	if bp != nil {
+		src.Defaults = nodes(bp.Defaults)
+	}
+	values, err := answers.Resolve(ctx, questions, src)
+	if err != nil {
+		return nil, err
+	}
+	if target == "" {
+		name, ok := values["name"].(string)
+		if !ok || name == "" {
+			return nil, failure.Invalidf("name the target directory: the components ask no service name to default it to")
+		}
+		if target, err = filepath.Abs(name); err != nil {
+			return nil, fmt.Errorf("resolve target: %w", err)
+		}
+		if err := writer.CheckTarget(target); err != nil {
+			return nil, err
+		}
+	}
+	p, err := e.render(ctx, components, values, blueprintName(bp))
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{
+		Target:     target,
+		Blueprint:  blueprintName(bp),
+		Components: components,
+		Controls:   e.Catalog.Controls(components),
+		Answers:    values,
+		Plan:       p,
+	}
+	if req.DryRun {
+		return res, nil
+	}
+	opt := writer.Options{FailAfter: req.FailAfter}
+	if req.Git != nil {
+		g := *req.Git
+		opt.Finish = func(ctx context.Context, dir string) error {
+			hash, err := gitinit.InitAndCommit(ctx, dir, gitinit.Options{
+				Author:  g.Author,
+				Message: commitMessage(res),
+				SignKey: g.SignKey,
+				When:    g.When,
+			})
+			res.Commit = hash
+			return err
+		}
+	}
+	if err := writer.Create(ctx, target, p, opt); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// selection resolves the components of a request, in order.
+func (e *Engine) selection(req NewRequest) ([]string, *catalog.Blueprint, error) {
+	if req.Blueprint == "" {
+		if len(req.Components) == 0 {
+			return nil, nil, failure.Invalidf("name a blueprint or at least one component")
+		}
+		seen := map[string]bool{}
+		for _, c := range req.Components {
+			comp, err := e.Catalog.Component(c)
+			if err != nil {
+				return nil, nil, err
+			}
+			if seen[c] {
+				return nil, nil, failure.Invalidf("component %q is named twice", c)
+			}
+			seen[c] = true
+			_ = comp
+		}
+		for _, c := range req.Components {
+			comp, _ := e.Catalog.Component(c)
+			for _, r := range comp.Requires {
+				if !seen[r] {
+					return nil, nil, failure.Invalidf("component %s requires component %s", c, r)
+				}
+			}
+		}
+		return append([]string(nil), req.Components...), nil, nil
+	}
+	bp, err := e.Catalog.Blueprint(req.Blueprint)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append([]string(nil), bp.Components...), bp, nil
+}
+
+// render renders components and appends the manifest.
+func (e *Engine) render(ctx context.Context, components []string, values answers.Values, blueprint string) (*plan.Plan, error) {
+	files, err := render.Render(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
+	if err != nil {
+		return nil, err
+	}
+	// Check the rendered files before recording them.
+	if _, err := plan.New(files); err != nil {
+		return nil, err
+	}
+	m, err := e.manifest(components, values, blueprint, files)
+	if err != nil {
+		return nil, err
+	}
+	data, err := m.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, plan.File{Path: manifest.FileName, Mode: plan.ModeFile, Content: data, Component: "secgen"})
+	return plan.New(files)
+}
+
+func (e *Engine) manifest(components []string, values answers.Values, blueprint string, files []plan.File) (*manifest.Manifest, error) {
+	node, err := manifest.AnswersNode(values)
+	if err != nil {
+		return nil, err
+	}
+	m := &manifest.Manifest{
+		Schema:        manifest.SchemaVersion,
+		SecgenVersion: e.Version,
+		Catalog:       manifest.CatalogRef{ID: e.Catalog.ID, Version: e.Catalog.Version, Commit: e.Catalog.Commit},
+		Blueprint:     blueprint,
+		Answers:       node,
+		Files:         manifest.Records(files),
+	}
+	for _, name := range components {
+		comp, err := e.Catalog.Component(name)
+		if err != nil {
+			return nil, err
+		}
+		m.Components = append(m.Components, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
+	}
+	return m, nil
+}
+
+func commitMessage(res *Result) string {
+	what := res.Blueprint
+	if what == "" {
+		what = fmt.Sprint(res.Components)
+	}
+	return fmt.Sprintf("Initial commit: generated by secgen (%s)\n\nControls applied: %d, listed in %s.\n", what, len(res.Controls), manifest.FileName)
+}
+
+func blueprintName(bp *catalog.Blueprint) string {
+	if bp == nil {
+		return ""
+	}
+	return bp.Name
+}

@@ -1,0 +1,198 @@
+// Package manifest defines .secgen.yaml, the record secgen keeps in every
+// project it generates: which secgen and catalog produced it, from which
+// blueprint and components, with which answers, and the SHA-256 of every
+// file it wrote. `add`, `update` and `audit` read it.
+//
+// Schema version 1:
+//
+//	schema: 1                      # this document's schema version
+//	secgen_version: 0.1.0          # the secgen that wrote it
+//	catalog: {id: builtin, version: 0.1.0, commit: ""}
+//	blueprint: go-service          # "" when components were chosen directly
+//	components:                    # in rendering order
+//	  - {name: go-service, version: 0.1.0}
+//	answers: {name: demo, port: 8080, ...}   # validated answers, sorted by key
+//	files:                         # sorted by path; the manifest itself is not listed
+//	  - {path: go.mod, component: go-service, sha256: <64 hex>}
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/plan"
+)
+
+// FileName is the manifest's path inside a project.
+const FileName = ".secgen.yaml"
+
+// SchemaVersion is the schema this package reads and writes.
+const SchemaVersion = 1
+
+// MaxSize bounds a manifest file.
+const MaxSize = 4 << 20
+
+// Manifest is the parsed .secgen.yaml.
+type Manifest struct {
+	Schema        int            `yaml:"schema"`
+	SecgenVersion string         `yaml:"secgen_version"`
+	Catalog       CatalogRef     `yaml:"catalog"`
+	Blueprint     string         `yaml:"blueprint"`
+	Components    []ComponentRef `yaml:"components"`
+	Answers       yaml.Node      `yaml:"answers"`
+	Files         []FileRecord   `yaml:"files"`
+}
+
+// CatalogRef identifies the catalog a project was rendered from.
+type CatalogRef struct {
+	ID      string `yaml:"id"`
+	Version string `yaml:"version"`
+	Commit  string `yaml:"commit"`
+}
+
+// ComponentRef is one applied component at its version.
+type ComponentRef struct {
+	Name    string `yaml:"name"`
+	Version string `yaml:"version"`
+}
+
+// FileRecord is one file secgen wrote.
+type FileRecord struct {
+	Path      string `yaml:"path"`
+	Component string `yaml:"component"`
+	SHA256    string `yaml:"sha256"`
+}
+
+const header = "# Written by secgen: the record of how this project was generated.\n" +
+	"# `secgen add`, `update` and `audit` read it; edit it only if you know why.\n"
+
+// AnswersNode encodes answers (string, int, bool or []string values) as a
+// YAML mapping sorted by key.
+func AnswersNode(values map[string]any) (yaml.Node, error) {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	m := yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for _, k := range keys {
+		var v yaml.Node
+		if err := v.Encode(values[k]); err != nil {
+			return yaml.Node{}, fmt.Errorf("encode answer %q: %w", k, err)
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, &v)
+	}
+	return m, nil
+}
+
+// Records returns the file records of a plan, sorted by path.
+func Records(files []plan.File) []FileRecord {
+	out := make([]FileRecord, 0, len(files))
+	for _, f := range files {
+		out = append(out, FileRecord{Path: f.Path, Component: f.Component, SHA256: f.SHA256()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Marshal encodes the manifest deterministically.
+func (m *Manifest) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString(header)
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("encode manifest: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+var (
+	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+)
+
+// Parse decodes a manifest strictly and checks its invariants: a known
+// schema, named components, and file records whose paths stay inside the
+// project. Every error is invalid input.
+func Parse(data []byte) (*Manifest, error) {
+	if len(data) > MaxSize {
+		return nil, failure.Invalidf("%s is larger than %d bytes", FileName, MaxSize)
+	}
+	var m Manifest
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&m); err != nil {
+		return nil, failure.Invalidf("%s is not a valid manifest: %w", FileName, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return nil, failure.Invalidf("%s must hold a single YAML document", FileName)
+	}
+	if m.Schema != SchemaVersion {
+		return nil, failure.Invalidf("%s has schema %d; this secgen reads schema %d", FileName, m.Schema, SchemaVersion)
+	}
+	if !namePattern.MatchString(m.Catalog.ID) {
+		return nil, failure.Invalidf("%s: catalog.id %s is not a catalog name", FileName, failure.Quote(m.Catalog.ID))
+	}
+	if len(m.Components) == 0 {
+		return nil, failure.Invalidf("%s lists no components", FileName)
+	}
+	seen := map[string]bool{}
+	for _, c := range m.Components {
+		if !namePattern.MatchString(c.Name) || seen[c.Name] {
+			return nil, failure.Invalidf("%s: component %s is malformed or listed twice", FileName, failure.Quote(c.Name))
+		}
+		seen[c.Name] = true
+	}
+	if m.Answers.Kind != 0 && m.Answers.Kind != yaml.MappingNode {
+		return nil, failure.Invalidf("%s: answers must be a mapping", FileName)
+	}
+	paths := map[string]bool{}
+	for _, f := range m.Files {
+		if err := plan.CheckPath(f.Path); err != nil || f.Path == FileName {
+			return nil, failure.Invalidf("%s names a file outside the project or otherwise invalid: %s", FileName, failure.Quote(f.Path))
+		}
+		if paths[f.Path] {
+			return nil, failure.Invalidf("%s lists %s twice", FileName, failure.Quote(f.Path))
+		}
+		paths[f.Path] = true
+		if !sha256Pattern.MatchString(f.SHA256) {
+			return nil, failure.Invalidf("%s: file %s has a malformed sha256", FileName, failure.Quote(f.Path))
+		}
+		if !seen[f.Component] {
+			return nil, failure.Invalidf("%s: file %s belongs to unlisted component %s", FileName, failure.Quote(f.Path), failure.Quote(f.Component))
+		}
+	}
+	return &m, nil
+}
+
+// AnswerNodes returns the recorded answers as YAML nodes by key, to be
+// parsed against the questions with answers.ParseNode.
+func (m *Manifest) AnswerNodes() (map[string]*yaml.Node, error) {
+	out := map[string]*yaml.Node{}
+	if m.Answers.Kind == 0 {
+		return out, nil
+	}
+	c := m.Answers.Content
+	for i := 0; i+1 < len(c); i += 2 {
+		k := c[i]
+		if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+			return nil, failure.Invalidf("%s: answer keys must be strings (line %d)", FileName, k.Line)
+		}
+		if _, dup := out[k.Value]; dup {
+			return nil, failure.Invalidf("%s: answer %s appears twice", FileName, failure.Quote(k.Value))
+		}
+		out[k.Value] = c[i+1]
+	}
+	return out, nil
+}

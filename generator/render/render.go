@@ -1,0 +1,210 @@
+// Package render turns components and validated answers into an in-memory
+// plan. Templates are Go text/template with missingkey=error; they see only
+// their answers and a fixed set of pure functions: no clock, randomness,
+// environment, file system or network.
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+	"text/template"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/plan"
+)
+
+// MaxFileSize bounds one rendered file.
+const MaxFileSize = 16 << 20
+
+// Input is what a render needs.
+type Input struct {
+	Catalog *catalog.Catalog
+	// Present are all components of the project (hasComponent sees these).
+	Present []string
+	// Render are the components whose files are rendered; nil means Present.
+	Render []string
+	// Answers are validated answers; they are not modified.
+	Answers answers.Values
+}
+
+// Render renders the components' files and returns them unchecked and
+// unsorted; plan.New checks and sorts them.
+func Render(ctx context.Context, in Input) ([]plan.File, error) {
+	names := in.Render
+	if names == nil {
+		names = in.Present
+	}
+	fm := funcs(in.Catalog, in.Present, in.Answers, false, "")
+	var files []plan.File
+	for _, name := range names {
+		comp, err := in.Catalog.Component(name)
+		if err != nil {
+			return nil, err
+		}
+		out, err := renderComponent(ctx, comp, fm, in.Answers)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, out...)
+	}
+	return files, nil
+}
+
+func renderComponent(ctx context.Context, comp *catalog.Component, fm template.FuncMap, data answers.Values) ([]plan.File, error) {
+	// Rule conditions are evaluated once per component, not once per file.
+	include := make([]bool, len(comp.Rules))
+	for i, r := range comp.Rules {
+		include[i] = true
+		if r.When == "" {
+			continue
+		}
+		v, err := execute(fmt.Sprintf("%s/component.yaml files[%d].when", comp.Name, i), r.When, fm, data)
+		if err != nil {
+			return nil, err
+		}
+		switch strings.TrimSpace(v) {
+		case "true":
+		case "false":
+			include[i] = false
+		default:
+			return nil, failure.Invalidf("%s/component.yaml: files[%d].when must yield true or false, got %s", comp.Name, i, failure.Quote(v))
+		}
+	}
+	files := make([]plan.File, 0, len(comp.Sources))
+	for _, src := range comp.Sources {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		mode, skip := plan.ModeFile, false
+		for i, r := range comp.Rules {
+			if !r.Matches(src) {
+				continue
+			}
+			if !include[i] {
+				skip = true
+			}
+			if r.Executable {
+				mode = plan.ModeExecutable
+			}
+		}
+		if skip {
+			continue
+		}
+		name := comp.Name + "/files/" + src + ".tmpl"
+		outPath := src
+		if strings.Contains(src, "{{") {
+			p, err := execute(name+" (path)", src, fm, data)
+			if err != nil {
+				return nil, err
+			}
+			outPath = p
+		}
+		text, err := fs.ReadFile(comp.Files, src+".tmpl")
+		if err != nil {
+			return nil, fmt.Errorf("read template %s: %w", name, err)
+		}
+		content, err := executeBytes(name, string(text), fm, data)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, plan.File{Path: outPath, Mode: mode, Content: content, Component: comp.Name})
+	}
+	return files, nil
+}
+
+// Expand renders a short template (a question's default) over answers, with
+// targetName available. It is the only place targetName is defined.
+func Expand(cat *catalog.Catalog, present []string, text string, data answers.Values, target string) (string, error) {
+	return execute("default", text, funcs(cat, present, data, true, target), data)
+}
+
+func execute(name, text string, fm template.FuncMap, data answers.Values) (string, error) {
+	b, err := executeBytes(name, text, fm, data)
+	return string(b), err
+}
+
+func executeBytes(name, text string, fm template.FuncMap, data answers.Values) ([]byte, error) {
+	t, err := template.New(name).Option("missingkey=error").Funcs(fm).Parse(text)
+	if err != nil {
+		return nil, failure.Invalidf("template %w", err)
+	}
+	var buf bytes.Buffer
+	w := &limitWriter{buf: &buf, left: MaxFileSize}
+	// Each execution gets its own copy of the answers, so no template
+	// (for example through sprig's set) can change what another one sees.
+	if err := t.Execute(w, map[string]any(data.Clone())); err != nil {
+		if errors.Is(err, errTooLarge) {
+			return nil, failure.Invalidf("template %s renders more than %d bytes", name, MaxFileSize)
+		}
+		return nil, failure.Invalidf("template %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+var errTooLarge = errors.New("rendered file too large")
+
+type limitWriter struct {
+	buf  *bytes.Buffer
+	left int
+}
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	if len(p) > w.left {
+		return 0, errTooLarge
+	}
+	w.left -= len(p)
+	return w.buf.Write(p)
+}
+
+var dnsLabel = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`)
+
+// funcs returns the function map for one render: the pure base functions plus
+// the ones that read the project (components present, answers, registry, pins).
+func funcs(cat *catalog.Catalog, present []string, data answers.Values, inDefault bool, target string) template.FuncMap {
+	fm := baseFuncs()
+	set := make(map[string]bool, len(present))
+	for _, p := range present {
+		set[p] = true
+	}
+	fm["hasComponent"] = func(name string) (bool, error) {
+		if !cat.HasComponent(name) {
+			return false, fmt.Errorf("hasComponent: unknown component %q", name)
+		}
+		return set[name], nil
+	}
+	fm["hasAnswer"] = func(name string) bool {
+		_, ok := data[name]
+		return ok
+	}
+	fm["controlTitle"] = func(id string) (string, error) {
+		c, ok := cat.Registry.Lookup(id)
+		if !ok {
+			return "", fmt.Errorf("controlTitle: unknown control %q", id)
+		}
+		return c.Title, nil
+	}
+	fm["pin"] = func(action string) (string, error) {
+		p, err := cat.PinFor(action)
+		if err != nil {
+			return "", err
+		}
+		return p.Action + "@" + p.Commit + " # " + p.Tag, nil
+	}
+	fm["targetName"] = func() (string, error) {
+		if !inDefault {
+			return "", errors.New("targetName is only available in question defaults")
+		}
+		if dnsLabel.MatchString(target) {
+			return target, nil
+		}
+		return "", nil
+	}
+	return fm
+}

@@ -1,0 +1,170 @@
+// Package writer applies a plan to disk without ever leaving a partial
+// project: files are written into a staging directory beside the target,
+// contained by os.Root, and the staging directory is renamed into place.
+package writer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/plan"
+)
+
+// Options tune Create.
+type Options struct {
+	// Finish runs in the staging directory after every file is written and
+	// before the directory is renamed into place (for example git init).
+	Finish func(ctx context.Context, dir string) error
+	// FailAfter, when positive, makes Create fail after writing that many
+	// files. It is a fault-injection seam for tests.
+	FailAfter int
+}
+
+// CheckTarget verifies that target can receive a new project: it is absent
+// (with an existing parent directory) or an empty directory, and it is not a
+// symbolic link.
+func CheckTarget(target string) error {
+	info, err := os.Lstat(target)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		parent := filepath.Dir(target)
+		pinfo, perr := os.Stat(parent)
+		if perr != nil || !pinfo.IsDir() {
+			return failure.Invalidf("the parent directory of %s does not exist", failure.Quote(target))
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("inspect target %s: %w", failure.Quote(target), err)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return failure.Invalidf("target %s is a symbolic link; secgen never writes through links", failure.Quote(target))
+	case !info.IsDir():
+		return failure.Invalidf("target %s exists and is not a directory", failure.Quote(target))
+	}
+	entries, err := os.ReadDir(target)
+	if err != nil {
+		return fmt.Errorf("read target %s: %w", failure.Quote(target), err)
+	}
+	if len(entries) > 0 {
+		return failure.Invalidf("target %s is not empty; secgen new only writes into an absent or empty directory", failure.Quote(target))
+	}
+	return nil
+}
+
+// Create writes the plan as a new project at target. On any error, nothing
+// is left at target and the staging directory is removed.
+func Create(ctx context.Context, target string, p *plan.Plan, opt Options) (err error) {
+	target = filepath.Clean(target)
+	if err := CheckTarget(target); err != nil {
+		return err
+	}
+	stage, err := os.MkdirTemp(filepath.Dir(target), "."+filepath.Base(target)+".secgen-stage-")
+	if err != nil {
+		return fmt.Errorf("create staging directory: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(stage)
+		}
+	}()
+	if err := WriteTree(ctx, stage, p.Files, opt.FailAfter); err != nil {
+		return err
+	}
+	if err := os.Chmod(stage, plan.ModeDir); err != nil {
+		return fmt.Errorf("set staging directory mode: %w", err)
+	}
+	if opt.Finish != nil {
+		if err := opt.Finish(ctx, stage); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := moveIntoPlace(stage, target); err != nil {
+		return fmt.Errorf("move project into %s: %w", failure.Quote(target), err)
+	}
+	return nil
+}
+
+// ErrInjected is returned when Options.FailAfter triggers.
+var ErrInjected = errors.New("injected failure")
+
+// WriteTree writes files under dir, which must exist, through an os.Root so
+// no path can leave dir or follow a symbolic link out of it. Files are
+// created exclusively (never overwritten) with their exact modes.
+func WriteTree(ctx context.Context, dir string, files []plan.File, failAfter int) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer root.Close()
+	made := map[string]bool{".": true}
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if failAfter > 0 && i == failAfter {
+			return ErrInjected
+		}
+		if err := plan.CheckPath(f.Path); err != nil {
+			return failure.Invalidf("refusing to write %s: %w", failure.Quote(f.Path), err)
+		}
+		if err := mkdirs(root, path.Dir(f.Path), made); err != nil {
+			return err
+		}
+		if err := writeFile(root, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mkdirs(root *os.Root, dir string, made map[string]bool) error {
+	if made[dir] {
+		return nil
+	}
+	if err := mkdirs(root, path.Dir(dir), made); err != nil {
+		return err
+	}
+	if err := root.Mkdir(dir, plan.ModeDir); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create directory %s: %w", dir, err)
+	}
+	info, err := root.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("inspect directory %s: %w", dir, err)
+	}
+	if !info.IsDir() {
+		return fmt.Errorf("%s exists and is not a directory", dir)
+	}
+	if err := root.Chmod(dir, plan.ModeDir); err != nil {
+		return fmt.Errorf("set mode of %s: %w", dir, err)
+	}
+	made[dir] = true
+	return nil
+}
+
+func writeFile(root *os.Root, f plan.File) error {
+	fh, err := root.OpenFile(f.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.Mode)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", f.Path, err)
+	}
+	if _, err := fh.Write(f.Content); err != nil {
+		_ = fh.Close()
+		return fmt.Errorf("write %s: %w", f.Path, err)
+	}
+	// Modes are exact, whatever the umask.
+	if err := fh.Chmod(f.Mode); err != nil {
+		_ = fh.Close()
+		return fmt.Errorf("set mode of %s: %w", f.Path, err)
+	}
+	if err := fh.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", f.Path, err)
+	}
+	return nil
+}

@@ -1,0 +1,143 @@
+package goldens
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/secgen/secgen/generator/builtin"
+)
+
+// TestAdversarialTextArrivesAsData renders every adversarial case and checks
+// that each file still parses in its language and that the hostile
+// description is carried as one value, not as structure: a Go string
+// literal, a YAML scalar, escaped Markdown. (HCL is checked by the terraform
+// verification module, which carries the HCL parser.)
+func TestAdversarialTextArrivesAsData(t *testing.T) {
+	cat, err := builtin.Catalog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, gc := range loadCases(t) {
+		if !gc.Case.Adversarial {
+			continue
+		}
+		ran++
+		t.Run(gc.Name, func(t *testing.T) {
+			p := renderCase(t, cat, gc)
+			var desc string
+			for _, f := range p.Files {
+				if f.Path == ".secgen.yaml" {
+					var m struct {
+						Answers map[string]any `yaml:"answers"`
+					}
+					if err := yaml.Unmarshal(f.Content, &m); err != nil {
+						t.Fatal(err)
+					}
+					desc, _ = m.Answers["description"].(string)
+				}
+			}
+			if !strings.Contains(desc, "\n") || !strings.Contains(desc, "{{") {
+				t.Fatalf("case must carry a hostile multi-line description, got %q", desc)
+			}
+			found := map[string]bool{}
+			for _, f := range p.Files {
+				switch ext := path.Ext(f.Path); ext {
+				case ".go":
+					if goHasString(t, f.Path, f.Content, desc) {
+						found["go"] = true
+					}
+				case ".yaml", ".yml":
+					if yamlHasString(t, f.Path, f.Content, desc) {
+						found["yaml"] = true
+					}
+				case ".md":
+					text := string(f.Content)
+					if strings.Contains(text, "<script>") {
+						t.Errorf("%s: raw HTML from the description reached Markdown", f.Path)
+					}
+					if strings.Contains(text, "&lt;script&gt;") {
+						found["markdown"] = true
+					}
+					for _, line := range strings.Split(text, "\n") {
+						if line == "---" || strings.HasPrefix(line, "# Heading?") {
+							t.Errorf("%s: the description became Markdown structure: %q", f.Path, line)
+						}
+					}
+				}
+				if bytes.Contains(f.Content, []byte("<no value>")) {
+					t.Errorf("%s renders <no value>", f.Path)
+				}
+			}
+			for _, kind := range []string{"go", "yaml", "markdown"} {
+				if !found[kind] {
+					t.Errorf("the description reaches no %s file as data", kind)
+				}
+			}
+		})
+	}
+	if ran == 0 {
+		t.Fatal("no adversarial golden case")
+	}
+}
+
+func goHasString(t *testing.T, name string, src []byte, want string) bool {
+	t.Helper()
+	file, err := parser.ParseFile(token.NewFileSet(), name, src, parser.ParseComments)
+	if err != nil {
+		t.Errorf("%s does not parse: %v", name, err)
+		return false
+	}
+	found := false
+	ast.Inspect(file, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if s, err := strconv.Unquote(lit.Value); err == nil && s == want {
+				found = true
+			}
+		}
+		return true
+	})
+	return found
+}
+
+func yamlHasString(t *testing.T, name string, src []byte, want string) bool {
+	t.Helper()
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	found := false
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Errorf("%s does not parse as YAML: %v", name, err)
+			return false
+		}
+		var walk func(n *yaml.Node)
+		walk = func(n *yaml.Node) {
+			if n.Kind == yaml.AliasNode || (n.Anchor != "" && n.Kind != yaml.DocumentNode) {
+				t.Errorf("%s: YAML anchor or alias %q in rendered output", name, n.Anchor)
+			}
+			if n.Kind == yaml.ScalarNode && n.Value == want {
+				found = true
+			}
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+		walk(&doc)
+	}
+	return found
+}

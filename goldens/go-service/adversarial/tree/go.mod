@@ -1,0 +1,3 @@
+module example.com/hostile/svc
+
+go 1.26.8
