@@ -214,3 +214,22 @@ func label(l, def string) string {
 	}
 	return l
 }
+
+// TwoWay marks every difference between ours and theirs as a conflict, for
+// when the base is unknown: without it no change can be attributed to a
+// side, so none is taken silently. Lines both have are kept once.
+func TwoWay(ours, theirs []byte, opts Options) Result {
+	if bytes.Equal(ours, theirs) {
+		return Result{Content: bytes.Clone(ours)}
+	}
+	opts.ShowBase = false
+	m := merger{ours: splitLines(string(ours)), theirs: splitLines(string(theirs)), opts: opts}
+	at := 0
+	for _, e := range lineDiff(string(ours), string(theirs)) {
+		m.emit(m.ours[at:e.A0])
+		m.conflict(m.ours[e.A0:e.A1], nil, m.theirs[e.B0:e.B1])
+		at = e.A1
+	}
+	m.emit(m.ours[at:])
+	return Result{Content: []byte(m.out.String()), Conflicts: m.conflicts}
+}

@@ -449,3 +449,26 @@ func TestSplitLines(t *testing.T) {
 		}
 	}
 }
+
+func TestTwoWay(t *testing.T) {
+	r := TwoWay([]byte("a\nb\nc\n"), []byte("a\nB\nc\nd\n"), Options{})
+	want := "a\n<<<<<<< yours\nb\n=======\nB\n>>>>>>> secgen\nc\n<<<<<<< yours\n=======\nd\n>>>>>>> secgen\n"
+	if string(r.Content) != want || len(r.Conflicts) != 2 {
+		t.Errorf("TwoWay = %q %v, want %q", r.Content, r.Conflicts, want)
+	}
+	if r := TwoWay([]byte("same\n"), []byte("same\n"), Options{}); !r.Clean() || string(r.Content) != "same\n" {
+		t.Errorf("TwoWay of equal texts = %q %v", r.Content, r.Conflicts)
+	}
+	rnd := rand.New(rand.NewPCG(11, 12))
+	for range 500 {
+		a := randomText(rnd, 10)
+		b := mutate(rnd, a)
+		r := TwoWay([]byte(a), []byte(b), Options{})
+		if got := resolve(t, string(r.Content), "ours"); got != a {
+			t.Fatalf("taking yours from %q gives %q, want %q", r.Content, got, a)
+		}
+		if got := resolve(t, string(r.Content), "theirs"); got != b {
+			t.Fatalf("taking secgen from %q gives %q, want %q", r.Content, got, b)
+		}
+	}
+}
