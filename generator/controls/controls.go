@@ -23,6 +23,8 @@ type Control struct {
 	Area    string `yaml:"area" json:"area"`
 	Title   string `yaml:"title" json:"title"`
 	Retired bool   `yaml:"retired,omitempty" json:"retired,omitempty"`
+	// Engine marks a control that secgen's engine implements itself.
+	Engine bool `yaml:"engine,omitempty" json:"engine,omitempty"`
 }
 
 // Registry is an immutable set of controls, ordered as declared.

@@ -1,0 +1,226 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/builtin"
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/gitinit"
+	"github.com/secgen/secgen/generator/manifest"
+)
+
+func testEngine(t testing.TB) *Engine {
+	t.Helper()
+	cat, err := builtin.Catalog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Engine{Catalog: cat, Version: "test"}
+}
+
+func TestNewWritesProjectAndManifest(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "payments")
+	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Answers["name"] != "payments" {
+		t.Fatalf("name default = %v, want the target's base name", res.Answers["name"])
+	}
+	data, err := os.ReadFile(filepath.Join(target, manifest.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := manifest.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != len(res.Plan.Files)-1 {
+		t.Fatalf("manifest lists %d files, plan has %d plus the manifest", len(m.Files), len(res.Plan.Files))
+	}
+	for _, f := range m.Files {
+		content, err := os.ReadFile(filepath.Join(target, f.Path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := (planFile(content)).SHA256(); got != f.SHA256 {
+			t.Errorf("%s: sha256 on disk %s, manifest %s", f.Path, got, f.SHA256)
+		}
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "x")
+	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, DryRun: true})
+	if err != nil || len(res.Plan.Files) == 0 {
+		t.Fatalf("dry run: %v", err)
+	}
+	if _, err := os.Lstat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a dry run created the target")
+	}
+}
+
+type failingPrompter struct{ asked int }
+
+func (p *failingPrompter) Ask(context.Context, answers.Prompt) (string, error) {
+	p.asked++
+	return "", errors.New("should not be asked")
+}
+
+func TestBadTargetIsRefusedBeforeAnyQuestion(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keep"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &failingPrompter{}
+	_, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: dir, Prompter: p})
+	if !failure.IsInvalidInput(err) || p.asked != 0 {
+		t.Fatalf("err = %v after %d questions", err, p.asked)
+	}
+}
+
+func TestInvalidAnswersWriteNothing(t *testing.T) {
+	target := filepath.Join(t.TempDir(), "x")
+	_, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, Set: []string{"port=abc"}})
+	if !failure.IsInvalidInput(err) {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Lstat(target); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("target created despite invalid answers")
+	}
+}
+
+func TestInjectedWriteFailureLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "x")
+	_, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, FailAfter: 3})
+	if err == nil {
+		t.Fatal("no error from the injected failure")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
+}
+
+func TestGitCommitIsSignedWithTheGivenKey(t *testing.T) {
+	entity, err := openpgp.NewEntity("Dev", "", "dev@example.com", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var priv bytes.Buffer
+	w, _ := armor.Encode(&priv, openpgp.PrivateKeyType, nil)
+	if err := entity.SerializePrivate(w, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	keyFile := filepath.Join(t.TempDir(), "key.asc")
+	if err := os.WriteFile(keyFile, priv.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := gitinit.ReadSignKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(t.TempDir(), "signed")
+	author := gitinit.Author{Name: "Dev", Email: "dev@example.com"}
+	res, err := testEngine(t).New(context.Background(), NewRequest{
+		Blueprint: "go-service", Target: target,
+		Git: &GitOptions{Author: author, SignKey: key, When: time.Unix(1_700_000_000, 0)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := git.PlainOpen(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := repo.Head()
+	if err != nil || head.Name().Short() != "main" || head.Hash().String() != res.Commit {
+		t.Fatalf("HEAD = %v (%v), want main at %s", head, err, res.Commit)
+	}
+	commit, err := repo.CommitObject(head.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commit.Author.Email != "dev@example.com" || commit.PGPSignature == "" {
+		t.Fatalf("commit author %v, signature %q", commit.Author, commit.PGPSignature)
+	}
+	var pub bytes.Buffer
+	pw, _ := armor.Encode(&pub, openpgp.PublicKeyType, nil)
+	if err := entity.Serialize(pw); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if _, err := commit.Verify(pub.String()); err != nil {
+		t.Fatalf("signature does not verify: %v", err)
+	}
+	files, _ := commit.Files()
+	n := 0
+	_ = files.ForEach(func(*object.File) error { n++; return nil })
+	if n != len(res.Plan.Files) {
+		t.Fatalf("commit has %d files, plan %d", n, len(res.Plan.Files))
+	}
+	wt, err := mustWorktree(t, repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := wt.Status()
+	if !status.IsClean() {
+		t.Fatalf("work tree not clean after the initial commit:\n%s", status)
+	}
+}
+
+func TestPassphraseProtectedKeyIsRefused(t *testing.T) {
+	entity, _ := openpgp.NewEntity("Dev", "", "dev@example.com", nil)
+	if err := entity.PrivateKey.Encrypt([]byte("pass")); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, _ := armor.Encode(&buf, openpgp.PrivateKeyType, nil)
+	_ = entity.SerializePrivateWithoutSigning(w, nil)
+	w.Close()
+	keyFile := filepath.Join(t.TempDir(), "key.asc")
+	_ = os.WriteFile(keyFile, buf.Bytes(), 0o600)
+	_, err := gitinit.ReadSignKey(keyFile)
+	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "passphrase") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	e := testEngine(b)
+	target := filepath.Join(b.TempDir(), "bench")
+	for b.Loop() {
+		if _, err := e.New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, DryRun: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkNew(b *testing.B) {
+	e := testEngine(b)
+	dir := b.TempDir()
+	i := 0
+	for b.Loop() {
+		i++
+		target := filepath.Join(dir, "p", strconvItoa(i))
+		_ = os.MkdirAll(filepath.Dir(target), 0o755)
+		if _, err := e.New(context.Background(), NewRequest{Blueprint: "go-service", Target: target}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

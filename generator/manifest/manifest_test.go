@@ -1,0 +1,74 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/plan"
+)
+
+func sample(t *testing.T) *Manifest {
+	t.Helper()
+	node, err := AnswersNode(map[string]any{"name": "svc", "port": 8080, "login": true, "origins": []string{"https://a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Manifest{
+		Schema: SchemaVersion, SecgenVersion: "1.2.3",
+		Catalog:    CatalogRef{ID: "builtin", Version: "0.1.0"},
+		Blueprint:  "go-service",
+		Components: []ComponentRef{{Name: "go-service", Version: "0.1.0"}},
+		Answers:    node,
+		Files:      Records([]plan.File{{Path: "b", Component: "go-service", Content: []byte("b")}, {Path: "a/x", Component: "go-service"}}),
+	}
+}
+
+func TestRoundTripIsDeterministic(t *testing.T) {
+	data, err := sample(t).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := sample(t).Marshal()
+	if string(data) != string(again) {
+		t.Fatal("two encodings differ")
+	}
+	if !strings.Contains(string(data), "answers:\n  login: true\n  name: svc\n  origins:\n    - https://a\n  port: 8080\n") {
+		t.Fatalf("answers not sorted and typed:\n%s", data)
+	}
+	m, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != 2 || m.Files[0].Path != "a/x" || m.Files[1].SHA256 != (plan.File{Content: []byte("b")}).SHA256() {
+		t.Fatalf("files = %+v", m.Files)
+	}
+	nodes, err := m.AnswerNodes()
+	if err != nil || nodes["port"].Value != "8080" {
+		t.Fatalf("answers = %v, %v", nodes, err)
+	}
+}
+
+func TestParseRefusesInvalidManifests(t *testing.T) {
+	good, _ := sample(t).Marshal()
+	cases := map[string]string{
+		"unknown field": strings.Replace(string(good), "blueprint:", "extra: 1\nblueprint:", 1),
+		"schema":        strings.Replace(string(good), "schema: 1", "schema: 9", 1),
+		"outside path":  strings.Replace(string(good), "path: a/x", "path: ../../etc/passwd", 1),
+		"absolute path": strings.Replace(string(good), "path: a/x", "path: /etc/passwd", 1),
+		"bad hash":      strings.Replace(string(good), "sha256: e3b0", "sha256: zzzz", 1),
+		"not yaml":      "{{{",
+		"two documents": string(good) + "---\nschema: 1\n",
+		"unknown owner": strings.Replace(string(good), "component: go-service\n    sha256: e3b0", "component: other\n    sha256: e3b0", 1),
+		"self listed":   strings.Replace(string(good), "path: a/x", "path: .secgen.yaml", 1),
+		"no components": strings.Replace(string(good), "components:\n  - name: go-service\n    version: 0.1.0\n", "components: []\n", 1),
+	}
+	for name, src := range cases {
+		if src == string(good) {
+			t.Fatalf("%s: the mutation did not apply", name)
+		}
+		if _, err := Parse([]byte(src)); !failure.IsInvalidInput(err) {
+			t.Errorf("%s: err = %v, want invalid input", name, err)
+		}
+	}
+}

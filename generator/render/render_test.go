@@ -1,0 +1,174 @@
+package render
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/controls"
+	"github.com/secgen/secgen/generator/failure"
+)
+
+const hostile = "a \"quote\" 'single' `tick` \\ back\n{{ .x }} ${HOME} %{ if } $(id) --- &a *b # c: [d] \u00fc\u65e5"
+
+func TestForbiddenFunctionsAreAbsent(t *testing.T) {
+	fm := baseFuncs()
+	for _, name := range forbiddenFuncs {
+		if _, ok := fm[name]; ok {
+			t.Errorf("%s is available to templates", name)
+		}
+	}
+	for _, name := range []string{"yamlString", "hclString", "goString", "shellArg", "markdown", "commentLines", "oneLine", "upper", "quote"} {
+		if _, ok := fm[name]; !ok {
+			t.Errorf("%s is missing", name)
+		}
+	}
+}
+
+func TestYAMLStringRoundTrips(t *testing.T) {
+	for _, s := range []string{hostile, "", "\u2028\u0085\t", "null", "true", "0x10", "- item", "key: value"} {
+		var got string
+		if err := yaml.Unmarshal([]byte("v: "+yamlString(s)), &struct{ V *string }{&got}); err != nil {
+			t.Fatalf("yamlString(%q) does not parse: %v", s, err)
+		}
+		var doc struct{ V string }
+		if err := yaml.Unmarshal([]byte("v: "+yamlString(s)), &doc); err != nil || doc.V != s {
+			t.Fatalf("yamlString(%q) read back as %q (%v)", s, doc.V, err)
+		}
+	}
+}
+
+func TestHCLStringEscapesInterpolation(t *testing.T) {
+	got := hclString("${var.x} %{ if } \"q\" \\ \n")
+	want := `"$${var.x} %%{ if } \"q\" \\ \n"`
+	if got != want {
+		t.Fatalf("hclString = %s, want %s", got, want)
+	}
+}
+
+func TestShellArgAndMarkdown(t *testing.T) {
+	if got := shellArg("it's $(id)"); got != `'it'\''s $(id)'` {
+		t.Fatalf("shellArg = %s", got)
+	}
+	md := markdown("# title\n    code\n<b>x</b> [l](u) ---")
+	for _, bad := range []string{"\n#", "    code", "<b>", "[l](u)"} {
+		if strings.Contains(md, bad) {
+			t.Fatalf("markdown(...) = %q still contains %q", md, bad)
+		}
+	}
+	if got := commentLines("# ", "a\nb"); got != "# a\n# b" {
+		t.Fatalf("commentLines = %q", got)
+	}
+	if got := oneLine(" a \n b\t c "); got != "a b c" {
+		t.Fatalf("oneLine = %q", got)
+	}
+}
+
+func testCatalog(t *testing.T, files map[string]string) *catalog.Catalog {
+	t.Helper()
+	tm := fstest.MapFS{
+		"catalog.yaml": {Data: []byte("id: test\nversion: 1.0.0\n")},
+		"pins.tsv":     {Data: []byte("actions/checkout\tv7.0.1\t" + strings.Repeat("a", 40) + "\t2026-07-17\n")},
+		"c/component.yaml": {Data: []byte(`name: c
+description: test component
+version: 1.0.0
+controls: [SEC-01]
+questions:
+  - {name: name, type: string, prompt: Name, required: true}
+  - {name: flag, type: bool, prompt: Flag, default: false}
+files:
+  - {match: "opt/**", when: "{{ .flag }}"}
+  - {match: "run.sh", executable: true}
+`)},
+	}
+	base := map[string]string{"opt/extra.txt.tmpl": "extra", "run.sh.tmpl": "#!/bin/sh\n"}
+	for k, v := range base {
+		tm["c/files/"+k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	for k, v := range files {
+		tm["c/files/"+k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	reg, err := controls.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}}, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+func TestRenderPathsRulesAndFunctions(t *testing.T) {
+	cat := testCatalog(t, map[string]string{
+		"{{ .name }}/main.txt.tmpl": `{{ .name }} {{ pin "actions/checkout" }} {{ hasComponent "c" }} {{ controlTitle "SEC-01" | len | lt 0 }}`,
+		"opt/extra.txt.tmpl":        "extra",
+		"run.sh.tmpl":               "#!/bin/sh\n",
+	})
+	in := Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "svc", "flag": false}}
+	files, err := Render(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 {
+		t.Fatalf("rendered %d files, want 2 (opt/ is conditional)", len(files))
+	}
+	byPath := map[string]string{}
+	for _, f := range files {
+		byPath[f.Path] = string(f.Content)
+		if f.Path == "run.sh" && f.Mode.Perm() != 0o755 {
+			t.Fatalf("run.sh mode = %v", f.Mode)
+		}
+	}
+	want := "svc actions/checkout@" + strings.Repeat("a", 40) + " # v7.0.1 true true"
+	if byPath["svc/main.txt"] != want {
+		t.Fatalf("main.txt = %q, want %q", byPath["svc/main.txt"], want)
+	}
+	in.Answers["flag"] = true
+	files, err = Render(context.Background(), in)
+	if err != nil || len(files) != 3 {
+		t.Fatalf("with flag: %d files, %v", len(files), err)
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	cases := map[string]string{
+		"missing key":     "{{ .nope }}",
+		"unknown action":  `{{ pin "evil/action" }}`,
+		"env is gone":     `{{ env "HOME" }}`,
+		"targetName":      "{{ targetName }}",
+		"unknown control": `{{ controlTitle "XXX-01" }}`,
+		"parse error":     "{{ if }",
+	}
+	for name, tmpl := range cases {
+		cat := testCatalog(t, map[string]string{"f.tmpl": tmpl})
+		_, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": false}})
+		if err == nil {
+			t.Errorf("%s: rendered without error", name)
+		} else if !failure.IsInvalidInput(err) {
+			t.Errorf("%s: %v is not invalid input", name, err)
+		}
+	}
+}
+
+func TestRenderDoesNotLetTemplatesMutateAnswers(t *testing.T) {
+	cat := testCatalog(t, map[string]string{"a.tmpl": `{{ $_ := set . "name" "changed" }}`, "b.tmpl": "{{ .name }}"})
+	ans := answers.Values{"name": "orig", "flag": false}
+	files, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: ans})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Path == "b" && string(f.Content) != "orig" {
+			t.Fatalf("b = %q: a template changed another's answers", f.Content)
+		}
+	}
+	if ans["name"] != "orig" {
+		t.Fatal("the caller's answers changed")
+	}
+}

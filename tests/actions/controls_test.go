@@ -1,0 +1,365 @@
+package actions
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// stepRef names a step for messages.
+func stepRef(file, jobID string, i int, s step) string {
+	label := s.Name
+	if label == "" {
+		label = s.Uses
+	}
+	return fmt.Sprintf("%s job %s step %d (%s)", file, jobID, i, label)
+}
+
+// findStep returns the index of the first step of j satisfying ok, or -1.
+func findStep(j *job, ok func(step) bool) int {
+	if j == nil {
+		return -1
+	}
+	return slices.IndexFunc(j.Steps, ok)
+}
+
+func usesAction(action string) func(step) bool {
+	return func(s step) bool { return strings.HasPrefix(s.Uses, action+"@") }
+}
+
+func runs(re string) func(step) bool {
+	r := regexp.MustCompile(re)
+	return func(s step) bool { return r.MatchString(s.Run) }
+}
+
+// with returns a step input as text (YAML may have typed it as bool or int).
+func with(s step, key string) string {
+	v, ok := s.With[key]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// requireJob fails the test when the workflow lacks the job.
+func requireJob(t *testing.T, tree goldenTree, file string, w *workflow, id string) *job {
+	t.Helper()
+	j := w.Jobs[id]
+	if j == nil {
+		t.Errorf("%s/%s: job %s is missing", tree.name, file, id)
+	}
+	return j
+}
+
+// trivyFailsOnHigh checks a trivy-action step's failure policy.
+func trivyFailsOnHigh(t *testing.T, where string, s step, wantUnfixed bool) {
+	t.Helper()
+	if with(s, "exit-code") != "1" {
+		t.Errorf("%s: trivy exit-code %q, want 1", where, with(s, "exit-code"))
+	}
+	if with(s, "severity") != "CRITICAL,HIGH" {
+		t.Errorf("%s: trivy severity %q, want CRITICAL,HIGH", where, with(s, "severity"))
+	}
+	if wantUnfixed && with(s, "ignore-unfixed") != "true" {
+		t.Errorf("%s: trivy ignore-unfixed %q, want true", where, with(s, "ignore-unfixed"))
+	}
+}
+
+// TestCIControls asserts the concrete steps behind SC-01 and SC-09 in ci.yml, and
+// SC-01 in dependency-review.yml.
+func TestCIControls(t *testing.T) {
+	for _, tree := range workflowTrees(t) {
+		w := loadWorkflow(t, tree, "ci.yml")
+		if ev := eventsOf(w.On); !slices.Contains(ev, "push") || !slices.Contains(ev, "pull_request") {
+			t.Errorf("%s/ci.yml: triggers %v, want push and pull_request", tree.name, ev)
+		}
+		for id, j := range w.Jobs {
+			if findStep(j, usesAction("actions/setup-go")) >= 0 {
+				s := j.Steps[findStep(j, usesAction("actions/setup-go"))]
+				if with(s, "go-version-file") != "go.mod" {
+					t.Errorf("%s/ci.yml job %s: setup-go without go-version-file: go.mod", tree.name, id)
+				}
+			}
+		}
+		test := requireJob(t, tree, "ci.yml", w, "test")
+		if findStep(test, runs(`(?m)^go vet \./\.\.\.$`)) < 0 {
+			t.Errorf("%s/ci.yml: SC-09 go vet ./... step is missing", tree.name)
+		}
+		if findStep(test, runs(`(?m)^go test -race\b.*\./\.\.\.$`)) < 0 {
+			t.Errorf("%s/ci.yml: SC-09 go test -race ./... step is missing", tree.name)
+		}
+		vuln := requireJob(t, tree, "ci.yml", w, "govulncheck")
+		if findStep(vuln, runs(`(?m)^go run golang\.org/x/vuln/cmd/govulncheck@v[0-9]+\.[0-9]+\.[0-9]+ \./\.\.\.$`)) < 0 {
+			t.Errorf("%s/ci.yml: SC-01 govulncheck ./... (pinned version) step is missing", tree.name)
+		}
+		gosec := requireJob(t, tree, "ci.yml", w, "gosec")
+		g := findStep(gosec, runs(`(?m)^go run github\.com/securego/gosec/v2/cmd/gosec@v[0-9.]+ .*-fmt sarif -out gosec\.sarif .*\./\.\.\.$`))
+		up := findStep(gosec, usesAction("github/codeql-action/upload-sarif"))
+		switch {
+		case g < 0:
+			t.Errorf("%s/ci.yml: SC-09 gosec with SARIF output is missing", tree.name)
+		case up < g || with(gosec.Steps[up], "sarif_file") != "gosec.sarif" || !strings.Contains(gosec.Steps[up].If, "always()"):
+			t.Errorf("%s/ci.yml: gosec's SARIF is not uploaded after it runs, even on failure", tree.name)
+		}
+		trivy := requireJob(t, tree, "ci.yml", w, "trivy")
+		for _, scanType := range []string{"fs", "config"} {
+			i := findStep(trivy, func(s step) bool {
+				return usesAction("aquasecurity/trivy-action")(s) && with(s, "scan-type") == scanType
+			})
+			if i < 0 {
+				t.Errorf("%s/ci.yml: SC-01 trivy %s scan is missing", tree.name, scanType)
+				continue
+			}
+			trivyFailsOnHigh(t, tree.name+"/"+stepRef("ci.yml", "trivy", i, trivy.Steps[i]), trivy.Steps[i], scanType == "fs")
+		}
+
+		dr := loadWorkflow(t, tree, "dependency-review.yml")
+		review := requireJob(t, tree, "dependency-review.yml", dr, "review")
+		if i := findStep(review, usesAction("actions/dependency-review-action")); i < 0 || with(review.Steps[i], "fail-on-severity") != "high" {
+			t.Errorf("%s/dependency-review.yml: SC-01 review failing on high severity is missing", tree.name)
+		}
+		if ev := eventsOf(dr.On); !slices.Equal(ev, []string{"pull_request"}) {
+			t.Errorf("%s/dependency-review.yml: triggers %v, want pull_request", tree.name, ev)
+		}
+
+		cq := loadWorkflow(t, tree, "codeql.yml")
+		analyze := requireJob(t, tree, "codeql.yml", cq, "analyze")
+		in := findStep(analyze, usesAction("github/codeql-action/init"))
+		an := findStep(analyze, usesAction("github/codeql-action/analyze"))
+		if in < 0 || an < in || with(analyze.Steps[in], "languages") != "go" {
+			t.Errorf("%s/codeql.yml: SC-09 CodeQL init (go) then analyze is missing", tree.name)
+		}
+	}
+}
+
+// TestReleaseControls asserts SC-02, SC-03 and SC-04 in release.yml: the image is
+// scanned before the push, every later step uses the pushed digest, the signature is
+// made keyless and verified against this workflow's identity before the release is
+// published, provenance is attested, and the SPDX SBOM is attached to the release.
+func TestReleaseControls(t *testing.T) {
+	for _, tree := range workflowTrees(t) {
+		w := loadWorkflow(t, tree, "release.yml")
+		on := w.On
+		if ev := eventsOf(on); !slices.Equal(ev, []string{"push"}) || !strings.Contains(nodeText(t, on), "tags:") {
+			t.Errorf("%s/release.yml: want on: push: tags only, got %v", tree.name, ev)
+		}
+
+		build := requireJob(t, tree, "release.yml", w, "build")
+		bp := findStep(build, usesAction("docker/build-push-action"))
+		scan := findStep(build, func(s step) bool {
+			return usesAction("aquasecurity/trivy-action")(s) && with(s, "scan-type") == "image"
+		})
+		login := findStep(build, usesAction("docker/login-action"))
+		push := findStep(build, runs(`docker push "\$\{IMAGE\}:\$\{VERSION\}"`))
+		switch {
+		case bp < 0:
+			t.Errorf("%s/release.yml: build-push-action is missing", tree.name)
+		case with(build.Steps[bp], "push") != "false" || with(build.Steps[bp], "load") != "true":
+			t.Errorf("%s/release.yml: SC-02 the build must load locally and not push before the scan", tree.name)
+		case scan < 0:
+			t.Errorf("%s/release.yml: SC-02 trivy image scan is missing", tree.name)
+		case push < 0 || build.Steps[push].ID != "push":
+			t.Errorf("%s/release.yml: the push step with id push is missing", tree.name)
+		case !(bp < scan && scan < login && login < push):
+			t.Errorf("%s/release.yml: SC-02 order must be build < scan < login < push, got %d %d %d %d", tree.name, bp, scan, login, push)
+		default:
+			trivyFailsOnHigh(t, tree.name+"/release.yml image scan", build.Steps[scan], true)
+			if !strings.Contains(build.Steps[push].Run, `echo "digest=${digest}" >> "$GITHUB_OUTPUT"`) {
+				t.Errorf("%s/release.yml: the push step does not output the digest", tree.name)
+			}
+		}
+		if build != nil && build.Outputs["digest"] != "${{ steps.push.outputs.digest }}" {
+			t.Errorf("%s/release.yml: build job does not export the pushed digest", tree.name)
+		}
+
+		sign := requireJob(t, tree, "release.yml", w, "sign")
+		cs := findStep(sign, runs(`(?m)^cosign sign --yes "\$\{IMAGE\}@\$\{DIGEST\}"$`))
+		if cs < 0 || findStep(sign, usesAction("sigstore/cosign-installer")) > cs {
+			t.Errorf("%s/release.yml: SC-04 keyless cosign sign by digest is missing", tree.name)
+		} else if sign.Steps[cs].Env["DIGEST"] != "${{ needs.build.outputs.digest }}" {
+			t.Errorf("%s/release.yml: SC-04 signing does not use the pushed digest", tree.name)
+		}
+		if i := findStep(sign, usesAction("actions/attest-build-provenance")); i < 0 ||
+			with(sign.Steps[i], "subject-digest") != "${{ needs.build.outputs.digest }}" ||
+			with(sign.Steps[i], "push-to-registry") != "true" {
+			t.Errorf("%s/release.yml: SC-04 build provenance attestation of the digest is missing", tree.name)
+		}
+
+		verify := requireJob(t, tree, "release.yml", w, "verify")
+		vf := findStep(verify, runs(`cosign verify "\$\{IMAGE\}@\$\{DIGEST\}"`))
+		if vf < 0 {
+			t.Errorf("%s/release.yml: SC-04 cosign verify by digest is missing", tree.name)
+		} else {
+			r := verify.Steps[vf].Run
+			if !strings.Contains(r, `--certificate-identity "${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/.github/workflows/release.yml@${GITHUB_REF}"`) {
+				t.Errorf("%s/release.yml: SC-04 cosign verify is not bound to this workflow's identity", tree.name)
+			}
+			if !strings.Contains(r, "--certificate-oidc-issuer https://token.actions.githubusercontent.com") {
+				t.Errorf("%s/release.yml: SC-04 cosign verify is not bound to GitHub's OIDC issuer", tree.name)
+			}
+		}
+		if verify != nil && !slices.Contains(needsOf(verify), "sign") {
+			t.Errorf("%s/release.yml: verify does not wait for sign", tree.name)
+		}
+
+		rel := requireJob(t, tree, "release.yml", w, "release")
+		if rel != nil && !slices.Contains(needsOf(rel), "verify") {
+			t.Errorf("%s/release.yml: SC-04 the release is published without waiting for verification", tree.name)
+		}
+		sb := findStep(rel, usesAction("anchore/sbom-action"))
+		gh := findStep(rel, runs(`(?s)^gh release create "\$\{GITHUB_REF_NAME\}" sbom\.spdx\.json`))
+		switch {
+		case sb < 0:
+			t.Errorf("%s/release.yml: SC-03 SBOM step is missing", tree.name)
+		case with(rel.Steps[sb], "format") != "spdx-json" || with(rel.Steps[sb], "output-file") != "sbom.spdx.json":
+			t.Errorf("%s/release.yml: SC-03 SBOM is not SPDX JSON in sbom.spdx.json", tree.name)
+		case with(rel.Steps[sb], "image") != "${{ needs.build.outputs.image }}@${{ needs.build.outputs.digest }}":
+			t.Errorf("%s/release.yml: SC-03 SBOM does not describe the pushed digest", tree.name)
+		case gh < sb:
+			t.Errorf("%s/release.yml: SC-03 the SBOM is not attached to the release", tree.name)
+		}
+	}
+}
+
+// nodeText renders a YAML node back to text for coarse checks.
+func nodeText(t *testing.T, n yaml.Node) string {
+	t.Helper()
+	b, err := yaml.Marshal(&n)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	return string(b)
+}
+
+// dependabot is the part of dependabot.yml the tests inspect.
+type dependabot struct {
+	Version int `yaml:"version"`
+	Updates []struct {
+		Ecosystem string `yaml:"package-ecosystem"`
+		Directory string `yaml:"directory"`
+		Schedule  struct {
+			Interval string `yaml:"interval"`
+		} `yaml:"schedule"`
+		Cooldown struct {
+			DefaultDays int `yaml:"default-days"`
+		} `yaml:"cooldown"`
+		Groups map[string]struct {
+			Patterns []string `yaml:"patterns"`
+		} `yaml:"groups"`
+	} `yaml:"updates"`
+}
+
+// TestDependabot asserts SC-08: weekly, grouped updates of Go modules, actions and
+// Docker base images.
+func TestDependabot(t *testing.T) {
+	for _, tree := range workflowTrees(t) {
+		b, err := os.ReadFile(filepath.Join(tree.dir, ".github", "dependabot.yml"))
+		if err != nil {
+			t.Errorf("%s: SC-08 %v", tree.name, err)
+			continue
+		}
+		var d dependabot
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&d); err != nil {
+			t.Errorf("%s: dependabot.yml: %v", tree.name, err)
+			continue
+		}
+		if d.Version != 2 {
+			t.Errorf("%s: dependabot.yml version %d, want 2", tree.name, d.Version)
+		}
+		var ecosystems []string
+		for _, u := range d.Updates {
+			ecosystems = append(ecosystems, u.Ecosystem)
+			if u.Directory != "/" || u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
+				t.Errorf("%s: dependabot %s: want directory /, weekly, one group, a cooldown", tree.name, u.Ecosystem)
+			}
+			for g, p := range u.Groups {
+				if !slices.Equal(p.Patterns, []string{"*"}) {
+					t.Errorf("%s: dependabot %s group %s does not group everything", tree.name, u.Ecosystem, g)
+				}
+			}
+		}
+		slices.Sort(ecosystems)
+		if want := []string{"docker", "github-actions", "gomod"}; !slices.Equal(ecosystems, want) {
+			t.Errorf("%s: SC-08 dependabot ecosystems %v, want %v", tree.name, ecosystems, want)
+		}
+	}
+}
+
+// TestOptionalFiles: scorecard.yml exists exactly when the scorecard answer is true,
+// CODEOWNERS exactly when codeowners is not empty, and then assigns every path to
+// exactly the answered owners.
+func TestOptionalFiles(t *testing.T) {
+	var sawScorecard, sawOwners bool
+	for _, tree := range workflowTrees(t) {
+		a := readAnswers(t, tree)
+		wantScorecard, _ := a["scorecard"].(bool)
+		_, err := os.Stat(filepath.Join(tree.dir, ".github", "workflows", "scorecard.yml"))
+		if hasIt := err == nil; hasIt != wantScorecard {
+			t.Errorf("%s: scorecard.yml present=%v, answer scorecard=%v", tree.name, hasIt, wantScorecard)
+		}
+		if wantScorecard && err == nil {
+			sawScorecard = true
+			sc := loadWorkflow(t, tree, "scorecard.yml")
+			j := requireJob(t, tree, "scorecard.yml", sc, "analysis")
+			if i := findStep(j, usesAction("ossf/scorecard-action")); i < 0 || with(j.Steps[i], "publish_results") != "false" {
+				t.Errorf("%s: scorecard.yml must run scorecard without publishing (no id-token)", tree.name)
+			}
+		}
+
+		var owners []string
+		if l, ok := a["codeowners"].([]any); ok {
+			for _, o := range l {
+				owners = append(owners, fmt.Sprint(o))
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(tree.dir, ".github", "CODEOWNERS"))
+		if (err == nil) != (len(owners) > 0) {
+			t.Errorf("%s: CODEOWNERS present=%v, %d owners answered", tree.name, err == nil, len(owners))
+			continue
+		}
+		if len(owners) == 0 {
+			continue
+		}
+		sawOwners = true
+		var rules []string
+		for _, l := range strings.Split(string(b), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				rules = append(rules, l)
+			}
+		}
+		if want := []string{"* " + strings.Join(owners, " ")}; !slices.Equal(rules, want) {
+			t.Errorf("%s: CODEOWNERS rules %q, want %q", tree.name, rules, want)
+		}
+	}
+	if !sawScorecard || !sawOwners {
+		t.Errorf("no golden renders scorecard.yml (%v) or CODEOWNERS (%v): the optional files are untested", sawScorecard, sawOwners)
+	}
+}
+
+// TestComponentDeclaresControls: `secgen show` lists what component.yaml declares, so
+// the declaration must keep every control these tests verify.
+func TestComponentDeclaresControls(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(templatesDir, "github-actions", "component.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Controls []string `yaml:"controls"`
+	}
+	if err := yaml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("component.yaml: %v", err)
+	}
+	for _, id := range []string{"SC-01", "SC-02", "SC-03", "SC-04", "SC-05", "SC-06", "SC-07", "SC-08", "SC-09", "SEC-01"} {
+		if !slices.Contains(c.Controls, id) {
+			t.Errorf("component.yaml no longer declares %s", id)
+		}
+	}
+}
