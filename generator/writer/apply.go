@@ -216,7 +216,7 @@ func writeStaged(r *os.Root, name string, mode fs.FileMode, content []byte) erro
 		return fmt.Errorf("stage %s: %w", name, err)
 	}
 	_, werr := f.Write(content)
-	if err := errors.Join(werr, f.Chmod(mode), f.Sync(), f.Close()); err != nil {
+	if err := errors.Join(werr, f.Chmod(mode), f.Close()); err != nil {
 		return fmt.Errorf("stage %s: %w", name, err)
 	}
 	return nil
