@@ -163,7 +163,7 @@ func PutDir(root string, content []byte) error {
 		return fmt.Errorf("store base: %w", err)
 	}
 	_, werr := f.Write(content)
-	if err := errors.Join(werr, f.Sync(), f.Chmod(0o644), f.Close()); err != nil {
+	if err := errors.Join(werr, f.Chmod(0o644), f.Close()); err != nil {
 		_ = os.Remove(f.Name())
 		return fmt.Errorf("store base: %w", err)
 	}

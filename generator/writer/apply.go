@@ -205,8 +205,10 @@ func sum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// writeStaged writes a fresh file (replacing a leftover) and syncs it, so a
-// rename publishes complete content.
+// writeStaged writes a fresh file, replacing a leftover. It is closed
+// before any rename publishes it, so a kill never exposes partial content.
+// There is no fsync: the guarantee is against a killed process, and on
+// ext4 (auto_da_alloc) a rename over an existing file flushes it anyway.
 func writeStaged(r *os.Root, name string, mode fs.FileMode, content []byte) error {
 	if err := r.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("stage %s: %w", name, err)
