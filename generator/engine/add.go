@@ -92,7 +92,7 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 	defer r.Close()
 	for _, f := range rendered.Files {
 		old, err := readProjectFile(r, f.Path)
-		fc := FileChange{Path: f.Path, Component: f.Component, Old: old}
+		fc := FileChange{Path: f.Path, Component: f.Component, Old: old, Mode: f.Mode}
 		switch {
 		case err == errNotRegular:
 			fc.Action, fc.Reason = ActionConflict, "something other than a regular file is there"
@@ -149,7 +149,7 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 	if err != nil {
 		return nil, err
 	}
-	res.Changes = append(res.Changes, FileChange{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, Old: oldManifest, New: data})
+	res.Changes = append(res.Changes, FileChange{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, Old: oldManifest, New: data, Mode: plan.ModeFile})
 	sort.Slice(res.Changes, func(i, j int) bool { return res.Changes[i].Path < res.Changes[j].Path })
 	if req.DryRun {
 		return res, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/plan"
 	"github.com/secgen/secgen/generator/writer"
 )
 
@@ -63,7 +64,7 @@ func (e *Engine) Init(ctx context.Context, req InitRequest) (*ProjectResult, err
 	}
 	res := &ProjectResult{
 		Root:      root,
-		Changes:   []FileChange{{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, New: data}},
+		Changes:   []FileChange{{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, New: data, Mode: plan.ModeFile}},
 		Recovered: p.recov.Kept,
 	}
 	if req.DryRun {

@@ -52,6 +52,8 @@ type FileChange struct {
 	Old, New []byte
 	// Written is the path New goes to when it is not Path (<path>.secgen-new).
 	Written string
+	// Mode is the mode New is written with.
+	Mode fs.FileMode
 	// Reason is a one-line explanation for conflicts, skips and keeps.
 	Reason string
 }

@@ -73,6 +73,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	res := &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept}
 	var changes []writer.Change
 	add := func(fc FileChange, mode os.FileMode) {
+		fc.Mode = mode
 		res.Changes = append(res.Changes, fc)
 		if fc.Action == ActionConflict {
 			res.Conflicts = append(res.Conflicts, fc)
@@ -138,7 +139,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 		return nil, err
 	}
 	if !bytes.Equal(oldManifest, data) {
-		res.Changes = append(res.Changes, FileChange{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, Old: oldManifest, New: data})
+		res.Changes = append(res.Changes, FileChange{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, Old: oldManifest, New: data, Mode: plan.ModeFile})
 	}
 	sort.Slice(res.Changes, func(i, j int) bool { return res.Changes[i].Path < res.Changes[j].Path })
 	if req.DryRun {
