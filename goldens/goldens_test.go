@@ -41,6 +41,9 @@ type Case struct {
 	Add string `yaml:"add"`
 	// Adversarial cases carry hostile free text that must arrive as data.
 	Adversarial bool `yaml:"adversarial"`
+	// Carries lists the languages (go, yaml, markdown) in which an
+	// adversarial case's description must be found as data.
+	Carries []string `yaml:"carries"`
 }
 
 type goldenCase struct {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/gitinit"
 	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/plan"
 )
 
 func testEngine(t testing.TB) *Engine {
@@ -56,7 +58,7 @@ func TestNewWritesProjectAndManifest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := (planFile(content)).SHA256(); got != f.SHA256 {
+		if got := (plan.File{Content: content}).SHA256(); got != f.SHA256 {
 			t.Errorf("%s: sha256 on disk %s, manifest %s", f.Path, got, f.SHA256)
 		}
 	}
@@ -174,7 +176,7 @@ func TestGitCommitIsSignedWithTheGivenKey(t *testing.T) {
 	if n != len(res.Plan.Files) {
 		t.Fatalf("commit has %d files, plan %d", n, len(res.Plan.Files))
 	}
-	wt, err := mustWorktree(t, repo)
+	wt, err := repo.Worktree()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +219,7 @@ func BenchmarkNew(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		target := filepath.Join(dir, "p", strconvItoa(i))
+		target := filepath.Join(dir, "p", strconv.Itoa(i))
 		_ = os.MkdirAll(filepath.Dir(target), 0o755)
 		if _, err := e.New(context.Background(), NewRequest{Blueprint: "go-service", Target: target}); err != nil {
 			b.Fatal(err)

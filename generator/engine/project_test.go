@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -70,7 +71,7 @@ questions:
 		tfs["app/files/added.txt.tmpl"] = &fstest.MapFile{Data: []byte("new in v2\n")}
 	}
 	for i := range 60 {
-		name := "big/files/pkg" + strconvItoa(i/10) + "/f" + strconvItoa(i) + ".txt.tmpl"
+		name := "big/files/pkg" + strconv.Itoa(i/10) + "/f" + strconv.Itoa(i) + ".txt.tmpl"
 		tfs[name] = &fstest.MapFile{Data: []byte(strings.Repeat("line {{ .name }}\n", 40))}
 	}
 	bfs := fstest.MapFS{

@@ -48,7 +48,7 @@ func Render(ctx context.Context, in Input) ([]plan.File, error) {
 		if err != nil {
 			return nil, err
 		}
-		out, err := renderComponent(ctx, comp, fm, in.Answers)
+		out, err := renderComponent(ctx, comp, newBase(fm), in.Answers)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +57,7 @@ func Render(ctx context.Context, in Input) ([]plan.File, error) {
 	return files, nil
 }
 
-func renderComponent(ctx context.Context, comp *catalog.Component, fm template.FuncMap, data answers.Values) ([]plan.File, error) {
+func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.Template, data answers.Values) ([]plan.File, error) {
 	// Rule conditions are evaluated once per component, not once per file.
 	include := make([]bool, len(comp.Rules))
 	for i, r := range comp.Rules {
@@ -122,16 +122,23 @@ func renderComponent(ctx context.Context, comp *catalog.Component, fm template.F
 // Expand renders a short template (a question's default) over answers, with
 // targetName available. It is the only place targetName is defined.
 func Expand(cat *catalog.Catalog, present []string, text string, data answers.Values, target string) (string, error) {
-	return execute("default", text, funcs(cat, present, data, true, target), data)
+	return execute("default", text, newBase(funcs(cat, present, data, true, target)), data)
 }
 
-func execute(name, text string, fm template.FuncMap, data answers.Values) (string, error) {
-	b, err := executeBytes(name, text, fm, data)
+// newBase returns an empty template carrying the function map. Templates
+// made from it with New share the functions without copying them again;
+// one base serves one component, so {{define}} names stay within it.
+func newBase(fm template.FuncMap) *template.Template {
+	return template.New("").Option("missingkey=error").Funcs(fm)
+}
+
+func execute(name, text string, base *template.Template, data answers.Values) (string, error) {
+	b, err := executeBytes(name, text, base, data)
 	return string(b), err
 }
 
-func executeBytes(name, text string, fm template.FuncMap, data answers.Values) ([]byte, error) {
-	t, err := template.New(name).Option("missingkey=error").Funcs(fm).Parse(text)
+func executeBytes(name, text string, base *template.Template, data answers.Values) ([]byte, error) {
+	t, err := base.New(name).Parse(text)
 	if err != nil {
 		return nil, failure.Invalidf("template %w", err)
 	}

@@ -99,7 +99,7 @@ func Apply(ctx context.Context, root string, changes []Change, manifest []byte, 
 	if err := checkChanges(r, changes); err != nil {
 		return err
 	}
-	if err := mkdirs(r, TxnDir, map[string]bool{".": true}); err != nil {
+	if err := mkdirAll(r, TxnDir); err != nil {
 		return err
 	}
 	committed := false
@@ -284,7 +284,6 @@ func Recover(root string) (Recovered, error) {
 // rollForward performs a committed journal's steps; each is idempotent, so
 // a journal can be rolled forward again after another interruption.
 func rollForward(r *os.Root, j *journal, step func() error) (kept []string, err error) {
-	made := map[string]bool{".": true}
 	for _, e := range j.Entries {
 		if e.Remove {
 			got, err := hashFile(r, e.Path)
@@ -321,7 +320,7 @@ func rollForward(r *os.Root, j *journal, step func() error) (kept []string, err 
 		if err := step(); err != nil {
 			return nil, err
 		}
-		if err := mkdirs(r, path.Dir(target), made); err != nil {
+		if err := mkdirAll(r, path.Dir(target)); err != nil {
 			return nil, err
 		}
 		if err := r.Rename(staged, target); err != nil {
@@ -342,6 +341,18 @@ func rollForward(r *os.Root, j *journal, step func() error) (kept []string, err 
 	}
 	_ = r.Remove(path.Dir(TxnDir)) // only when empty
 	return kept, nil
+}
+
+// mkdirAll creates dir and its missing parents inside r. os.Root refuses
+// any step that would leave r, including through a symbolic link.
+func mkdirAll(r *os.Root, dir string) error {
+	if dir == "." {
+		return nil
+	}
+	if err := r.MkdirAll(dir, plan.ModeDir); err != nil {
+		return fmt.Errorf("create directory %s: %w", dir, err)
+	}
+	return nil
 }
 
 // removeEmptyParents removes the directories of p that a removal emptied.

@@ -103,8 +103,12 @@ func WriteTree(ctx context.Context, dir string, files []plan.File, failAfter int
 	if err != nil {
 		return fmt.Errorf("open %s: %w", dir, err)
 	}
-	defer root.Close()
-	made := map[string]bool{".": true}
+	dirs := map[string]*os.Root{".": root}
+	defer func() {
+		for _, r := range dirs {
+			_ = r.Close()
+		}
+	}()
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -115,42 +119,51 @@ func WriteTree(ctx context.Context, dir string, files []plan.File, failAfter int
 		if err := plan.CheckPath(f.Path); err != nil {
 			return failure.Invalidf("refusing to write %s: %w", failure.Quote(f.Path), err)
 		}
-		if err := mkdirs(root, path.Dir(f.Path), made); err != nil {
+		parent, err := openDir(dirs, path.Dir(f.Path))
+		if err != nil {
 			return err
 		}
-		if err := writeFile(root, f); err != nil {
+		if err := writeFile(parent, path.Base(f.Path), f); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func mkdirs(root *os.Root, dir string, made map[string]bool) error {
-	if made[dir] {
-		return nil
+// openDir returns a root for dir, creating it (mode 0755 exactly) and its
+// parents as needed. Each directory is opened once, through its parent, so
+// files are then created by name alone and no link can redirect them.
+func openDir(dirs map[string]*os.Root, dir string) (*os.Root, error) {
+	if r, ok := dirs[dir]; ok {
+		return r, nil
 	}
-	if err := mkdirs(root, path.Dir(dir), made); err != nil {
-		return err
-	}
-	if err := root.Mkdir(dir, plan.ModeDir); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("create directory %s: %w", dir, err)
-	}
-	info, err := root.Lstat(dir)
+	parent, err := openDir(dirs, path.Dir(dir))
 	if err != nil {
-		return fmt.Errorf("inspect directory %s: %w", dir, err)
+		return nil, err
 	}
-	if !info.IsDir() {
-		return fmt.Errorf("%s exists and is not a directory", dir)
+	name := path.Base(dir)
+	if err := parent.Mkdir(name, plan.ModeDir); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("create directory %s: %w", dir, err)
 	}
-	if err := root.Chmod(dir, plan.ModeDir); err != nil {
-		return fmt.Errorf("set mode of %s: %w", dir, err)
+	r, err := parent.OpenRoot(name)
+	if err != nil {
+		return nil, fmt.Errorf("open directory %s: %w", dir, err)
 	}
-	made[dir] = true
-	return nil
+	dirs[dir] = r
+	info, err := r.Stat(".")
+	if err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	if info.Mode().Perm() != plan.ModeDir {
+		if err := parent.Chmod(name, plan.ModeDir); err != nil {
+			return nil, fmt.Errorf("set mode of %s: %w", dir, err)
+		}
+	}
+	return r, nil
 }
 
-func writeFile(root *os.Root, f plan.File) error {
-	fh, err := root.OpenFile(f.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.Mode)
+func writeFile(dir *os.Root, name string, f plan.File) error {
+	fh, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.Mode)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", f.Path, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -220,7 +221,11 @@ func printSummary(w io.Writer, res *engine.Result, dir string) {
 	if rel == "" {
 		rel = filepath.Base(res.Target)
 	}
-	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n  make test        # the service's own security tests\n  secgen show %s  # what each control does and where it lives\n", rel, res.Blueprint)
+	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", rel)
+	if slices.Contains(res.Components, "go-service") {
+		fmt.Fprintln(w, "  go test ./...    # the service's own security tests")
+	}
+	fmt.Fprintf(w, "  secgen show %s  # what each control does and where it lives\n", res.Blueprint)
 }
 
 func humanSize(n int) string {

@@ -1,0 +1,117 @@
+# The staging environment of payments-api: one root, one state.
+
+# ENC-06: Terraform and the AWS provider are pinned.
+terraform {
+  required_version = ">= 1.10.0, < 2.0.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+  }
+
+  # ENC-01: state is encrypted with the state key, versioned by the bucket and locked
+  # (the bucket and key come from ../../account).
+  backend "s3" {
+    bucket       = "payments-api-tfstate-210987654321"
+    key          = "payments-api/staging/terraform.tfstate"
+    region       = "us-east-2"
+    encrypt      = true
+    kms_key_id   = "arn:aws:kms:us-east-2:210987654321:alias/payments-api-tfstate"
+    use_lockfile = true
+  }
+}
+
+provider "aws" {
+  region              = "us-east-2"
+  allowed_account_ids = ["210987654321"]
+
+  default_tags {
+    tags = {
+      Service     = "payments-api"
+      Environment = "staging"
+      ManagedBy   = "terraform"
+    }
+  }
+}
+
+module "service" {
+  source = "../../modules/service"
+
+  name              = "payments-api"
+  environment       = "staging"
+  description       = "Payments API for the checkout flow."
+  aws_account_id    = "210987654321"
+  aws_region        = "us-east-2"
+  oidc_provider     = "oidc.eks.us-east-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+  namespace         = "payments"
+  service_account   = "payments-api"
+  bucket_name       = "payments-api-documents"
+  access_log_bucket = "payments-api-logs-210987654321"
+
+  vpc_id                     = var.vpc_id
+  workload_security_group_id = var.workload_security_group_id
+
+  database_subnet_ids = var.database_subnet_ids
+  database_name       = "payments_api"
+  database_user       = "payments_api"
+
+  alb_subnet_ids          = var.alb_subnet_ids
+  alb_ingress_cidr_blocks = var.alb_ingress_cidr_blocks
+  certificate_arn         = var.certificate_arn
+  target_port             = 8080
+}
+
+# The environment's network and certificate are not secgen's to invent: give them in
+# terraform.tfvars (or TF_VAR_*); a plan without them stops here.
+
+variable "vpc_id" {
+  description = "VPC of the environment."
+  type        = string
+}
+
+variable "workload_security_group_id" {
+  description = "Security group of the service's pods (or nodes)."
+  type        = string
+}
+
+variable "database_subnet_ids" {
+  description = "Private subnets of the database."
+  type        = list(string)
+}
+
+variable "alb_subnet_ids" {
+  description = "Subnets of the load balancer."
+  type        = list(string)
+}
+
+variable "alb_ingress_cidr_blocks" {
+  description = "IPv4 networks allowed to reach the load balancer."
+  type        = list(string)
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate of the HTTPS listener."
+  type        = string
+}
+
+output "irsa_role_arn" {
+  description = "Annotate the Kubernetes ServiceAccount with this role (eks.amazonaws.com/role-arn)."
+  value       = module.service.irsa_role_arn
+}
+
+output "bucket_name" {
+  description = "The service's bucket."
+  value       = module.service.bucket_name
+}
+
+output "database_endpoint" {
+  description = "Host name of the database."
+  value       = module.service.database_endpoint
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer."
+  value       = module.service.alb_dns_name
+}

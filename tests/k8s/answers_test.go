@@ -1,0 +1,129 @@
+package k8s
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// componentFile is the k8s component's declaration, the source of its default answers.
+const componentFile = "../../templates/k8s/component.yaml"
+
+// Answers are the answers of a golden case that the checks depend on.
+type Answers struct {
+	Description       string   `json:"description"`
+	Port              int      `json:"port"`
+	Image             string   `json:"image"`
+	KubernetesVersion string   `json:"kubernetes_version"`
+	Replicas          int      `json:"replicas"`
+	MaxReplicas       int      `json:"max_replicas"`
+	IngressNamespace  string   `json:"ingress_namespace"`
+	DatabaseNamespace string   `json:"database_namespace"`
+	DatabasePort      int      `json:"database_port"`
+	AWSEndpointCIDRs  []string `json:"aws_endpoint_cidrs"`
+	Mesh              string   `json:"mesh"`
+	IRSARoleARN       string   `json:"irsa_role_arn"`
+	SecretStore       string   `json:"secret_store"`
+	SecretKeys        []string `json:"secret_keys"`
+}
+
+// componentDefaults reads the literal defaults of the k8s component's questions; defaults
+// that are templates over other answers are left out (the checks take those values, such as
+// the namespace, from the rendered objects themselves).
+func componentDefaults(t *testing.T) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(componentFile)
+	if err != nil {
+		t.Fatalf("reading the k8s component: %v", err)
+	}
+	var c struct {
+		Questions []struct {
+			Name    string `json:"name"`
+			Default any    `json:"default"`
+		} `json:"questions"`
+	}
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		t.Fatalf("parsing %s: %v", componentFile, err)
+	}
+	defaults := map[string]any{}
+	for _, q := range c.Questions {
+		if s, ok := q.Default.(string); ok && strings.Contains(s, "{{") {
+			continue
+		}
+		if q.Default != nil {
+			defaults[q.Name] = q.Default
+		}
+	}
+	return defaults
+}
+
+// readYAMLMap reads a YAML mapping; a missing file is an empty map.
+func readYAMLMap(path string) (map[string]any, error) {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return map[string]any{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	m := map[string]any{}
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("parsing %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// loadAnswers merges, lowest first: the component's defaults, the blueprint's defaults (for a
+// blueprint case), the case's answers.yaml and, when present, the answers recorded in the
+// tree's manifest (.secgen.yaml), which are what the engine actually rendered with.
+func loadAnswers(caseDir, root string, defaults map[string]any) (Answers, error) {
+	merged := map[string]any{}
+	for k, v := range defaults {
+		merged[k] = v
+	}
+	caseFile, err := readYAMLMap(filepath.Join(caseDir, "case.yaml"))
+	if err != nil {
+		return Answers{}, err
+	}
+	if bp, ok := caseFile["blueprint"].(string); ok {
+		blueprint, err := readYAMLMap(filepath.Join("../../blueprints", bp+".yaml"))
+		if err != nil {
+			return Answers{}, err
+		}
+		if d, ok := blueprint["defaults"].(map[string]any); ok {
+			for k, v := range d {
+				merged[k] = v
+			}
+		}
+	}
+	answers, err := readYAMLMap(filepath.Join(caseDir, "answers.yaml"))
+	if err != nil {
+		return Answers{}, err
+	}
+	for k, v := range answers {
+		merged[k] = v
+	}
+	manifest, err := readYAMLMap(filepath.Join(root, ".secgen.yaml"))
+	if err != nil {
+		return Answers{}, err
+	}
+	if recorded, ok := manifest["answers"].(map[string]any); ok {
+		for k, v := range recorded {
+			merged[k] = v
+		}
+	}
+	js, err := json.Marshal(merged)
+	if err != nil {
+		return Answers{}, fmt.Errorf("encoding answers: %w", err)
+	}
+	var a Answers
+	if err := json.Unmarshal(js, &a); err != nil {
+		return Answers{}, fmt.Errorf("answers of %s: %w", caseDir, err)
+	}
+	return a, nil
+}
