@@ -497,6 +497,9 @@ func TestInitAdoptsADirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !res.Wrote || len(res.Changes) != 1 || res.Changes[0].Path != manifest.FileName {
+		t.Errorf("init result %+v", res)
+	}
 	got := readAll(t, root)
 	if len(got) != 3 || got["main.go"] != "package main\n" {
 		t.Fatalf("init wrote more than the manifest: %v", got)
@@ -510,11 +513,13 @@ func TestInitAdoptsADirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !res.Wrote {
+		t.Errorf("add result %+v", res)
+	}
 	got = readAll(t, root)
 	if got["README.md"] != "# theirs\n" || !strings.Contains(got["config.yaml"], `name: "adopted"`) {
 		t.Errorf("after add: README %q, config %q", got["README.md"], got["config.yaml"])
 	}
-	_ = res
 	if _, err := engineAt(t, 1).Init(context.Background(), InitRequest{Dir: root}); !failure.IsInvalidInput(err) {
 		t.Errorf("init twice: %v", err)
 	}
