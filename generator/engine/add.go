@@ -83,7 +83,7 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 		}
 	}
 
-	res := &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept}
+	res := &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept, Finished: p.recov.RolledForward}
 	var changes []writer.Change
 	r, err := os.OpenRoot(p.root)
 	if err != nil {

@@ -66,6 +66,7 @@ func (e *Engine) Init(ctx context.Context, req InitRequest) (*ProjectResult, err
 		Root:      root,
 		Changes:   []FileChange{{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, New: data, Mode: plan.ModeFile}},
 		Recovered: p.recov.Kept,
+		Finished:  p.recov.RolledForward,
 	}
 	if req.DryRun {
 		return res, nil

@@ -77,7 +77,10 @@ type ProjectResult struct {
 	Changes    []FileChange
 	// Conflicts are the changes whose Action is ActionConflict.
 	Conflicts []FileChange
-	// Recovered lists files kept while finishing an interrupted earlier run.
+	// Finished is true when an earlier run that was interrupted after its
+	// commit point was finished first.
+	Finished bool
+	// Recovered lists files kept while finishing that run.
 	Recovered []string
 	// Wrote is false in a dry run and when add refused on conflicts.
 	Wrote bool

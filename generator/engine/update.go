@@ -70,7 +70,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	for _, f := range p.manifest.Files {
 		records[f.Path] = f
 	}
-	res := &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept}
+	res := &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept, Finished: p.recov.RolledForward}
 	var changes []writer.Change
 	add := func(fc FileChange, mode os.FileMode) {
 		fc.Mode = mode

@@ -40,6 +40,9 @@ func printDiff(w io.Writer, res *engine.ProjectResult) {
 // printChanges lists what a project command did, one line per path it
 // touched or reported.
 func printChanges(w io.Writer, res *engine.ProjectResult) {
+	if res.Finished {
+		fmt.Fprintln(w, "First finished an earlier secgen run that was interrupted.")
+	}
 	written := 0
 	for _, c := range res.Changes {
 		if c.Action == engine.ActionUnchanged || c.Action == engine.ActionManifest {
