@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/engine"
@@ -90,7 +92,8 @@ func builtinCatalog(t *testing.T) *catalog.Catalog {
 }
 
 // TestAddMatchesNew: adding a component renders, byte for byte, what
-// `secgen new` renders for it with the same answers and components.
+// `secgen new` renders for it with the same answers and components, and
+// records the same manifest.
 func TestAddMatchesNew(t *testing.T) {
 	cat := builtinCatalog(t)
 	for _, gc := range loadCases(t) {
@@ -114,6 +117,12 @@ func TestAddMatchesNew(t *testing.T) {
 			}
 			n := 0
 			for _, f := range added.Files {
+				if f.Path == ".secgen.yaml" {
+					if diff := cmp.Diff(string(whole[f.Path].Content), string(f.Content)); diff != "" {
+						t.Errorf("the manifest after add differs from new's (-new +add):\n%s", diff)
+					}
+					continue
+				}
 				if f.Component != gc.Case.Add {
 					continue
 				}

@@ -57,7 +57,8 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 			return nil, failure.Invalidf("component %s requires component %s, which this project does not have: add %s first", comp.Name, r, r)
 		}
 	}
-	components := append(slices.Clone(present), comp.Name)
+	at := e.insertAt(p.manifest, comp.Name)
+	components := slices.Insert(slices.Clone(present), at, comp.Name)
 	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter})
 	if err != nil {
 		return nil, err
@@ -138,8 +139,7 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 		return nil, failure.Invalidf("%s is not a regular file; move it away and run secgen add again", failure.Quote(res.Conflicts[0].Path))
 	}
 
-	refs := slices.Clone(p.manifest.Components)
-	refs = append(refs, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
+	refs := slices.Insert(slices.Clone(p.manifest.Components), at, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
 	records := append(slices.Clone(p.manifest.Files), manifest.Records(rendered.Files)...)
 	data, err := e.buildManifest(p.manifest, refs, p.manifest.Catalog, all, records)
 	if err != nil {
@@ -162,4 +162,30 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 	}
 	res.Wrote = true
 	return res, nil
+}
+
+// insertAt is where a new component goes among the project's components:
+// in the order of the project's blueprint when it lists the component (so
+// `new --without X` then `add X` records what `new` would have), else last.
+func (e *Engine) insertAt(m *manifest.Manifest, name string) int {
+	bp, err := e.Catalog.Blueprint(m.Blueprint)
+	if m.Blueprint == "" || err != nil {
+		return len(m.Components)
+	}
+	rank := func(c string) int {
+		if i := slices.Index(bp.Components, c); i >= 0 {
+			return i
+		}
+		return len(bp.Components)
+	}
+	want := rank(name)
+	if want == len(bp.Components) {
+		return len(m.Components)
+	}
+	for i, c := range m.Components {
+		if rank(c.Name) > want {
+			return i
+		}
+	}
+	return len(m.Components)
 }
