@@ -164,6 +164,11 @@ func checkChanges(r *os.Root, changes []Change) error {
 		if !c.Remove && c.Mode != plan.ModeFile && c.Mode != plan.ModeExecutable {
 			return fmt.Errorf("file %s has mode %v; only 0644 and 0755 are written", c.Path, c.Mode)
 		}
+		if !c.Remove {
+			if err := checkParents(r, c.Path); err != nil {
+				return err
+			}
+		}
 		got, err := hashFile(r, c.Path)
 		if err != nil {
 			return err
@@ -171,6 +176,26 @@ func checkChanges(r *os.Root, changes []Change) error {
 		if got != c.Expect {
 			return fmt.Errorf("%s changed while secgen was working; nothing was written, run the command again", c.Path)
 		}
+	}
+	return nil
+}
+
+// checkParents refuses a path whose parent directories cannot be made
+// because something else is in the way; after the journal's commit such a
+// failure could not be undone.
+func checkParents(r *os.Root, p string) error {
+	for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
+		info, err := r.Lstat(dir)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			continue // the check goes on with the parent
+		}
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", dir, err)
+		}
+		if !info.IsDir() {
+			return failure.Invalidf("cannot write %s: %s is not a directory", failure.Quote(p), failure.Quote(dir))
+		}
+		return nil // the rest of the way up exists
 	}
 	return nil
 }
@@ -276,7 +301,7 @@ func Recover(root string) (Recovered, error) {
 	}
 	kept, err := rollForward(r, &j, func() error { return nil })
 	if err != nil {
-		return Recovered{}, fmt.Errorf("finish an interrupted change: %w", err)
+		return Recovered{}, fmt.Errorf("finish an interrupted change: %w (fix the cause and run secgen again, or remove %s to abandon the change)", err, TxnDir)
 	}
 	return Recovered{RolledForward: true, Kept: kept}, nil
 }

@@ -230,3 +230,21 @@ func TestRecoverRefusesACorruptJournal(t *testing.T) {
 		t.Fatalf("Recover: %v", err)
 	}
 }
+
+// A file where a directory must go is refused before anything is staged.
+func TestApplyRefusesAFileInTheWayOfADirectory(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, oldTree)
+	writeTree(t, dir, map[string]string{"deep": "a file, not a directory\n"})
+	before := tree(t, dir)
+	err := Apply(context.Background(), dir, testChanges(), []byte("new manifest\n"), ApplyOptions{ManifestPath: ".secgen.yaml"})
+	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "is not a directory") {
+		t.Fatalf("Apply: %v", err)
+	}
+	if diff := cmp.Diff(before, tree(t, dir)); diff != "" {
+		t.Errorf("the project changed (-want +got):\n%s", diff)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, ".secgen")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf(".secgen left behind: %v", err)
+	}
+}
