@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"go.yaml.in/yaml/v3"
 
@@ -380,6 +381,10 @@ func readProjectFile(r *os.Root, p string) ([]byte, error) {
 }
 
 var errNotRegular = errors.New("not a regular file")
+
+// isNotDir is true when a path cannot exist because one of its parents is
+// a file.
+func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
 
 // expectOf is the writer's expectation for content read by readProjectFile.
 func expectOf(old []byte) string {
