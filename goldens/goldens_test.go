@@ -34,6 +34,11 @@ const targetBase = "demo-service"
 type Case struct {
 	Blueprint string `yaml:"blueprint"`
 	Component string `yaml:"component"`
+	// Add, with Blueprint, is an add case (goldens/add-<component>/): the
+	// blueprint is rendered without the component (or, when nothing would
+	// be left, adopted with init), then the component is added. The tree
+	// holds what add writes: its files and the updated manifest.
+	Add string `yaml:"add"`
 	// Adversarial cases carry hostile free text that must arrive as data.
 	Adversarial bool `yaml:"adversarial"`
 	// Carries lists the languages (go, yaml, markdown) in which an
@@ -72,6 +77,9 @@ func loadCases(t *testing.T) []goldenCase {
 		if (c.Blueprint == "") == (c.Component == "") {
 			t.Fatalf("%s: set exactly one of blueprint and component", p)
 		}
+		if c.Add != "" && c.Blueprint == "" {
+			t.Fatalf("%s: an add case names the blueprint it starts from", p)
+		}
 		dir := filepath.Dir(p)
 		out = append(out, goldenCase{Name: filepath.ToSlash(dir), Dir: dir, Case: c})
 	}
@@ -83,6 +91,9 @@ func renderCase(t *testing.T, cat *catalog.Catalog, gc goldenCase) *plan.Plan {
 	answersFile, err := os.ReadFile(filepath.Join(gc.Dir, "answers.yaml"))
 	if err != nil {
 		t.Fatalf("%s: %v", gc.Name, err)
+	}
+	if gc.Case.Add != "" {
+		return renderAddCase(t, cat, gc, answersFile)
 	}
 	req := engine.NewRequest{
 		Blueprint:   gc.Case.Blueprint,

@@ -49,6 +49,12 @@ type NewRequest struct {
 	Git *GitOptions
 	// FailAfter is the writer's fault-injection seam (tests only).
 	FailAfter int
+	// Without names components of the blueprint to leave out (for a
+	// later `secgen add`).
+	Without []string
+	// StoreBases keeps, in a project without git, the generated content
+	// under .secgen/base so `secgen update` can merge three ways.
+	StoreBases bool
 }
 
 // GitOptions describe the initial commit.
@@ -158,6 +164,9 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 			return err
 		}
 	}
+	if req.Git == nil && req.StoreBases {
+		opt.Finish = func(_ context.Context, dir string) error { return storeDirBases(dir, p.Files) }
+	}
 	if err := writer.Create(ctx, target, p, opt); err != nil {
 		return nil, err
 	}
@@ -196,7 +205,11 @@ func (e *Engine) selection(req NewRequest) ([]string, *catalog.Blueprint, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	return append([]string(nil), bp.Components...), bp, nil
+	components, err := e.without(bp, req.Without)
+	if err != nil {
+		return nil, nil, err
+	}
+	return components, bp, nil
 }
 
 // render renders components and appends the manifest.

@@ -13,7 +13,12 @@
 //	  - {name: go-service, version: 0.1.0}
 //	answers: {name: demo, port: 8080, ...}   # validated answers, sorted by key
 //	files:                         # sorted by path; the manifest itself is not listed
-//	  - {path: go.mod, component: go-service, sha256: <64 hex>}
+//	  - {path: go.mod, component: go-service, sha256: <64 hex>, git_blob: <40 hex>}
+//
+// git_blob is the git blob id of the content secgen wrote: `secgen update`
+// finds that content (its merge base) by it, in the project's git object
+// database or in .secgen/base/. A project adopted by `secgen init` has no
+// components and no files until `secgen add`.
 package manifest
 
 import (
@@ -22,9 +27,11 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/secgen/secgen/generator/base"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/plan"
 )
@@ -67,6 +74,7 @@ type FileRecord struct {
 	Path      string `yaml:"path"`
 	Component string `yaml:"component"`
 	SHA256    string `yaml:"sha256"`
+	GitBlob   string `yaml:"git_blob"`
 }
 
 const header = "# Written by secgen: the record of how this project was generated.\n" +
@@ -95,7 +103,7 @@ func AnswersNode(values map[string]any) (yaml.Node, error) {
 func Records(files []plan.File) []FileRecord {
 	out := make([]FileRecord, 0, len(files))
 	for _, f := range files {
-		out = append(out, FileRecord{Path: f.Path, Component: f.Component, SHA256: f.SHA256()})
+		out = append(out, FileRecord{Path: f.Path, Component: f.Component, SHA256: f.SHA256(), GitBlob: base.BlobID(f.Content)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
@@ -118,6 +126,7 @@ func (m *Manifest) Marshal() ([]byte, error) {
 
 var (
 	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	blobPattern   = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 )
 
@@ -144,9 +153,6 @@ func Parse(data []byte) (*Manifest, error) {
 	if !namePattern.MatchString(m.Catalog.ID) {
 		return nil, failure.Invalidf("%s: catalog.id %s is not a catalog name", FileName, failure.Quote(m.Catalog.ID))
 	}
-	if len(m.Components) == 0 {
-		return nil, failure.Invalidf("%s lists no components", FileName)
-	}
 	seen := map[string]bool{}
 	for _, c := range m.Components {
 		if !namePattern.MatchString(c.Name) || seen[c.Name] {
@@ -159,7 +165,7 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	paths := map[string]bool{}
 	for _, f := range m.Files {
-		if err := plan.CheckPath(f.Path); err != nil || f.Path == FileName {
+		if err := plan.CheckPath(f.Path); err != nil || Reserved(f.Path) {
 			return nil, failure.Invalidf("%s names a file outside the project or otherwise invalid: %s", FileName, failure.Quote(f.Path))
 		}
 		if paths[f.Path] {
@@ -169,11 +175,21 @@ func Parse(data []byte) (*Manifest, error) {
 		if !sha256Pattern.MatchString(f.SHA256) {
 			return nil, failure.Invalidf("%s: file %s has a malformed sha256", FileName, failure.Quote(f.Path))
 		}
+		if f.GitBlob != "" && !blobPattern.MatchString(f.GitBlob) {
+			return nil, failure.Invalidf("%s: file %s has a malformed git_blob", FileName, failure.Quote(f.Path))
+		}
 		if !seen[f.Component] {
 			return nil, failure.Invalidf("%s: file %s belongs to unlisted component %s", FileName, failure.Quote(f.Path), failure.Quote(f.Component))
 		}
 	}
 	return &m, nil
+}
+
+// Reserved reports whether p is one of secgen's own paths in a project
+// (the manifest, the lock, the .secgen directory), which no component may
+// render and no file record may name.
+func Reserved(p string) bool {
+	return p == FileName || p == ".secgen.lock" || p == ".secgen" || strings.HasPrefix(p, ".secgen/")
 }
 
 // AnswerNodes returns the recorded answers as YAML nodes by key, to be

@@ -52,16 +52,19 @@ func TestRoundTripIsDeterministic(t *testing.T) {
 func TestParseRefusesInvalidManifests(t *testing.T) {
 	good, _ := sample(t).Marshal()
 	cases := map[string]string{
-		"unknown field": strings.Replace(string(good), "blueprint:", "extra: 1\nblueprint:", 1),
-		"schema":        strings.Replace(string(good), "schema: 1", "schema: 9", 1),
-		"outside path":  strings.Replace(string(good), "path: a/x", "path: ../../etc/passwd", 1),
-		"absolute path": strings.Replace(string(good), "path: a/x", "path: /etc/passwd", 1),
-		"bad hash":      strings.Replace(string(good), "sha256: e3b0", "sha256: zzzz", 1),
-		"not yaml":      "{{{",
-		"two documents": string(good) + "---\nschema: 1\n",
-		"unknown owner": strings.Replace(string(good), "component: go-service\n    sha256: e3b0", "component: other\n    sha256: e3b0", 1),
-		"self listed":   strings.Replace(string(good), "path: a/x", "path: .secgen.yaml", 1),
-		"no components": strings.Replace(string(good), "components:\n  - name: go-service\n    version: 0.1.0\n", "components: []\n", 1),
+		"unknown field":         strings.Replace(string(good), "blueprint:", "extra: 1\nblueprint:", 1),
+		"schema":                strings.Replace(string(good), "schema: 1", "schema: 9", 1),
+		"outside path":          strings.Replace(string(good), "path: a/x", "path: ../../etc/passwd", 1),
+		"absolute path":         strings.Replace(string(good), "path: a/x", "path: /etc/passwd", 1),
+		"bad hash":              strings.Replace(string(good), "sha256: e3b0", "sha256: zzzz", 1),
+		"not yaml":              "{{{",
+		"two documents":         string(good) + "---\nschema: 1\n",
+		"unknown owner":         strings.Replace(string(good), "component: go-service\n    sha256: e3b0", "component: other\n    sha256: e3b0", 1),
+		"self listed":           strings.Replace(string(good), "path: a/x", "path: .secgen.yaml", 1),
+		"files of no component": strings.Replace(string(good), "components:\n  - name: go-service\n    version: 0.1.0\n", "components: []\n", 1),
+		"bad git blob":          strings.Replace(string(good), "git_blob: e69d", "git_blob: zzzz", 1),
+		"lock listed":           strings.Replace(string(good), "path: a/x", "path: .secgen.lock", 1),
+		"secgen dir listed":     strings.Replace(string(good), "path: a/x", "path: .secgen/base/x", 1),
 	}
 	for name, src := range cases {
 		if src == string(good) {
@@ -70,5 +73,30 @@ func TestParseRefusesInvalidManifests(t *testing.T) {
 		if _, err := Parse([]byte(src)); !failure.IsInvalidInput(err) {
 			t.Errorf("%s: err = %v, want invalid input", name, err)
 		}
+	}
+}
+
+// A project adopted by `secgen init` has answers but no components or files.
+func TestParseAcceptsAnAdoptedProject(t *testing.T) {
+	m := sample(t)
+	m.Components, m.Files = []ComponentRef{}, []FileRecord{}
+	data, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(data)
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, data)
+	}
+	if len(got.Components) != 0 || len(got.Files) != 0 {
+		t.Errorf("parsed %+v", got)
+	}
+}
+
+func TestRecordsCarryGitBlobIDs(t *testing.T) {
+	recs := Records([]plan.File{{Path: "x", Component: "c", Content: []byte("hello\n")}})
+	// `printf 'hello\n' | git hash-object --stdin`
+	if recs[0].GitBlob != "ce013625030ba8dba906f756967f9e9ca394464a" {
+		t.Errorf("git_blob = %s", recs[0].GitBlob)
 	}
 }

@@ -110,6 +110,9 @@ func NewRoot(streams *IO) *cobra.Command {
 	})
 	root.AddCommand(
 		newNewCmd(streams, nil),
+		newAddCmd(streams, nil),
+		newUpdateCmd(streams, nil),
+		newInitCmd(streams, nil),
 		newListCmd(streams, nil),
 		newShowCmd(streams, nil),
 		newVersionCmd(streams),

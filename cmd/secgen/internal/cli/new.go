@@ -31,6 +31,7 @@ type NewOptions struct {
 	GitAuthor   string
 	SignKey     string
 	Output      string
+	Without     []string
 }
 
 func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobra.Command {
@@ -71,6 +72,7 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	f.StringVar(&opts.GitAuthor, "git-author", "", "author of the initial commit: `\"Name <email>\"` (default: your git config)")
 	f.StringVar(&opts.SignKey, "sign-key", "", "sign the initial commit with the armored OpenPGP private key in `FILE`")
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format for the summary or plan: text or json")
+	f.StringArrayVar(&opts.Without, "without", nil, "leave the blueprint's `COMPONENT` out, to secgen add it later (repeatable)")
 	return cmd
 }
 
@@ -82,7 +84,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	if err != nil {
 		return err
 	}
-	req := engine.NewRequest{Blueprint: opts.Blueprint, Set: opts.Set, DryRun: opts.DryRun}
+	req := engine.NewRequest{Blueprint: opts.Blueprint, Set: opts.Set, DryRun: opts.DryRun, Without: opts.Without, StoreBases: opts.NoGit}
 	if _, err := cat.Blueprint(opts.Blueprint); err != nil {
 		return err
 	}

@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secgen/secgen/generator/engine"
+)
+
+// AddOptions are the inputs of `secgen add`.
+type AddOptions struct {
+	Component   string
+	Dir         string
+	Set         []string
+	AnswersFile string
+	NoInput     bool
+	DryRun      bool
+	Conflict    string
+}
+
+func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobra.Command {
+	opts := &AddOptions{}
+	cmd := &cobra.Command{
+		Use:   "add COMPONENT",
+		Short: "Add a component to a project secgen generated or adopted",
+		Long: "Render one more component into the project (the working directory, or -C DIR), reusing the\n" +
+			"answers recorded in .secgen.yaml and asking only the component's new questions. Absent files\n" +
+			"are created and identical ones left alone. A file that exists and differs is a conflict: by\n" +
+			"default nothing is written and every conflict is listed (exit 1); --conflict=skip keeps your\n" +
+			"files, --conflict=new writes secgen's version beside each as <path>.secgen-new.",
+		Example: "  secgen add k8s --set namespace=payments\n" +
+			"  secgen add terraform-aws -C ./payments --dry-run",
+		Args: argsBetween(1, 1, "secgen add COMPONENT [-C DIR]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Component = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runAdd(cmd.Context(), streams, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Dir, "directory", "C", "", "the project's root `DIR` (default: the working directory)")
+	f.StringArrayVar(&opts.Set, "set", nil, "answer a new question: `KEY=VALUE` (repeatable)")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
+	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
+	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
+	return cmd
+}
+
+func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
+	policy, err := engine.ParseConflictPolicy(opts.Conflict)
+	if err != nil {
+		return err
+	}
+	cat, err := loadCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy}
+	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
+		return err
+	}
+	if streams.CanPrompt(opts.NoInput) {
+		req.Prompter = streams.Prompter
+	}
+	eng := &engine.Engine{Catalog: cat, Version: Version()}
+	res, err := eng.Add(ctx, req)
+	if err != nil {
+		return err
+	}
+	if len(res.Conflicts) > 0 {
+		printConflicts(streams.Err, res)
+		if opts.DryRun {
+			printDiff(streams.Out, res)
+		}
+		return fmt.Errorf("%d file(s) conflict with component %s, so nothing was written; rerun with --conflict=skip to keep yours or --conflict=new to write secgen's beside them as <path>.secgen-new", len(res.Conflicts), opts.Component)
+	}
+	if opts.DryRun {
+		printDiff(streams.Out, res)
+		return nil
+	}
+	fmt.Fprintf(streams.Out, "Added component %s to %s.\n", opts.Component, res.Root)
+	printChanges(streams.Out, res)
+	return nil
+}

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secgen/secgen/generator/engine"
+)
+
+// UpdateOptions are the inputs of `secgen update`.
+type UpdateOptions struct {
+	Dir         string
+	Set         []string
+	AnswersFile string
+	NoInput     bool
+	DryRun      bool
+}
+
+func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error) *cobra.Command {
+	opts := &UpdateOptions{}
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Re-apply the current catalog to a project, merging your changes",
+		Long: "Re-render every component of the project with this secgen's catalog and the recorded answers.\n" +
+			"Files you never changed are replaced; files you changed are merged three ways against what\n" +
+			"secgen wrote last time. Conflicts are written with <<<<<<< yours / >>>>>>> secgen markers and\n" +
+			"listed (exit 1). Files the catalog dropped are removed only if you never changed them.",
+		Example: "  secgen update --dry-run\n  secgen update -C ./payments",
+		Args:    argsBetween(0, 0, "secgen update [-C DIR] [--dry-run]"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runUpdate(cmd.Context(), streams, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&opts.Dir, "directory", "C", "", "the project's root `DIR` (default: the working directory)")
+	f.StringArrayVar(&opts.Set, "set", nil, "answer a question the catalog added: `KEY=VALUE` (repeatable)")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
+	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
+	return cmd
+}
+
+func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
+	cat, err := loadCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun}
+	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
+		return err
+	}
+	if streams.CanPrompt(opts.NoInput) {
+		req.Prompter = streams.Prompter
+	}
+	eng := &engine.Engine{Catalog: cat, Version: Version()}
+	res, err := eng.Update(ctx, req)
+	if err != nil {
+		return err
+	}
+	if opts.DryRun {
+		printDiff(streams.Out, res)
+	} else {
+		fmt.Fprintf(streams.Out, "Updated %s to catalog %s %s.\n", res.Root, cat.ID, cat.Version)
+		printChanges(streams.Out, res)
+	}
+	if len(res.Conflicts) > 0 {
+		printConflicts(streams.Err, res)
+		if opts.DryRun {
+			return fmt.Errorf("%d file(s) would get conflict markers", len(res.Conflicts))
+		}
+		return fmt.Errorf("%d file(s) have conflicts: resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen), nothing of yours was lost", len(res.Conflicts))
+	}
+	return nil
+}

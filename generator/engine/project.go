@@ -1,0 +1,427 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/base"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lock"
+	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/merge"
+	"github.com/secgen/secgen/generator/plan"
+	"github.com/secgen/secgen/generator/render"
+	"github.com/secgen/secgen/generator/writer"
+)
+
+// Action says what a command does, or would do, to one path.
+type Action string
+
+// The actions of add, update and init.
+const (
+	ActionCreate    Action = "create"    // absent; written
+	ActionUnchanged Action = "unchanged" // already holds secgen's content
+	ActionReplace   Action = "replace"   // unchanged by the user; replaced by the new content
+	ActionMerge     Action = "merge"     // changed on both sides; merged cleanly
+	ActionConflict  Action = "conflict"  // changed on both sides; written with conflict markers (update) or refused (add)
+	ActionSkip      Action = "skip"      // differs from secgen's content; the user's file is kept (add --conflict=skip)
+	ActionNew       Action = "new"       // differs; secgen's content written beside it as <path>.secgen-new
+	ActionRemove    Action = "remove"    // no longer rendered and unchanged; removed
+	ActionKeep      Action = "keep"      // no longer rendered but changed by the user; kept and no longer tracked
+	ActionManifest  Action = "manifest"  // the manifest itself
+)
+
+// FileChange is one path a project command looked at.
+type FileChange struct {
+	Path      string
+	Component string
+	Action    Action
+	// Old is the file's content on disk before (nil when absent), New what
+	// the command writes (nil when it removes or leaves the file).
+	Old, New []byte
+	// Written is the path New goes to when it is not Path (<path>.secgen-new).
+	Written string
+	// Mode is the mode New is written with.
+	Mode fs.FileMode
+	// Reason is a one-line explanation for conflicts, skips and keeps.
+	Reason string
+}
+
+// Writes reports whether the change writes or removes a file.
+func (c FileChange) Writes() bool {
+	switch c.Action {
+	case ActionCreate, ActionReplace, ActionMerge, ActionNew, ActionRemove, ActionManifest:
+		return true
+	case ActionConflict:
+		return c.New != nil
+	}
+	return false
+}
+
+// ProjectResult is what add, update and init did (or, in a dry run, would
+// do) to a project.
+type ProjectResult struct {
+	Root       string
+	Components []string // the project's components afterwards
+	Changes    []FileChange
+	// Conflicts are the changes whose Action is ActionConflict.
+	Conflicts []FileChange
+	// Finished is true when an earlier run that was interrupted after its
+	// commit point was finished first.
+	Finished bool
+	// Recovered lists files kept while finishing that run.
+	Recovered []string
+	// Wrote is false in a dry run and when add refused on conflicts.
+	Wrote bool
+}
+
+// ConflictPolicy says what add does with a file that exists and differs.
+type ConflictPolicy string
+
+// The conflict policies of add.
+const (
+	ConflictFail ConflictPolicy = "fail" // write nothing, report (default)
+	ConflictSkip ConflictPolicy = "skip" // keep the user's file
+	ConflictNew  ConflictPolicy = "new"  // write <path>.secgen-new beside it
+)
+
+// ParseConflictPolicy checks a --conflict value; "" is ConflictFail.
+func ParseConflictPolicy(s string) (ConflictPolicy, error) {
+	switch p := ConflictPolicy(s); p {
+	case "":
+		return ConflictFail, nil
+	case ConflictFail, ConflictSkip, ConflictNew:
+		return p, nil
+	}
+	return "", failure.Invalidf("--conflict must be fail, skip or new, got %s", failure.Quote(s))
+}
+
+// project is an opened, locked project.
+type project struct {
+	root     string
+	lock     *lock.Lock // nil in a dry run
+	manifest *manifest.Manifest
+	recov    writer.Recovered
+}
+
+func (p *project) release() {
+	if p.lock != nil {
+		_ = p.lock.Release()
+		p.lock = nil
+	}
+}
+
+// resolveRoot makes dir absolute and checks it is a directory, not a link.
+func resolveRoot(dir string) (string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", failure.Quote(dir), err)
+	}
+	info, err := os.Lstat(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", failure.Invalidf("project directory %s does not exist", failure.Quote(dir))
+	case err != nil:
+		return "", fmt.Errorf("inspect %s: %w", failure.Quote(dir), err)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return "", failure.Invalidf("project directory %s is a symbolic link; name the real directory", failure.Quote(dir))
+	case !info.IsDir():
+		return "", failure.Invalidf("project directory %s is not a directory", failure.Quote(dir))
+	}
+	return root, nil
+}
+
+// lockProject takes the project's lock and finishes an interrupted run.
+// A dry run takes no lock and refuses to look at a half-finished change.
+func lockProject(root string, dryRun bool) (*project, error) {
+	p := &project{root: root}
+	if dryRun {
+		if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(writer.TxnDir))); err == nil {
+			return nil, fmt.Errorf("an interrupted secgen run left %s; run the command without --dry-run to finish it first", writer.TxnDir)
+		}
+		return p, nil
+	}
+	l, err := lock.Acquire(filepath.Join(root, lock.FileName))
+	if err != nil {
+		return nil, err
+	}
+	p.lock = l
+	rec, err := writer.Recover(root)
+	if err != nil {
+		p.release()
+		return nil, err
+	}
+	p.recov = rec
+	return p, nil
+}
+
+// openProject locks the project at dir and reads its manifest.
+func (e *Engine) openProject(dir string, dryRun bool) (*project, error) {
+	root, err := resolveRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	p, err := lockProject(root, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	m, err := readManifest(root)
+	if err != nil {
+		p.release()
+		return nil, err
+	}
+	if m.Catalog.ID != e.Catalog.ID {
+		p.release()
+		return nil, failure.Invalidf("this project comes from catalog %s, not %s", failure.Quote(m.Catalog.ID), failure.Quote(e.Catalog.ID))
+	}
+	for _, c := range m.Components {
+		if !e.Catalog.HasComponent(c.Name) {
+			p.release()
+			return nil, failure.Invalidf("%s lists component %s, which catalog %s does not have", manifest.FileName, failure.Quote(c.Name), e.Catalog.ID)
+		}
+	}
+	p.manifest = m
+	return p, nil
+}
+
+// readManifest reads and parses root's manifest; it must be a regular file.
+func readManifest(root string) (*manifest.Manifest, error) {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open project: %w", err)
+	}
+	defer r.Close()
+	info, err := r.Lstat(manifest.FileName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, failure.Invalidf("%s has no %s: run this inside a project made by secgen new, or adopt it with secgen init", failure.Quote(root), manifest.FileName)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspect %s: %w", manifest.FileName, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, failure.Invalidf("%s is not a regular file", manifest.FileName)
+	}
+	if info.Size() > manifest.MaxSize {
+		return nil, failure.Invalidf("%s is larger than %d bytes", manifest.FileName, manifest.MaxSize)
+	}
+	data, err := r.ReadFile(manifest.FileName)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", manifest.FileName, err)
+	}
+	return manifest.Parse(data)
+}
+
+// componentNames lists the manifest's components in order.
+func componentNames(m *manifest.Manifest) []string {
+	out := make([]string, 0, len(m.Components))
+	for _, c := range m.Components {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// answerInput is what a project command knows about answers.
+type answerInput struct {
+	Set         []string
+	AnswersFile []byte
+	Prompter    answers.Prompter
+}
+
+// projectAnswers parses the recorded answers against the questions of
+// components and asks (or defaults) only the questions not answered yet.
+// It returns the values of those questions, for rendering, and every
+// recorded answer, for the manifest (answers of questions no present
+// component asks, such as those init recorded, are kept as they are).
+func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Manifest, components []string, in answerInput) (values answers.Values, all map[string]any, err error) {
+	questions, err := e.Catalog.Questions(components)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored, err := m.AnswerNodes()
+	if err != nil {
+		return nil, nil, err
+	}
+	known := answers.Values{}
+	var ask []answers.Asked
+	asked := map[string]answers.Asked{}
+	for _, q := range questions {
+		asked[q.Name] = q
+		n, ok := stored[q.Name]
+		if !ok {
+			ask = append(ask, q)
+			continue
+		}
+		v, err := answers.ParseNode(q.Question, n)
+		if err == nil {
+			err = q.Check(v)
+		}
+		if err != nil {
+			return nil, nil, failure.Invalidf("%s: recorded answer %q: %w", manifest.FileName, q.Name, err)
+		}
+		known[q.Name] = v
+	}
+	// Recorded answers stand: --set may not change them, and an answers
+	// file (often the one `new` used) may repeat them.
+	var set []string
+	for _, kv := range in.Set {
+		key, text, _ := strings.Cut(kv, "=")
+		if v, ok := known[key]; ok {
+			if answers.FormatText(v) != text {
+				return nil, nil, failure.Invalidf("answer %q is recorded in %s as %s; add and update do not change recorded answers", key, manifest.FileName, failure.Quote(answers.FormatText(v)))
+			}
+			continue
+		}
+		set = append(set, kv)
+	}
+	var file map[string]*yaml.Node
+	if in.AnswersFile != nil {
+		file, err = answers.ParseFile(in.AnswersFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k := range file {
+			if _, ok := known[k]; ok {
+				delete(file, k)
+			}
+		}
+	}
+	src := answers.Sources{
+		Known:    known,
+		Set:      set,
+		File:     file,
+		Prompter: in.Prompter,
+		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
+			return render.Expand(e.Catalog, components, text, sofar, filepath.Base(root))
+		},
+	}
+	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
+		src.Defaults = nodes(bp.Defaults)
+	}
+	values, err = answers.Resolve(ctx, ask, src)
+	if err != nil {
+		return nil, nil, err
+	}
+	all = map[string]any{}
+	for k, n := range stored {
+		if _, ok := asked[k]; ok {
+			continue
+		}
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, nil, failure.Invalidf("%s: recorded answer %q: %w", manifest.FileName, k, err)
+		}
+		all[k] = v
+	}
+	for k, v := range values {
+		all[k] = v
+	}
+	return values, all, nil
+}
+
+// buildManifest returns the manifest bytes for a project state.
+func (e *Engine) buildManifest(old *manifest.Manifest, components []manifest.ComponentRef, catalogRef manifest.CatalogRef, all map[string]any, records []manifest.FileRecord) ([]byte, error) {
+	node, err := manifest.AnswersNode(all)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(records, func(i, j int) bool { return records[i].Path < records[j].Path })
+	m := &manifest.Manifest{
+		Schema:        manifest.SchemaVersion,
+		SecgenVersion: e.Version,
+		Catalog:       catalogRef,
+		Blueprint:     old.Blueprint,
+		Components:    components,
+		Answers:       node,
+		Files:         records,
+	}
+	return m.Marshal()
+}
+
+// readProjectFile reads a file of the project: nil when absent; an error
+// when something other than a regular file is there.
+func readProjectFile(r *os.Root, p string) ([]byte, error) {
+	info, err := r.Lstat(p)
+	if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inspect %s: %w", p, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	f, err := r.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, render.MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, nil
+}
+
+var errNotRegular = errors.New("not a regular file")
+
+// isNotDir is true when a path cannot exist because one of its parents is
+// a file.
+func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
+
+// expectOf is the writer's expectation for content read by readProjectFile.
+func expectOf(old []byte) string {
+	if old == nil {
+		return ""
+	}
+	return plan.File{Content: old}.SHA256()
+}
+
+// checkRendered refuses rendered paths secgen keeps for itself.
+func checkRendered(files []plan.File) error {
+	for _, f := range files {
+		if manifest.Reserved(f.Path) {
+			return failure.Invalidf("component %s renders %s, a path secgen keeps for itself", f.Component, failure.Quote(f.Path))
+		}
+	}
+	return nil
+}
+
+// mergeOptions label conflict markers for users.
+var mergeOptions = merge.Options{OursLabel: "yours", TheirsLabel: "secgen"}
+
+// storeBases records the content secgen generated, so the next update can
+// merge against it.
+func storeBases(root string, files []plan.File) (*base.Store, error) {
+	s, err := base.Open(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if _, err := s.Put(f.Content); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func catalogRefOf(c *catalog.Catalog) manifest.CatalogRef {
+	return manifest.CatalogRef{ID: c.ID, Version: c.Version, Commit: c.Commit}
+}

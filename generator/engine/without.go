@@ -1,0 +1,56 @@
+package engine
+
+import (
+	"slices"
+
+	"github.com/secgen/secgen/generator/base"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/plan"
+)
+
+// without returns the blueprint's components minus those named, checking
+// that each is in the blueprint and that no remaining one needs it.
+func (e *Engine) without(bp *catalog.Blueprint, drop []string) ([]string, error) {
+	for _, d := range drop {
+		if !slices.Contains(bp.Components, d) {
+			return nil, failure.Invalidf("--without %s: blueprint %s has no component %s (it has %v)", failure.Quote(d), bp.Name, failure.Quote(d), bp.Components)
+		}
+	}
+	var out []string
+	for _, c := range bp.Components {
+		if !slices.Contains(drop, c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, failure.Invalidf("--without leaves blueprint %s with no component; adopt a directory with secgen init --blueprint %s instead", bp.Name, bp.Name)
+	}
+	for _, c := range out {
+		comp, err := e.Catalog.Component(c)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range comp.Requires {
+			if slices.Contains(drop, r) {
+				return nil, failure.Invalidf("component %s requires component %s, so --without %s cannot leave it out", c, r, r)
+			}
+		}
+	}
+	return out, nil
+}
+
+// storeDirBases stores the content of every generated file (the manifest
+// aside) under dir's .secgen/base, for a project without git.
+func storeDirBases(dir string, files []plan.File) error {
+	for _, f := range files {
+		if f.Path == manifest.FileName {
+			continue
+		}
+		if err := base.PutDir(dir, f.Content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
