@@ -93,3 +93,26 @@ func TestRegistryIsWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryControlIsImplemented requires every live control of the registry
+// to be implemented by at least one built-in component, or by secgen itself
+// where the registry says so (fail-secure: by default, in the catalog).
+func TestEveryControlIsImplemented(t *testing.T) {
+	cat, err := builtin.Catalog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed := map[string]bool{}
+	for _, name := range cat.ComponentNames() {
+		comp, _ := cat.Component(name)
+		for _, id := range comp.Controls {
+			claimed[id] = true
+		}
+	}
+	for _, c := range cat.Registry.All() {
+		if c.Retired || c.Engine || claimed[c.ID] {
+			continue
+		}
+		t.Errorf("%s (%s) is implemented by no component", c.ID, c.Title)
+	}
+}
