@@ -5,8 +5,10 @@ import (
 	"context"
 	"flag"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -186,7 +188,7 @@ func TestGoldens(t *testing.T) {
 				got[f.Path] = treeFile{Mode: f.Mode, Content: string(f.Content)}
 			}
 			want := readTree(t, treeDir)
-			if diff := cmp.Diff(sortedKeys(want), sortedKeys(got)); diff != "" {
+			if diff := cmp.Diff(slices.Sorted(maps.Keys(want)), slices.Sorted(maps.Keys(got))); diff != "" {
 				t.Errorf("file set differs (-want +got):\n%s", diff)
 			}
 			for path, w := range want {
@@ -218,13 +220,4 @@ func TestGoldensAreDeterministic(t *testing.T) {
 			t.Errorf("%s: two renders differ (-first +second):\n%s", gc.Name, diff)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -99,7 +101,7 @@ func Resolve(ctx context.Context, qs []Asked, src Sources) (Values, error) {
 		}
 		given[key] = v
 	}
-	for _, key := range sortedKeys(src.File) {
+	for _, key := range slices.Sorted(maps.Keys(src.File)) {
 		q, err := lookup(byName, key)
 		if err != nil {
 			return nil, fmt.Errorf("answers file: %w", err)
@@ -302,13 +304,4 @@ func ParseFile(data []byte) (map[string]*yaml.Node, error) {
 		out[k.Value] = v
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -9,8 +9,10 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -369,7 +371,7 @@ func (c *Catalog) loadBlueprint(fsys fs.FS, file string) (*Blueprint, error) {
 	for _, q := range asked {
 		byName[q.Name] = q
 	}
-	for _, key := range sortedKeys(bp.Defaults) {
+	for _, key := range slices.Sorted(maps.Keys(bp.Defaults)) {
 		q, ok := byName[key]
 		if !ok {
 			return nil, bad("defaults: %s is not a question of its components", failure.Quote(key))

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,10 +14,10 @@ import (
 )
 
 // ComponentNames returns every component name, sorted.
-func (c *Catalog) ComponentNames() []string { return sortedKeys(c.components) }
+func (c *Catalog) ComponentNames() []string { return slices.Sorted(maps.Keys(c.components)) }
 
 // BlueprintNames returns every blueprint name, sorted.
-func (c *Catalog) BlueprintNames() []string { return sortedKeys(c.blueprints) }
+func (c *Catalog) BlueprintNames() []string { return slices.Sorted(maps.Keys(c.blueprints)) }
 
 // Component returns the named component or an invalid-input error that
 // suggests close names.
@@ -147,15 +149,6 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func errorsIsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

@@ -63,15 +63,8 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 	if err != nil {
 		return nil, err
 	}
-	files, err := render.Render(ctx, render.Input{Catalog: e.Catalog, Present: components, Render: []string{comp.Name}, Answers: values})
+	rendered, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Render: []string{comp.Name}, Answers: values})
 	if err != nil {
-		return nil, err
-	}
-	rendered, err := plan.New(files)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRendered(rendered.Files); err != nil {
 		return nil, err
 	}
 	owner := map[string]string{}

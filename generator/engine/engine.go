@@ -214,14 +214,11 @@ func (e *Engine) selection(req NewRequest) ([]string, *catalog.Blueprint, error)
 
 // render renders components and appends the manifest.
 func (e *Engine) render(ctx context.Context, components []string, values answers.Values, blueprint string) (*plan.Plan, error) {
-	files, err := render.Render(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
+	rendered, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
 	if err != nil {
 		return nil, err
 	}
-	// Check the rendered files before recording them.
-	if _, err := plan.New(files); err != nil {
-		return nil, err
-	}
+	files := rendered.Files
 	m, err := e.manifest(components, values, blueprint, files)
 	if err != nil {
 		return nil, err

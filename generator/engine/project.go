@@ -394,14 +394,23 @@ func expectOf(old []byte) string {
 	return plan.File{Content: old}.SHA256()
 }
 
-// checkRendered refuses rendered paths secgen keeps for itself.
-func checkRendered(files []plan.File) error {
-	for _, f := range files {
+// renderPlan renders into a checked plan: every path valid and unique, and
+// none that secgen keeps for itself (the manifest, the lock, stored bases).
+func (e *Engine) renderPlan(ctx context.Context, in render.Input) (*plan.Plan, error) {
+	files, err := render.Render(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.New(files)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range p.Files {
 		if manifest.Reserved(f.Path) {
-			return failure.Invalidf("component %s renders %s, a path secgen keeps for itself", f.Component, failure.Quote(f.Path))
+			return nil, failure.Invalidf("component %s renders %s, a path secgen keeps for itself", f.Component, failure.Quote(f.Path))
 		}
 	}
-	return nil
+	return p, nil
 }
 
 // mergeOptions label conflict markers for users.

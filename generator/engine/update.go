@@ -45,15 +45,8 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	if err != nil {
 		return nil, err
 	}
-	files, err := render.Render(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
+	rendered, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
 	if err != nil {
-		return nil, err
-	}
-	rendered, err := plan.New(files)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkRendered(rendered.Files); err != nil {
 		return nil, err
 	}
 	store, err := base.Open(p.root)
