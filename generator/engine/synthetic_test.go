@@ -95,7 +95,7 @@ func TestSyntheticComponentRenders(t *testing.T) {
 // TestEscapingRenderedPathIsRefused renders a catalog whose path template
 // climbs out of the project: the error is invalid input and nothing is written.
 func TestEscapingRenderedPathIsRefused(t *testing.T) {
-	for _, tmpl := range []string{`{{ print ".." }}/escape`, `{{ print "/etc" }}/passwd`, `a/{{ print ".git" }}/config`, `{{ print "a\\b" }}`} {
+	for _, tmpl := range []string{`{{ print ".." }}/escape`, `{{ print "/etc" }}/passwd`, `a/{{ print ".git" }}/config`, `{{ print "a\\b" }}`, ".secgen.lock", ".secgen/base/x", ".secgen.yaml"} {
 		tm := fstest.MapFS{
 			"catalog.yaml":                 {Data: []byte("id: evil\nversion: 1.0.0\n")},
 			"evil/component.yaml":          {Data: []byte("name: evil\ndescription: escapes\nversion: 1.0.0\ncontrols: [SEC-01]\n")},
