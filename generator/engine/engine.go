@@ -180,6 +180,7 @@ func (e *Engine) selection(req NewRequest) ([]string, *catalog.Blueprint, error)
 			return nil, nil, failure.Invalidf("name a blueprint or at least one component")
 		}
 		seen := map[string]bool{}
+		comps := make([]*catalog.Component, 0, len(req.Components))
 		for _, c := range req.Components {
 			comp, err := e.Catalog.Component(c)
 			if err != nil {
@@ -189,13 +190,12 @@ func (e *Engine) selection(req NewRequest) ([]string, *catalog.Blueprint, error)
 				return nil, nil, failure.Invalidf("component %q is named twice", c)
 			}
 			seen[c] = true
-			_ = comp
+			comps = append(comps, comp)
 		}
-		for _, c := range req.Components {
-			comp, _ := e.Catalog.Component(c)
+		for _, comp := range comps {
 			for _, r := range comp.Requires {
 				if !seen[r] {
-					return nil, nil, failure.Invalidf("component %s requires component %s", c, r)
+					return nil, nil, failure.Invalidf("component %s requires component %s", comp.Name, r)
 				}
 			}
 		}
