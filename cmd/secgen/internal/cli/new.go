@@ -84,9 +84,16 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	if err != nil {
 		return err
 	}
-	req := engine.NewRequest{Blueprint: opts.Blueprint, Set: opts.Set, DryRun: opts.DryRun, Without: opts.Without, StoreBases: opts.NoGit}
+	// An unknown blueprint is reported before any file is read.
 	if _, err := cat.Blueprint(opts.Blueprint); err != nil {
 		return err
+	}
+	if opts.NoGit && (opts.SignKey != "" || opts.GitAuthor != "") {
+		return failure.Invalidf("--sign-key and --git-author need a git repository; drop --no-git")
+	}
+	req := engine.NewRequest{
+		Blueprint: opts.Blueprint, Target: opts.Dir, Set: opts.Set, DryRun: opts.DryRun,
+		Without: opts.Without, StoreBases: opts.NoGit,
 	}
 	if opts.AnswersFile != "" {
 		data, err := readAnswersFile(opts.AnswersFile)
@@ -104,12 +111,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 			return err
 		}
 		req.Git = g
-	} else if opts.SignKey != "" || opts.GitAuthor != "" {
-		if opts.NoGit {
-			return failure.Invalidf("--sign-key and --git-author need a git repository; drop --no-git")
-		}
 	}
-	req.Target = opts.Dir
 	eng := &engine.Engine{Catalog: cat, Version: Version()}
 	res, err := eng.New(ctx, req)
 	if err != nil {
