@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -143,7 +144,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		Target:     target,
 		Blueprint:  blueprintName(bp),
 		Components: components,
-		Controls:   e.Catalog.Controls(components),
+		Controls:   e.appliedControls(components),
 		Answers:    values,
 		Plan:       p,
 	}
@@ -252,6 +253,19 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 		m.Components = append(m.Components, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
 	}
 	return m, nil
+}
+
+// appliedControls are the components' controls plus those secgen itself
+// implements while generating (for example SEC-02: it took no secret).
+func (e *Engine) appliedControls(components []string) []string {
+	ids := e.Catalog.Controls(components)
+	for _, c := range e.Catalog.Registry.All() {
+		if c.Engine && !slices.Contains(ids, c.ID) {
+			ids = append(ids, c.ID)
+		}
+	}
+	e.Catalog.Registry.Sort(ids)
+	return ids
 }
 
 func commitMessage(res *Result) string {
