@@ -110,7 +110,7 @@ func newGitProject(t testing.TB) string {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), "demo")
 	_, err := engineAt(t, 1).New(context.Background(), NewRequest{Blueprint: "bp", Target: root,
-		Git: &GitOptions{Author: gitinit.DefaultAuthor, When: time.Unix(0, 0)}})
+		Git: &GitOptions{Author: gitinit.DefaultAuthor(), When: time.Unix(0, 0)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -647,7 +647,7 @@ func BenchmarkAddGit(b *testing.B) {
 	for range b.N {
 		root := filepath.Join(b.TempDir(), "demo")
 		if _, err := e.New(context.Background(), NewRequest{Blueprint: "big", Target: root, Without: []string{"extra"},
-			Git: &GitOptions{Author: gitinit.DefaultAuthor, When: time.Unix(0, 0)}}); err != nil {
+			Git: &GitOptions{Author: gitinit.DefaultAuthor(), When: time.Unix(0, 0)}}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()

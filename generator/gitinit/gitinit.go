@@ -30,7 +30,9 @@ type Author struct {
 
 // DefaultAuthor is used when neither --git-author nor the user's global git
 // configuration names one.
-var DefaultAuthor = Author{Name: "secgen", Email: "secgen@localhost"}
+func DefaultAuthor() Author {
+	return Author{Name: "secgen", Email: "secgen@localhost"}
+}
 
 // ParseAuthor parses "Name <email>".
 func ParseAuthor(s string) (Author, error) {

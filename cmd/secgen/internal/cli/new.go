@@ -146,7 +146,7 @@ func readAnswersFile(path string) ([]byte, error) {
 }
 
 func gitOptions(opts *NewOptions) (*engine.GitOptions, error) {
-	g := &engine.GitOptions{Author: gitinit.DefaultAuthor}
+	g := &engine.GitOptions{Author: gitinit.DefaultAuthor()}
 	if opts.GitAuthor != "" {
 		a, err := gitinit.ParseAuthor(opts.GitAuthor)
 		if err != nil {
