@@ -46,7 +46,7 @@ unit:
 
 verify:
 	@for m in $(TEST_MODULES); do \
-	  echo "== $$m"; (cd $$m && go vet ./... && go test -count=1 -timeout 30m ./...); \
+	  echo "== $$m"; (cd $$m && go mod tidy -diff && go vet ./... && go test -count=1 -timeout 30m ./...); \
 	done
 
 goldens:
