@@ -16,7 +16,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Nested modules holding heavy, test-only verification dependencies.
 TEST_MODULES := $(sort $(dir $(wildcard tests/*/go.mod)))
 
-.PHONY: all build test unit verify lint tools goldens readme demo clean
+.PHONY: all build test unit verify lint tools goldens readme demo bench clean
 
 all: build
 
@@ -54,6 +54,17 @@ goldens:
 
 readme:
 	go test ./generator/controls -run TestREADMEControlsTable -update
+
+# Performance: engine benchmarks, then whole-process wall time and peak RSS of
+# `secgen new` (11 runs; read the median) with /usr/bin/time.
+BENCH_DIR ?= $(or $(TMPDIR),/tmp)
+bench: build
+	go test ./generator/engine -run '^$$' -bench . -benchtime 5x
+	@for i in $$(seq 1 11); do \
+	  d="$(BENCH_DIR)/secgen-bench-$$i"; rm -rf "$$d"; \
+	  /usr/bin/time -f "new go-service: %e s wall, %M KB max RSS" ./bin/secgen new go-service "$$d" --no-input --no-git >/dev/null; \
+	  rm -rf "$$d"; \
+	done
 
 demo:
 	rm -rf demo && go run ./cmd/secgen new go-service ./demo --no-input

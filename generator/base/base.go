@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 
@@ -84,8 +86,8 @@ func (s *Store) Get(id string) ([]byte, error) {
 			return b, err
 		}
 	}
-	b, err := readBounded(filepath.Join(s.root, filepath.FromSlash(Dir), id))
-	if errors.Is(err, os.ErrNotExist) {
+	b, err := readDirBase(s.root, id)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
@@ -149,39 +151,91 @@ func (s *Store) Put(content []byte) (string, error) {
 
 // PutDir stores content under root's .secgen/base, atomically.
 func PutDir(root string, content []byte) error {
+	return PutDirAll(root, [][]byte{content})
+}
+
+// PutDirAll stores each content under root's .secgen/base, atomically per
+// base, through one os.Root: no link can send a base outside the project.
+func PutDirAll(root string, contents [][]byte) error {
+	dir, err := openDir(root, true)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	for _, content := range contents {
+		if err := put(dir, content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func put(dir *os.Root, content []byte) error {
 	id := BlobID(content)
-	dir := filepath.Join(root, filepath.FromSlash(Dir))
-	final := filepath.Join(dir, id)
-	if b, err := os.ReadFile(final); err == nil && bytes.Equal(b, content) {
-		return nil
+	if info, err := dir.Lstat(id); err == nil && info.Mode().IsRegular() && info.Size() == int64(len(content)) {
+		if b, err := dir.ReadFile(id); err == nil && bytes.Equal(b, content) {
+			return nil
+		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", Dir, err)
-	}
-	f, err := os.CreateTemp(dir, ".tmp-")
+	tmp := ".tmp-" + id
+	f, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("store base: %w", err)
 	}
 	_, werr := f.Write(content)
 	if err := errors.Join(werr, f.Chmod(0o644), f.Close()); err != nil {
-		_ = os.Remove(f.Name())
+		_ = dir.Remove(tmp)
 		return fmt.Errorf("store base: %w", err)
 	}
-	if err := os.Rename(f.Name(), final); err != nil {
-		_ = os.Remove(f.Name())
+	if err := dir.Rename(tmp, id); err != nil {
+		_ = dir.Remove(tmp)
 		return fmt.Errorf("store base: %w", err)
 	}
 	return nil
 }
 
+// openDir opens root's .secgen/base as an os.Root, creating it when asked.
+// .secgen and .secgen/base must be real directories: a symbolic link there is
+// refused rather than followed.
+func openDir(root string, create bool) (*os.Root, error) {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open project: %w", err)
+	}
+	defer r.Close()
+	for _, d := range []string{path.Dir(Dir), Dir} {
+		info, err := r.Lstat(d)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && create:
+			if err := r.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				return nil, fmt.Errorf("create %s: %w", d, err)
+			}
+		case err != nil:
+			return nil, err
+		case !info.IsDir():
+			return nil, fmt.Errorf("%s is not a directory (symbolic links are refused)", d)
+		}
+	}
+	return r.OpenRoot(Dir)
+}
+
 // Prune removes the stored bases under .secgen/base that keep does not
 // name. Bases in git are left to git.
 func Prune(root string, keep map[string]bool) error {
-	dir := filepath.Join(root, filepath.FromSlash(Dir))
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
+	dir, err := openDir(root, false)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("open %s: %w", Dir, err)
+	}
+	defer dir.Close()
+	f, err := dir.Open(".")
+	if err != nil {
+		return fmt.Errorf("read %s: %w", Dir, err)
+	}
+	entries, err := f.ReadDir(-1)
+	_ = f.Close()
 	if err != nil {
 		return fmt.Errorf("read %s: %w", Dir, err)
 	}
@@ -189,25 +243,29 @@ func Prune(root string, keep map[string]bool) error {
 		if keep[e.Name()] || !e.Type().IsRegular() {
 			continue
 		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+		if err := dir.Remove(e.Name()); err != nil {
 			return fmt.Errorf("prune %s: %w", Dir, err)
 		}
 	}
 	return nil
 }
 
-func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
+// readDirBase reads base id from root's .secgen/base without following links.
+func readDirBase(root, id string) ([]byte, error) {
+	dir, err := openDir(root, false)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	defer dir.Close()
+	info, err := dir.Lstat(id)
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > MaxSize {
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s/%s is not a regular file", Dir, id)
+	}
+	if info.Size() > MaxSize {
 		return nil, fmt.Errorf("larger than %d bytes", MaxSize)
 	}
-	return b, nil
+	return dir.ReadFile(id)
 }

@@ -113,3 +113,38 @@ func TestStoreInGit(t *testing.T) {
 		t.Errorf("Get falls back to %s: %q, %v", Dir, got, err)
 	}
 }
+
+// TestLinksAtTheBaseDirectoryAreRefused plants .secgen as a link to a
+// directory outside the project: storing must fail and write nothing there,
+// and reading must not follow it.
+func TestLinksAtTheBaseDirectoryAreRefused(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	if err := os.MkdirAll(filepath.Join(outside, "base"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	content := []byte("generated\n")
+	if err := os.WriteFile(filepath.Join(outside, "base", BlobID(content)), content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, ".secgen")); err != nil {
+		t.Fatal(err)
+	}
+	if err := PutDir(root, []byte("new\n")); err == nil {
+		t.Fatal("stored a base through a symbolic link")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "base", BlobID([]byte("new\n")))); err == nil {
+		t.Fatal("a base was written outside the project")
+	}
+	s, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(BlobID(content)); err == nil {
+		t.Fatal("read a base through a symbolic link")
+	}
+	if err := Prune(root, nil); err == nil {
+		if _, err := os.Stat(filepath.Join(outside, "base", BlobID(content))); err != nil {
+			t.Fatal("Prune removed a file outside the project")
+		}
+	}
+}

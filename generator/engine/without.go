@@ -44,13 +44,11 @@ func (e *Engine) without(bp *catalog.Blueprint, drop []string) ([]string, error)
 // storeDirBases stores the content of every generated file (the manifest
 // aside) under dir's .secgen/base, for a project without git.
 func storeDirBases(dir string, files []plan.File) error {
+	contents := make([][]byte, 0, len(files))
 	for _, f := range files {
-		if f.Path == manifest.FileName {
-			continue
-		}
-		if err := base.PutDir(dir, f.Content); err != nil {
-			return err
+		if f.Path != manifest.FileName {
+			contents = append(contents, f.Content)
 		}
 	}
-	return nil
+	return base.PutDirAll(dir, contents)
 }
