@@ -11,6 +11,7 @@ package lock
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -89,10 +90,15 @@ func writePID(f *os.File) error {
 }
 
 func readPID(path string) int {
-	b, err := os.ReadFile(path)
+	if info, err := os.Lstat(path); err != nil || !info.Mode().IsRegular() {
+		return 0
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 32))
 	return parsePID(b)
 }
 

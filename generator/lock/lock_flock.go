@@ -9,6 +9,8 @@ import (
 	"os"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/secgen/secgen/generator/failure"
 )
 
 // tryCreate creates the lock file and takes flock on it. Between the create
@@ -47,7 +49,11 @@ func tryCreate(path string) (*Lock, error) {
 // that very file, it removes it so the caller can retry. Only a holder of a
 // file's flock ever removes that file, so a live lock is never removed.
 func breakStale(path string) error {
-	f, err := os.Open(path)
+	// Never through a link, and never blocking on a FIFO planted there.
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if errors.Is(err, unix.ELOOP) {
+		return failure.Invalidf("lock %s is a symbolic link; remove it", failure.Quote(path))
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil // released meanwhile
 	}
@@ -55,6 +61,9 @@ func breakStale(path string) error {
 		return fmt.Errorf("open lock %s: %w", path, err)
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		return failure.Invalidf("lock %s is not a regular file; remove it", failure.Quote(path))
+	}
 	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
 		if errors.Is(err, unix.EWOULDBLOCK) {
 			b, _ := io.ReadAll(io.LimitReader(f, 32))

@@ -197,3 +197,30 @@ func TestMutualExclusionUnderContention(t *testing.T) {
 	}
 	t.Logf("%d acquisitions", acquired.Load())
 }
+
+// TestPlantedLinkOrFIFOIsRefusedWithoutBlocking plants a symbolic link and
+// a FIFO where the lock goes: Acquire must refuse both promptly.
+func TestPlantedLinkOrFIFOIsRefusedWithoutBlocking(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link.lock")
+	if err := os.Symlink(filepath.Join(dir, "elsewhere"), link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Acquire(link); err == nil {
+		t.Fatal("took a lock through a symbolic link")
+	}
+	fifo := filepath.Join(dir, "fifo.lock")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Acquire(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("took a lock on a FIFO")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Acquire blocked on a FIFO")
+	}
+}
