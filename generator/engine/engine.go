@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/catalog"
@@ -93,7 +94,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 			return nil, err
 		}
 	}
-	var file map[string]*yamlNode
+	var file map[string]*yaml.Node
 	if req.AnswersFile != nil {
 		file, err = answers.ParseFile(req.AnswersFile)
 		if err != nil {

@@ -32,10 +32,6 @@ func TestForbiddenFunctionsAreAbsent(t *testing.T) {
 
 func TestYAMLStringRoundTrips(t *testing.T) {
 	for _, s := range []string{hostile, "", "\u2028\u0085\t", "null", "true", "0x10", "- item", "key: value"} {
-		var got string
-		if err := yaml.Unmarshal([]byte("v: "+yamlString(s)), &struct{ V *string }{&got}); err != nil {
-			t.Fatalf("yamlString(%q) does not parse: %v", s, err)
-		}
 		var doc struct{ V string }
 		if err := yaml.Unmarshal([]byte("v: "+yamlString(s)), &doc); err != nil || doc.V != s {
 			t.Fatalf("yamlString(%q) read back as %q (%v)", s, doc.V, err)
