@@ -66,7 +66,9 @@ func (c *Catalog) Questions(components []string) ([]answers.Asked, error) {
 	return out, nil
 }
 
-// Controls returns the sorted union of control IDs of components.
+// Controls returns the sorted union of control IDs of components, whatever
+// their conditions: what the components can implement (see render.Controls
+// for what a set of answers does implement).
 func (c *Catalog) Controls(components []string) []string {
 	seen := map[string]bool{}
 	var ids []string
@@ -75,10 +77,10 @@ func (c *Catalog) Controls(components []string) []string {
 		if !ok {
 			continue
 		}
-		for _, id := range comp.Controls {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
+		for _, c := range comp.Controls {
+			if !seen[c.ID] {
+				seen[c.ID] = true
+				ids = append(ids, c.ID)
 			}
 		}
 	}

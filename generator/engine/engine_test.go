@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,6 +61,52 @@ func TestNewWritesProjectAndManifest(t *testing.T) {
 		}
 		if got := (plan.File{Content: content}).SHA256(); got != f.SHA256 {
 			t.Errorf("%s: sha256 on disk %s, manifest %s", f.Path, got, f.SHA256)
+		}
+	}
+}
+
+// TestAppliedControlsFollowTheAnswers: the summary and the manifest list a conditional
+// control only when the answers render it (issue: K8S-10 without a mesh, K8S-11 without a
+// role, ENC-02 and ENC-05 without RDS or ALB were listed).
+func TestAppliedControlsFollowTheAnswers(t *testing.T) {
+	cases := []struct {
+		set       []string
+		want, not []string
+	}{
+		{set: []string{"database=none", "include_alb=false", "oidc_login=false"},
+			not: []string{"K8S-10", "K8S-11", "ENC-02", "ENC-05", "APP-04", "APP-11"}},
+		// The defaults: include_rds follows database=postgres and include_alb is on.
+		{set: nil, want: []string{"ENC-02", "ENC-05", "APP-04", "APP-11"}, not: []string{"K8S-10", "K8S-11"}},
+		{set: []string{"mesh=istio", "irsa_role_arn=arn:aws:iam::123456789012:role/svc"}, want: []string{"K8S-10", "K8S-11"}},
+	}
+	for _, tc := range cases {
+		target := filepath.Join(t.TempDir(), "svc")
+		res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, Set: tc.set, DryRun: true})
+		if err != nil {
+			t.Fatalf("%v: %v", tc.set, err)
+		}
+		var recorded []string
+		for _, f := range res.Plan.Files {
+			if f.Path == manifest.FileName {
+				m, err := manifest.Parse(f.Content)
+				if err != nil {
+					t.Fatal(err)
+				}
+				recorded = m.Controls
+			}
+		}
+		if strings.Join(recorded, ",") != strings.Join(res.Controls, ",") {
+			t.Errorf("%v: manifest controls %v, summary %v", tc.set, recorded, res.Controls)
+		}
+		for _, id := range tc.want {
+			if !slices.Contains(res.Controls, id) {
+				t.Errorf("%v: %s is not applied: %v", tc.set, id, res.Controls)
+			}
+		}
+		for _, id := range tc.not {
+			if slices.Contains(res.Controls, id) {
+				t.Errorf("%v: %s is listed although not rendered", tc.set, id)
+			}
 		}
 	}
 }

@@ -340,12 +340,24 @@ func (e *Engine) buildManifest(old *manifest.Manifest, components []manifest.Com
 		return nil, err
 	}
 	sort.Slice(records, func(i, j int) bool { return records[i].Path < records[j].Path })
+	// A directory adopted by init has no components and so no controls.
+	applied := []string{}
+	if len(components) > 0 {
+		names := make([]string, len(components))
+		for i, c := range components {
+			names[i] = c.Name
+		}
+		if applied, err = e.appliedControls(names, all); err != nil {
+			return nil, err
+		}
+	}
 	m := &manifest.Manifest{
 		Schema:        manifest.SchemaVersion,
 		SecgenVersion: e.Version,
 		Catalog:       catalogRef,
 		Blueprint:     old.Blueprint,
 		Components:    components,
+		Controls:      applied,
 		Answers:       node,
 		Files:         records,
 	}

@@ -11,6 +11,7 @@
 //	blueprint: go-service          # "" when components were chosen directly
 //	components:                    # in rendering order
 //	  - {name: go-service, version: 0.1.0}
+//	controls: [APP-01, K8S-01, ...]  # the controls applied with these answers
 //	answers: {name: demo, port: 8080, ...}   # validated answers, sorted by key
 //	files:                         # sorted by path; the manifest itself is not listed
 //	  - {path: go.mod, component: go-service, sha256: <64 hex>, git_blob: <40 hex>}
@@ -52,6 +53,7 @@ type Manifest struct {
 	Catalog       CatalogRef     `yaml:"catalog"`
 	Blueprint     string         `yaml:"blueprint"`
 	Components    []ComponentRef `yaml:"components"`
+	Controls      []string       `yaml:"controls"`
 	Answers       yaml.Node      `yaml:"answers"`
 	Files         []FileRecord   `yaml:"files"`
 }

@@ -215,3 +215,41 @@ func funcs(cat *catalog.Catalog, present []string, data answers.Values, inDefaul
 	}
 	return fm
 }
+
+// Controls returns the IDs of the controls that the components in
+// in.Present implement with in.Answers: every control without a condition,
+// and every control whose condition (its When, a template over the answers
+// like a file rule's) yields true. IDs are in component order, each once.
+func Controls(in Input) ([]string, error) {
+	fm := funcs(in.Catalog, in.Present, in.Answers, false, "")
+	seen := map[string]bool{}
+	var ids []string
+	for _, name := range in.Present {
+		comp, err := in.Catalog.Component(name)
+		if err != nil {
+			return nil, err
+		}
+		base := newBase(fm)
+		for i, c := range comp.Controls {
+			if seen[c.ID] {
+				continue
+			}
+			if c.When != "" {
+				v, err := execute(fmt.Sprintf("%s/component.yaml controls[%d].when", comp.Name, i), c.When, base, in.Answers)
+				if err != nil {
+					return nil, err
+				}
+				switch strings.TrimSpace(v) {
+				case "true":
+				case "false":
+					continue
+				default:
+					return nil, failure.Invalidf("%s/component.yaml: controls[%d].when must yield true or false, got %s", comp.Name, i, failure.Quote(v))
+				}
+			}
+			seen[c.ID] = true
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids, nil
+}

@@ -168,3 +168,53 @@ func TestRenderDoesNotLetTemplatesMutateAnswers(t *testing.T) {
 		t.Fatal("the caller's answers changed")
 	}
 }
+
+func TestControlsFollowTheirConditions(t *testing.T) {
+	tm := fstest.MapFS{
+		"catalog.yaml": {Data: []byte("id: test\nversion: 1.0.0\n")},
+		"c/component.yaml": {Data: []byte(`name: c
+description: test component
+version: 1.0.0
+controls: [SEC-01, {id: K8S-10, when: '{{ eq .mesh "istio" }}'}, {id: K8S-11, when: '{{ ne .role "" }}'}]
+questions:
+  - {name: mesh, type: enum, prompt: Mesh, choices: [none, istio], default: none}
+  - {name: role, type: string, prompt: Role, default: ""}
+`)},
+		"c/files/a.tmpl": {Data: []byte("a")},
+		"d/component.yaml": {Data: []byte(`name: d
+description: test component
+version: 1.0.0
+controls: [{id: SEC-01, when: 'maybe'}]
+`)},
+		"d/files/a.tmpl": {Data: []byte("a")},
+	}
+	reg, err := controls.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}}, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		answers answers.Values
+		want    string
+	}{
+		{answers.Values{"mesh": "none", "role": ""}, "SEC-01"},
+		{answers.Values{"mesh": "istio", "role": ""}, "SEC-01,K8S-10"},
+		{answers.Values{"mesh": "istio", "role": "arn"}, "SEC-01,K8S-10,K8S-11"},
+	}
+	for _, tc := range cases {
+		got, err := Controls(Input{Catalog: cat, Present: []string{"c"}, Answers: tc.answers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("answers %v: controls %v, want %s", tc.answers, got, tc.want)
+		}
+	}
+	_, err = Controls(Input{Catalog: cat, Present: []string{"d"}, Answers: answers.Values{}})
+	if err == nil || !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "controls[0].when") {
+		t.Fatalf("a condition that is neither true nor false: %v", err)
+	}
+}

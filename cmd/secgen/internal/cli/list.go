@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secgen/secgen/generator/catalog"
 )
 
 // ListOptions are the inputs of `secgen list`.
@@ -72,7 +74,7 @@ func runList(ctx context.Context, streams *IO, opts *ListOptions) error {
 	}
 	for _, name := range cat.ComponentNames() {
 		c, _ := cat.Component(name)
-		doc.Components = append(doc.Components, componentJSON{Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: c.Controls})
+		doc.Components = append(doc.Components, componentJSON{Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: catalog.IDs(c.Controls)})
 	}
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, doc)
