@@ -41,6 +41,9 @@ type Case struct {
 	// be left, adopted with init), then the component is added. The tree
 	// holds what add writes: its files and the updated manifest.
 	Add string `yaml:"add"`
+	// Without, with Blueprint, leaves components of the blueprint out (as
+	// `secgen new --without` does).
+	Without []string `yaml:"without"`
 	// Adversarial cases carry hostile free text that must arrive as data.
 	Adversarial bool `yaml:"adversarial"`
 	// Carries lists the languages (go, yaml, markdown) in which an
@@ -79,6 +82,9 @@ func loadCases(t *testing.T) []goldenCase {
 		if (c.Blueprint == "") == (c.Component == "") {
 			t.Fatalf("%s: set exactly one of blueprint and component", p)
 		}
+		if len(c.Without) > 0 && (c.Blueprint == "" || c.Add != "") {
+			t.Fatalf("%s: without applies to a blueprint case that adds nothing", p)
+		}
 		if c.Add != "" && c.Blueprint == "" {
 			t.Fatalf("%s: an add case names the blueprint it starts from", p)
 		}
@@ -102,6 +108,7 @@ func renderCase(t *testing.T, cat *catalog.Catalog, gc goldenCase) *plan.Plan {
 		Target:      filepath.Join(t.TempDir(), targetBase),
 		AnswersFile: answersFile,
 		DryRun:      true,
+		Without:     gc.Case.Without,
 	}
 	if gc.Case.Component != "" {
 		req.Components = []string{gc.Case.Component}

@@ -61,7 +61,7 @@ variable "oidc_provider" {
 }
 
 variable "namespace" {
-  description = "Kubernetes namespace of the workload (IAM-03)."
+  description = "Kubernetes namespace of the workload in this environment (IAM-03); no other environment may share it."
   type        = string
 
   validation {
@@ -108,6 +108,17 @@ variable "key_administrator_arns" {
   validation {
     condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", arn))])
     error_message = "Each key administrator must be an IAM role or user ARN."
+  }
+}
+
+variable "break_glass_role_name" {
+  description = "Name of the IAM role that may recover administration of the environment's key if its administrators are lost (it need not exist until needed)."
+  type        = string
+  default     = "break-glass"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.break_glass_role_name))
+    error_message = "The break-glass role name must be an IAM role name (1-64 characters)."
   }
 }
 

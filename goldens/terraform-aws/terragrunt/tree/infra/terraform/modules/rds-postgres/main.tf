@@ -46,6 +46,17 @@ resource "aws_db_parameter_group" "this" {
     value = "1"
   }
 
+  parameter {
+    name  = "log_disconnections"
+    value = "1"
+  }
+
+  # Schema changes are logged; "all" would also log every statement's data.
+  parameter {
+    name  = "log_statement"
+    value = "ddl"
+  }
+
   lifecycle {
     create_before_destroy = true
   }

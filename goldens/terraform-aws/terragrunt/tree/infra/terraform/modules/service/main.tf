@@ -32,9 +32,11 @@ module "kms" {
   alias              = local.prefix
   description        = var.description
   administrator_arns = distinct(concat([data.aws_iam_session_context.deployer.issuer_arn], var.key_administrator_arns))
-  user_arns          = [module.irsa.role_arn]
-  via_services       = local.via_services
-  tags               = local.tags
+  # A deleted deployer role cannot strand the key (and the data and state it encrypts).
+  break_glass_role_arn = "arn:aws:iam::${var.aws_account_id}:role/${var.break_glass_role_name}"
+  user_arns            = [module.irsa.role_arn]
+  via_services         = local.via_services
+  tags                 = local.tags
 }
 
 # ENC-01: the service's bucket, encrypted with the environment's key.
