@@ -111,6 +111,23 @@ func TestAppliedControlsFollowTheAnswers(t *testing.T) {
 	}
 }
 
+// TestDeploymentAnswersMustBeConsistent: an option whose NetworkPolicy rule needs addresses
+// is refused without them, rather than rendered into pods that cannot connect.
+func TestDeploymentAnswersMustBeConsistent(t *testing.T) {
+	for _, set := range [][]string{
+		{"include_rds=true", "database_cidrs="},
+		{"include_alb=true", "alb_cidrs="},
+		{"oidc_issuer=https://issuer.example.com:99999"},
+		{"oidc_issuer_cidrs=0.0.0.0/0"},
+		{"oidc_issuer_cidrs=10.0.0.0/8"},
+	} {
+		_, err := testEngine(t).New(context.Background(), NewRequest{Components: []string{"k8s"}, Target: filepath.Join(t.TempDir(), "svc"), Set: set, DryRun: true})
+		if err == nil || !failure.IsInvalidInput(err) {
+			t.Errorf("%v: err = %v, want invalid input", set, err)
+		}
+	}
+}
+
 func TestDryRunWritesNothing(t *testing.T) {
 	target := filepath.Join(t.TempDir(), "x")
 	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, DryRun: true})

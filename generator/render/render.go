@@ -150,6 +150,10 @@ func executeBytes(name, text string, base *template.Template, data answers.Value
 		if errors.Is(err, errTooLarge) {
 			return nil, failure.Invalidf("template %s renders more than %d bytes", name, MaxFileSize)
 		}
+		var inconsistent inconsistentAnswers
+		if errors.As(err, &inconsistent) {
+			return nil, failure.Invalidf("the answers do not fit together: %s", string(inconsistent))
+		}
 		return nil, failure.Invalidf("template %w", err)
 	}
 	return buf.Bytes(), nil

@@ -152,6 +152,14 @@ func TestRenderErrors(t *testing.T) {
 	}
 }
 
+func TestFailNamesTheInconsistencyOnly(t *testing.T) {
+	cat := testCatalog(t, map[string]string{"f.tmpl": `{{ if .flag }}{{ fail "flag needs name" }}{{ end }}`})
+	_, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": true}})
+	if err == nil || !failure.IsInvalidInput(err) || err.Error() != "the answers do not fit together: flag needs name" {
+		t.Fatalf("err = %v, want the template's message as invalid input", err)
+	}
+}
+
 func TestRenderDoesNotLetTemplatesMutateAnswers(t *testing.T) {
 	cat := testCatalog(t, map[string]string{"a.tmpl": `{{ $_ := set . "name" "changed" }}`, "b.tmpl": "{{ .name }}"})
 	ans := answers.Values{"name": "orig", "flag": false}
