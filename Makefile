@@ -49,8 +49,10 @@ verify:
 	  echo "== $$m"; (cd $$m && go mod tidy -diff && go vet ./... && go test -count=1 -timeout 30m ./...); \
 	done
 
+# Re-record secgen's own goldens with the product's own command (review the
+# diff before committing it). `secgen test .` checks them; so does go test.
 goldens:
-	go test ./goldens -run TestGoldens -update
+	go run ./cmd/secgen test --update .
 
 readme:
 	go test ./generator/controls -run TestREADMEControlsTable -update
