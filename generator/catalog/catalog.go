@@ -25,7 +25,7 @@ import (
 
 // Source is where a catalog is read from.
 type Source struct {
-	Templates  fs.FS  // catalog.yaml, pins.tsv and one directory per component
+	Templates  fs.FS  // catalog.yaml, controls.yaml, pins.tsv and one directory per component
 	Blueprints fs.FS  // one <name>.yaml per blueprint
 	Commit     string // the git commit of a git catalog; "" for the embedded one
 }
@@ -35,7 +35,7 @@ type Catalog struct {
 	ID         string
 	Version    string
 	Commit     string
-	Registry   *controls.Registry
+	Registry   *controls.Registry // the catalog's controls.yaml
 	Pins       map[string]Pin
 	components map[string]*Component
 	blueprints map[string]*Blueprint
@@ -47,7 +47,7 @@ type Component struct {
 	Description string              `yaml:"description" json:"description"`
 	Version     string              `yaml:"version" json:"version"`
 	Requires    []string            `yaml:"requires" json:"requires,omitempty"`
-	Controls    []string            `yaml:"controls" json:"controls"`
+	Controls    []string            `yaml:"controls" json:"controls"` // optional; IDs of the catalog's registry
 	Questions   []*answers.Question `yaml:"questions" json:"-"`
 	Rules       []FileRule          `yaml:"files" json:"-"`
 
@@ -103,12 +103,18 @@ var (
 	tagPattern     = regexp.MustCompile(`^v[0-9]+(\.[0-9]+)*$`)
 )
 
+// Files at the top of a catalog's templates that are not component directories.
+const (
+	catalogFile  = "catalog.yaml"
+	controlsFile = "controls.yaml"
+	pinsFile     = "pins.tsv"
+)
+
 // Load reads and validates a whole catalog. Every error names the file and
 // the field at fault and is classified as invalid input.
-func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, error) {
+func Load(ctx context.Context, src Source) (*Catalog, error) {
 	c := &Catalog{
 		Commit:     src.Commit,
-		Registry:   reg,
 		components: map[string]*Component{},
 		blueprints: map[string]*Blueprint{},
 	}
@@ -116,7 +122,7 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 		ID      string `yaml:"id"`
 		Version string `yaml:"version"`
 	}
-	if err := decodeFile(src.Templates, "catalog.yaml", &meta); err != nil {
+	if err := decodeFile(src.Templates, catalogFile, &meta); err != nil {
 		return nil, err
 	}
 	if !namePattern.MatchString(meta.ID) {
@@ -126,6 +132,16 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 		return nil, failure.Invalidf("catalog.yaml: version %s must be a semantic version", failure.Quote(meta.Version))
 	}
 	c.ID, c.Version = meta.ID, meta.Version
+
+	data, err := readBounded(src.Templates, controlsFile, maxDeclarationSize)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", controlsFile, err)
+	}
+	reg, err := controls.Parse(data)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", controlsFile, err)
+	}
+	c.Registry = reg
 
 	pins, err := loadPins(src.Templates)
 	if err != nil {
@@ -142,14 +158,14 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 			return nil, err
 		}
 		switch {
-		case e.Name() == "catalog.yaml" || e.Name() == "pins.tsv" || e.Name() == "embed.go":
+		case e.Name() == catalogFile || e.Name() == controlsFile || e.Name() == pinsFile || e.Name() == "embed.go":
 			continue
 		case e.Type()&fs.ModeSymlink != 0:
 			return nil, failure.Invalidf("templates/%s: symbolic links are not allowed in a catalog", e.Name())
 		case !e.IsDir():
 			return nil, failure.Invalidf("templates/%s: unexpected file (components are directories)", e.Name())
 		}
-		comp, err := loadComponent(src.Templates, e.Name(), reg)
+		comp, err := loadComponent(src.Templates, e.Name(), c.Registry)
 		if err != nil {
 			return nil, err
 		}
@@ -226,9 +242,6 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 	}
 	if !versionPattern.MatchString(comp.Version) {
 		return nil, bad("version %s must be a semantic version", failure.Quote(comp.Version))
-	}
-	if len(comp.Controls) == 0 {
-		return nil, bad("controls must list the control IDs the component implements")
 	}
 	seen := map[string]bool{}
 	for _, id := range comp.Controls {
@@ -393,7 +406,7 @@ func (c *Catalog) loadBlueprint(fsys fs.FS, file string) (*Blueprint, error) {
 
 func loadPins(fsys fs.FS) (map[string]Pin, error) {
 	pins := map[string]Pin{}
-	data, err := readBounded(fsys, "pins.tsv", maxDeclarationSize)
+	data, err := readBounded(fsys, pinsFile, maxDeclarationSize)
 	if err != nil {
 		if errorsIsNotExist(err) {
 			return pins, nil

@@ -9,7 +9,6 @@ import (
 	"testing/fstest"
 
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/goldentest"
 )
 
@@ -18,7 +17,8 @@ import (
 func fixture(t *testing.T) (*catalog.Catalog, string) {
 	t.Helper()
 	fsys := fstest.MapFS{
-		"catalog.yaml": {Data: []byte("id: fixture\nversion: 1.0.0\n")},
+		"catalog.yaml":  {Data: []byte("id: fixture\nversion: 1.0.0\n")},
+		"controls.yaml": {Data: []byte(controlsYAML)},
 		"hello/component.yaml": {Data: []byte(`name: hello
 description: Says hello.
 version: 1.0.0
@@ -37,11 +37,7 @@ files:
 		"hello/files/hello.yaml.tmpl": {Data: []byte("greeting: {{ .greeting }}\n")},
 		"hello/files/run.sh.tmpl":     {Data: []byte("#!/bin/sh\necho {{ .greeting }}\n")},
 	}
-	reg, err := controls.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: fsys, Blueprints: fstest.MapFS{}}, reg)
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: fsys, Blueprints: fstest.MapFS{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,3 +182,14 @@ func TestSymbolicLinksAreRefusedNeverFollowed(t *testing.T) {
 		t.Errorf("Load with a linked case: %v", err)
 	}
 }
+
+// controlsYAML is the fixture catalog's control registry, with an area of
+// its own.
+const controlsYAML = `controls:
+  - id: SEC-01
+    title: No secret values in generated files
+    description: Secrets are referenced by name, never written.
+  - id: ORG-01
+    title: Every service declares its owner
+    description: A platform team's own control area.
+`

@@ -259,7 +259,7 @@ func (l *linter) visitCalls(file string, trees map[string]*parse.Tree, n parse.N
 		}
 	case "controlTitle":
 		if _, ok := l.cat.Registry.Lookup(arg.Text); !ok {
-			l.report(file, lineOf(cmd), CheckControl, fmt.Sprintf("controlTitle names undefined control %q", arg.Text))
+			l.report(file, lineOf(cmd), CheckControl, undefinedControl(arg.Text))
 		}
 	}
 }
@@ -275,10 +275,16 @@ func (l *linter) controlMentions(file, text string) {
 				continue
 			}
 			if _, ok := l.cat.Registry.Lookup(m[0]); !ok {
-				l.report(file, i+1, CheckControl, fmt.Sprintf("control %s is not defined in the control registry", m[0]))
+				l.report(file, i+1, CheckControl, undefinedControl(m[0]))
 			}
 		}
 	}
+}
+
+// undefinedControl is the one message for an undefined control, so a
+// controlTitle call that is also a mention is reported once.
+func undefinedControl(id string) string {
+	return fmt.Sprintf("control %q is not defined in the catalog's controls.yaml", id)
 }
 
 // unused reports each question declaration that no template, file rule or

@@ -11,7 +11,6 @@ import (
 	"github.com/secgen/secgen/blueprints"
 	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/lint"
 	"github.com/secgen/secgen/templates"
 )
@@ -73,6 +72,7 @@ func lintFixture(t *testing.T, files map[string]string) []string {
 	t.Helper()
 	fsys := fstest.MapFS{
 		"catalog.yaml":                 {Data: []byte("id: fixture\nversion: 1.0.0\n")},
+		"controls.yaml":                {Data: []byte(controlsYAML)},
 		"pins.tsv":                     {Data: []byte("actions/checkout\tv4\t" + "0123456789012345678901234567890123456789\t2026-01-01\n")},
 		"demo/component.yaml":          {Data: []byte(componentYAML)},
 		"demo/files/docs/keep.md.tmpl": {Data: []byte("{{ markdown .description }}\n")},
@@ -80,13 +80,9 @@ func lintFixture(t *testing.T, files map[string]string) []string {
 	for name, text := range files {
 		fsys["demo/files/"+name+".tmpl"] = &fstest.MapFile{Data: []byte(text)}
 	}
-	reg, err := controls.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
 	src := catalog.Source{Templates: fsys, Blueprints: fstest.MapFS{}}
 	ctx := context.Background()
-	cat, err := catalog.Load(ctx, src, reg)
+	cat, err := catalog.Load(ctx, src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +149,9 @@ func TestQuoting(t *testing.T) {
 
 func TestReferencesAndControls(t *testing.T) {
 	got := lintFixture(t, map[string]string{
-		"refs.yaml": "# SEC-01 is defined; SEC-99 is not; SHA-256 is no control area.\n" +
+		"refs.yaml": "# SEC-01 and ORG-01 are defined; SEC-99 and ORG-07 are not; SHA-256 is no control area.\n" +
 			"a: {{ controlTitle \"SEC-01\" | yamlString }}\n" +
-			"b: {{ controlTitle \"ORG-01\" | yamlString }}\n" +
+			"b: {{ controlTitle \"ORG-02\" | yamlString }}\n" +
 			"{{ if hasComponent \"nope\" }}c{{ end }}\n" +
 			"uses: {{ pin \"actions/checkout\" }}\n" +
 			"uses: {{ pin \"actions/unknown\" }}\n" +
@@ -165,8 +161,9 @@ func TestReferencesAndControls(t *testing.T) {
 	})
 	want := []string{
 		"templates/demo/files/bad.yaml.tmpl:1: template: templates/demo/files/bad.yaml.tmpl:1: missing value for if (template-syntax)",
-		"templates/demo/files/refs.yaml.tmpl:1: control SEC-99 is not defined in the control registry (undefined-control)",
-		"templates/demo/files/refs.yaml.tmpl:3: controlTitle names undefined control \"ORG-01\" (undefined-control)",
+		"templates/demo/files/refs.yaml.tmpl:1: control \"SEC-99\" is not defined in the catalog's controls.yaml (undefined-control)",
+		"templates/demo/files/refs.yaml.tmpl:1: control \"ORG-07\" is not defined in the catalog's controls.yaml (undefined-control)",
+		"templates/demo/files/refs.yaml.tmpl:3: control \"ORG-02\" is not defined in the catalog's controls.yaml (undefined-control)",
 		"templates/demo/files/refs.yaml.tmpl:4: hasComponent names unknown component \"nope\" (dangling-reference)",
 		"templates/demo/files/refs.yaml.tmpl:6: pin: action \"actions/unknown\" is not in the catalog's pins table (dangling-reference)",
 		"templates/demo/files/refs.yaml.tmpl:7: template \"missing\" is not defined in this file (dangling-reference)",
@@ -181,3 +178,14 @@ func sortStrings(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+// controlsYAML is the fixture catalog's control registry, with an area of
+// its own.
+const controlsYAML = `controls:
+  - id: SEC-01
+    title: No secret values in generated files
+    description: Secrets are referenced by name, never written.
+  - id: ORG-01
+    title: Every service declares its owner
+    description: A platform team's own control area.
+`

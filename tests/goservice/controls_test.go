@@ -153,7 +153,7 @@ var controlMap = map[string][]proof{
 // appCtrIDs returns the live APP and CTR IDs of secgen's controls registry.
 func appCtrIDs(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile("../../generator/controls/registry.yaml")
+	data, err := os.ReadFile("../../templates/controls.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"testing/fstest"
 
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/failure"
 )
 
@@ -46,11 +45,7 @@ func openCatalogDir(dir string) (*catalogDir, error) {
 
 // load loads and validates the catalog.
 func (d *catalogDir) load(ctx context.Context) (*catalog.Catalog, error) {
-	reg, err := controls.Builtin()
-	if err != nil {
-		return nil, err
-	}
-	cat, err := catalog.Load(ctx, d.Source, reg)
+	cat, err := catalog.Load(ctx, d.Source)
 	if err != nil {
 		return nil, failure.Invalidf("catalog %s: %w", failure.Quote(d.Root), err)
 	}
