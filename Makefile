@@ -57,11 +57,15 @@ goldens:
 readme:
 	go test ./generator/controls -run TestREADMEControlsTable -update
 
-# Performance: engine benchmarks, then whole-process wall time and peak RSS of
-# `secgen new` (11 runs; read the median) with /usr/bin/time.
+# Performance: engine and golden benchmarks, whole-process wall time and peak
+# RSS of `secgen test .` (budget: 2 s) and of `secgen new` (11 runs; read the
+# median) with /usr/bin/time.
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)
 bench: build
-	go test ./generator/engine -run '^$$' -bench . -benchtime 5x
+	go test ./generator/engine ./generator/goldentest -run '^$$' -bench . -benchtime 5x
+	@for i in 1 2 3; do \
+	  /usr/bin/time -f "test (built-in goldens): %e s wall, %M KB max RSS" ./bin/secgen test . >/dev/null; \
+	done
 	@for i in $$(seq 1 11); do \
 	  d="$(BENCH_DIR)/secgen-bench-$$i"; rm -rf "$$d"; \
 	  /usr/bin/time -f "new go-service: %e s wall, %M KB max RSS" ./bin/secgen new go-service "$$d" --no-input --no-git >/dev/null; \
