@@ -1,7 +1,8 @@
 // Package templates embeds secgen's built-in catalog: one directory per
 // component with its component.yaml and files/ tree of *.tmpl templates, plus
 // the catalog's id/version (catalog.yaml), its hardening controls
-// (controls.yaml) and the pinned actions table (pins.tsv). It is data; it
+// (controls.yaml), the questions its components share (questions.yaml) and
+// the pinned actions table (pins.tsv). It is data; it
 // imports nothing. See docs/catalog-format.md.
 package templates
 
@@ -9,5 +10,5 @@ import "embed"
 
 // FS holds the built-in catalog's templates.
 //
-//go:embed catalog.yaml controls.yaml pins.tsv */component.yaml all:*/files
+//go:embed catalog.yaml controls.yaml questions.yaml pins.tsv */component.yaml all:*/files
 var FS embed.FS
