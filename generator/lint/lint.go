@@ -65,6 +65,11 @@ func Run(ctx context.Context, src catalog.Source, cat *catalog.Catalog) ([]Findi
 		area, _, _ := strings.Cut(c.ID, "-")
 		l.areas[area] = true
 	}
+	for _, q := range cat.Shared {
+		if FreeText(q) {
+			l.freeQ[q.Name] = true
+		}
+	}
 	for _, name := range cat.ComponentNames() {
 		comp, _ := cat.Component(name)
 		for _, q := range comp.Questions {
@@ -288,15 +293,18 @@ func undefinedControl(id string) string {
 }
 
 // unused reports each question declaration that no template, file rule or
-// question default of the catalog reads.
+// question default of the catalog reads, and each shared question that no
+// component asks.
 func (l *linter) unused() error {
+	asked := map[string]bool{}
 	for _, name := range l.cat.ComponentNames() {
 		comp, _ := l.cat.Component(name)
 		file := "templates/" + name + "/component.yaml"
 		var lines map[string]int
 		for _, q := range comp.Questions {
-			if l.refs[q.Name] {
-				continue
+			asked[q.Name] = true
+			if l.refs[q.Name] || l.cat.Shared[q.Name] == q {
+				continue // read, or shared: reported once, below
 			}
 			if lines == nil {
 				var err error
@@ -306,6 +314,23 @@ func (l *linter) unused() error {
 			}
 			l.report(file, lines[q.Name], CheckUnused, fmt.Sprintf("question %q is declared but no template, file rule or default reads it", q.Name))
 		}
+	}
+	var lines map[string]int
+	for name := range l.cat.Shared {
+		if l.refs[name] && asked[name] {
+			continue
+		}
+		if lines == nil {
+			var err error
+			if lines, err = questionLines(l.src.Templates, "questions.yaml"); err != nil {
+				return err
+			}
+		}
+		msg := fmt.Sprintf("shared question %q is declared but no template, file rule or default reads it", name)
+		if !asked[name] {
+			msg = fmt.Sprintf("shared question %q is declared but no component asks it", name)
+		}
+		l.report("templates/questions.yaml", lines[name], CheckUnused, msg)
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package lint_test
 
 import (
 	"context"
+	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -31,17 +33,58 @@ func TestBuiltinCatalogLintsClean(t *testing.T) {
 	}
 }
 
+// TestBuiltinCatalogWithARawDescription: the clean result above is not for
+// want of looking. The built-in catalog with one quoting function removed
+// has exactly one finding, at that line.
+func TestBuiltinCatalogWithARawDescription(t *testing.T) {
+	const (
+		file = "k8s/files/deploy/k8s/base/deployment.yaml.tmpl"
+		good = "{{ yamlString .description }}"
+	)
+	fsys := fstest.MapFS{}
+	err := fs.WalkDir(templates.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(templates.FS, p)
+		fsys[p] = &fstest.MapFile{Data: data}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(fsys[file].Data)
+	i := strings.Index(text, good)
+	if i < 0 {
+		t.Fatalf("%s no longer quotes the description with %s", file, good)
+	}
+	fsys[file].Data = []byte(strings.Replace(text, good, "{{ .description }}", 1))
+	line := strings.Count(text[:i], "\n") + 1
+
+	ctx := context.Background()
+	src := catalog.Source{Templates: fsys, Blueprints: blueprints.FS}
+	cat, err := catalog.Load(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := lint.Run(ctx, src, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []lint.Finding{{File: "templates/" + file, Line: line, Check: lint.CheckQuoting,
+		Message: `free-text answer "description" reaches a YAML file unquoted; pipe it through yamlString`}}
+	if diff := cmp.Diff(want, findings); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
 const componentYAML = `name: demo
 description: A fixture component.
 version: 1.0.0
 controls: [SEC-01]
 questions:
-  - name: name
-    type: string
-    prompt: Name
-    default: demo
-    validate:
-      pattern: '[a-z]+'
+  - name
+  - team
   - name: description
     type: string
     prompt: Description
@@ -73,6 +116,7 @@ func lintFixture(t *testing.T, files map[string]string) []string {
 	fsys := fstest.MapFS{
 		"catalog.yaml":                 {Data: []byte("id: fixture\nversion: 1.0.0\n")},
 		"controls.yaml":                {Data: []byte(controlsYAML)},
+		"questions.yaml":               {Data: []byte(questionsYAML)},
 		"pins.tsv":                     {Data: []byte("actions/checkout\tv4\t" + "0123456789012345678901234567890123456789\t2026-01-01\n")},
 		"demo/component.yaml":          {Data: []byte(componentYAML)},
 		"demo/files/docs/keep.md.tmpl": {Data: []byte("{{ markdown .description }}\n")},
@@ -140,7 +184,9 @@ func TestQuoting(t *testing.T) {
 		"templates/demo/files/raw.yaml.tmpl:10: free-text answer \"description\" reaches a YAML file unquoted; pipe it through yamlString (quoting)",
 		"templates/demo/files/run.sh.tmpl:2: free-text answer \"description\" reaches a shell file unquoted; pipe it through shellArg (quoting)",
 		"templates/demo/files/{{ .description }}.txt.tmpl:1: free-text answer \"description\" reaches a file path; free text may not name files (quoting)",
-		"templates/demo/component.yaml:26: question \"forgotten\" is declared but no template, file rule or default reads it (unused-question)",
+		"templates/demo/component.yaml:22: question \"forgotten\" is declared but no template, file rule or default reads it (unused-question)",
+		"templates/questions.yaml:8: shared question \"team\" is declared but no template, file rule or default reads it (unused-question)",
+		"templates/questions.yaml:14: shared question \"region\" is declared but no component asks it (unused-question)",
 	}
 	if diff := cmp.Diff(sortStrings(want), sortStrings(got)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
@@ -156,7 +202,7 @@ func TestReferencesAndControls(t *testing.T) {
 			"uses: {{ pin \"actions/checkout\" }}\n" +
 			"uses: {{ pin \"actions/unknown\" }}\n" +
 			"{{ template \"missing\" . }}\n" +
-			"{{ .name }}{{ .forgotten }}{{ len .owners }}\n",
+			"{{ .name }}{{ .forgotten }}{{ len .owners }}{{ .team }}\n",
 		"bad.yaml": "{{ if }}\n",
 	})
 	want := []string{
@@ -167,6 +213,7 @@ func TestReferencesAndControls(t *testing.T) {
 		"templates/demo/files/refs.yaml.tmpl:4: hasComponent names unknown component \"nope\" (dangling-reference)",
 		"templates/demo/files/refs.yaml.tmpl:6: pin: action \"actions/unknown\" is not in the catalog's pins table (dangling-reference)",
 		"templates/demo/files/refs.yaml.tmpl:7: template \"missing\" is not defined in this file (dangling-reference)",
+		"templates/questions.yaml:14: shared question \"region\" is declared but no component asks it (unused-question)",
 	}
 	if diff := cmp.Diff(sortStrings(want), sortStrings(got)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
@@ -188,4 +235,27 @@ const controlsYAML = `controls:
   - id: ORG-01
     title: Every service declares its owner
     description: A platform team's own control area.
+`
+
+// questionsYAML are the fixture catalog's shared questions: name is read,
+// team is asked but never read, region is asked by no component.
+const questionsYAML = `questions:
+  - name: name
+    type: string
+    prompt: Name
+    default: demo
+    validate:
+      pattern: '[a-z]+'
+  - name: team
+    type: string
+    prompt: Team
+    default: core
+    validate:
+      pattern: '[a-z]+'
+  - name: region
+    type: string
+    prompt: Region
+    default: eu
+    validate:
+      pattern: '[a-z]+'
 `
