@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -100,7 +101,8 @@ func Load(ctx context.Context, goldensDir string) ([]Case, error) {
 }
 
 // readDirs returns the names of the sub-directories of dir, refusing
-// symbolic links; plain files (such as Go test sources) are skipped.
+// symbolic links; plain files (such as Go test sources) and hidden
+// directories are skipped.
 func readDirs(dir string) ([]string, error) {
 	info, err := os.Lstat(dir)
 	if err != nil {
@@ -121,8 +123,8 @@ func readDirs(dir string) ([]string, error) {
 		switch {
 		case e.Type()&fs.ModeSymlink != 0:
 			return nil, failure.Invalidf("%s is a symbolic link, which golden cases may not contain", failure.Quote(filepath.Join(dir, e.Name())))
-		case !e.IsDir():
-			continue
+		case !e.IsDir() || strings.HasPrefix(e.Name(), "."):
+			continue // plain files (Go tests, notes) and hidden directories
 		case !caseName.MatchString(e.Name()):
 			return nil, failure.Invalidf("%s: golden entry and case names are lower-case names", failure.Quote(filepath.Join(dir, e.Name())))
 		}
