@@ -102,8 +102,14 @@ func Run(ctx context.Context, src catalog.Source, cat *catalog.Catalog) ([]Findi
 	for f := range l.reports {
 		out = append(out, f)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	sortFindings(out)
+	return out, nil
+}
+
+// sortFindings orders findings by file, line and message.
+func sortFindings(fs []Finding) {
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
 		if a.File != b.File {
 			return a.File < b.File
 		}
@@ -112,7 +118,6 @@ func Run(ctx context.Context, src catalog.Source, cat *catalog.Catalog) ([]Findi
 		}
 		return a.Message < b.Message
 	})
-	return out, nil
 }
 
 type linter struct {
@@ -335,31 +340,17 @@ func (l *linter) unused() error {
 	return nil
 }
 
-// questionLines maps question names to the line of their declaration.
+// questionLines maps question names to the line of their declaration in a
+// file whose questions: list declares them (component.yaml, questions.yaml).
 func questionLines(fsys fs.FS, name string) (map[string]int, error) {
-	data, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("parse %s: %w", name, err)
-	}
 	out := map[string]int{}
-	if len(doc.Content) == 0 {
-		return out, nil
+	doc := parseYAML(fsys, name)
+	if doc == nil {
+		return nil, fmt.Errorf("%s no longer parses", name)
 	}
-	top := doc.Content[0]
-	for i := 0; i+1 < len(top.Content); i += 2 {
-		if top.Content[i].Value != "questions" {
-			continue
-		}
-		for _, item := range top.Content[i+1].Content {
-			for j := 0; j+1 < len(item.Content); j += 2 {
-				if item.Content[j].Value == "name" {
-					out[item.Content[j+1].Value] = item.Content[j+1].Line
-				}
-			}
+	for _, item := range sequence(field(doc, "questions")) {
+		if n := field(item, "name"); n != nil {
+			out[n.Value] = n.Line
 		}
 	}
 	return out, nil

@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secgen/secgen/blueprints"
-	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/lint"
 	"github.com/secgen/secgen/templates"
@@ -19,14 +18,12 @@ import (
 
 // TestBuiltinCatalogLintsClean: secgen's own catalog passes every check.
 func TestBuiltinCatalogLintsClean(t *testing.T) {
-	ctx := context.Background()
-	cat, err := builtin.Catalog(ctx)
+	findings, cat, err := lint.Check(context.Background(), catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS})
 	if err != nil {
 		t.Fatal(err)
 	}
-	findings, err := lint.Run(ctx, catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS}, cat)
-	if err != nil {
-		t.Fatal(err)
+	if cat == nil || cat.ID != "builtin" {
+		t.Fatalf("Check did not load the built-in catalog: %v", cat)
 	}
 	for _, f := range findings {
 		t.Error(f)
