@@ -139,6 +139,9 @@ func (l *linter) component(comp *catalog.Component) error {
 		if r.When != "" {
 			l.refsIn(decl, r.When)
 		}
+		if r.Foreach != "" {
+			l.refs[r.Foreach] = true
+		}
 	}
 	for _, q := range comp.Questions {
 		if text, ok := q.DefaultTemplate(); ok {
@@ -153,12 +156,14 @@ func (l *linter) component(comp *catalog.Component) error {
 		}
 		trees, ok := l.parse(file, string(text))
 		if ok {
-			l.templates(file, LanguageOf(src), trees)
+			l.templates(file, LanguageOf(src), trees, l.itemOf(comp, src))
 		}
 		l.controlMentions(file, string(text))
 		if strings.Contains(src, "{{") {
+			// A foreach item in a path is checked by render: it must be one
+			// safe path segment. Free answers may not name files at all.
 			if trees, ok := l.parse(file, src); ok {
-				l.templates(file, Path, trees)
+				l.templates(file, Path, trees, "")
 			}
 		}
 	}
@@ -195,12 +200,24 @@ func (l *linter) refsIn(file, text string) {
 	}
 }
 
-// templates runs the per-template checks on a parsed file.
-func (l *linter) templates(file string, lang Language, trees map[string]*parse.Tree) {
+// itemOf returns the item variable of the foreach rule that renders a
+// source once per item of a free-text list answer, or "".
+func (l *linter) itemOf(comp *catalog.Component, src string) string {
+	for _, r := range comp.Rules {
+		if r.Foreach != "" && r.Matches(src) && l.freeQ[r.Foreach] {
+			return r.As
+		}
+	}
+	return ""
+}
+
+// templates runs the per-template checks on a parsed file. item, when set,
+// is a foreach item variable that carries free text.
+func (l *linter) templates(file string, lang Language, trees map[string]*parse.Tree, item string) {
 	qc := &quoteChecker{
 		file:     file,
 		lang:     lang,
-		isFree:   func(q string) bool { return l.freeQ[q] },
+		isFree:   func(q string) bool { return l.freeQ[q] || (item != "" && q == item) },
 		trees:    trees,
 		visiting: map[string]bool{},
 		report:   func(line int, msg string) { l.report(file, line, CheckQuoting, msg) },

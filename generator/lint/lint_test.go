@@ -105,18 +105,22 @@ questions:
 files:
   - match: docs/*
     when: '{{ eq .level "high" }}'
+  - match: 'teams/{{ .owner }}.yaml'
+    foreach: owners
+    as: owner
 `
 
 // lintFixture lints a one-component catalog made of the given templates.
 func lintFixture(t *testing.T, files map[string]string) []string {
 	t.Helper()
 	fsys := fstest.MapFS{
-		"catalog.yaml":                 {Data: []byte("id: fixture\nversion: 1.0.0\n")},
-		"controls.yaml":                {Data: []byte(controlsYAML)},
-		"questions.yaml":               {Data: []byte(questionsYAML)},
-		"pins.tsv":                     {Data: []byte("actions/checkout\tv4\t" + "0123456789012345678901234567890123456789\t2026-01-01\n")},
-		"demo/component.yaml":          {Data: []byte(componentYAML)},
-		"demo/files/docs/keep.md.tmpl": {Data: []byte("{{ markdown .description }}\n")},
+		"catalog.yaml":                            {Data: []byte("id: fixture\nversion: 1.0.0\n")},
+		"controls.yaml":                           {Data: []byte(controlsYAML)},
+		"questions.yaml":                          {Data: []byte(questionsYAML)},
+		"pins.tsv":                                {Data: []byte("actions/checkout\tv4\t" + "0123456789012345678901234567890123456789\t2026-01-01\n")},
+		"demo/component.yaml":                     {Data: []byte(componentYAML)},
+		"demo/files/docs/keep.md.tmpl":            {Data: []byte("{{ markdown .description }}\n")},
+		"demo/files/teams/{{ .owner }}.yaml.tmpl": {Data: []byte("owner: {{ yamlString .owner }}\n")},
 	}
 	for name, text := range files {
 		fsys["demo/files/"+name+".tmpl"] = &fstest.MapFile{Data: []byte(text)}
@@ -164,6 +168,8 @@ func TestQuoting(t *testing.T) {
 		"README.md":              "{{ markdown .description }}\n{{ .description }}\n",
 		"Dockerfile":             "LABEL x={{ .description }}\nLABEL n={{ .name }}\n",
 		"{{ .description }}.txt": "safe\n",
+		// owners is a free-text list: each item of the foreach is free text.
+		"teams/{{ .owner }}.yaml": "owner: {{ yamlString .owner }}\nraw: {{ .owner }}\n",
 	})
 	want := []string{
 		"templates/demo/files/Dockerfile.tmpl:1: free-text answer \"description\" reaches Dockerfile.tmpl, a file type without a quoting function; free text may not reach it (quoting)",
@@ -180,6 +186,7 @@ func TestQuoting(t *testing.T) {
 		"templates/demo/files/raw.yaml.tmpl:9: free-text answer \"description\" is quoted with commentLines, which does not quote for YAML; use yamlString (quoting)",
 		"templates/demo/files/raw.yaml.tmpl:10: free-text answer \"description\" reaches a YAML file unquoted; pipe it through yamlString (quoting)",
 		"templates/demo/files/run.sh.tmpl:2: free-text answer \"description\" reaches a shell file unquoted; pipe it through shellArg (quoting)",
+		"templates/demo/files/teams/{{ .owner }}.yaml.tmpl:2: free-text answer \"owner\" reaches a YAML file unquoted; pipe it through yamlString (quoting)",
 		"templates/demo/files/{{ .description }}.txt.tmpl:1: free-text answer \"description\" reaches a file path; free text may not name files (quoting)",
 		"templates/demo/component.yaml:22: question \"forgotten\" is declared but no template, file rule or default reads it (unused-question)",
 		"templates/questions.yaml:8: shared question \"team\" is declared but no template, file rule or default reads it (unused-question)",
