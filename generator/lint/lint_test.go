@@ -161,7 +161,9 @@ func TestQuoting(t *testing.T) {
 			"{{ printf \"%s!\" .description }}\n" +
 			"{{ index . \"description\" }}\n" +
 			"{{ commentLines \"// \" .description }}\n" +
-			"{{ $.description | upper }}\n",
+			"{{ $.description | upper }}\n" +
+			"{{ $x := \"\" }}{{ if .level }}{{ $x = .description }}{{ end }}{{ $x }}\n" +
+			"{{ $y := \"\" }}{{ range .owners }}{{ $y }}{{ $y = $.description }}{{ end }}\n",
 		"main.tf":                "description = {{ hclString .description }}\n# {{ commentLines \"# \" .description }}\nname = \"{{ .description }}\"\n",
 		"main.go":                "const D = {{ goString .description }}\n{{ commentLines \"// \" .description }}\nconst E = {{ yamlString .description }}\n",
 		"run.sh":                 "echo {{ shellArg .description }}\necho \"{{ .description }}\"\n",
@@ -185,6 +187,8 @@ func TestQuoting(t *testing.T) {
 		"templates/demo/files/raw.yaml.tmpl:8: free-text answer \"description\" reaches a YAML file unquoted; pipe it through yamlString (quoting)",
 		"templates/demo/files/raw.yaml.tmpl:9: free-text answer \"description\" is quoted with commentLines, which does not quote for YAML; use yamlString (quoting)",
 		"templates/demo/files/raw.yaml.tmpl:10: free-text answer \"description\" reaches a YAML file unquoted; pipe it through yamlString (quoting)",
+		"templates/demo/files/raw.yaml.tmpl:11: free-text answer \"description\" reaches a YAML file unquoted; pipe it through yamlString (quoting)",
+		"templates/demo/files/raw.yaml.tmpl:12: free-text answer \"description\" reaches a YAML file unquoted; pipe it through yamlString (quoting)",
 		"templates/demo/files/run.sh.tmpl:2: free-text answer \"description\" reaches a shell file unquoted; pipe it through shellArg (quoting)",
 		"templates/demo/files/teams/{{ .owner }}.yaml.tmpl:2: free-text answer \"owner\" reaches a YAML file unquoted; pipe it through yamlString (quoting)",
 		"templates/demo/files/{{ .description }}.txt.tmpl:1: free-text answer \"description\" reaches a file path; free text may not name files (quoting)",

@@ -107,15 +107,34 @@ func worse(a, b value) value {
 	return a
 }
 
-// scope holds the template variables in force.
-type scope map[string]value
+// scope holds the template variables declared in one control structure;
+// lookups and assignments reach the enclosing scopes, as in text/template.
+type scope struct {
+	vars   map[string]value
+	parent *scope
+}
 
-func (s scope) child() scope {
-	c := make(scope, len(s))
-	for k, v := range s {
-		c[k] = v
+func newScope(parent *scope) *scope { return &scope{vars: map[string]value{}, parent: parent} }
+
+func (s *scope) lookup(name string) value {
+	for sc := s; sc != nil; sc = sc.parent {
+		if v, ok := sc.vars[name]; ok {
+			return v
+		}
 	}
-	return c
+	return value{}
+}
+
+// assign sets a declared variable. The assignment may sit in a branch that
+// does not run, so the variable keeps the worse of its old and new values.
+func (s *scope) assign(name string, v value) {
+	for sc := s; sc != nil; sc = sc.parent {
+		if old, ok := sc.vars[name]; ok {
+			sc.vars[name] = worse(old, v)
+			return
+		}
+	}
+	s.vars[name] = v
 }
 
 // quoteChecker walks one template and reports every action whose output
@@ -130,10 +149,12 @@ type quoteChecker struct {
 }
 
 func (c *quoteChecker) check(t *parse.Tree) {
-	c.list(t.Root, value{kind: root}, scope{"$": {kind: root}})
+	top := newScope(nil)
+	top.vars["$"] = value{kind: root}
+	c.list(t.Root, value{kind: root}, top)
 }
 
-func (c *quoteChecker) list(l *parse.ListNode, dot value, vars scope) {
+func (c *quoteChecker) list(l *parse.ListNode, dot value, vars *scope) {
 	if l == nil {
 		return
 	}
@@ -142,7 +163,7 @@ func (c *quoteChecker) list(l *parse.ListNode, dot value, vars scope) {
 	}
 }
 
-func (c *quoteChecker) node(n parse.Node, dot value, vars scope) {
+func (c *quoteChecker) node(n parse.Node, dot value, vars *scope) {
 	switch n := n.(type) {
 	case *parse.ActionNode:
 		v := c.pipe(n.Pipe, dot, vars)
@@ -150,17 +171,17 @@ func (c *quoteChecker) node(n parse.Node, dot value, vars scope) {
 			c.sink(n, v)
 		}
 	case *parse.IfNode:
-		inner := vars.child()
+		inner := newScope(vars)
 		c.pipe(n.Pipe, dot, inner)
 		c.list(n.List, dot, inner)
-		c.list(n.ElseList, dot, vars.child())
+		c.list(n.ElseList, dot, newScope(vars))
 	case *parse.WithNode:
-		inner := vars.child()
+		inner := newScope(vars)
 		v := c.pipe(n.Pipe, dot, inner)
 		c.list(n.List, v, inner)
-		c.list(n.ElseList, dot, vars.child())
+		c.list(n.ElseList, dot, newScope(vars))
 	case *parse.RangeNode:
-		inner := vars.child()
+		inner := newScope(vars)
 		v := c.cmds(n.Pipe, dot, inner)
 		elem := v
 		if v.kind == root {
@@ -168,13 +189,16 @@ func (c *quoteChecker) node(n parse.Node, dot value, vars scope) {
 		}
 		switch len(n.Pipe.Decl) {
 		case 1:
-			inner[n.Pipe.Decl[0].Ident[0]] = elem
+			inner.vars[n.Pipe.Decl[0].Ident[0]] = elem
 		case 2:
-			inner[n.Pipe.Decl[0].Ident[0]] = value{}
-			inner[n.Pipe.Decl[1].Ident[0]] = elem
+			inner.vars[n.Pipe.Decl[0].Ident[0]] = value{}
+			inner.vars[n.Pipe.Decl[1].Ident[0]] = elem
 		}
+		// Twice: an assignment late in the body reaches the output of the
+		// next iteration.
 		c.list(n.List, elem, inner)
-		c.list(n.ElseList, dot, vars.child())
+		c.list(n.List, elem, inner)
+		c.list(n.ElseList, dot, newScope(vars))
 	case *parse.TemplateNode:
 		v := value{}
 		if n.Pipe != nil {
@@ -186,7 +210,9 @@ func (c *quoteChecker) node(n parse.Node, dot value, vars scope) {
 			return
 		}
 		c.visiting[key] = true
-		c.list(t.Root, v, scope{"$": v})
+		top := newScope(nil)
+		top.vars["$"] = v
+		c.list(t.Root, v, top)
 		delete(c.visiting, key)
 	case *parse.ListNode:
 		c.list(n, dot, vars)
@@ -194,15 +220,19 @@ func (c *quoteChecker) node(n parse.Node, dot value, vars scope) {
 }
 
 // pipe evaluates a pipeline and binds its declared variables.
-func (c *quoteChecker) pipe(p *parse.PipeNode, dot value, vars scope) value {
+func (c *quoteChecker) pipe(p *parse.PipeNode, dot value, vars *scope) value {
 	v := c.cmds(p, dot, vars)
 	for _, d := range p.Decl {
-		vars[d.Ident[0]] = v
+		if p.IsAssign {
+			vars.assign(d.Ident[0], v)
+		} else {
+			vars.vars[d.Ident[0]] = v
+		}
 	}
 	return v
 }
 
-func (c *quoteChecker) cmds(p *parse.PipeNode, dot value, vars scope) value {
+func (c *quoteChecker) cmds(p *parse.PipeNode, dot value, vars *scope) value {
 	if p == nil {
 		return value{}
 	}
@@ -215,7 +245,7 @@ func (c *quoteChecker) cmds(p *parse.PipeNode, dot value, vars scope) value {
 	return v
 }
 
-func (c *quoteChecker) command(cmd *parse.CommandNode, dot value, vars scope, piped *value) value {
+func (c *quoteChecker) command(cmd *parse.CommandNode, dot value, vars *scope, piped *value) value {
 	if len(cmd.Args) == 0 {
 		return value{}
 	}
@@ -233,20 +263,20 @@ func (c *quoteChecker) command(cmd *parse.CommandNode, dot value, vars scope, pi
 	return c.operand(cmd.Args[0], dot, vars)
 }
 
-func (c *quoteChecker) operand(n parse.Node, dot value, vars scope) value {
+func (c *quoteChecker) operand(n parse.Node, dot value, vars *scope) value {
 	switch n := n.(type) {
 	case *parse.DotNode:
 		return dot
 	case *parse.FieldNode:
 		return c.field(dot, n.Ident[0])
 	case *parse.VariableNode:
-		v := vars[n.Ident[0]]
+		v := vars.lookup(n.Ident[0])
 		if len(n.Ident) > 1 {
 			return c.field(v, n.Ident[1])
 		}
 		return v
 	case *parse.PipeNode:
-		return c.pipe(n, dot, vars.child())
+		return c.pipe(n, dot, newScope(vars))
 	case *parse.ChainNode:
 		v := c.operand(n.Node, dot, vars)
 		if v.kind == root && len(n.Field) > 0 {
