@@ -107,6 +107,9 @@ func TestRunDetectsEveryDifferenceAndUpdateRecords(t *testing.T) {
 		if d.Kind == goldentest.Content && !strings.Contains(d.Diff, "-greeting: ho\n+greeting: hi\n") {
 			t.Errorf("diff of %s:\n%s", d.Path, d.Diff)
 		}
+		if d.Kind == goldentest.Mode && (d.WantMode != "0644" || d.GotMode != "0755") {
+			t.Errorf("%s: modes %s, %s; want 0644 in the tree, 0755 rendered", d.Path, d.WantMode, d.GotMode)
+		}
 	}
 	want := map[string]goldentest.Kind{"hello.yaml": goldentest.Content, "run.sh": goldentest.Mode, "stray.txt": goldentest.Missing}
 	if len(kinds) != len(want) {

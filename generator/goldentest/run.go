@@ -54,9 +54,12 @@ const (
 type Difference struct {
 	Path string `json:"path"`
 	Kind Kind   `json:"kind"`
-	// Want and Got are the modes for a Mode difference.
-	Want fs.FileMode `json:"-"`
-	Got  fs.FileMode `json:"-"`
+	// Want and Got are the modes for a Mode difference, also given as
+	// octal strings ("0755") in JSON.
+	Want     fs.FileMode `json:"-"`
+	Got      fs.FileMode `json:"-"`
+	WantMode string      `json:"want_mode,omitempty"`
+	GotMode  string      `json:"got_mode,omitempty"`
 	// Diff is the unified diff from tree/ (a/) to the render (b/) for a
 	// Content difference.
 	Diff string `json:"diff,omitempty"`
@@ -150,7 +153,8 @@ func Compare(p *plan.Plan, treeDir string) ([]Difference, error) {
 			continue
 		}
 		if w.Mode != f.Mode {
-			diffs = append(diffs, Difference{Path: f.Path, Kind: Mode, Want: w.Mode, Got: f.Mode})
+			diffs = append(diffs, Difference{Path: f.Path, Kind: Mode, Want: w.Mode, Got: f.Mode,
+				WantMode: fmt.Sprintf("%04o", w.Mode.Perm()), GotMode: fmt.Sprintf("%04o", f.Mode.Perm())})
 		}
 		if string(w.Content) != string(f.Content) {
 			d := merge.Unified("a/"+f.Path, "b/"+f.Path, w.Content, f.Content, merge.DefaultContext)
