@@ -76,15 +76,18 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 		return err
 	}
 	results := goldentest.Run(ctx, cat, cases, goldentest.Options{Update: opts.Update})
-	bad, updated := 0, 0
+	differ, broken, updated := 0, 0, 0
 	for _, r := range results {
 		switch r.Status {
-		case goldentest.Fail, goldentest.Error:
-			bad++
+		case goldentest.Fail:
+			differ++
+		case goldentest.Error:
+			broken++
 		case goldentest.Updated:
 			updated++
 		}
 	}
+	bad := differ + broken
 	if opts.Output == "json" {
 		doc := testDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}, Cases: []testCaseJSON{}}
 		for _, r := range results {
@@ -100,8 +103,10 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 	} else {
 		printTestResults(streams, results)
 		switch {
-		case bad > 0:
-			fmt.Fprintf(streams.Out, "FAIL: %d of %d golden cases differ\n", bad, len(results))
+		case broken > 0:
+			fmt.Fprintf(streams.Out, "FAIL: %d of %d golden cases differ, %d fail to render\n", differ, len(results), broken)
+		case differ > 0:
+			fmt.Fprintf(streams.Out, "FAIL: %d of %d golden cases differ\n", differ, len(results))
 		case updated > 0:
 			fmt.Fprintf(streams.Out, "ok: re-recorded %d of %d golden cases\n", updated, len(results))
 		default:
@@ -109,7 +114,7 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 		}
 	}
 	if bad > 0 {
-		return fmt.Errorf("%w: %d of %d", errGoldensDiffer, bad, len(results))
+		return fmt.Errorf("%w or fail to render: %d of %d", errGoldensDiffer, bad, len(results))
 	}
 	return nil
 }
