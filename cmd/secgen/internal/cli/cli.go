@@ -115,6 +115,8 @@ func NewRoot(streams *IO) *cobra.Command {
 		newInitCmd(streams, nil),
 		newListCmd(streams, nil),
 		newShowCmd(streams, nil),
+		newTestCmd(streams, nil),
+		newLintCmd(streams, nil),
 		newVersionCmd(streams),
 	)
 	return root
