@@ -37,6 +37,9 @@ type Catalog struct {
 	Commit     string
 	Registry   *controls.Registry
 	Pins       map[string]Pin
+	// Sections group questions on a terminal, in order; the first one is
+	// asked without a gate and is where questions without a section go.
+	Sections   []Section
 	components map[string]*Component
 	blueprints map[string]*Blueprint
 }
@@ -83,6 +86,15 @@ type Blueprint struct {
 	Defaults    map[string]yaml.Node `yaml:"defaults" json:"-"`
 }
 
+// Section is a named group of questions, declared in catalog.yaml.
+type Section struct {
+	Name  string `yaml:"name" json:"name"`
+	Title string `yaml:"title" json:"title"`
+}
+
+// defaultSections stand when catalog.yaml declares none.
+var defaultSections = []Section{{Name: "general", Title: "General"}}
+
 // Pin is one row of the pins table: a GitHub Action at a verified commit.
 type Pin struct {
 	Action string
@@ -106,6 +118,7 @@ var (
 // Load reads and validates a whole catalog. Every error names the file and
 // the field at fault and is classified as invalid input.
 func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, error) {
+	var err error
 	c := &Catalog{
 		Commit:     src.Commit,
 		Registry:   reg,
@@ -113,8 +126,9 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 		blueprints: map[string]*Blueprint{},
 	}
 	var meta struct {
-		ID      string `yaml:"id"`
-		Version string `yaml:"version"`
+		ID       string    `yaml:"id"`
+		Version  string    `yaml:"version"`
+		Sections []Section `yaml:"sections"`
 	}
 	if err := decodeFile(src.Templates, "catalog.yaml", &meta); err != nil {
 		return nil, err
@@ -126,6 +140,9 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 		return nil, failure.Invalidf("catalog.yaml: version %s must be a semantic version", failure.Quote(meta.Version))
 	}
 	c.ID, c.Version = meta.ID, meta.Version
+	if c.Sections, err = checkSections(meta.Sections); err != nil {
+		return nil, err
+	}
 
 	pins, err := loadPins(src.Templates)
 	if err != nil {
@@ -154,6 +171,9 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 			return nil, err
 		}
 		c.components[comp.Name] = comp
+	}
+	if err := c.placeQuestions(); err != nil {
+		return nil, err
 	}
 	if err := c.checkComponents(); err != nil {
 		return nil, err
@@ -302,6 +322,51 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 		}
 	}
 	return comp, nil
+}
+
+// checkSections validates the declared sections: distinct lower-case names
+// and one-line titles.
+func checkSections(secs []Section) ([]Section, error) {
+	if len(secs) == 0 {
+		return defaultSections, nil
+	}
+	seen := map[string]bool{}
+	for i, s := range secs {
+		if !namePattern.MatchString(s.Name) || seen[s.Name] {
+			return nil, failure.Invalidf("catalog.yaml: sections[%d].name %s must be a distinct lower-case name", i, failure.Quote(s.Name))
+		}
+		if t := strings.TrimSpace(s.Title); t == "" || t != s.Title || len(t) > 40 || strings.ContainsAny(t, "\n\r\t") {
+			return nil, failure.Invalidf("catalog.yaml: sections[%d].title must be one short line", i)
+		}
+		seen[s.Name] = true
+	}
+	return secs, nil
+}
+
+// placeQuestions puts questions without a section in the first one and
+// refuses unknown sections.
+func (c *Catalog) placeQuestions() error {
+	for _, name := range c.ComponentNames() {
+		for _, q := range c.components[name].Questions {
+			if q.Section == "" {
+				q.Section = c.Sections[0].Name
+			}
+			if c.SectionTitle(q.Section) == "" {
+				return failure.Invalidf("%s/component.yaml: question %q: section %s is not declared in catalog.yaml", name, q.Name, failure.Quote(q.Section))
+			}
+		}
+	}
+	return nil
+}
+
+// SectionTitle returns the title of a section, or "" when there is none.
+func (c *Catalog) SectionTitle(name string) string {
+	for _, s := range c.Sections {
+		if s.Name == name {
+			return s.Title
+		}
+	}
+	return ""
 }
 
 // checkComponents validates references between components: requirements

@@ -73,7 +73,10 @@ type Result struct {
 	Components []string
 	Controls   []string
 	Answers    answers.Values
-	Plan       *plan.Plan // includes the manifest
+	// Placeholders are the placeholder defaults still in use, with the
+	// files whose content carries them.
+	Placeholders []PlaceholderUse
+	Plan         *plan.Plan // includes the manifest
 	Commit     string     // the initial commit, when git was requested
 }
 
@@ -105,26 +108,20 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := answers.Sources{
-		Known:    answers.Values{},
-		Set:      req.Set,
-		File:     file,
-		Prompter: req.Prompter,
-		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
-			base := ""
-			if target != "" {
-				base = filepath.Base(target)
-			}
-			return render.Expand(e.Catalog, components, text, sofar, base)
-		},
+	base := ""
+	if target != "" {
+		base = filepath.Base(target)
 	}
+	src := e.sources(components, base)
+	src.Known, src.Set, src.File, src.Prompter = answers.Values{}, req.Set, file, req.Prompter
 	if bp != nil {
 		src.Defaults = nodes(bp.Defaults)
 	}
-	values, err := answers.Resolve(ctx, questions, src)
+	resolved, err := answers.ResolveAll(ctx, questions, src)
 	if err != nil {
 		return nil, err
 	}
+	values := resolved.Values
 	if target == "" {
 		name, ok := values["name"].(string)
 		if !ok || name == "" {
@@ -149,6 +146,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		Answers:    values,
 		Plan:       p,
 	}
+	res.Placeholders = placeholderUses(resolved.Placeholders, p)
 	if req.DryRun {
 		return res, nil
 	}
@@ -173,6 +171,20 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// sources are the answer sources every command shares: template defaults,
+// conditions and section titles, rendered with the project's components.
+func (e *Engine) sources(components []string, targetBase string) answers.Sources {
+	return answers.Sources{
+		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
+			return render.Expand(e.Catalog, components, text, sofar, targetBase)
+		},
+		Condition: func(text string, sofar answers.Values) (bool, error) {
+			return render.Condition(e.Catalog, components, text, sofar, targetBase)
+		},
+		SectionTitle: e.Catalog.SectionTitle,
+	}
 }
 
 // selection resolves the components of a request, in order.
