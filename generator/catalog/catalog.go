@@ -32,11 +32,11 @@ type Source struct {
 
 // Catalog is a loaded, validated catalog. It is read-only after Load.
 type Catalog struct {
-	ID         string
-	Version    string
-	Commit     string
-	Registry   *controls.Registry
-	Pins       map[string]Pin
+	ID       string
+	Version  string
+	Commit   string
+	Registry *controls.Registry
+	Pins     map[string]Pin
 	// Sections group questions on a terminal, in order; the first one is
 	// asked without a gate and is where questions without a section go.
 	Sections   []Section

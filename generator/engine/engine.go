@@ -77,7 +77,7 @@ type Result struct {
 	// files whose content carries them.
 	Placeholders []PlaceholderUse
 	Plan         *plan.Plan // includes the manifest
-	Commit     string     // the initial commit, when git was requested
+	Commit       string     // the initial commit, when git was requested
 }
 
 // New renders a project and, unless req.DryRun, writes it atomically.
