@@ -381,6 +381,26 @@ func ask(ctx context.Context, q Asked, p Prompter, def any, hasDef bool) (any, e
 	return nil, failure.Invalidf("answer %q: no valid entry after %d attempts (%s)", q.Name, maxPromptAttempts, prompt.Problem)
 }
 
+// manifestAnswers returns the answers mapping of a document that is a
+// secgen manifest: it has the manifest's schema, secgen_version and answers
+// keys, with answers a mapping.
+func manifestAnswers(m *yaml.Node) (*yaml.Node, bool) {
+	var answers *yaml.Node
+	seen := 0
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		switch k, v := m.Content[i], m.Content[i+1]; k.Value {
+		case "schema", "secgen_version":
+			seen++
+		case "answers":
+			if v.Kind == yaml.MappingNode {
+				answers = v
+				seen++
+			}
+		}
+	}
+	return answers, seen == 3
+}
+
 func zero(t Type) any {
 	switch t {
 	case List:
@@ -412,7 +432,9 @@ func FormatText(v any) string {
 const MaxFileSize = 1 << 20
 
 // ParseFile reads an answers file: a YAML mapping of question names to
-// values. Anchors, aliases, duplicate keys and non-string keys are refused.
+// values, or another project's manifest (.secgen.yaml), whose answers
+// section is read. Anchors, aliases, duplicate keys and non-string keys are
+// refused.
 func ParseFile(data []byte) (map[string]*yaml.Node, error) {
 	if len(data) > MaxFileSize {
 		return nil, failure.Invalidf("answers file is larger than %d bytes", MaxFileSize)
@@ -435,6 +457,9 @@ func ParseFile(data []byte) (map[string]*yaml.Node, error) {
 	m := doc.Content[0]
 	if m.Kind != yaml.MappingNode {
 		return nil, failure.Invalidf("answers file must be a YAML mapping of question names to values")
+	}
+	if a, ok := manifestAnswers(m); ok {
+		m = a
 	}
 	out := make(map[string]*yaml.Node, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {

@@ -185,3 +185,16 @@ func TestCheckRefusesBadConditionsAndPlaceholders(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFileReadsAManifestsAnswers(t *testing.T) {
+	got, err := ParseFile([]byte("schema: 1\nsecgen_version: dev\ncatalog: {id: builtin}\nanswers:\n  name: shop\n  port: 9090\nfiles: []\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["name"].Value != "shop" || got["port"].Value != "9090" {
+		t.Fatalf("answers = %v, want the manifest's answers section", got)
+	}
+	if _, err := ParseFile([]byte("schema: 1\nsecgen_version: dev\nanswers:\n  name: &a shop\n")); err == nil {
+		t.Fatal("an anchor inside a manifest's answers was accepted")
+	}
+}

@@ -44,7 +44,7 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f := cmd.Flags()
 	f.StringVarP(&opts.Dir, "directory", "C", "", "the project's root `DIR` (default: the working directory)")
 	f.StringArrayVar(&opts.Set, "set", nil, "answer a new question: `KEY=VALUE` (repeatable)")
-	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
@@ -61,10 +61,10 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 		return err
 	}
 	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy}
-	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
+	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
 	}
-	if streams.CanPrompt(opts.NoInput) {
+	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
 	eng := &engine.Engine{Catalog: cat, Version: Version()}
