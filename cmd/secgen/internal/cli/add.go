@@ -32,7 +32,8 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 			"files, --conflict=new writes secgen's version beside each as <path>.secgen-new.",
 		Example: "  secgen add k8s --set namespace=payments\n" +
 			"  secgen add terraform-aws -C ./payments --dry-run",
-		Args: argsBetween(1, 1, "secgen add COMPONENT [-C DIR]"),
+		Args:              argsBetween(1, 1, "secgen add COMPONENT [-C DIR]"),
+		ValidArgsFunction: completeComponents,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Component = args[0]
 			if runF != nil {
@@ -48,6 +49,7 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
+	registerCompletions(cmd, componentScope)
 	return cmd
 }
 

@@ -43,6 +43,7 @@ func newInitCmd(streams *IO, runF func(context.Context, *InitOptions) error) *co
 	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print the manifest that would be written and write nothing")
+	registerCompletions(cmd, blueprintScope)
 	return cmd
 }
 

@@ -73,6 +73,14 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	f.StringVar(&opts.SignKey, "sign-key", "", "sign the initial commit with the armored OpenPGP private key in `FILE`")
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format for the summary or plan: text or json")
 	f.StringArrayVar(&opts.Without, "without", nil, "leave the blueprint's `COMPONENT` out, to secgen add it later (repeatable)")
+	registerCompletions(cmd, blueprintScope, "text", "json")
+	_ = cmd.RegisterFlagCompletionFunc("without", func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		cat, err := loadCatalog(completionContext(c))
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return blueprintScope(c, args, cat), cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 

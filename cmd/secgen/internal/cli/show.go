@@ -44,6 +44,7 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	registerCompletions(cmd, nil, "text", "json")
 	return cmd
 }
 
