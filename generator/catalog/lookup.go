@@ -86,6 +86,20 @@ func (c *Catalog) Controls(components []string) []string {
 	return ids
 }
 
+// AppliedControls are the components' controls plus those secgen itself
+// implements while generating (for example SEC-02: it took no secret),
+// sorted.
+func (c *Catalog) AppliedControls(components []string) []string {
+	ids := c.Controls(components)
+	for _, ctl := range c.Registry.All() {
+		if ctl.Engine && !slices.Contains(ids, ctl.ID) {
+			ids = append(ids, ctl.ID)
+		}
+	}
+	c.Registry.Sort(ids)
+	return ids
+}
+
 // PinFor returns the pinned reference for an action: exact rows first, then
 // the row of the action's repository (sub-actions share its commit).
 func (c *Catalog) PinFor(action string) (Pin, error) {

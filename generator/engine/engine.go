@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -271,14 +270,7 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 // appliedControls are the components' controls plus those secgen itself
 // implements while generating (for example SEC-02: it took no secret).
 func (e *Engine) appliedControls(components []string) []string {
-	ids := e.Catalog.Controls(components)
-	for _, c := range e.Catalog.Registry.All() {
-		if c.Engine && !slices.Contains(ids, c.ID) {
-			ids = append(ids, c.ID)
-		}
-	}
-	e.Catalog.Registry.Sort(ids)
-	return ids
+	return e.Catalog.AppliedControls(components)
 }
 
 func commitMessage(res *Result) string {

@@ -213,6 +213,11 @@ func funcs(cat *catalog.Catalog, present []string, data answers.Values, inDefaul
 		}
 		return c.Title, nil
 	}
+	// The catalog's identity and the controls the project applies, for
+	// files that record provenance (the Backstage entity's annotations).
+	fm["catalogID"] = func() string { return cat.ID }
+	fm["catalogVersion"] = func() string { return cat.Version }
+	fm["appliedControls"] = func() []string { return cat.AppliedControls(present) }
 	fm["pin"] = func(action string) (string, error) {
 		p, err := cat.PinFor(action)
 		if err != nil {
