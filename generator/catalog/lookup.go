@@ -43,10 +43,27 @@ func (c *Catalog) HasComponent(name string) bool { _, ok := c.components[name]; 
 // HasBlueprint reports whether the catalog has the named blueprint.
 func (c *Catalog) HasBlueprint(name string) bool { _, ok := c.blueprints[name]; return ok }
 
-// Questions merges the questions of components, in order. A question asked by
-// several components appears once, declared by the first; the others' rules
-// apply too.
+// Questions merges the questions of components, in the order they are asked:
+// section by section in the catalog's order, and within a section in the
+// components' order. A question asked by several components appears once,
+// declared by the first; the others' rules apply too. Defaults and
+// conditions may therefore refer to questions of the same or an earlier
+// section.
 func (c *Catalog) Questions(components []string) ([]answers.Asked, error) {
+	out, err := c.declaredQuestions(components)
+	if err != nil {
+		return nil, err
+	}
+	rank := make(map[string]int, len(c.Sections))
+	for i, s := range c.Sections {
+		rank[s.Name] = i
+	}
+	slices.SortStableFunc(out, func(a, b answers.Asked) int { return rank[a.Section] - rank[b.Section] })
+	return out, nil
+}
+
+// declaredQuestions merges the questions of components in declaration order.
+func (c *Catalog) declaredQuestions(components []string) ([]answers.Asked, error) {
 	var out []answers.Asked
 	index := map[string]int{}
 	for _, name := range components {
