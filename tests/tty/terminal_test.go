@@ -289,7 +289,7 @@ func TestHelpTrimAndReask(t *testing.T) {
 	}
 	text := term.text()
 	for _, want := range []string{
-		"name: must match",                                  // why the entry was refused
+		"name: must be a DNS label",                         // why the entry was refused
 		"Free text; it is quoted for every file",            // the description's help
 		"a Go module path such as example.com/team/service", // the module's rule
 	} {
