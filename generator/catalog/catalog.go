@@ -25,7 +25,7 @@ import (
 
 // Source is where a catalog is read from.
 type Source struct {
-	Templates  fs.FS  // catalog.yaml, pins.tsv and one directory per component
+	Templates  fs.FS  // catalog.yaml, controls.yaml, questions.yaml, pins.tsv and one directory per component
 	Blueprints fs.FS  // one <name>.yaml per blueprint
 	Commit     string // the git commit of a git catalog; "" for the embedded one
 }
@@ -35,8 +35,11 @@ type Catalog struct {
 	ID       string
 	Version  string
 	Commit   string
-	Registry *controls.Registry
+	Registry *controls.Registry // the catalog's controls.yaml
 	Pins     map[string]Pin
+	// Shared are the questions of questions.yaml, by name: declared once
+	// for the catalog and referenced by name from components.
+	Shared map[string]*answers.Question
 	// Sections group questions on a terminal, in order; the first one is
 	// asked without a gate and is where questions without a section go.
 	Sections   []Section
@@ -46,13 +49,15 @@ type Catalog struct {
 
 // Component is one component: its declaration plus its template files.
 type Component struct {
-	Name        string              `yaml:"name" json:"name"`
-	Description string              `yaml:"description" json:"description"`
-	Version     string              `yaml:"version" json:"version"`
-	Requires    []string            `yaml:"requires" json:"requires,omitempty"`
-	Controls    []string            `yaml:"controls" json:"controls"`
-	Questions   []*answers.Question `yaml:"questions" json:"-"`
-	Rules       []FileRule          `yaml:"files" json:"-"`
+	Name        string   `yaml:"name" json:"name"`
+	Description string   `yaml:"description" json:"description"`
+	Version     string   `yaml:"version" json:"version"`
+	Requires    []string `yaml:"requires" json:"requires,omitempty"`
+	Controls    []string `yaml:"controls" json:"controls"` // optional; IDs of the catalog's registry
+	// Questions are the component's questions in order: shared ones (the
+	// catalog's declaration, referenced by name) and its own.
+	Questions []*answers.Question `yaml:"-" json:"-"`
+	Rules     []FileRule          `yaml:"files" json:"-"`
 
 	// Sources lists the template files, sorted: paths relative to the
 	// component's files/ directory, without the .tmpl suffix.
@@ -62,11 +67,23 @@ type Component struct {
 }
 
 // FileRule applies to the source paths it matches: render only when When is
-// "true", and with mode 0755 when Executable.
+// "true", with mode 0755 when Executable, and once per item of the list
+// answer Foreach when it is set.
 type FileRule struct {
 	Match      string `yaml:"match"`
 	When       string `yaml:"when"`
 	Executable bool   `yaml:"executable"`
+	// Foreach names a list question of the component: each matched source
+	// renders once per item of its answer, with the item bound to the name
+	// As in the data of the path and of the template (`{{ .env }}`).
+	Foreach string `yaml:"foreach"`
+	As      string `yaml:"as"`
+}
+
+// usesVariable reports whether template text refers to the answer or loop
+// variable name (as `.name`, not as a prefix of a longer name).
+func usesVariable(text, name string) bool {
+	return regexp.MustCompile(`\.` + regexp.QuoteMeta(name) + `([^A-Za-z0-9_]|$)`).MatchString(text)
 }
 
 // Matches reports whether the rule applies to a source path.
@@ -113,15 +130,61 @@ var (
 	actionPattern  = regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]+)?$`)
 	shaPattern     = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	tagPattern     = regexp.MustCompile(`^v[0-9]+(\.[0-9]+)*$`)
+	// questionNamePattern is the form of a foreach item variable, the same
+	// as a question's name (so it is a valid template field name).
+	questionNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 )
+
+// Files at the top of a catalog's templates that are not component directories.
+const (
+	catalogFile   = "catalog.yaml"
+	controlsFile  = "controls.yaml"
+	questionsFile = "questions.yaml"
+	pinsFile      = "pins.tsv"
+)
+
+// MaxQuestions bounds the questions of questions.yaml and of one component.
+const MaxQuestions = 1000
+
+// questionItem is one item of a component's questions: either the name of a
+// shared question (a YAML string) or a local declaration (a mapping).
+type questionItem struct {
+	Ref   string
+	Local *answers.Question
+}
+
+// UnmarshalYAML decodes a string as a reference and a mapping as a local
+// question. It takes the decoder's unmarshal function, so that the local
+// declaration is decoded as strictly as the rest of the file.
+func (q *questionItem) UnmarshalYAML(unmarshal func(any) error) error {
+	var v any
+	if err := unmarshal(&v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case string:
+		q.Ref = v
+		return nil
+	case map[string]any:
+		q.Local = &answers.Question{}
+		return unmarshal(q.Local)
+	default:
+		return fmt.Errorf("a question is the name of a shared question or a mapping declaring one, not %T", v)
+	}
+}
+
+// componentFile is component.yaml as written: questions may be references.
+type componentFile struct {
+	Component `yaml:",inline"`
+	Questions []questionItem `yaml:"questions"`
+}
 
 // Load reads and validates a whole catalog. Every error names the file and
 // the field at fault and is classified as invalid input.
-func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, error) {
+func Load(ctx context.Context, src Source) (*Catalog, error) {
 	var err error
 	c := &Catalog{
 		Commit:     src.Commit,
-		Registry:   reg,
 		components: map[string]*Component{},
 		blueprints: map[string]*Blueprint{},
 	}
@@ -130,7 +193,7 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 		Version  string    `yaml:"version"`
 		Sections []Section `yaml:"sections"`
 	}
-	if err := decodeFile(src.Templates, "catalog.yaml", &meta); err != nil {
+	if err := decodeFile(src.Templates, catalogFile, &meta); err != nil {
 		return nil, err
 	}
 	if !namePattern.MatchString(meta.ID) {
@@ -141,6 +204,20 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 	}
 	c.ID, c.Version = meta.ID, meta.Version
 	if c.Sections, err = checkSections(meta.Sections); err != nil {
+		return nil, err
+	}
+
+	data, err := readBounded(src.Templates, controlsFile, maxDeclarationSize)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", controlsFile, err)
+	}
+	reg, err := controls.Parse(data)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", controlsFile, err)
+	}
+	c.Registry = reg
+
+	if c.Shared, err = loadSharedQuestions(src.Templates); err != nil {
 		return nil, err
 	}
 
@@ -159,14 +236,14 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 			return nil, err
 		}
 		switch {
-		case e.Name() == "catalog.yaml" || e.Name() == "pins.tsv" || e.Name() == "embed.go":
+		case e.Name() == catalogFile || e.Name() == controlsFile || e.Name() == questionsFile || e.Name() == pinsFile || e.Name() == "embed.go":
 			continue
 		case e.Type()&fs.ModeSymlink != 0:
 			return nil, failure.Invalidf("templates/%s: symbolic links are not allowed in a catalog", e.Name())
 		case !e.IsDir():
 			return nil, failure.Invalidf("templates/%s: unexpected file (components are directories)", e.Name())
 		}
-		comp, err := loadComponent(src.Templates, e.Name(), reg)
+		comp, err := loadComponent(src.Templates, e.Name(), c.Registry, c.Shared)
 		if err != nil {
 			return nil, err
 		}
@@ -226,12 +303,43 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	return fs.ReadFile(fsys, name)
 }
 
-func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, error) {
-	file := dir + "/component.yaml"
-	comp := &Component{}
-	if err := decodeFile(root, file, comp); err != nil {
+// loadSharedQuestions reads questions.yaml, which a catalog may omit.
+func loadSharedQuestions(fsys fs.FS) (map[string]*answers.Question, error) {
+	shared := map[string]*answers.Question{}
+	if _, err := fs.Stat(fsys, questionsFile); errorsIsNotExist(err) {
+		return shared, nil
+	}
+	var doc struct {
+		Questions []*answers.Question `yaml:"questions"`
+	}
+	if err := decodeFile(fsys, questionsFile, &doc); err != nil {
 		return nil, err
 	}
+	if len(doc.Questions) > MaxQuestions {
+		return nil, failure.Invalidf("%s: more than %d questions", questionsFile, MaxQuestions)
+	}
+	for i, q := range doc.Questions {
+		if q == nil {
+			return nil, failure.Invalidf("%s: questions[%d] is empty", questionsFile, i)
+		}
+		if err := q.Check(); err != nil {
+			return nil, failure.Invalidf("%s: questions[%d]: %v", questionsFile, i, err)
+		}
+		if _, dup := shared[q.Name]; dup {
+			return nil, failure.Invalidf("%s: question %q is declared twice", questionsFile, q.Name)
+		}
+		shared[q.Name] = q
+	}
+	return shared, nil
+}
+
+func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[string]*answers.Question) (*Component, error) {
+	file := dir + "/component.yaml"
+	var decl componentFile
+	if err := decodeFile(root, file, &decl); err != nil {
+		return nil, err
+	}
+	comp := &decl.Component
 	bad := func(format string, args ...any) error {
 		return failure.Invalidf("%s: %s", file, fmt.Sprintf(format, args...))
 	}
@@ -247,9 +355,6 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 	if !versionPattern.MatchString(comp.Version) {
 		return nil, bad("version %s must be a semantic version", failure.Quote(comp.Version))
 	}
-	if len(comp.Controls) == 0 {
-		return nil, bad("controls must list the control IDs the component implements")
-	}
 	seen := map[string]bool{}
 	for _, id := range comp.Controls {
 		if _, ok := reg.Lookup(id); !ok {
@@ -260,18 +365,33 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 		}
 		seen[id] = true
 	}
+	if len(decl.Questions) > MaxQuestions {
+		return nil, bad("questions: more than %d questions", MaxQuestions)
+	}
 	names := map[string]bool{}
-	for i, q := range comp.Questions {
-		if q == nil {
+	for i, item := range decl.Questions {
+		q := item.Local
+		switch {
+		case item.Ref != "":
+			var ok bool
+			if q, ok = shared[item.Ref]; !ok {
+				return nil, bad("questions[%d]: %s is not a shared question of %s%s", i, failure.Quote(item.Ref), questionsFile, suggestion(item.Ref, slices.Sorted(maps.Keys(shared))))
+			}
+		case q == nil:
 			return nil, bad("questions[%d] is empty", i)
-		}
-		if err := q.Check(); err != nil {
-			return nil, bad("questions[%d]: %v", i, err)
+		default:
+			if err := q.Check(); err != nil {
+				return nil, bad("questions[%d]: %v", i, err)
+			}
+			if _, isShared := shared[q.Name]; isShared {
+				return nil, bad("questions[%d]: %q is a shared question of %s; reference it by name instead of declaring it again", i, q.Name, questionsFile)
+			}
 		}
 		if names[q.Name] {
-			return nil, bad("question %q is declared twice", q.Name)
+			return nil, bad("questions[%d]: question %q is asked twice", i, q.Name)
 		}
 		names[q.Name] = true
+		comp.Questions = append(comp.Questions, q)
 	}
 
 	files, err := fs.Sub(root, dir+"/files")
@@ -307,18 +427,35 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 		if _, err := path.Match(strings.TrimSuffix(r.Match, "/**"), ""); err != nil || r.Match == "" {
 			return nil, bad("files[%d].match %s is not a valid pattern", i, failure.Quote(r.Match))
 		}
-		if r.When == "" && !r.Executable {
-			return nil, bad("files[%d] has neither when nor executable", i)
+		if r.When == "" && !r.Executable && r.Foreach == "" {
+			return nil, bad("files[%d] has neither when, executable nor foreach", i)
+		}
+		if err := checkForeach(comp, r); err != nil {
+			return nil, bad("files[%d]: %v", i, err)
 		}
 		matched := false
 		for _, s := range comp.Sources {
-			if r.Matches(s) {
-				matched = true
-				break
+			if !r.Matches(s) {
+				continue
+			}
+			matched = true
+			if r.Foreach != "" && !usesVariable(s, r.As) {
+				return nil, bad("files[%d]: %s renders once per item of %s, so its path must use .%s", i, failure.Quote(s), r.Foreach, r.As)
 			}
 		}
 		if !matched {
 			return nil, bad("files[%d].match %s matches no template", i, failure.Quote(r.Match))
+		}
+	}
+	for _, s := range comp.Sources {
+		loops := 0
+		for _, r := range comp.Rules {
+			if r.Foreach != "" && r.Matches(s) {
+				loops++
+			}
+		}
+		if loops > 1 {
+			return nil, bad("files: %s is matched by %d foreach rules; at most one may apply to a template", failure.Quote(s), loops)
 		}
 	}
 	return comp, nil
@@ -346,6 +483,15 @@ func checkSections(secs []Section) ([]Section, error) {
 // placeQuestions puts questions without a section in the first one and
 // refuses unknown sections.
 func (c *Catalog) placeQuestions() error {
+	for _, name := range slices.Sorted(maps.Keys(c.Shared)) {
+		q := c.Shared[name]
+		if q.Section == "" {
+			q.Section = c.Sections[0].Name
+		}
+		if c.SectionTitle(q.Section) == "" {
+			return failure.Invalidf("%s: question %q: section %s is not declared in catalog.yaml", questionsFile, q.Name, failure.Quote(q.Section))
+		}
+	}
 	for _, name := range c.ComponentNames() {
 		for _, q := range c.components[name].Questions {
 			if q.Section == "" {
@@ -369,10 +515,40 @@ func (c *Catalog) SectionTitle(name string) string {
 	return ""
 }
 
+// checkForeach validates a rule's foreach and as: both or neither, foreach
+// naming a list question of the component, as a fresh variable name.
+func checkForeach(comp *Component, r FileRule) error {
+	if r.Foreach == "" {
+		if r.As != "" {
+			return fmt.Errorf("as applies only with foreach")
+		}
+		return nil
+	}
+	if !questionNamePattern.MatchString(r.As) {
+		return fmt.Errorf("foreach needs as: the name of the item variable, matching %s", questionNamePattern)
+	}
+	for _, q := range comp.Questions {
+		if q.Name == r.As {
+			return fmt.Errorf("as %q is the name of a question; choose another name for the item", r.As)
+		}
+	}
+	for _, q := range comp.Questions {
+		if q.Name == r.Foreach {
+			if q.Type != answers.List {
+				return fmt.Errorf("foreach %q must name a list question, not a %s", r.Foreach, q.Type)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("foreach %s is not a question of the component", failure.Quote(r.Foreach))
+}
+
 // checkComponents validates references between components: requirements
-// exist, and a question asked by several components has one type.
+// exist, and a question asked by several components is one shared question
+// (answers live in one flat namespace, so two declarations could disagree).
 func (c *Catalog) checkComponents() error {
-	types := map[string]string{}
+	declaredBy := map[*answers.Question]string{}
+	byName := map[string]*answers.Question{}
 	for _, name := range c.ComponentNames() {
 		comp := c.components[name]
 		for _, r := range comp.Requires {
@@ -381,14 +557,22 @@ func (c *Catalog) checkComponents() error {
 			}
 		}
 		for _, q := range comp.Questions {
-			key := string(q.Type)
-			if q.Type == answers.Enum {
-				key += ":" + strings.Join(q.Choices, ",")
+			if prev, ok := byName[q.Name]; ok && prev != q {
+				return failure.Invalidf("%s/component.yaml: question %q is also declared by component %s; declare it once in %s and reference it by name from both", name, q.Name, declaredBy[prev], questionsFile)
 			}
-			if prev, ok := types[q.Name]; ok && prev != key {
-				return failure.Invalidf("%s/component.yaml: question %q has type %s here but %s in another component", name, q.Name, key, prev)
+			byName[q.Name] = q
+			if _, ok := declaredBy[q]; !ok {
+				declaredBy[q] = name
 			}
-			types[q.Name] = key
+		}
+	}
+	// A foreach item variable sits beside the answers in the template data,
+	// so it may not shadow an answer of any component a project may hold.
+	for _, name := range c.ComponentNames() {
+		for i, r := range c.components[name].Rules {
+			if _, clash := byName[r.As]; clash && r.As != "" {
+				return failure.Invalidf("%s/component.yaml: files[%d]: as %q is the name of a question of the catalog; choose another name for the item", name, i, r.As)
+			}
 		}
 	}
 	return nil
@@ -458,7 +642,7 @@ func (c *Catalog) loadBlueprint(fsys fs.FS, file string) (*Blueprint, error) {
 
 func loadPins(fsys fs.FS) (map[string]Pin, error) {
 	pins := map[string]Pin{}
-	data, err := readBounded(fsys, "pins.tsv", maxDeclarationSize)
+	data, err := readBounded(fsys, pinsFile, maxDeclarationSize)
 	if err != nil {
 		if errorsIsNotExist(err) {
 			return pins, nil

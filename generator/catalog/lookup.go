@@ -65,19 +65,17 @@ func (c *Catalog) Questions(components []string) ([]answers.Asked, error) {
 // declaredQuestions merges the questions of components in declaration order.
 func (c *Catalog) declaredQuestions(components []string) ([]answers.Asked, error) {
 	var out []answers.Asked
-	index := map[string]int{}
+	seen := map[string]bool{}
 	for _, name := range components {
 		comp, err := c.Component(name)
 		if err != nil {
 			return nil, err
 		}
 		for _, q := range comp.Questions {
-			if i, ok := index[q.Name]; ok {
-				out[i].Also = append(out[i].Also, q)
-				continue
+			if !seen[q.Name] {
+				seen[q.Name] = true
+				out = append(out, answers.Asked{Question: q})
 			}
-			index[q.Name] = len(out)
-			out = append(out, answers.Asked{Question: q})
 		}
 	}
 	return out, nil
@@ -109,7 +107,7 @@ func (c *Catalog) Controls(components []string) []string {
 func (c *Catalog) AppliedControls(components []string) []string {
 	ids := c.Controls(components)
 	for _, ctl := range c.Registry.All() {
-		if ctl.Engine && !slices.Contains(ids, ctl.ID) {
+		if ctl.Secgen && !slices.Contains(ids, ctl.ID) {
 			ids = append(ids, ctl.ID)
 		}
 	}
