@@ -130,9 +130,6 @@ var (
 	actionPattern  = regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]+)?$`)
 	shaPattern     = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	tagPattern     = regexp.MustCompile(`^v[0-9]+(\.[0-9]+)*$`)
-	// questionNamePattern is the form of a foreach item variable, the same
-	// as a question's name (so it is a valid template field name).
-	questionNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 )
 
 // Files at the top of a catalog's templates that are not component directories.
@@ -516,7 +513,7 @@ func (c *Catalog) SectionTitle(name string) string {
 }
 
 // checkForeach validates a rule's foreach and as: both or neither, foreach
-// naming a list question of the component, as a fresh variable name.
+// naming a list question of the component, as a valid variable name.
 func checkForeach(comp *Component, r FileRule) error {
 	if r.Foreach == "" {
 		if r.As != "" {
@@ -524,13 +521,10 @@ func checkForeach(comp *Component, r FileRule) error {
 		}
 		return nil
 	}
-	if !questionNamePattern.MatchString(r.As) {
-		return fmt.Errorf("foreach needs as: the name of the item variable, matching %s", questionNamePattern)
-	}
-	for _, q := range comp.Questions {
-		if q.Name == r.As {
-			return fmt.Errorf("as %q is the name of a question; choose another name for the item", r.As)
-		}
+	// The item sits beside the answers, so as has the form of a question's
+	// name; checkComponents makes sure that it is no question's name.
+	if err := answers.CheckName(r.As); err != nil {
+		return fmt.Errorf("foreach needs as, the name of the item variable: %w", err)
 	}
 	for _, q := range comp.Questions {
 		if q.Name == r.Foreach {

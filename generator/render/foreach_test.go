@@ -120,7 +120,7 @@ func TestForeachRulesAreValidated(t *testing.T) {
 		"as without loop":   {rule("  - {match: \"env/{{ .env }}/**\", when: \"true\", as: env}\n"), nil, "as applies only with foreach"},
 		"unknown list":      {rule("  - {match: \"env/{{ .env }}/**\", foreach: nope, as: env}\n"), nil, `"nope"`},
 		"not a list":        {rule("  - {match: \"env/{{ .env }}/**\", foreach: flag, as: env}\n"), nil, "list question"},
-		"as is a question":  {rule("  - {match: \"env/{{ .env }}/**\", foreach: envs, as: flag}\n"), nil, `"flag"`},
+		"as is a question":  {rule("  - {match: \"env/**\", foreach: envs, as: flag}\n"), map[string]string{"env/{{ .flag }}/x.tmpl": "x"}, `as "flag"`},
 		"bad as":            {rule("  - {match: \"env/{{ .env }}/**\", foreach: envs, as: Env}\n"), nil, "as"},
 		"path without item": {rule("  - {match: \"env/**\", foreach: envs, as: env}\n"), map[string]string{"env/x.tmpl": "x"}, "must use .env"},
 		"prefix is not use": {rule("  - {match: \"env/**\", foreach: envs, as: en}\n"), map[string]string{"env/{{ .env }}.tmpl": "x"}, "must use .en"},

@@ -17,6 +17,7 @@ import (
 	"github.com/secgen/secgen/generator/engine"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/gitinit"
+	"github.com/secgen/secgen/generator/plan"
 )
 
 // NewOptions are the inputs of `secgen new`.
@@ -259,8 +260,11 @@ func nextSteps(res *engine.Result, dir string) []string {
 		rel = filepath.Base(res.Target)
 	}
 	steps := []string{"cd " + shellWord(rel)}
-	if slices.Contains(res.Components, "go-service") {
-		steps = append(steps, "make test    # lint, then the service's own security tests")
+	switch {
+	case hasFile(res, "Makefile"):
+		steps = append(steps, "make test    # lint, then the project's own tests")
+	case hasFile(res, "go.mod"):
+		steps = append(steps, "go test ./...    # the service's own tests")
 	}
 	if len(res.Placeholders) > 0 {
 		steps = append(steps, fmt.Sprintf("replace the %d placeholder answer(s) listed below before you deploy", len(res.Placeholders)))
@@ -301,6 +305,11 @@ func shellWord(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// hasFile reports whether the plan renders a file at path.
+func hasFile(res *engine.Result, path string) bool {
+	return slices.ContainsFunc(res.Plan.Files, func(f plan.File) bool { return f.Path == path })
 }
 
 func humanSize(n int) string {
