@@ -106,57 +106,7 @@ func Resolve(ctx context.Context, qs []Asked, src Sources) (Values, error) {
 // ResolveAll is Resolve that also reports the placeholders in use. Every
 // invalid --set value and answers-file entry is reported in one error.
 func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, error) {
-	byName := make(map[string]Asked, len(qs))
-	for _, q := range qs {
-		byName[q.Name] = q
-	}
-	given := Values{}
-	origin := map[string]string{} // where each given answer came from, for errors
-	var problems []string
-	for _, kv := range src.Set {
-		key, text, ok := strings.Cut(kv, "=")
-		if !ok {
-			problems = append(problems, fmt.Sprintf("--set %s must have the form KEY=VALUE", failure.Quote(kv)))
-			continue
-		}
-		q, err := lookup(byName, key)
-		if err != nil {
-			problems = append(problems, err.Error())
-			continue
-		}
-		if _, dup := given[key]; dup {
-			problems = append(problems, fmt.Sprintf("--set gives %q more than once", key))
-			continue
-		}
-		v, err := ParseText(q.Question, text)
-		if err == nil {
-			err = q.Check(v)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("answer %q: %v", key, err))
-			continue
-		}
-		given[key], origin[key] = v, "--set "+key
-	}
-	for _, key := range slices.Sorted(maps.Keys(src.File)) {
-		q, err := lookup(byName, key)
-		if err != nil {
-			problems = append(problems, "answers file: "+err.Error())
-			continue
-		}
-		if _, fromFlag := origin[key]; fromFlag {
-			continue // --set is more specific than the file
-		}
-		v, err := ParseNode(q.Question, src.File[key])
-		if err == nil {
-			err = q.Check(v)
-		}
-		if err != nil {
-			problems = append(problems, fmt.Sprintf("answers file: answer %q: %v", key, err))
-			continue
-		}
-		given[key], origin[key] = v, "the answers file's "+key
-	}
+	given, origin, problems := collectGiven(qs, src)
 	if err := problemsError(problems); err != nil {
 		return nil, err
 	}
@@ -234,6 +184,62 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 		}
 	}
 	return res, nil
+}
+
+// collectGiven parses and validates the answers given by --set and the
+// answers file, and says where each came from. Every problem is collected,
+// so that they can be reported together.
+func collectGiven(qs []Asked, src Sources) (given Values, origin map[string]string, problems []string) {
+	byName := make(map[string]Asked, len(qs))
+	for _, q := range qs {
+		byName[q.Name] = q
+	}
+	given, origin = Values{}, map[string]string{}
+	for _, kv := range src.Set {
+		key, text, ok := strings.Cut(kv, "=")
+		if !ok {
+			problems = append(problems, fmt.Sprintf("--set %s must have the form KEY=VALUE", failure.Quote(kv)))
+			continue
+		}
+		q, err := lookup(byName, key)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		if _, dup := given[key]; dup {
+			problems = append(problems, fmt.Sprintf("--set gives %q more than once", key))
+			continue
+		}
+		v, err := ParseText(q.Question, text)
+		if err == nil {
+			err = q.Check(v)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("answer %q: %v", key, err))
+			continue
+		}
+		given[key], origin[key] = v, "--set "+key
+	}
+	for _, key := range slices.Sorted(maps.Keys(src.File)) {
+		q, err := lookup(byName, key)
+		if err != nil {
+			problems = append(problems, "answers file: "+err.Error())
+			continue
+		}
+		if _, fromFlag := origin[key]; fromFlag {
+			continue // --set is more specific than the file
+		}
+		v, err := ParseNode(q.Question, src.File[key])
+		if err == nil {
+			err = q.Check(v)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("answers file: answer %q: %v", key, err))
+			continue
+		}
+		given[key], origin[key] = v, "the answers file's "+key
+	}
+	return given, origin, problems
 }
 
 func problemsError(problems []string) error {
