@@ -256,3 +256,36 @@ func TestPlaceholdersStillInUse(t *testing.T) {
 		t.Errorf("aws_account_id files = %q", got["aws_account_id"].Files)
 	}
 }
+
+// defaultsPrompter takes every default and answers No at every gate,
+// counting what a person would be asked.
+type defaultsPrompter struct{ asked []string }
+
+func (p *defaultsPrompter) Ask(_ context.Context, q answers.Prompt) (string, error) {
+	p.asked = append(p.asked, q.Name)
+	return "", nil
+}
+
+func (p *defaultsPrompter) Gate(_ context.Context, title string) (bool, error) {
+	p.asked = append(p.asked, "gate:"+title)
+	return false, nil
+}
+
+func TestDefaultInteractivePathAsksAtMostTwelve(t *testing.T) {
+	p := &defaultsPrompter{}
+	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: filepath.Join(t.TempDir(), "svc"), Prompter: p, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.asked) > 12 {
+		t.Errorf("the default path asks %d questions, want at most 12: %q", len(p.asked), p.asked)
+	}
+	want := "name,module,description,port,database,gate:Authentication,gate:Kubernetes,gate:AWS,gate:CI,gate:Backstage"
+	if got := strings.Join(p.asked, ","); got != want {
+		t.Errorf("asked %s\nwant  %s", got, want)
+	}
+	// The gated sections still get their defaults.
+	if res.Answers["replicas"] != 2 || res.Answers["iac_tool"] != "terraform" {
+		t.Errorf("answers of skipped sections: replicas=%v iac_tool=%v", res.Answers["replicas"], res.Answers["iac_tool"])
+	}
+}

@@ -135,9 +135,11 @@ func registerCompletions(cmd *cobra.Command, scope setScope, outputs ...string) 
 	register("set", completeSet(scope))
 	register("conflict", completeWords("fail", "skip", "new"))
 	register("blueprint", completeBlueprints)
-	register("directory", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	dirs := func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return nil, cobra.ShellCompDirectiveFilterDirs
-	})
+	}
+	register("directory", dirs)
+	register("catalog", dirs) // a catalog directory, where the command has --catalog
 	if len(outputs) > 0 {
 		register("output", completeWords(outputs...))
 	}
