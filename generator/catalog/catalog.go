@@ -39,7 +39,10 @@ type Catalog struct {
 	Pins     map[string]Pin
 	// Shared are the questions of questions.yaml, by name: declared once
 	// for the catalog and referenced by name from components.
-	Shared     map[string]*answers.Question
+	Shared map[string]*answers.Question
+	// Sections group questions on a terminal, in order; the first one is
+	// asked without a gate and is where questions without a section go.
+	Sections   []Section
 	components map[string]*Component
 	blueprints map[string]*Blueprint
 }
@@ -99,6 +102,15 @@ type Blueprint struct {
 	Components  []string             `yaml:"components" json:"components"`
 	Defaults    map[string]yaml.Node `yaml:"defaults" json:"-"`
 }
+
+// Section is a named group of questions, declared in catalog.yaml.
+type Section struct {
+	Name  string `yaml:"name" json:"name"`
+	Title string `yaml:"title" json:"title"`
+}
+
+// defaultSections stand when catalog.yaml declares none.
+var defaultSections = []Section{{Name: "general", Title: "General"}}
 
 // Pin is one row of the pins table: a GitHub Action at a verified commit.
 type Pin struct {
@@ -167,14 +179,16 @@ type componentFile struct {
 // Load reads and validates a whole catalog. Every error names the file and
 // the field at fault and is classified as invalid input.
 func Load(ctx context.Context, src Source) (*Catalog, error) {
+	var err error
 	c := &Catalog{
 		Commit:     src.Commit,
 		components: map[string]*Component{},
 		blueprints: map[string]*Blueprint{},
 	}
 	var meta struct {
-		ID      string `yaml:"id"`
-		Version string `yaml:"version"`
+		ID       string    `yaml:"id"`
+		Version  string    `yaml:"version"`
+		Sections []Section `yaml:"sections"`
 	}
 	if err := decodeFile(src.Templates, catalogFile, &meta); err != nil {
 		return nil, err
@@ -186,6 +200,9 @@ func Load(ctx context.Context, src Source) (*Catalog, error) {
 		return nil, failure.Invalidf("catalog.yaml: version %s must be a semantic version", failure.Quote(meta.Version))
 	}
 	c.ID, c.Version = meta.ID, meta.Version
+	if c.Sections, err = checkSections(meta.Sections); err != nil {
+		return nil, err
+	}
 
 	data, err := readBounded(src.Templates, controlsFile, maxDeclarationSize)
 	if err != nil {
@@ -228,6 +245,9 @@ func Load(ctx context.Context, src Source) (*Catalog, error) {
 			return nil, err
 		}
 		c.components[comp.Name] = comp
+	}
+	if err := c.placeQuestions(); err != nil {
+		return nil, err
 	}
 	if err := c.checkComponents(); err != nil {
 		return nil, err
@@ -436,6 +456,60 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 		}
 	}
 	return comp, nil
+}
+
+// checkSections validates the declared sections: distinct lower-case names
+// and one-line titles.
+func checkSections(secs []Section) ([]Section, error) {
+	if len(secs) == 0 {
+		return defaultSections, nil
+	}
+	seen := map[string]bool{}
+	for i, s := range secs {
+		if !namePattern.MatchString(s.Name) || seen[s.Name] {
+			return nil, failure.Invalidf("catalog.yaml: sections[%d].name %s must be a distinct lower-case name", i, failure.Quote(s.Name))
+		}
+		if t := strings.TrimSpace(s.Title); t == "" || t != s.Title || len(t) > 40 || strings.ContainsAny(t, "\n\r\t") {
+			return nil, failure.Invalidf("catalog.yaml: sections[%d].title must be one short line", i)
+		}
+		seen[s.Name] = true
+	}
+	return secs, nil
+}
+
+// placeQuestions puts questions without a section in the first one and
+// refuses unknown sections.
+func (c *Catalog) placeQuestions() error {
+	for _, name := range slices.Sorted(maps.Keys(c.Shared)) {
+		q := c.Shared[name]
+		if q.Section == "" {
+			q.Section = c.Sections[0].Name
+		}
+		if c.SectionTitle(q.Section) == "" {
+			return failure.Invalidf("%s: question %q: section %s is not declared in catalog.yaml", questionsFile, q.Name, failure.Quote(q.Section))
+		}
+	}
+	for _, name := range c.ComponentNames() {
+		for _, q := range c.components[name].Questions {
+			if q.Section == "" {
+				q.Section = c.Sections[0].Name
+			}
+			if c.SectionTitle(q.Section) == "" {
+				return failure.Invalidf("%s/component.yaml: question %q: section %s is not declared in catalog.yaml", name, q.Name, failure.Quote(q.Section))
+			}
+		}
+	}
+	return nil
+}
+
+// SectionTitle returns the title of a section, or "" when there is none.
+func (c *Catalog) SectionTitle(name string) string {
+	for _, s := range c.Sections {
+		if s.Name == name {
+			return s.Title
+		}
+	}
+	return ""
 }
 
 // checkForeach validates a rule's foreach and as: both or neither, foreach

@@ -71,6 +71,9 @@ func TestMalformedEntriesNameFileAndField(t *testing.T) {
 		{"dead rule", goodComponent + "files:\n  - {match: nope/**, when: 'true'}\n", nil, "", []string{"files[0]", "matches no template"}},
 		{"unknown blueprint component", goodComponent, nil, "name: b\ndescription: d\ncomponents: [c, zz]\n", []string{"blueprints/b.yaml", "zz"}},
 		{"bad blueprint default", goodComponent, nil, "name: b\ndescription: d\ncomponents: [c]\ndefaults: {name: 5}\n", []string{"blueprints/b.yaml", "defaults", "name"}},
+		{"undeclared section", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, section: nowhere,", 1), nil, "", []string{"c/component.yaml", "nowhere", "catalog.yaml"}},
+		{"bad condition", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, when: 'yes',", 1), nil, "", []string{"questions[0]", "when"}},
+		{"placeholder without reason", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, default: x, placeholder: true,", 1), nil, "", []string{"placeholder_reason"}},
 		{"unknown blueprint default", goodComponent, nil, "name: b\ndescription: d\ncomponents: [c]\ndefaults: {nope: x}\n", []string{"nope"}},
 	}
 	for _, tc := range cases {
@@ -99,6 +102,32 @@ func TestMalformedEntriesNameFileAndField(t *testing.T) {
 				t.Errorf("%s: error %q does not mention %q", tc.name, err, w)
 			}
 		}
+	}
+}
+
+func TestSectionsDefaultToTheFirst(t *testing.T) {
+	cat, err := load(t, fstest.MapFS{
+		"catalog.yaml":     file("id: test\nversion: 1.0.0\nsections:\n  - {name: main, title: Main}\n  - {name: extra, title: Extra}\n"),
+		"c/component.yaml": file(goodComponent),
+		"c/files/a.tmpl":   file("a"),
+	}, fstest.MapFS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := cat.Questions([]string{"c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qs[0].Section != "main" || cat.SectionTitle("extra") != "Extra" {
+		t.Fatalf("section = %q, title = %q", qs[0].Section, cat.SectionTitle("extra"))
+	}
+	_, err = load(t, fstest.MapFS{
+		"catalog.yaml":     file("id: test\nversion: 1.0.0\nsections:\n  - {name: main, title: Main}\n  - {name: main, title: Again}\n"),
+		"c/component.yaml": file(goodComponent),
+		"c/files/a.tmpl":   file("a"),
+	}, fstest.MapFS{})
+	if err == nil || !strings.Contains(err.Error(), "sections[1]") {
+		t.Fatalf("err = %v, want a duplicate section refused", err)
 	}
 }
 

@@ -171,6 +171,22 @@ func Expand(cat *catalog.Catalog, present []string, text string, data answers.Va
 	return execute("default", text, newBase(funcs(cat, present, data, true, target)), data)
 }
 
+// Condition evaluates a question's when over the answers so far, with the
+// same functions as defaults; it must yield true or false.
+func Condition(cat *catalog.Catalog, present []string, text string, data answers.Values, target string) (bool, error) {
+	v, err := Expand(cat, present, text, data, target)
+	if err != nil {
+		return false, err
+	}
+	switch strings.TrimSpace(v) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, failure.Invalidf("condition %s must yield true or false, got %s", failure.Quote(text), failure.Quote(v))
+}
+
 // newBase returns an empty template carrying the function map. Templates
 // made from it with New share the functions without copying them again;
 // one base serves one component, so {{define}} names stay within it.
@@ -243,6 +259,11 @@ func funcs(cat *catalog.Catalog, present []string, data answers.Values, inDefaul
 		}
 		return c.Title, nil
 	}
+	// The catalog's identity and the controls the project applies, for
+	// files that record provenance (the Backstage entity's annotations).
+	fm["catalogID"] = func() string { return cat.ID }
+	fm["catalogVersion"] = func() string { return cat.Version }
+	fm["appliedControls"] = func() []string { return cat.AppliedControls(present) }
 	fm["pin"] = func(action string) (string, error) {
 		p, err := cat.PinFor(action)
 		if err != nil {

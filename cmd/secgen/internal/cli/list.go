@@ -30,6 +30,7 @@ func newListCmd(streams *IO, runF func(context.Context, *ListOptions) error) *co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
+	registerCompletions(cmd, nil, "table", "json")
 	return cmd
 }
 

@@ -44,6 +44,7 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	registerCompletions(cmd, nil, "text", "json")
 	return cmd
 }
 
@@ -80,6 +81,11 @@ type questionJSON struct {
 	Choices    []string `json:"choices,omitempty"`
 	Validation string   `json:"validation,omitempty"`
 	Rules      any      `json:"rules,omitempty"`
+	Section    string   `json:"section"`
+	// When is the condition under which the question is asked; "" is always.
+	When string `json:"when,omitempty"`
+	// Placeholder is why the default is a placeholder; "" when it is not.
+	Placeholder string `json:"placeholder,omitempty"`
 }
 
 type controlJSON struct {
@@ -166,6 +172,7 @@ func questionsJSON(qs []answers.Asked, bp *catalog.Blueprint) []questionJSON {
 		j := questionJSON{
 			Name: q.Name, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required,
 			Choices: q.Choices, Validation: q.Describe(), Rules: q.Validate,
+			Section: q.Section, When: q.When, Placeholder: q.PlaceholderReason,
 		}
 		node := q.Default
 		if bp != nil {
@@ -200,9 +207,15 @@ func printQuestions(w io.Writer, qs []questionJSON) {
 		if q.Required {
 			req = ", required"
 		}
-		fmt.Fprintf(w, "  %s (%s%s): %s\n", q.Name, q.Type, req, q.Prompt)
+		fmt.Fprintf(w, "  %s (%s%s, section %s): %s\n", q.Name, q.Type, req, q.Section, q.Prompt)
+		if q.When != "" {
+			fmt.Fprintf(w, "      asked when: %s\n", q.When)
+		}
 		if q.Default != nil {
 			fmt.Fprintf(w, "      default: %v\n", q.Default)
+		}
+		if q.Placeholder != "" {
+			fmt.Fprintf(w, "      placeholder: %s\n", q.Placeholder)
 		}
 		if q.Validation != "" {
 			fmt.Fprintf(w, "      valid: %s\n", q.Validation)
