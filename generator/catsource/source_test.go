@@ -1,0 +1,284 @@
+package catsource
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+
+	"github.com/secgen/secgen/generator/catsource/catsourcetest"
+	"github.com/secgen/secgen/generator/failure"
+)
+
+// fixture is a catalog repository with signed annotated tags v1.0.0 and
+// v1.1.0, an unsigned tag, a tag signed by a stranger, and hostile tags.
+type fixture struct {
+	dir      string
+	url      string
+	ring     []byte // the signer's public key
+	signer   *openpgp.Entity
+	stranger *openpgp.Entity
+	v100     plumbing.Hash // commit of v1.0.0
+	v110     plumbing.Hash
+}
+
+const control = "SEC-01"
+
+func newFixture(t testing.TB, withHostile bool) *fixture {
+	t.Helper()
+	f := &fixture{dir: t.TempDir()}
+	f.url = "file://" + f.dir
+	var err error
+	if f.signer, f.ring, err = catsourcetest.NewKey("Signer"); err != nil {
+		t.Fatal(err)
+	}
+	if f.stranger, _, err = catsourcetest.NewKey("Stranger"); err != nil {
+		t.Fatal(err)
+	}
+	repo, err := catsourcetest.Init(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(h plumbing.Hash, err error) plumbing.Hash {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	f.v100 = must(repo.Commit(catsourcetest.Catalog("1.0.0", control, ""), "v1.0.0", nil))
+	must(repo.Tag("v1.0.0", f.v100, f.signer))
+	must(repo.Tag("unsigned", f.v100, nil))
+	must(repo.Tag("stranger", f.v100, f.stranger))
+	f.v110 = must(repo.Commit(catsourcetest.Catalog("1.1.0", control, "# since 1.1.0\n"), "v1.1.0", f.signer))
+	must(repo.Tag("v1.1.0", f.v110, f.signer))
+
+	if !withHostile {
+		return f
+	}
+	hostile := func(tag string, edit func(catsourcetest.Files)) {
+		files := catsourcetest.Catalog("9.0.0", control, "")
+		edit(files)
+		must(repo.Tag(tag, must(repo.Commit(files, tag, nil)), nil))
+	}
+	hostile("symlink", func(fs catsourcetest.Files) {
+		fs["templates/audit-log/files/link.tmpl"] = catsourcetest.Entry{Data: []byte("/etc/passwd"), Mode: filemode.Symlink}
+	})
+	hostile("submodule", func(fs catsourcetest.Files) {
+		fs["templates/audit-log/files/sub"] = catsourcetest.Entry{Mode: filemode.Submodule, Hash: f.v100}
+	})
+	hostile("toomany", func(fs catsourcetest.Files) {
+		for i := range MaxFiles + 1 {
+			fs[fmt.Sprintf("templates/audit-log/files/many/%02d/f%05d.tmpl", i%64, i)] = catsourcetest.Entry{Data: []byte("x\n")}
+		}
+	})
+	hostile("lfs", func(fs catsourcetest.Files) {
+		fs["templates/audit-log/files/big.bin.tmpl"] = catsourcetest.Entry{Data: []byte("version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n")}
+	})
+	hostile("dotgit", func(fs catsourcetest.Files) {
+		fs["templates/audit-log/files/.git/config.tmpl"] = catsourcetest.Entry{Data: []byte("x")}
+	})
+	return f
+}
+
+func open(t testing.TB, cache string, offline bool, req Request) (*Opened, error) {
+	t.Helper()
+	o := &Opener{CacheDir: cache, Offline: offline}
+	return o.Open(context.Background(), req)
+}
+
+func spec(t testing.TB, source string) Spec {
+	t.Helper()
+	s, err := Parse(source, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// cacheEntries lists what the cache holds besides the obj and refs
+// directories: anything named tmp-* is a half-finished fetch.
+func cacheEntries(t testing.TB, cache string) (objs []string) {
+	t.Helper()
+	entries, _ := os.ReadDir(cache)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "tmp-") {
+			t.Errorf("the cache holds a half-finished fetch %s", e.Name())
+		}
+	}
+	objEntries, _ := os.ReadDir(filepath.Join(cache, objDir))
+	for _, e := range objEntries {
+		objs = append(objs, e.Name())
+	}
+	return objs
+}
+
+func TestOpenSignedTagThenOffline(t *testing.T) {
+	f := newFixture(t, false)
+	cache := t.TempDir()
+	got, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@v1.0.0"), Keyring: f.ring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Origin.Commit != f.v100.String() || got.Catalog.Version != "1.0.0" || got.Catalog.Commit != f.v100.String() {
+		t.Fatalf("origin %+v, version %s; want commit %s", got.Origin, got.Catalog.Version, f.v100)
+	}
+	if got.Origin.Signer != catsourcetest.Fingerprint(f.signer) {
+		t.Errorf("signer %s, want %s", got.Origin.Signer, catsourcetest.Fingerprint(f.signer))
+	}
+	if got.Origin.Source != f.url || got.Origin.Ref != "v1.0.0" {
+		t.Errorf("origin %+v", got.Origin)
+	}
+	// The repository is gone: the cached tag and the pinned object need no network.
+	if err := os.RemoveAll(f.dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, offline := range []bool{true, false} {
+		again, err := open(t, cache, offline, Request{Spec: spec(t, f.url+"@v1.0.0"), Keyring: f.ring})
+		if err != nil {
+			t.Fatalf("offline=%v: %v", offline, err)
+		}
+		if again.Origin != got.Origin {
+			t.Errorf("offline=%v: origin %+v, want %+v", offline, again.Origin, got.Origin)
+		}
+		pinned, err := open(t, cache, offline, Request{Spec: spec(t, f.url+"@v1.0.0"), Pin: got.Origin.Pin, Keyring: f.ring})
+		if err != nil || pinned.Origin.Commit != f.v100.String() {
+			t.Fatalf("offline=%v pinned: %v %+v", offline, err, pinned)
+		}
+	}
+	// Something never fetched is an error offline.
+	_, err = open(t, cache, true, Request{Spec: spec(t, f.url+"@v1.1.0")})
+	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "--offline") {
+		t.Errorf("offline miss: %v", err)
+	}
+}
+
+func TestOpenSignedCommitByID(t *testing.T) {
+	f := newFixture(t, false)
+	cache := t.TempDir()
+	got, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@"+f.v110.String()), Keyring: f.ring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Origin.Commit != f.v110.String() || got.Origin.Signer == "" {
+		t.Fatalf("origin %+v", got.Origin)
+	}
+	if _, err := open(t, cache, true, Request{Spec: spec(t, f.url+"@"+f.v110.String())}); err != nil {
+		t.Fatalf("cached commit offline: %v", err)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	f := newFixture(t, true)
+	for _, tc := range []struct {
+		ref     string
+		keyring bool
+		want    string
+	}{
+		{"symlink", false, "symbolic link"},
+		{"submodule", false, "submodule"},
+		{"toomany", false, "more than 10000 files"},
+		{"lfs", false, "LFS pointer"},
+		{"dotgit", false, ".git"},
+		{"unsigned", true, "is not signed"},
+		{"stranger", true, "not signed by a key in the keyring"},
+		{"no-such-ref", false, "has no branch, tag or commit"},
+		{strings.Repeat("0", 40), false, "has no branch, tag or commit"},
+	} {
+		t.Run(tc.ref, func(t *testing.T) {
+			cache := t.TempDir()
+			req := Request{Spec: spec(t, f.url+"@"+tc.ref)}
+			if tc.keyring {
+				req.Keyring = f.ring
+			}
+			_, err := open(t, cache, false, req)
+			if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want invalid input containing %q", err, tc.want)
+			}
+			if objs := cacheEntries(t, cache); len(objs) != 0 {
+				t.Errorf("a refused catalog entered the cache: %v", objs)
+			}
+		})
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		in, display, ref string
+		kind             Kind
+	}{
+		{"builtin", "builtin", "", Builtin},
+		{"https://git.example.test/org/cat@v1.0.0", "https://git.example.test/org/cat", "v1.0.0", Git},
+		{"ssh://git@git.example.test/org/cat", "ssh://git.example.test/org/cat", "", Git},
+		{"git@git.example.test:org/cat@main", "ssh://git.example.test/org/cat", "main", Git},
+		{"file:///srv/cat@release/1", "file:///srv/cat", "release/1", Git},
+		{"http://127.0.0.1:8080/cat", "http://127.0.0.1:8080/cat", "", Git},
+	} {
+		s, err := Parse(tc.in, "")
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if s.Kind != tc.kind || s.Display != tc.display || s.Ref != tc.ref {
+			t.Errorf("%s: got %+v", tc.in, s)
+		}
+	}
+	for _, bad := range []string{
+		"https://user:hunter2@git.example.test/org/cat",
+		"https://token@git.example.test/org/cat",
+		"ssh://git:hunter2@git.example.test/org/cat",
+		"git:hunter2@git.example.test:org/cat",
+	} {
+		_, err := Parse(bad, "")
+		if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "credential helper or SSH agent") || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "token@") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"http://git.example.test/cat", "git://git.example.test/cat", "https://git.example.test/cat@..", "file://host/x"} {
+		if _, err := Parse(bad, ""); !failure.IsInvalidInput(err) {
+			t.Errorf("%s: %v, want refused", bad, err)
+		}
+	}
+}
+
+func TestDirectorySource(t *testing.T) {
+	dir := t.TempDir()
+	for p, e := range catsourcetest.Catalog("1.0.0", control, "") {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, e.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := open(t, "", false, Request{Spec: spec(t, dir)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Catalog.ID != "acme" || !got.Catalog.HasBlueprint("service") || got.Origin.Source != dir {
+		t.Fatalf("got %+v", got.Origin)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "templates/audit-log/files/x.tmpl")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open(t, "", false, Request{Spec: spec(t, dir)}); !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("symlink: %v", err)
+	}
+}
+
+func TestBuiltinDigestIsStable(t *testing.T) {
+	a, err := open(t, "", true, Request{Spec: spec(t, "builtin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(a.Origin.Digest, "sha256:") || len(a.Origin.Digest) != 71 {
+		t.Fatalf("digest %q", a.Origin.Digest)
+	}
+}
