@@ -244,7 +244,7 @@ questions:
       pattern: '[a-z]([-a-z0-9]{0,38}[a-z0-9])?'
 `)},
 		"templates/audit-log/files/audit/{{ .name }}.yaml.tmpl": {Data: []byte("# " + control + ": every service ships its audit log\nservice: {{ yamlString .name }}\nretention_days: 365\n" + extra)},
-		"blueprints/service.yaml": {Data: []byte("name: service\ndescription: A service with the audit log.\ncomponents: [audit-log]\n")},
-		"README.md":               {Data: []byte("# acme catalog\n")},
+		"blueprints/service.yaml":                               {Data: []byte("name: service\ndescription: A service with the audit log.\ncomponents: [audit-log]\n")},
+		"README.md":                                             {Data: []byte("# acme catalog\n")},
 	}
 }
