@@ -2,89 +2,30 @@ package catsource
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/filemode"
 
 	"github.com/secgen/secgen/generator/catsource/catsourcetest"
 	"github.com/secgen/secgen/generator/failure"
 )
 
-// fixture is a catalog repository with signed annotated tags v1.0.0 and
-// v1.1.0, an unsigned tag, a tag signed by a stranger, and hostile tags.
 type fixture struct {
-	dir      string
-	url      string
-	ring     []byte // the signer's public key
-	signer   *openpgp.Entity
-	stranger *openpgp.Entity
-	v100     plumbing.Hash // commit of v1.0.0
-	v110     plumbing.Hash
+	*catsourcetest.Fixture
+	url string
 }
 
-const control = "SEC-01"
+const control = catsourcetest.Control
 
-func newFixture(t testing.TB, withHostile bool) *fixture {
+func newFixture(t testing.TB, hostile bool) *fixture {
 	t.Helper()
-	f := &fixture{dir: t.TempDir()}
-	f.url = "file://" + f.dir
-	var err error
-	if f.signer, f.ring, err = catsourcetest.NewKey("Signer"); err != nil {
-		t.Fatal(err)
-	}
-	if f.stranger, _, err = catsourcetest.NewKey("Stranger"); err != nil {
-		t.Fatal(err)
-	}
-	repo, err := catsourcetest.Init(f.dir)
+	fx, err := catsourcetest.NewFixture(t.TempDir(), hostile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	must := func(h plumbing.Hash, err error) plumbing.Hash {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h
-	}
-	f.v100 = must(repo.Commit(catsourcetest.Catalog("1.0.0", control, ""), "v1.0.0", nil))
-	must(repo.Tag("v1.0.0", f.v100, f.signer))
-	must(repo.Tag("unsigned", f.v100, nil))
-	must(repo.Tag("stranger", f.v100, f.stranger))
-	f.v110 = must(repo.Commit(catsourcetest.Catalog("1.1.0", control, "# since 1.1.0\n"), "v1.1.0", f.signer))
-	must(repo.Tag("v1.1.0", f.v110, f.signer))
-
-	if !withHostile {
-		return f
-	}
-	hostile := func(tag string, edit func(catsourcetest.Files)) {
-		files := catsourcetest.Catalog("9.0.0", control, "")
-		edit(files)
-		must(repo.Tag(tag, must(repo.Commit(files, tag, nil)), nil))
-	}
-	hostile("symlink", func(fs catsourcetest.Files) {
-		fs["templates/audit-log/files/link.tmpl"] = catsourcetest.Entry{Data: []byte("/etc/passwd"), Mode: filemode.Symlink}
-	})
-	hostile("submodule", func(fs catsourcetest.Files) {
-		fs["templates/audit-log/files/sub"] = catsourcetest.Entry{Mode: filemode.Submodule, Hash: f.v100}
-	})
-	hostile("toomany", func(fs catsourcetest.Files) {
-		for i := range MaxFiles + 1 {
-			fs[fmt.Sprintf("templates/audit-log/files/many/%02d/f%05d.tmpl", i%64, i)] = catsourcetest.Entry{Data: []byte("x\n")}
-		}
-	})
-	hostile("lfs", func(fs catsourcetest.Files) {
-		fs["templates/audit-log/files/big.bin.tmpl"] = catsourcetest.Entry{Data: []byte("version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n")}
-	})
-	hostile("dotgit", func(fs catsourcetest.Files) {
-		fs["templates/audit-log/files/.git/config.tmpl"] = catsourcetest.Entry{Data: []byte("x")}
-	})
-	return f
+	return &fixture{Fixture: fx, url: "file://" + fx.Dir}
 }
 
 func open(t testing.TB, cache string, offline bool, req Request) (*Opened, error) {
@@ -122,33 +63,33 @@ func cacheEntries(t testing.TB, cache string) (objs []string) {
 func TestOpenSignedTagThenOffline(t *testing.T) {
 	f := newFixture(t, false)
 	cache := t.TempDir()
-	got, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@v1.0.0"), Keyring: f.ring})
+	got, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@v1.0.0"), Keyring: f.Ring})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Origin.Commit != f.v100.String() || got.Catalog.Version != "1.0.0" || got.Catalog.Commit != f.v100.String() {
-		t.Fatalf("origin %+v, version %s; want commit %s", got.Origin, got.Catalog.Version, f.v100)
+	if got.Origin.Commit != f.V100.String() || got.Catalog.Version != "1.0.0" || got.Catalog.Commit != f.V100.String() {
+		t.Fatalf("origin %+v, version %s; want commit %s", got.Origin, got.Catalog.Version, f.V100)
 	}
-	if got.Origin.Signer != catsourcetest.Fingerprint(f.signer) {
-		t.Errorf("signer %s, want %s", got.Origin.Signer, catsourcetest.Fingerprint(f.signer))
+	if got.Origin.Signer != catsourcetest.Fingerprint(f.Signer) {
+		t.Errorf("signer %s, want %s", got.Origin.Signer, catsourcetest.Fingerprint(f.Signer))
 	}
 	if got.Origin.Source != f.url || got.Origin.Ref != "v1.0.0" {
 		t.Errorf("origin %+v", got.Origin)
 	}
 	// The repository is gone: the cached tag and the pinned object need no network.
-	if err := os.RemoveAll(f.dir); err != nil {
+	if err := os.RemoveAll(f.Dir); err != nil {
 		t.Fatal(err)
 	}
 	for _, offline := range []bool{true, false} {
-		again, err := open(t, cache, offline, Request{Spec: spec(t, f.url+"@v1.0.0"), Keyring: f.ring})
+		again, err := open(t, cache, offline, Request{Spec: spec(t, f.url+"@v1.0.0"), Keyring: f.Ring})
 		if err != nil {
 			t.Fatalf("offline=%v: %v", offline, err)
 		}
 		if again.Origin != got.Origin {
 			t.Errorf("offline=%v: origin %+v, want %+v", offline, again.Origin, got.Origin)
 		}
-		pinned, err := open(t, cache, offline, Request{Spec: spec(t, f.url+"@v1.0.0"), Pin: got.Origin.Pin, Keyring: f.ring})
-		if err != nil || pinned.Origin.Commit != f.v100.String() {
+		pinned, err := open(t, cache, offline, Request{Spec: spec(t, f.url+"@v1.0.0"), Pin: got.Origin.Pin, Keyring: f.Ring})
+		if err != nil || pinned.Origin.Commit != f.V100.String() {
 			t.Fatalf("offline=%v pinned: %v %+v", offline, err, pinned)
 		}
 	}
@@ -162,14 +103,14 @@ func TestOpenSignedTagThenOffline(t *testing.T) {
 func TestOpenSignedCommitByID(t *testing.T) {
 	f := newFixture(t, false)
 	cache := t.TempDir()
-	got, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@"+f.v110.String()), Keyring: f.ring})
+	got, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@"+f.V110.String()), Keyring: f.Ring})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Origin.Commit != f.v110.String() || got.Origin.Signer == "" {
+	if got.Origin.Commit != f.V110.String() || got.Origin.Signer == "" {
 		t.Fatalf("origin %+v", got.Origin)
 	}
-	if _, err := open(t, cache, true, Request{Spec: spec(t, f.url+"@"+f.v110.String())}); err != nil {
+	if _, err := open(t, cache, true, Request{Spec: spec(t, f.url+"@"+f.V110.String())}); err != nil {
 		t.Fatalf("cached commit offline: %v", err)
 	}
 }
@@ -186,6 +127,7 @@ func TestRefusals(t *testing.T) {
 		{"toomany", false, "more than 10000 files"},
 		{"lfs", false, "LFS pointer"},
 		{"dotgit", false, ".git"},
+		{"dotdot", false, ".. element"},
 		{"unsigned", true, "is not signed"},
 		{"stranger", true, "not signed by a key in the keyring"},
 		{"no-such-ref", false, "has no branch, tag or commit"},
@@ -195,7 +137,7 @@ func TestRefusals(t *testing.T) {
 			cache := t.TempDir()
 			req := Request{Spec: spec(t, f.url+"@"+tc.ref)}
 			if tc.keyring {
-				req.Keyring = f.ring
+				req.Keyring = f.Ring
 			}
 			_, err := open(t, cache, false, req)
 			if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), tc.want) {

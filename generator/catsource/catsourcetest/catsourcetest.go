@@ -6,8 +6,8 @@ package catsourcetest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"path"
 	"sort"
 	"strings"
 	"time"
@@ -206,7 +206,7 @@ func (r *Repo) tree(files Files, dir string) (plumbing.Hash, error) {
 		entries = append(entries, object.TreeEntry{Name: rest, Mode: mode, Hash: h})
 	}
 	for name := range children {
-		h, err := r.tree(files, path.Join(dir, name))
+		h, err := r.tree(files, prefix+name) // not path.Join: ".." stays a name
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -247,4 +247,80 @@ questions:
 		"blueprints/service.yaml":                               {Data: []byte("name: service\ndescription: A service with the audit log.\ncomponents: [audit-log]\n")},
 		"README.md":                                             {Data: []byte("# acme catalog\n")},
 	}
+}
+
+// Control is the control the fixture catalog's component claims.
+const Control = "SEC-01"
+
+// MaxFiles mirrors catsource.MaxFiles (this package must not import it).
+const maxFiles = 10000
+
+// Fixture is a catalog repository with signed annotated tags v1.0.0 and
+// v1.1.0 and tags for every refusal: unsigned, stranger (signed by a key
+// not in the ring), symlink, submodule, toomany (10,001 files), lfs,
+// dotdot (a ".." tree entry), dotgit (a .git tree entry), escape (a path
+// that renders to ../), intogit (a path that renders into .git/) and
+// badfunc (a template calling env).
+type Fixture struct {
+	Dir      string
+	Ring     []byte // armored public key of Signer
+	Signer   *openpgp.Entity
+	Stranger *openpgp.Entity
+	V100     plumbing.Hash // commit of v1.0.0 (unsigned commit, signed tag)
+	V110     plumbing.Hash // commit of v1.1.0 (signed commit and tag)
+}
+
+// NewFixture builds the fixture repository in dir (which must exist);
+// hostile adds the refusal tags.
+func NewFixture(dir string, hostile bool) (*Fixture, error) {
+	f := &Fixture{Dir: dir}
+	var err error
+	if f.Signer, f.Ring, err = NewKey("Signer"); err != nil {
+		return nil, err
+	}
+	if f.Stranger, _, err = NewKey("Stranger"); err != nil {
+		return nil, err
+	}
+	repo, err := Init(dir)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	must := func(h plumbing.Hash, err error) plumbing.Hash {
+		errs = append(errs, err)
+		return h
+	}
+	f.V100 = must(repo.Commit(Catalog("1.0.0", Control, ""), "v1.0.0", nil))
+	must(repo.Tag("v1.0.0", f.V100, f.Signer))
+	must(repo.Tag("unsigned", f.V100, nil))
+	must(repo.Tag("stranger", f.V100, f.Stranger))
+	f.V110 = must(repo.Commit(Catalog("1.1.0", Control, "# since 1.1.0\n"), "v1.1.0", f.Signer))
+	must(repo.Tag("v1.1.0", f.V110, f.Signer))
+	if hostile {
+		tag := func(name string, edit func(Files)) {
+			files := Catalog("9.0.0", Control, "")
+			edit(files)
+			must(repo.Tag(name, must(repo.Commit(files, name, nil)), nil))
+		}
+		const dir = "templates/audit-log/files/"
+		tag("symlink", func(fs Files) { fs[dir+"link.tmpl"] = Entry{Data: []byte("/etc/passwd"), Mode: filemode.Symlink} })
+		tag("submodule", func(fs Files) { fs[dir+"sub"] = Entry{Mode: filemode.Submodule, Hash: f.V100} })
+		tag("toomany", func(fs Files) {
+			for i := range maxFiles + 1 {
+				fs[fmt.Sprintf("%smany/%02d/f%05d.tmpl", dir, i%64, i)] = Entry{Data: []byte("x\n")}
+			}
+		})
+		tag("lfs", func(fs Files) {
+			fs[dir+"big.bin.tmpl"] = Entry{Data: []byte("version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 1\n")}
+		})
+		tag("dotdot", func(fs Files) { fs[dir+"../x.tmpl"] = Entry{Data: []byte("x")} })
+		tag("dotgit", func(fs Files) { fs[dir+".git/config.tmpl"] = Entry{Data: []byte("x")} })
+		tag("escape", func(fs Files) { fs[dir+`{{ print ".." }}/escaped.txt.tmpl`] = Entry{Data: []byte("x\n")} })
+		tag("intogit", func(fs Files) { fs[dir+`{{ print ".git" }}/hooks/post-checkout.tmpl`] = Entry{Data: []byte("#!/bin/sh\n")} })
+		tag("badfunc", func(fs Files) { fs[dir+"home.txt.tmpl"] = Entry{Data: []byte(`{{ env "HOME" }}` + "\n")} })
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("build fixture: %w", err)
+	}
+	return f, nil
 }

@@ -32,19 +32,23 @@ type NewOptions struct {
 	SignKey     string
 	Output      string
 	Without     []string
+	Source      SourceOptions
 }
 
 func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobra.Command {
 	opts := &NewOptions{}
 	cmd := &cobra.Command{
-		Use:   "new BLUEPRINT [DIR]",
+		Use:   "new [CATALOG/]BLUEPRINT [DIR]",
 		Short: "Render a new project from a blueprint",
 		Long: "Render a new project from a blueprint into DIR (default: ./NAME), which must be absent\n" +
 			"or empty. Missing answers are asked on a terminal; use --set, --answers and --no-input\n" +
 			"otherwise. The project is written atomically, recorded in .secgen.yaml and committed to\n" +
-			"a new git repository.",
+			"a new git repository. CATALOG/BLUEPRINT takes the blueprint from a named catalog\n" +
+			"(secgen catalog add); --catalog SOURCE from a directory or git repository.",
 		Example: "  secgen new go-service ./payments --set name=payments --no-input\n" +
-			"  secgen new go-service ./payments --answers answers.yaml --dry-run",
+			"  secgen new go-service ./payments --answers answers.yaml --dry-run\n" +
+			"  secgen new acme/go-service ./payments\n" +
+			"  secgen new service --catalog https://git.example.com/platform/catalog@v1.2.0 --keyring platform.asc",
 		Args: argsBetween(1, 2, "secgen new BLUEPRINT [DIR]"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
@@ -73,6 +77,7 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	f.StringVar(&opts.SignKey, "sign-key", "", "sign the initial commit with the armored OpenPGP private key in `FILE`")
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format for the summary or plan: text or json")
 	f.StringArrayVar(&opts.Without, "without", nil, "leave the blueprint's `COMPONENT` out, to secgen add it later (repeatable)")
+	opts.Source.register(f)
 	return cmd
 }
 
@@ -80,19 +85,19 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	l, blueprint, err := openFor(ctx, opts.Source, opts.Blueprint)
 	if err != nil {
 		return err
 	}
 	// An unknown blueprint is reported before any file is read.
-	if _, err := cat.Blueprint(opts.Blueprint); err != nil {
+	if _, err := l.Catalog.Blueprint(blueprint); err != nil {
 		return err
 	}
 	if opts.NoGit && (opts.SignKey != "" || opts.GitAuthor != "") {
 		return failure.Invalidf("--sign-key and --git-author need a git repository; drop --no-git")
 	}
 	req := engine.NewRequest{
-		Blueprint: opts.Blueprint, Target: opts.Dir, Set: opts.Set, DryRun: opts.DryRun,
+		Blueprint: blueprint, Target: opts.Dir, Set: opts.Set, DryRun: opts.DryRun,
 		Without: opts.Without, StoreBases: opts.NoGit,
 	}
 	if opts.AnswersFile != "" {
@@ -112,8 +117,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		}
 		req.Git = g
 	}
-	eng := &engine.Engine{Catalog: cat, Version: Version()}
-	res, err := eng.New(ctx, req)
+	res, err := l.engine().New(ctx, req)
 	if err != nil {
 		return err
 	}

@@ -17,14 +17,15 @@ import (
 type ShowOptions struct {
 	Name   string
 	Output string
+	Source SourceOptions
 }
 
 func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{}
 	cmd := &cobra.Command{
-		Use:   "show NAME",
+		Use:   "show [CATALOG/]NAME",
 		Short: "Show a blueprint or component: questions, files and controls",
-		Args:  argsBetween(1, 1, "secgen show NAME [--output json]"),
+		Args:  argsBetween(1, 1, "secgen show [CATALOG/]NAME [--catalog SOURCE] [--output json]"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
@@ -44,6 +45,7 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	opts.Source.register(cmd.Flags())
 	return cmd
 }
 
@@ -91,13 +93,14 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	l, name, err := openFor(ctx, opts.Source, opts.Name)
 	if err != nil {
 		return err
 	}
+	cat := l.Catalog
 	var doc showDoc
-	if cat.HasBlueprint(opts.Name) {
-		bp, _ := cat.Blueprint(opts.Name)
+	if cat.HasBlueprint(name) {
+		bp, _ := cat.Blueprint(name)
 		qs, err := cat.Questions(bp.Components)
 		if err != nil {
 			return err
@@ -107,8 +110,8 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 			Questions: questionsJSON(qs, bp), Controls: controlsJSON(cat, cat.Controls(bp.Components)),
 		}
 	}
-	if cat.HasComponent(opts.Name) {
-		c, _ := cat.Component(opts.Name)
+	if cat.HasComponent(name) {
+		c, _ := cat.Component(name)
 		qs, err := cat.Questions([]string{c.Name})
 		if err != nil {
 			return err
@@ -119,7 +122,7 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 		}
 	}
 	if doc.Blueprint == nil && doc.Component == nil {
-		_, err := cat.Blueprint(opts.Name)
+		_, err := cat.Blueprint(name)
 		return failure.Invalidf("no blueprint or component is named %s: %w", failure.Quote(opts.Name), err)
 	}
 	if opts.Output == "json" {
