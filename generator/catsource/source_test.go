@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/secgen/secgen/generator/catsource/catsourcetest"
 	"github.com/secgen/secgen/generator/failure"
 )

@@ -16,7 +16,7 @@ import (
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/base"
-		"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/lock"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/merge"

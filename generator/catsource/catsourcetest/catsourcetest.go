@@ -316,7 +316,9 @@ func NewFixture(dir string, hostile bool) (*Fixture, error) {
 		tag("dotdot", func(fs Files) { fs[dir+"../x.tmpl"] = Entry{Data: []byte("x")} })
 		tag("dotgit", func(fs Files) { fs[dir+".git/config.tmpl"] = Entry{Data: []byte("x")} })
 		tag("escape", func(fs Files) { fs[dir+`{{ print ".." }}/escaped.txt.tmpl`] = Entry{Data: []byte("x\n")} })
-		tag("intogit", func(fs Files) { fs[dir+`{{ print ".git" }}/hooks/post-checkout.tmpl`] = Entry{Data: []byte("#!/bin/sh\n")} })
+		tag("intogit", func(fs Files) {
+			fs[dir+`{{ print ".git" }}/hooks/post-checkout.tmpl`] = Entry{Data: []byte("#!/bin/sh\n")}
+		})
 		tag("badfunc", func(fs Files) { fs[dir+"home.txt.tmpl"] = Entry{Data: []byte(`{{ env "HOME" }}` + "\n")} })
 	}
 	if err := errors.Join(errs...); err != nil {
