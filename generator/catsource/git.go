@@ -32,9 +32,10 @@ import (
 //	           everything it reaches in one commit: id is what a ref
 //	           pointed at (an annotated tag object or a commit). Written
 //	           once, by renaming a finished fetch into place.
-//	refs/<h>   the id a tag resolved to, h = sha256(source "\n" ref), so a
-//	           cached tag needs no network (tags are treated as immutable,
-//	           like Go module versions; branches are always resolved again).
+//	refs/<h>   the id a tag or commit resolved to, h = sha256(source "\n"
+//	           ref), so a cached tag or commit needs no network (tags are
+//	           treated as immutable, like Go module versions; branches are
+//	           always resolved again).
 //	tmp-*      fetches under way; removed when they fail.
 const (
 	objDir = "obj"
@@ -45,8 +46,10 @@ const (
 type resolved struct {
 	repo   string // the bare repository in obj/
 	target string // the object the ref points at (tag or commit)
-	tag    bool   // the ref was a tag
+	tag    bool   // the ref is a tag
+	commit string // the commit target peels to, when known
 }
+
 
 // gitCache fetches git catalogs into the cache.
 type gitCache struct {
@@ -87,10 +90,15 @@ func (g *gitCache) resolve(ctx context.Context, spec Spec, pin string, check fun
 		if p, ok := g.cached(spec.Ref); ok {
 			return resolved{repo: p, target: spec.Ref}, nil
 		}
-	} else if data, err := os.ReadFile(g.refPath(spec)); err == nil {
-		id := strings.TrimSpace(string(data))
-		if p, ok := g.cached(id); ok && CommitPattern.MatchString(id) && (pin == "" || pin == id) {
-			return resolved{repo: p, target: id, tag: true}, nil
+	}
+	// The ref index holds only tags and commits: a branch, which may move,
+	// is always resolved on the remote.
+	if spec.Ref != "" {
+		if data, err := os.ReadFile(g.refPath(spec)); err == nil {
+			id := strings.TrimSpace(string(data))
+			if p, ok := g.cached(id); ok && CommitPattern.MatchString(id) && (pin == "" || pin == id) {
+				return resolved{repo: p, target: id}, nil
+			}
 		}
 	}
 	if g.offline {
@@ -167,6 +175,11 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 	if _, err := st.EncodedObject(plumbing.AnyObject, plumbing.NewHash(want)); err != nil {
 		return resolved{}, failure.Invalidf("catalog %s has no branch, tag or commit %s", spec.Display, failure.Quote(spec.Ref))
 	}
+	c, _, err := readCommit(st, want)
+	if err != nil {
+		return resolved{}, err
+	}
+	res.commit = c.Hash.String()
 	if err := check(tmp, want); err != nil {
 		return resolved{}, err
 	}
@@ -182,16 +195,28 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 	return res, g.recordRef(spec, res)
 }
 
-// recordRef remembers what a tag resolved to, atomically.
+// recordRef remembers, atomically, what a tag resolved to, and where the
+// commit it peels to is cached.
 func (g *gitCache) recordRef(spec Spec, r resolved) error {
-	if !r.tag {
-		return nil
+	if r.tag {
+		if err := g.writeRef(spec, r.target); err != nil {
+			return err
+		}
 	}
+	if r.commit != "" && r.commit != r.target {
+		at := spec
+		at.Ref = r.commit
+		return g.writeRef(at, r.target)
+	}
+	return nil
+}
+
+func (g *gitCache) writeRef(spec Spec, target string) error {
 	f, err := os.CreateTemp(filepath.Join(g.dir, refDir), "tmp-")
 	if err != nil {
 		return fmt.Errorf("record catalog ref: %w", err)
 	}
-	_, werr := f.WriteString(r.target + "\n")
+	_, werr := f.WriteString(target + "\n")
 	cerr := f.Close()
 	if err := errors.Join(werr, cerr); err != nil {
 		_ = os.Remove(f.Name())
