@@ -50,7 +50,6 @@ type resolved struct {
 	commit string // the commit target peels to, when known
 }
 
-
 // gitCache fetches git catalogs into the cache.
 type gitCache struct {
 	dir     string
