@@ -8,7 +8,6 @@ import (
 
 	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/failure"
 )
 
@@ -159,9 +158,5 @@ func load(ctx context.Context, m *memFS, commit string) (*catalog.Catalog, error
 	if _, err := m.ReadDir("templates"); err != nil {
 		return nil, failure.Invalidf("the catalog has no templates/ directory")
 	}
-	reg, err := controls.Builtin()
-	if err != nil {
-		return nil, err
-	}
-	return catalog.Load(ctx, catalog.Source{Templates: m.sub("templates"), Blueprints: m.sub("blueprints"), Commit: commit}, reg)
+	return catalog.Load(ctx, catalog.Source{Templates: m.sub("templates"), Blueprints: m.sub("blueprints"), Commit: commit})
 }

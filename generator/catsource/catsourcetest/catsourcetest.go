@@ -223,13 +223,16 @@ func (r *Repo) tree(files Files, dir string) (plumbing.Hash, error) {
 	return r.store(&object.Tree{Entries: entries})
 }
 
-// Catalog returns the files of a small valid catalog at version: one
-// component "audit-log" claiming control control, and one blueprint
-// "service" using it. extra is added to its template text, so versions
+// Catalog returns the files of a small valid catalog at version: a
+// registry of one control (control, in an area of its own), one component
+// "audit-log" claiming it, and one blueprint "service" using it. extra is added to its template text, so versions
 // differ in content.
 func Catalog(version, control, extra string) Files {
 	return Files{
 		"templates/catalog.yaml": {Data: []byte("id: acme\nversion: " + version + "\n")},
+		"templates/controls.yaml": {Data: []byte("controls:\n  - id: " + control + "\n" +
+			"    title: Every service ships its audit log\n" +
+			"    description: The organisation keeps each service's audit log for a year.\n")},
 		"templates/audit-log/component.yaml": {Data: []byte(`name: audit-log
 description: The organisation's audit log settings.
 version: ` + version + `
@@ -250,7 +253,7 @@ questions:
 }
 
 // Control is the control the fixture catalog's component claims.
-const Control = "SEC-01"
+const Control = "ORG-01"
 
 // MaxFiles mirrors catsource.MaxFiles (this package must not import it).
 const maxFiles = 10000

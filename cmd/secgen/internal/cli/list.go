@@ -137,7 +137,8 @@ func listing(l *loaded, prefix string) listDoc {
 	}
 	for _, name := range cat.ComponentNames() {
 		c, _ := cat.Component(name)
-		doc.Components = append(doc.Components, componentJSON{Name: prefix + c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: c.Controls})
+		ids := append([]string{}, c.Controls...) // [] rather than null for a component without controls
+		doc.Components = append(doc.Components, componentJSON{Name: prefix + c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: ids})
 	}
 	return doc
 }
