@@ -23,6 +23,9 @@ import (
 // MaxFileSize bounds one rendered file.
 const MaxFileSize = 16 << 20
 
+// MaxTotalSize bounds everything one render produces.
+const MaxTotalSize = 100 << 20
+
 // Input is what a render needs.
 type Input struct {
 	Catalog *catalog.Catalog
@@ -43,12 +46,13 @@ func Render(ctx context.Context, in Input) ([]plan.File, error) {
 	}
 	fm := funcs(in.Catalog, in.Present, in.Answers, false, "")
 	var files []plan.File
+	budget := MaxTotalSize
 	for _, name := range names {
 		comp, err := in.Catalog.Component(name)
 		if err != nil {
 			return nil, err
 		}
-		out, err := renderComponent(ctx, comp, newBase(fm), in.Answers)
+		out, err := renderComponent(ctx, comp, newBase(fm), in.Answers, &budget)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +61,7 @@ func Render(ctx context.Context, in Input) ([]plan.File, error) {
 	return files, nil
 }
 
-func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.Template, data answers.Values) ([]plan.File, error) {
+func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.Template, data answers.Values, budget *int) ([]plan.File, error) {
 	// Rule conditions are evaluated once per component, not once per file.
 	include := make([]bool, len(comp.Rules))
 	for i, r := range comp.Rules {
@@ -114,6 +118,9 @@ func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.
 		if err != nil {
 			return nil, err
 		}
+		if *budget -= len(content); *budget < 0 {
+			return nil, failure.Invalidf("the components render more than %d MiB in all; that is the limit", MaxTotalSize>>20)
+		}
 		files = append(files, plan.File{Path: outPath, Mode: mode, Content: content, Component: comp.Name})
 	}
 	return files, nil
@@ -141,6 +148,9 @@ func executeBytes(name, text string, base *template.Template, data answers.Value
 	t, err := base.New(name).Parse(text)
 	if err != nil {
 		return nil, failure.Invalidf("template %w", err)
+	}
+	if err := checkCalls(t); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	w := &limitWriter{buf: &buf, left: MaxFileSize}
