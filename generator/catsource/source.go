@@ -116,6 +116,7 @@ func (o *Opener) openGit(ctx context.Context, req Request) (*Opened, error) {
 	// on a fresh fetch before it enters the cache, and on a cached one.
 	open := func(repo, target string) error {
 		st := openStore(repo)
+		defer st.Close()
 		c, tag, err := readCommit(st, target)
 		if err != nil {
 			return err
