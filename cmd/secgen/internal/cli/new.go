@@ -127,7 +127,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	if opts.DryRun {
 		return printPlan(streams.Out, res)
 	}
-	printSummary(streams.Out, res, opts.Dir)
+	printSummary(streams.Out, res, opts.Dir, opts.Blueprint)
 	return nil
 }
 
@@ -216,7 +216,9 @@ func printPlan(w io.Writer, res *engine.Result) error {
 	return nil
 }
 
-func printSummary(w io.Writer, res *engine.Result, dir string) {
+// printSummary reports a new project; entry is the blueprint as the user
+// named it (NAME/ENTRY for a named catalog).
+func printSummary(w io.Writer, res *engine.Result, dir, entry string) {
 	what := "blueprint " + res.Blueprint
 	fmt.Fprintf(w, "Created %s from %s: %d files, %s.\n", res.Target, what, len(res.Plan.Files), humanSize(res.Plan.Size()))
 	fmt.Fprintf(w, "Controls applied (%d): %s\n", len(res.Controls), strings.Join(res.Controls, ", "))
@@ -231,7 +233,7 @@ func printSummary(w io.Writer, res *engine.Result, dir string) {
 	if slices.Contains(res.Components, "go-service") {
 		fmt.Fprintln(w, "  go test ./...    # the service's own security tests")
 	}
-	fmt.Fprintf(w, "  secgen show %s  # what each control does and where it lives\n", res.Blueprint)
+	fmt.Fprintf(w, "  secgen show %s  # what each control does and where it lives\n", entry)
 }
 
 func humanSize(n int) string {
