@@ -17,6 +17,7 @@ import (
 	"github.com/secgen/secgen/generator/engine"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/gitinit"
+	"github.com/secgen/secgen/generator/plan"
 )
 
 // NewOptions are the inputs of `secgen new`.
@@ -230,10 +231,15 @@ func printSummary(w io.Writer, res *engine.Result, dir, entry string) {
 		rel = filepath.Base(res.Target)
 	}
 	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", rel)
-	if slices.Contains(res.Components, "go-service") {
+	if hasFile(res, "go.mod") {
 		fmt.Fprintln(w, "  go test ./...    # the service's own security tests")
 	}
 	fmt.Fprintf(w, "  secgen show %s  # what each control does and where it lives\n", entry)
+}
+
+// hasFile reports whether the plan renders a file at path.
+func hasFile(res *engine.Result, path string) bool {
+	return slices.ContainsFunc(res.Plan.Files, func(f plan.File) bool { return f.Path == path })
 }
 
 func humanSize(n int) string {
