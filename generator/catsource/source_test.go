@@ -281,3 +281,20 @@ func TestSnapshotCache(t *testing.T) {
 		t.Error("a snapshot with .. was accepted")
 	}
 }
+
+// secgen's own repository is a directory catalog: the same catalog as the
+// embedded one.
+func TestRepositoryIsADirectoryCatalog(t *testing.T) {
+	dir, err := open(t, "", true, Request{Spec: spec(t, filepath.Join("..", ".."))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded, err := open(t, "", true, Request{Spec: spec(t, "builtin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir.Catalog.ID != embedded.Catalog.ID || strings.Join(dir.Catalog.ComponentNames(), ",") != strings.Join(embedded.Catalog.ComponentNames(), ",") ||
+		strings.Join(dir.Catalog.BlueprintNames(), ",") != strings.Join(embedded.Catalog.BlueprintNames(), ",") {
+		t.Fatalf("directory catalog %s %v differs from the embedded one %v", dir.Catalog.ID, dir.Catalog.ComponentNames(), embedded.Catalog.ComponentNames())
+	}
+}
