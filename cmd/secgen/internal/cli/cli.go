@@ -128,6 +128,7 @@ func NewRoot(streams *IO) *cobra.Command {
 		newShowCmd(streams, nil),
 		newTestCmd(streams, nil),
 		newLintCmd(streams, nil),
+		newCatalogCmd(streams),
 		newVersionCmd(streams),
 	)
 	return root
