@@ -25,31 +25,41 @@ import (
 
 // Source is where a catalog is read from.
 type Source struct {
-	Templates  fs.FS  // catalog.yaml, pins.tsv and one directory per component
+	Templates  fs.FS  // catalog.yaml, controls.yaml, questions.yaml, pins.tsv and one directory per component
 	Blueprints fs.FS  // one <name>.yaml per blueprint
 	Commit     string // the git commit of a git catalog; "" for the embedded one
 }
 
 // Catalog is a loaded, validated catalog. It is read-only after Load.
 type Catalog struct {
-	ID         string
-	Version    string
-	Commit     string
-	Registry   *controls.Registry
-	Pins       map[string]Pin
+	ID       string
+	Version  string
+	Commit   string
+	Registry *controls.Registry // the catalog's controls.yaml
+	Pins     map[string]Pin
+	// Shared are the questions of questions.yaml, by name: declared once
+	// for the catalog and referenced by name from components.
+	Shared map[string]*answers.Question
+	// Sections group questions on a terminal, in order; the first one is
+	// asked without a gate and is where questions without a section go.
+	Sections   []Section
 	components map[string]*Component
 	blueprints map[string]*Blueprint
 }
 
 // Component is one component: its declaration plus its template files.
 type Component struct {
-	Name        string              `yaml:"name" json:"name"`
-	Description string              `yaml:"description" json:"description"`
-	Version     string              `yaml:"version" json:"version"`
-	Requires    []string            `yaml:"requires" json:"requires,omitempty"`
-	Controls    []ControlRef        `yaml:"controls" json:"controls"`
-	Questions   []*answers.Question `yaml:"questions" json:"-"`
-	Rules       []FileRule          `yaml:"files" json:"-"`
+	Name        string   `yaml:"name" json:"name"`
+	Description string   `yaml:"description" json:"description"`
+	Version     string   `yaml:"version" json:"version"`
+	Requires    []string `yaml:"requires" json:"requires,omitempty"`
+	// Controls is optional: IDs of the catalog's registry, each with the
+	// condition it depends on, if any.
+	Controls []ControlRef `yaml:"controls" json:"controls"`
+	// Questions are the component's questions in order: shared ones (the
+	// catalog's declaration, referenced by name) and its own.
+	Questions []*answers.Question `yaml:"-" json:"-"`
+	Rules     []FileRule          `yaml:"files" json:"-"`
 
 	// Sources lists the template files, sorted: paths relative to the
 	// component's files/ directory, without the .tmpl suffix.
@@ -97,11 +107,23 @@ func IDs(controls []ControlRef) []string {
 }
 
 // FileRule applies to the source paths it matches: render only when When is
-// "true", and with mode 0755 when Executable.
+// "true", with mode 0755 when Executable, and once per item of the list
+// answer Foreach when it is set.
 type FileRule struct {
 	Match      string `yaml:"match"`
 	When       string `yaml:"when"`
 	Executable bool   `yaml:"executable"`
+	// Foreach names a list question of the component: each matched source
+	// renders once per item of its answer, with the item bound to the name
+	// As in the data of the path and of the template (`{{ .env }}`).
+	Foreach string `yaml:"foreach"`
+	As      string `yaml:"as"`
+}
+
+// usesVariable reports whether template text refers to the answer or loop
+// variable name (as `.name`, not as a prefix of a longer name).
+func usesVariable(text, name string) bool {
+	return regexp.MustCompile(`\.` + regexp.QuoteMeta(name) + `([^A-Za-z0-9_]|$)`).MatchString(text)
 }
 
 // Matches reports whether the rule applies to a source path.
@@ -120,6 +142,15 @@ type Blueprint struct {
 	Components  []string             `yaml:"components" json:"components"`
 	Defaults    map[string]yaml.Node `yaml:"defaults" json:"-"`
 }
+
+// Section is a named group of questions, declared in catalog.yaml.
+type Section struct {
+	Name  string `yaml:"name" json:"name"`
+	Title string `yaml:"title" json:"title"`
+}
+
+// defaultSections stand when catalog.yaml declares none.
+var defaultSections = []Section{{Name: "general", Title: "General"}}
 
 // Pin is one row of the pins table: a GitHub Action at a verified commit.
 type Pin struct {
@@ -141,20 +172,65 @@ var (
 	tagPattern     = regexp.MustCompile(`^v[0-9]+(\.[0-9]+)*$`)
 )
 
+// Files at the top of a catalog's templates that are not component directories.
+const (
+	catalogFile   = "catalog.yaml"
+	controlsFile  = "controls.yaml"
+	questionsFile = "questions.yaml"
+	pinsFile      = "pins.tsv"
+)
+
+// MaxQuestions bounds the questions of questions.yaml and of one component.
+const MaxQuestions = 1000
+
+// questionItem is one item of a component's questions: either the name of a
+// shared question (a YAML string) or a local declaration (a mapping).
+type questionItem struct {
+	Ref   string
+	Local *answers.Question
+}
+
+// UnmarshalYAML decodes a string as a reference and a mapping as a local
+// question. It takes the decoder's unmarshal function, so that the local
+// declaration is decoded as strictly as the rest of the file.
+func (q *questionItem) UnmarshalYAML(unmarshal func(any) error) error {
+	var v any
+	if err := unmarshal(&v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case string:
+		q.Ref = v
+		return nil
+	case map[string]any:
+		q.Local = &answers.Question{}
+		return unmarshal(q.Local)
+	default:
+		return fmt.Errorf("a question is the name of a shared question or a mapping declaring one, not %T", v)
+	}
+}
+
+// componentFile is component.yaml as written: questions may be references.
+type componentFile struct {
+	Component `yaml:",inline"`
+	Questions []questionItem `yaml:"questions"`
+}
+
 // Load reads and validates a whole catalog. Every error names the file and
 // the field at fault and is classified as invalid input.
-func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, error) {
+func Load(ctx context.Context, src Source) (*Catalog, error) {
+	var err error
 	c := &Catalog{
 		Commit:     src.Commit,
-		Registry:   reg,
 		components: map[string]*Component{},
 		blueprints: map[string]*Blueprint{},
 	}
 	var meta struct {
-		ID      string `yaml:"id"`
-		Version string `yaml:"version"`
+		ID       string    `yaml:"id"`
+		Version  string    `yaml:"version"`
+		Sections []Section `yaml:"sections"`
 	}
-	if err := decodeFile(src.Templates, "catalog.yaml", &meta); err != nil {
+	if err := decodeFile(src.Templates, catalogFile, &meta); err != nil {
 		return nil, err
 	}
 	if !namePattern.MatchString(meta.ID) {
@@ -164,6 +240,23 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 		return nil, failure.Invalidf("catalog.yaml: version %s must be a semantic version", failure.Quote(meta.Version))
 	}
 	c.ID, c.Version = meta.ID, meta.Version
+	if c.Sections, err = checkSections(meta.Sections); err != nil {
+		return nil, err
+	}
+
+	data, err := readBounded(src.Templates, controlsFile, maxDeclarationSize)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", controlsFile, err)
+	}
+	reg, err := controls.Parse(data)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", controlsFile, err)
+	}
+	c.Registry = reg
+
+	if c.Shared, err = loadSharedQuestions(src.Templates); err != nil {
+		return nil, err
+	}
 
 	pins, err := loadPins(src.Templates)
 	if err != nil {
@@ -180,18 +273,21 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 			return nil, err
 		}
 		switch {
-		case e.Name() == "catalog.yaml" || e.Name() == "pins.tsv" || e.Name() == "embed.go":
+		case e.Name() == catalogFile || e.Name() == controlsFile || e.Name() == questionsFile || e.Name() == pinsFile || e.Name() == "embed.go":
 			continue
 		case e.Type()&fs.ModeSymlink != 0:
 			return nil, failure.Invalidf("templates/%s: symbolic links are not allowed in a catalog", e.Name())
 		case !e.IsDir():
 			return nil, failure.Invalidf("templates/%s: unexpected file (components are directories)", e.Name())
 		}
-		comp, err := loadComponent(src.Templates, e.Name(), reg)
+		comp, err := loadComponent(src.Templates, e.Name(), c.Registry, c.Shared)
 		if err != nil {
 			return nil, err
 		}
 		c.components[comp.Name] = comp
+	}
+	if err := c.placeQuestions(); err != nil {
+		return nil, err
 	}
 	if err := c.checkComponents(); err != nil {
 		return nil, err
@@ -244,12 +340,43 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	return fs.ReadFile(fsys, name)
 }
 
-func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, error) {
-	file := dir + "/component.yaml"
-	comp := &Component{}
-	if err := decodeFile(root, file, comp); err != nil {
+// loadSharedQuestions reads questions.yaml, which a catalog may omit.
+func loadSharedQuestions(fsys fs.FS) (map[string]*answers.Question, error) {
+	shared := map[string]*answers.Question{}
+	if _, err := fs.Stat(fsys, questionsFile); errorsIsNotExist(err) {
+		return shared, nil
+	}
+	var doc struct {
+		Questions []*answers.Question `yaml:"questions"`
+	}
+	if err := decodeFile(fsys, questionsFile, &doc); err != nil {
 		return nil, err
 	}
+	if len(doc.Questions) > MaxQuestions {
+		return nil, failure.Invalidf("%s: more than %d questions", questionsFile, MaxQuestions)
+	}
+	for i, q := range doc.Questions {
+		if q == nil {
+			return nil, failure.Invalidf("%s: questions[%d] is empty", questionsFile, i)
+		}
+		if err := q.Check(); err != nil {
+			return nil, failure.Invalidf("%s: questions[%d]: %v", questionsFile, i, err)
+		}
+		if _, dup := shared[q.Name]; dup {
+			return nil, failure.Invalidf("%s: question %q is declared twice", questionsFile, q.Name)
+		}
+		shared[q.Name] = q
+	}
+	return shared, nil
+}
+
+func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[string]*answers.Question) (*Component, error) {
+	file := dir + "/component.yaml"
+	var decl componentFile
+	if err := decodeFile(root, file, &decl); err != nil {
+		return nil, err
+	}
+	comp := &decl.Component
 	bad := func(format string, args ...any) error {
 		return failure.Invalidf("%s: %s", file, fmt.Sprintf(format, args...))
 	}
@@ -265,9 +392,6 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 	if !versionPattern.MatchString(comp.Version) {
 		return nil, bad("version %s must be a semantic version", failure.Quote(comp.Version))
 	}
-	if len(comp.Controls) == 0 {
-		return nil, bad("controls must list the control IDs the component implements")
-	}
 	seen := map[string]bool{}
 	for _, c := range comp.Controls {
 		if _, ok := reg.Lookup(c.ID); !ok {
@@ -278,18 +402,33 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 		}
 		seen[c.ID] = true
 	}
+	if len(decl.Questions) > MaxQuestions {
+		return nil, bad("questions: more than %d questions", MaxQuestions)
+	}
 	names := map[string]bool{}
-	for i, q := range comp.Questions {
-		if q == nil {
+	for i, item := range decl.Questions {
+		q := item.Local
+		switch {
+		case item.Ref != "":
+			var ok bool
+			if q, ok = shared[item.Ref]; !ok {
+				return nil, bad("questions[%d]: %s is not a shared question of %s%s", i, failure.Quote(item.Ref), questionsFile, suggestion(item.Ref, slices.Sorted(maps.Keys(shared))))
+			}
+		case q == nil:
 			return nil, bad("questions[%d] is empty", i)
-		}
-		if err := q.Check(); err != nil {
-			return nil, bad("questions[%d]: %v", i, err)
+		default:
+			if err := q.Check(); err != nil {
+				return nil, bad("questions[%d]: %v", i, err)
+			}
+			if _, isShared := shared[q.Name]; isShared {
+				return nil, bad("questions[%d]: %q is a shared question of %s; reference it by name instead of declaring it again", i, q.Name, questionsFile)
+			}
 		}
 		if names[q.Name] {
-			return nil, bad("question %q is declared twice", q.Name)
+			return nil, bad("questions[%d]: question %q is asked twice", i, q.Name)
 		}
 		names[q.Name] = true
+		comp.Questions = append(comp.Questions, q)
 	}
 
 	files, err := fs.Sub(root, dir+"/files")
@@ -325,27 +464,125 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 		if _, err := path.Match(strings.TrimSuffix(r.Match, "/**"), ""); err != nil || r.Match == "" {
 			return nil, bad("files[%d].match %s is not a valid pattern", i, failure.Quote(r.Match))
 		}
-		if r.When == "" && !r.Executable {
-			return nil, bad("files[%d] has neither when nor executable", i)
+		if r.When == "" && !r.Executable && r.Foreach == "" {
+			return nil, bad("files[%d] has neither when, executable nor foreach", i)
+		}
+		if err := checkForeach(comp, r); err != nil {
+			return nil, bad("files[%d]: %v", i, err)
 		}
 		matched := false
 		for _, s := range comp.Sources {
-			if r.Matches(s) {
-				matched = true
-				break
+			if !r.Matches(s) {
+				continue
+			}
+			matched = true
+			if r.Foreach != "" && !usesVariable(s, r.As) {
+				return nil, bad("files[%d]: %s renders once per item of %s, so its path must use .%s", i, failure.Quote(s), r.Foreach, r.As)
 			}
 		}
 		if !matched {
 			return nil, bad("files[%d].match %s matches no template", i, failure.Quote(r.Match))
 		}
 	}
+	for _, s := range comp.Sources {
+		loops := 0
+		for _, r := range comp.Rules {
+			if r.Foreach != "" && r.Matches(s) {
+				loops++
+			}
+		}
+		if loops > 1 {
+			return nil, bad("files: %s is matched by %d foreach rules; at most one may apply to a template", failure.Quote(s), loops)
+		}
+	}
 	return comp, nil
 }
 
+// checkSections validates the declared sections: distinct lower-case names
+// and one-line titles.
+func checkSections(secs []Section) ([]Section, error) {
+	if len(secs) == 0 {
+		return defaultSections, nil
+	}
+	seen := map[string]bool{}
+	for i, s := range secs {
+		if !namePattern.MatchString(s.Name) || seen[s.Name] {
+			return nil, failure.Invalidf("catalog.yaml: sections[%d].name %s must be a distinct lower-case name", i, failure.Quote(s.Name))
+		}
+		if t := strings.TrimSpace(s.Title); t == "" || t != s.Title || len(t) > 40 || strings.ContainsAny(t, "\n\r\t") {
+			return nil, failure.Invalidf("catalog.yaml: sections[%d].title must be one short line", i)
+		}
+		seen[s.Name] = true
+	}
+	return secs, nil
+}
+
+// placeQuestions puts questions without a section in the first one and
+// refuses unknown sections.
+func (c *Catalog) placeQuestions() error {
+	for _, name := range slices.Sorted(maps.Keys(c.Shared)) {
+		q := c.Shared[name]
+		if q.Section == "" {
+			q.Section = c.Sections[0].Name
+		}
+		if c.SectionTitle(q.Section) == "" {
+			return failure.Invalidf("%s: question %q: section %s is not declared in catalog.yaml", questionsFile, q.Name, failure.Quote(q.Section))
+		}
+	}
+	for _, name := range c.ComponentNames() {
+		for _, q := range c.components[name].Questions {
+			if q.Section == "" {
+				q.Section = c.Sections[0].Name
+			}
+			if c.SectionTitle(q.Section) == "" {
+				return failure.Invalidf("%s/component.yaml: question %q: section %s is not declared in catalog.yaml", name, q.Name, failure.Quote(q.Section))
+			}
+		}
+	}
+	return nil
+}
+
+// SectionTitle returns the title of a section, or "" when there is none.
+func (c *Catalog) SectionTitle(name string) string {
+	for _, s := range c.Sections {
+		if s.Name == name {
+			return s.Title
+		}
+	}
+	return ""
+}
+
+// checkForeach validates a rule's foreach and as: both or neither, foreach
+// naming a list question of the component, as a valid variable name.
+func checkForeach(comp *Component, r FileRule) error {
+	if r.Foreach == "" {
+		if r.As != "" {
+			return fmt.Errorf("as applies only with foreach")
+		}
+		return nil
+	}
+	// The item sits beside the answers, so as has the form of a question's
+	// name; checkComponents makes sure that it is no question's name.
+	if err := answers.CheckName(r.As); err != nil {
+		return fmt.Errorf("foreach needs as, the name of the item variable: %w", err)
+	}
+	for _, q := range comp.Questions {
+		if q.Name == r.Foreach {
+			if q.Type != answers.List {
+				return fmt.Errorf("foreach %q must name a list question, not a %s", r.Foreach, q.Type)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("foreach %s is not a question of the component", failure.Quote(r.Foreach))
+}
+
 // checkComponents validates references between components: requirements
-// exist, and a question asked by several components has one type.
+// exist, and a question asked by several components is one shared question
+// (answers live in one flat namespace, so two declarations could disagree).
 func (c *Catalog) checkComponents() error {
-	types := map[string]string{}
+	declaredBy := map[*answers.Question]string{}
+	byName := map[string]*answers.Question{}
 	for _, name := range c.ComponentNames() {
 		comp := c.components[name]
 		for _, r := range comp.Requires {
@@ -354,14 +591,22 @@ func (c *Catalog) checkComponents() error {
 			}
 		}
 		for _, q := range comp.Questions {
-			key := string(q.Type)
-			if q.Type == answers.Enum {
-				key += ":" + strings.Join(q.Choices, ",")
+			if prev, ok := byName[q.Name]; ok && prev != q {
+				return failure.Invalidf("%s/component.yaml: question %q is also declared by component %s; declare it once in %s and reference it by name from both", name, q.Name, declaredBy[prev], questionsFile)
 			}
-			if prev, ok := types[q.Name]; ok && prev != key {
-				return failure.Invalidf("%s/component.yaml: question %q has type %s here but %s in another component", name, q.Name, key, prev)
+			byName[q.Name] = q
+			if _, ok := declaredBy[q]; !ok {
+				declaredBy[q] = name
 			}
-			types[q.Name] = key
+		}
+	}
+	// A foreach item variable sits beside the answers in the template data,
+	// so it may not shadow an answer of any component a project may hold.
+	for _, name := range c.ComponentNames() {
+		for i, r := range c.components[name].Rules {
+			if _, clash := byName[r.As]; clash && r.As != "" {
+				return failure.Invalidf("%s/component.yaml: files[%d]: as %q is the name of a question of the catalog; choose another name for the item", name, i, r.As)
+			}
 		}
 	}
 	return nil
@@ -431,7 +676,7 @@ func (c *Catalog) loadBlueprint(fsys fs.FS, file string) (*Blueprint, error) {
 
 func loadPins(fsys fs.FS) (map[string]Pin, error) {
 	pins := map[string]Pin{}
-	data, err := readBounded(fsys, "pins.tsv", maxDeclarationSize)
+	data, err := readBounded(fsys, pinsFile, maxDeclarationSize)
 	if err != nil {
 		if errorsIsNotExist(err) {
 			return pins, nil

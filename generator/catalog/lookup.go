@@ -43,24 +43,39 @@ func (c *Catalog) HasComponent(name string) bool { _, ok := c.components[name]; 
 // HasBlueprint reports whether the catalog has the named blueprint.
 func (c *Catalog) HasBlueprint(name string) bool { _, ok := c.blueprints[name]; return ok }
 
-// Questions merges the questions of components, in order. A question asked by
-// several components appears once, declared by the first; the others' rules
-// apply too.
+// Questions merges the questions of components, in the order they are asked:
+// section by section in the catalog's order, and within a section in the
+// components' order. A question asked by several components appears once,
+// declared by the first; the others' rules apply too. Defaults and
+// conditions may therefore refer to questions of the same or an earlier
+// section.
 func (c *Catalog) Questions(components []string) ([]answers.Asked, error) {
+	out, err := c.declaredQuestions(components)
+	if err != nil {
+		return nil, err
+	}
+	rank := make(map[string]int, len(c.Sections))
+	for i, s := range c.Sections {
+		rank[s.Name] = i
+	}
+	slices.SortStableFunc(out, func(a, b answers.Asked) int { return rank[a.Section] - rank[b.Section] })
+	return out, nil
+}
+
+// declaredQuestions merges the questions of components in declaration order.
+func (c *Catalog) declaredQuestions(components []string) ([]answers.Asked, error) {
 	var out []answers.Asked
-	index := map[string]int{}
+	seen := map[string]bool{}
 	for _, name := range components {
 		comp, err := c.Component(name)
 		if err != nil {
 			return nil, err
 		}
 		for _, q := range comp.Questions {
-			if i, ok := index[q.Name]; ok {
-				out[i].Also = append(out[i].Also, q)
-				continue
+			if !seen[q.Name] {
+				seen[q.Name] = true
+				out = append(out, answers.Asked{Question: q})
 			}
-			index[q.Name] = len(out)
-			out = append(out, answers.Asked{Question: q})
 		}
 	}
 	return out, nil
@@ -82,6 +97,21 @@ func (c *Catalog) Controls(components []string) []string {
 				seen[c.ID] = true
 				ids = append(ids, c.ID)
 			}
+		}
+	}
+	c.Registry.Sort(ids)
+	return ids
+}
+
+// AppliedControls completes the controls the components implement with a
+// project's answers (render.AppliedControls evaluates each control's
+// condition) with those secgen itself implements while generating (for
+// example SEC-02: it took no secret), in registry order.
+func (c *Catalog) AppliedControls(implemented []string) []string {
+	ids := slices.Clone(implemented)
+	for _, ctl := range c.Registry.All() {
+		if ctl.Secgen && !slices.Contains(ids, ctl.ID) {
+			ids = append(ids, ctl.ID)
 		}
 	}
 	c.Registry.Sort(ids)

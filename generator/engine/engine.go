@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -28,6 +27,10 @@ type Engine struct {
 	Catalog *catalog.Catalog
 	// Version is the secgen version recorded in manifests.
 	Version string
+	// Origin is where Catalog came from, as manifests record it; its ID
+	// and Version are Catalog's. The zero value records the built-in
+	// catalog without a digest.
+	Origin manifest.CatalogRef
 }
 
 // NewRequest asks for a new project.
@@ -73,8 +76,11 @@ type Result struct {
 	Components []string
 	Controls   []string
 	Answers    answers.Values
-	Plan       *plan.Plan // includes the manifest
-	Commit     string     // the initial commit, when git was requested
+	// Placeholders are the placeholder defaults still in use, with the
+	// files whose content carries them.
+	Placeholders []PlaceholderUse
+	Plan         *plan.Plan // includes the manifest
+	Commit       string     // the initial commit, when git was requested
 }
 
 // New renders a project and, unless req.DryRun, writes it atomically.
@@ -105,26 +111,20 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := answers.Sources{
-		Known:    answers.Values{},
-		Set:      req.Set,
-		File:     file,
-		Prompter: req.Prompter,
-		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
-			base := ""
-			if target != "" {
-				base = filepath.Base(target)
-			}
-			return render.Expand(e.Catalog, components, text, sofar, base)
-		},
+	base := ""
+	if target != "" {
+		base = filepath.Base(target)
 	}
+	src := e.sources(components, base)
+	src.Known, src.Set, src.File, src.Prompter = answers.Values{}, req.Set, file, req.Prompter
 	if bp != nil {
 		src.Defaults = nodes(bp.Defaults)
 	}
-	values, err := answers.Resolve(ctx, questions, src)
+	resolved, err := answers.ResolveAll(ctx, questions, src)
 	if err != nil {
 		return nil, err
 	}
+	values := resolved.Values
 	if target == "" {
 		name, ok := values["name"].(string)
 		if !ok || name == "" {
@@ -153,6 +153,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		Answers:    values,
 		Plan:       p,
 	}
+	res.Placeholders = placeholderUses(resolved.Placeholders, p)
 	if req.DryRun {
 		return res, nil
 	}
@@ -177,6 +178,20 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// sources are the answer sources every command shares: template defaults,
+// conditions and section titles, rendered with the project's components.
+func (e *Engine) sources(components []string, targetBase string) answers.Sources {
+	return answers.Sources{
+		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
+			return render.Expand(e.Catalog, components, text, sofar, targetBase)
+		},
+		Condition: func(text string, sofar answers.Values) (bool, error) {
+			return render.Condition(e.Catalog, components, text, sofar, targetBase)
+		},
+		SectionTitle: e.Catalog.SectionTitle,
+	}
 }
 
 // selection resolves the components of a request, in order.
@@ -246,7 +261,7 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 	m := &manifest.Manifest{
 		Schema:        manifest.SchemaVersion,
 		SecgenVersion: e.Version,
-		Catalog:       manifest.CatalogRef{ID: e.Catalog.ID, Version: e.Catalog.Version, Commit: e.Catalog.Commit},
+		Catalog:       e.catalogRef(),
 		Blueprint:     blueprint,
 		Controls:      applied,
 		Answers:       node,
@@ -263,21 +278,11 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 }
 
 // appliedControls are the controls the components implement with these
-// answers (each control's condition evaluated, see render.Controls) plus
-// those secgen itself implements while generating (for example SEC-02: it
-// took no secret), in registry order.
+// answers (each control's condition evaluated) plus those secgen itself
+// implements while generating (for example SEC-02: it took no secret), in
+// registry order.
 func (e *Engine) appliedControls(components []string, values answers.Values) ([]string, error) {
-	ids, err := render.Controls(render.Input{Catalog: e.Catalog, Present: components, Answers: values})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range e.Catalog.Registry.All() {
-		if c.Engine && !slices.Contains(ids, c.ID) {
-			ids = append(ids, c.ID)
-		}
-	}
-	e.Catalog.Registry.Sort(ids)
-	return ids, nil
+	return render.AppliedControls(render.Input{Catalog: e.Catalog, Present: components, Answers: values})
 }
 
 func commitMessage(res *Result) string {

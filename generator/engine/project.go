@@ -16,7 +16,6 @@ import (
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/base"
-	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/lock"
 	"github.com/secgen/secgen/generator/manifest"
@@ -300,15 +299,8 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 			}
 		}
 	}
-	src := answers.Sources{
-		Known:    known,
-		Set:      set,
-		File:     file,
-		Prompter: in.Prompter,
-		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
-			return render.Expand(e.Catalog, components, text, sofar, filepath.Base(root))
-		},
-	}
+	src := e.sources(components, filepath.Base(root))
+	src.Known, src.Set, src.File, src.Prompter = known, set, file, in.Prompter
 	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
 		src.Defaults = nodes(bp.Defaults)
 	}
@@ -443,6 +435,27 @@ func storeBases(root string, files []plan.File) (*base.Store, error) {
 	return s, nil
 }
 
-func catalogRefOf(c *catalog.Catalog) manifest.CatalogRef {
-	return manifest.CatalogRef{ID: c.ID, Version: c.Version, Commit: c.Commit}
+// catalogRef is the catalog reference new manifests record.
+func (e *Engine) catalogRef() manifest.CatalogRef {
+	ref := e.Origin
+	if ref.Source == "" {
+		ref = manifest.CatalogRef{Source: "builtin"}
+	}
+	ref.ID, ref.Version = e.Catalog.ID, e.Catalog.Version
+	return ref
+}
+
+// ProjectCatalog returns the catalog reference recorded in the manifest of
+// the project at dir ("" is the working directory), so the caller can open
+// the catalog the project was generated from.
+func ProjectCatalog(dir string) (manifest.CatalogRef, error) {
+	root, err := resolveRoot(dir)
+	if err != nil {
+		return manifest.CatalogRef{}, err
+	}
+	m, err := readManifest(root)
+	if err != nil {
+		return manifest.CatalogRef{}, err
+	}
+	return m.Catalog, nil
 }

@@ -123,7 +123,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 		refs = append(refs, manifest.ComponentRef{Name: c.Name, Version: c.Version})
 	}
 	newRecords := manifest.Records(rendered.Files)
-	data, err := e.buildManifest(p.manifest, refs, catalogRefOf(e.Catalog), all, newRecords)
+	data, err := e.buildManifest(p.manifest, refs, e.catalogRef(), all, newRecords)
 	if err != nil {
 		return nil, err
 	}

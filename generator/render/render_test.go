@@ -2,6 +2,8 @@ package render
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -10,8 +12,8 @@ import (
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/plan"
 )
 
 const hostile = "a \"quote\" 'single' `tick` \\ back\n{{ .x }} ${HOME} %{ if } $(id) --- &a *b # c: [d] \u00fc\u65e5"
@@ -68,8 +70,9 @@ func TestShellArgAndMarkdown(t *testing.T) {
 func testCatalog(t *testing.T, files map[string]string) *catalog.Catalog {
 	t.Helper()
 	tm := fstest.MapFS{
-		"catalog.yaml": {Data: []byte("id: test\nversion: 1.0.0\n")},
-		"pins.tsv":     {Data: []byte("actions/checkout\tv7.0.1\t" + strings.Repeat("a", 40) + "\t2026-07-17\n")},
+		"catalog.yaml":  {Data: []byte("id: test\nversion: 1.0.0\n")},
+		"controls.yaml": {Data: []byte("controls:\n  - {id: SEC-01, title: No secrets, description: No secret in any rendered file.}\n")},
+		"pins.tsv":      {Data: []byte("actions/checkout\tv7.0.1\t" + strings.Repeat("a", 40) + "\t2026-07-17\n")},
 		"c/component.yaml": {Data: []byte(`name: c
 description: test component
 version: 1.0.0
@@ -89,11 +92,7 @@ files:
 	for k, v := range files {
 		tm["c/files/"+k] = &fstest.MapFile{Data: []byte(v)}
 	}
-	reg, err := controls.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}}, reg)
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,6 +179,12 @@ func TestRenderDoesNotLetTemplatesMutateAnswers(t *testing.T) {
 func TestControlsFollowTheirConditions(t *testing.T) {
 	tm := fstest.MapFS{
 		"catalog.yaml": {Data: []byte("id: test\nversion: 1.0.0\n")},
+		"controls.yaml": {Data: []byte(`controls:
+  - {id: SEC-01, title: No secrets, description: No secret in any rendered file.}
+  - {id: SEC-02, title: No secret taken, description: secgen takes no secret., secgen: true}
+  - {id: K8S-10, title: mTLS, description: Strict mTLS with a mesh.}
+  - {id: K8S-11, title: IRSA, description: AWS access through IRSA.}
+`)},
 		"c/component.yaml": {Data: []byte(`name: c
 description: test component
 version: 1.0.0
@@ -188,41 +193,107 @@ questions:
   - {name: mesh, type: enum, prompt: Mesh, choices: [none, istio], default: none}
   - {name: role, type: string, prompt: Role, default: ""}
 `)},
-		"c/files/a.tmpl": {Data: []byte("a")},
+		"c/files/a.tmpl": {Data: []byte(`{{ join "," appliedControls }}`)},
 		"d/component.yaml": {Data: []byte(`name: d
 description: test component
 version: 1.0.0
 controls: [{id: SEC-01, when: 'maybe'}]
 `)},
 		"d/files/a.tmpl": {Data: []byte("a")},
+		"e/component.yaml": {Data: []byte(`name: e
+description: test component
+version: 1.0.0
+controls: [{id: SEC-01, when: '{{ gt (len appliedControls) 0 }}'}]
+`)},
+		"e/files/a.tmpl": {Data: []byte("a")},
 	}
-	reg, err := controls.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}}, reg)
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
-		answers answers.Values
-		want    string
+		answers       answers.Values
+		want, applied string
 	}{
-		{answers.Values{"mesh": "none", "role": ""}, "SEC-01"},
-		{answers.Values{"mesh": "istio", "role": ""}, "SEC-01,K8S-10"},
-		{answers.Values{"mesh": "istio", "role": "arn"}, "SEC-01,K8S-10,K8S-11"},
+		{answers.Values{"mesh": "none", "role": ""}, "SEC-01", "SEC-01,SEC-02"},
+		{answers.Values{"mesh": "istio", "role": ""}, "SEC-01,K8S-10", "SEC-01,SEC-02,K8S-10"},
+		{answers.Values{"mesh": "istio", "role": "arn"}, "SEC-01,K8S-10,K8S-11", "SEC-01,SEC-02,K8S-10,K8S-11"},
 	}
 	for _, tc := range cases {
-		got, err := Controls(Input{Catalog: cat, Present: []string{"c"}, Answers: tc.answers})
+		in := Input{Catalog: cat, Present: []string{"c"}, Answers: tc.answers}
+		got, err := Controls(in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.Join(got, ",") != tc.want {
 			t.Errorf("answers %v: controls %v, want %s", tc.answers, got, tc.want)
 		}
+		// What the project applies adds secgen's own controls; the template
+		// function appliedControls sees the same list.
+		applied, err := AppliedControls(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(applied, ",") != tc.applied {
+			t.Errorf("answers %v: applied %v, want %s", tc.answers, applied, tc.applied)
+		}
+		p, err := Render(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) != 1 || string(p[0].Content) != tc.applied {
+			t.Errorf("answers %v: appliedControls rendered %q, want %s", tc.answers, p[0].Content, tc.applied)
+		}
+	}
+	// A condition decides whether its control applies, so it cannot ask which do.
+	_, err = Controls(Input{Catalog: cat, Present: []string{"e"}, Answers: answers.Values{}})
+	if err == nil || !strings.Contains(err.Error(), "appliedControls is not available") {
+		t.Errorf("a condition calling appliedControls: %v", err)
 	}
 	_, err = Controls(Input{Catalog: cat, Present: []string{"d"}, Answers: answers.Values{}})
 	if err == nil || !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "controls[0].when") {
 		t.Fatalf("a condition that is neither true nor false: %v", err)
+	}
+}
+
+func TestRenderBoundsTemplateCalls(t *testing.T) {
+	var deep strings.Builder
+	for i := range MaxTemplateDepth + 1 {
+		fmt.Fprintf(&deep, `{{ define "t%d" }}{{ template "t%d" . }}{{ end }}`, i, i+1)
+	}
+	deep.WriteString(`{{ define "t17" }}end{{ end }}{{ template "t0" . }}`)
+	var ok strings.Builder
+	for i := range MaxTemplateDepth - 1 {
+		fmt.Fprintf(&ok, `{{ define "u%d" }}{{ template "u%d" . }}{{ end }}`, i, i+1)
+	}
+	fmt.Fprintf(&ok, `{{ define "u%d" }}fine{{ end }}{{ template "u0" . }}{{ template "u0" . }}`, MaxTemplateDepth-1)
+	for name, tc := range map[string]struct{ tmpl, want string }{
+		"self":     {`{{ define "a" }}{{ template "a" . }}{{ end }}{{ template "a" . }}`, "recursively"},
+		"mutual":   {`{{ define "a" }}{{ if .flag }}{{ template "b" . }}{{ end }}{{ end }}{{ define "b" }}{{ range .x }}{{ template "a" . }}{{ end }}{{ end }}{{ template "a" . }}`, "recursively"},
+		"too deep": {deep.String(), "more than 16 deep"},
+	} {
+		cat := testCatalog(t, map[string]string{"f.tmpl": tc.tmpl})
+		_, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": false}})
+		if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want invalid input containing %q", name, err, tc.want)
+		}
+	}
+	cat := testCatalog(t, map[string]string{"f.tmpl": ok.String()})
+	files, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": false}})
+	if err != nil || !slices.ContainsFunc(files, func(f plan.File) bool { return string(f.Content) == "finefine" }) {
+		t.Fatalf("depth %d: %v", MaxTemplateDepth, err)
+	}
+}
+
+func TestRenderBoundsTotalOutput(t *testing.T) {
+	// Each file stays under MaxFileSize; together they exceed MaxTotalSize.
+	files := map[string]string{}
+	for i := range MaxTotalSize/MaxFileSize + 1 {
+		files[fmt.Sprintf("big%d.txt.tmpl", i)] = fmt.Sprintf(`{{ repeat %d "x" }}`, MaxFileSize-1)
+	}
+	cat := testCatalog(t, files)
+	_, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": false}})
+	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "more than 100 MiB in all") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -1,90 +1,79 @@
 package terraform
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
 )
 
-// TestEnvironmentSlotsAgree checks that the per-environment templates of the terraform-aws
-// component are the same template for each slot: the component renders one root per
-// environment from four numbered copies, which differ only in the index they read.
-func TestEnvironmentSlotsAgree(t *testing.T) {
-	base := filepath.Join("..", "..", "templates", "terraform-aws", "files", "infra", "terraform")
-	for _, layout := range []struct{ dir, file string }{{"envs", "main.tf.tmpl"}, {"live", "terragrunt.hcl.tmpl"}} {
-		var first string
-		for slot := 0; slot < 4; slot++ {
-			name := filepath.Join(base, layout.dir, fmt.Sprintf("{{ index .environments %d }}", slot), layout.file)
-			b, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
+// TestOneRootPerEnvironment checks that every tree renders exactly one root (terraform) or
+// unit (terragrunt) per environment of its answers, each holding just its one file, and that
+// some golden has more than four environments: the component renders the environment
+// directory with a foreach rule, and four was the limit of the numbered copies it replaced.
+func TestOneRootPerEnvironment(t *testing.T) {
+	most := 0
+	for _, tr := range loadTrees(t) {
+		envs := tr.environments()
+		most = max(most, len(envs))
+		dir, file := "infra/terraform/envs/", "main.tf"
+		if tr.terragrunt() {
+			dir, file = "infra/terraform/live/", "terragrunt.hcl"
+		}
+		got := map[string]bool{}
+		for _, f := range tr.files {
+			rest, ok := strings.CutPrefix(f, dir)
+			env, name, nested := strings.Cut(rest, "/")
+			if !ok || !nested || env == "account" {
+				continue
 			}
-			index := fmt.Sprintf("index .environments %d", slot)
-			if n := strings.Count(string(b), index); n != 1 {
-				t.Errorf("%s reads %q %d times, want once", name, index, n)
-			}
-			normal := strings.ReplaceAll(string(b), index, "index .environments N")
-			if slot == 0 {
-				first = normal
-			} else if normal != first {
-				t.Errorf("%s differs from slot 0 beyond its index", name)
+			got[env] = true
+			if name != file {
+				t.Errorf("%s: unexpected file %s in the root of environment %s", tr.name, f, env)
 			}
 		}
+		for _, env := range envs {
+			if !got[env] {
+				t.Errorf("%s: environment %s has no %s%s/%s", tr.name, env, dir, env, file)
+			}
+			delete(got, env)
+		}
+		for env := range got {
+			t.Errorf("%s: %s%s is rendered but %s is not an environment of the case", tr.name, dir, env, env)
+		}
+	}
+	if most <= 4 {
+		t.Errorf("no golden has more than four environments (most: %d): the foreach rule is untested beyond the old limit", most)
 	}
 }
 
-// TestSharedQuestionsAgree checks that every question terraform-aws shares with another
-// component is declared identically there: namespace and service_account must mean the same
-// ServiceAccount in the IRSA trust policy and in the Kubernetes manifests, and name and
-// description the same service.
-func TestSharedQuestionsAgree(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join("..", "..", "templates", "*", "component.yaml"))
+// TestSharedQuestionsAreShared checks that terraform-aws asks the questions it shares with
+// other components by reference to the catalog's questions.yaml instead of declaring its own:
+// namespace and service_account must mean the same ServiceAccount in the IRSA trust policy as
+// in the Kubernetes manifests, and name and description the same service. (The catalog refuses
+// a question declared by two components, so a reference is the only way to share one.)
+func TestSharedQuestionsAreShared(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "templates", "terraform-aws", "component.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	questions := map[string]map[string]any{} // component -> question name -> definition
-	for _, p := range paths {
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var comp struct {
-			Name      string           `yaml:"name"`
-			Questions []map[string]any `yaml:"questions"`
-		}
-		if err := yaml.Unmarshal(raw, &comp); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		questions[comp.Name] = map[string]any{}
-		for _, q := range comp.Questions {
-			name, _ := q["name"].(string)
-			questions[comp.Name][name] = q
+	var comp struct {
+		Questions []yaml.Node `yaml:"questions"`
+	}
+	if err := yaml.Unmarshal(raw, &comp); err != nil {
+		t.Fatal(err)
+	}
+	refs := map[string]bool{}
+	for _, q := range comp.Questions {
+		if q.Kind == yaml.ScalarNode {
+			refs[q.Value] = true
 		}
 	}
-	mine, ok := questions["terraform-aws"]
-	if !ok {
-		t.Fatal("templates/terraform-aws/component.yaml is missing")
-	}
-	shared := 0
-	for comp, qs := range questions {
-		if comp == "terraform-aws" {
-			continue
+	for _, name := range []string{"name", "description", "namespace", "service_account"} {
+		if !refs[name] {
+			t.Errorf("terraform-aws does not ask the shared question %s by reference", name)
 		}
-		for name, def := range qs {
-			if own, ok := mine[name]; ok {
-				shared++
-				if !reflect.DeepEqual(own, def) {
-					t.Errorf("question %s differs between terraform-aws and %s:\n%v\n%v", name, comp, own, def)
-				}
-			}
-		}
-	}
-	if shared == 0 {
-		t.Error("terraform-aws shares no question with another component; expected at least name and description")
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/secgen/secgen/generator/engine"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/gitinit"
+	"github.com/secgen/secgen/generator/plan"
 )
 
 // NewOptions are the inputs of `secgen new`.
@@ -32,19 +33,23 @@ type NewOptions struct {
 	SignKey     string
 	Output      string
 	Without     []string
+	Source      SourceOptions
 }
 
 func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobra.Command {
 	opts := &NewOptions{}
 	cmd := &cobra.Command{
-		Use:   "new BLUEPRINT [DIR]",
+		Use:   "new [CATALOG/]BLUEPRINT [DIR]",
 		Short: "Render a new project from a blueprint",
 		Long: "Render a new project from a blueprint into DIR (default: ./NAME), which must be absent\n" +
 			"or empty. Missing answers are asked on a terminal; use --set, --answers and --no-input\n" +
 			"otherwise. The project is written atomically, recorded in .secgen.yaml and committed to\n" +
-			"a new git repository.",
+			"a new git repository. CATALOG/BLUEPRINT takes the blueprint from a named catalog\n" +
+			"(secgen catalog add); --catalog SOURCE from a directory or git repository.",
 		Example: "  secgen new go-service ./payments --set name=payments --no-input\n" +
-			"  secgen new go-service ./payments --answers answers.yaml --dry-run",
+			"  secgen new go-service ./payments --answers answers.yaml --dry-run\n" +
+			"  secgen new acme/go-service ./payments\n" +
+			"  secgen new service --catalog https://git.example.com/platform/catalog@v1.2.0 --keyring platform.asc",
 		Args: argsBetween(1, 2, "secgen new BLUEPRINT [DIR]"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
@@ -65,7 +70,7 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.Set, "set", nil, "answer a question: `KEY=VALUE` (repeatable; lists are comma-separated)")
-	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "show the plan and write nothing")
 	f.BoolVar(&opts.NoGit, "no-git", false, "do not create a git repository")
@@ -73,6 +78,15 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	f.StringVar(&opts.SignKey, "sign-key", "", "sign the initial commit with the armored OpenPGP private key in `FILE`")
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format for the summary or plan: text or json")
 	f.StringArrayVar(&opts.Without, "without", nil, "leave the blueprint's `COMPONENT` out, to secgen add it later (repeatable)")
+	registerCompletions(cmd, blueprintScope, "text", "json")
+	_ = cmd.RegisterFlagCompletionFunc("without", func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		cat, err := loadCatalog(completionContext(c))
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return blueprintScope(c, args, cat), cobra.ShellCompDirectiveNoFileComp
+	})
+	opts.Source.register(f)
 	return cmd
 }
 
@@ -80,29 +94,25 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	l, blueprint, err := openFor(ctx, opts.Source, opts.Blueprint)
 	if err != nil {
 		return err
 	}
 	// An unknown blueprint is reported before any file is read.
-	if _, err := cat.Blueprint(opts.Blueprint); err != nil {
+	if _, err := l.Catalog.Blueprint(blueprint); err != nil {
 		return err
 	}
 	if opts.NoGit && (opts.SignKey != "" || opts.GitAuthor != "") {
 		return failure.Invalidf("--sign-key and --git-author need a git repository; drop --no-git")
 	}
 	req := engine.NewRequest{
-		Blueprint: opts.Blueprint, Target: opts.Dir, Set: opts.Set, DryRun: opts.DryRun,
+		Blueprint: blueprint, Target: opts.Dir, Set: opts.Set, DryRun: opts.DryRun,
 		Without: opts.Without, StoreBases: opts.NoGit,
 	}
-	if opts.AnswersFile != "" {
-		data, err := readAnswersFile(opts.AnswersFile)
-		if err != nil {
-			return err
-		}
-		req.AnswersFile = data
+	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
+		return err
 	}
-	if streams.CanPrompt(opts.NoInput) {
+	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
 	if !opts.NoGit && !opts.DryRun {
@@ -112,22 +122,32 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		}
 		req.Git = g
 	}
-	eng := &engine.Engine{Catalog: cat, Version: Version()}
-	res, err := eng.New(ctx, req)
+	res, err := l.engine().New(ctx, req)
 	if err != nil {
 		return err
 	}
 	if opts.Output == "json" {
-		return writeJSON(streams.Out, planJSON(res, opts.DryRun))
+		return writeJSON(streams.Out, planJSON(res, opts.Dir, opts.Blueprint, opts.DryRun))
 	}
 	if opts.DryRun {
 		return printPlan(streams.Out, res)
 	}
-	printSummary(streams.Out, res, opts.Dir)
+	printSummary(streams.Out, res, opts.Dir, opts.Blueprint)
 	return nil
 }
 
-func readAnswersFile(path string) ([]byte, error) {
+// readAnswersFile reads an answers file, bounded; "-" reads standard input.
+func readAnswersFile(streams *IO, path string) ([]byte, error) {
+	if path == "-" {
+		data, err := io.ReadAll(io.LimitReader(streams.In, answers.MaxFileSize+1))
+		if err != nil {
+			return nil, failure.Invalidf("read --answers from standard input: %w", err)
+		}
+		if len(data) > answers.MaxFileSize {
+			return nil, failure.Invalidf("--answers - is larger than %d bytes", answers.MaxFileSize)
+		}
+		return data, nil
+	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, failure.Invalidf("read --answers %s: %w", failure.Quote(path), err)
@@ -182,12 +202,22 @@ type planJSONDoc struct {
 	Controls   []string       `json:"controls"`
 	Commit     string         `json:"commit,omitempty"`
 	Files      []planFileJSON `json:"files"`
+	// Placeholders is the "Before you deploy" list of the text summary.
+	Placeholders []engine.PlaceholderUse `json:"placeholders"`
+	NextSteps    []string                `json:"next_steps,omitempty"`
 }
 
-func planJSON(res *engine.Result, dryRun bool) planJSONDoc {
+func planJSON(res *engine.Result, dir, entry string, dryRun bool) planJSONDoc {
 	doc := planJSONDoc{
 		Target: res.Target, DryRun: dryRun, Blueprint: res.Blueprint,
 		Components: res.Components, Controls: res.Controls, Commit: res.Commit,
+		Placeholders: res.Placeholders,
+	}
+	if doc.Placeholders == nil {
+		doc.Placeholders = []engine.PlaceholderUse{}
+	}
+	if !dryRun {
+		doc.NextSteps = nextSteps(res, dir, entry)
 	}
 	for _, f := range res.Plan.Files {
 		doc.Files = append(doc.Files, planFileJSON{
@@ -209,25 +239,84 @@ func printPlan(w io.Writer, res *engine.Result) error {
 		return err
 	}
 	fmt.Fprintf(w, "\n%d files, %s; controls (%d): %s\n", len(res.Plan.Files), humanSize(res.Plan.Size()), len(res.Controls), strings.Join(res.Controls, ", "))
+	printPlaceholders(w, res.Placeholders)
 	return nil
 }
 
-func printSummary(w io.Writer, res *engine.Result, dir string) {
+// printSummary reports a new project; entry is the blueprint as the user
+// named it (NAME/ENTRY for a named catalog).
+func printSummary(w io.Writer, res *engine.Result, dir, entry string) {
 	what := "blueprint " + res.Blueprint
 	fmt.Fprintf(w, "Created %s from %s: %d files, %s.\n", res.Target, what, len(res.Plan.Files), humanSize(res.Plan.Size()))
 	fmt.Fprintf(w, "Controls applied (%d): %s\n", len(res.Controls), strings.Join(res.Controls, ", "))
 	if res.Commit != "" {
 		fmt.Fprintf(w, "Initial commit %s on branch main.\n", res.Commit[:12])
 	}
+	fmt.Fprintln(w, "\nNext steps:")
+	for _, s := range nextSteps(res, dir, entry) {
+		fmt.Fprintf(w, "  %s\n", s)
+	}
+	printPlaceholders(w, res.Placeholders)
+}
+
+// nextSteps are the commands to run after `new`, in order; entry is the
+// blueprint as the user named it.
+func nextSteps(res *engine.Result, dir, entry string) []string {
 	rel := dir
 	if rel == "" {
 		rel = filepath.Base(res.Target)
 	}
-	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", rel)
-	if slices.Contains(res.Components, "go-service") {
-		fmt.Fprintln(w, "  go test ./...    # the service's own security tests")
+	steps := []string{"cd " + shellWord(rel)}
+	switch {
+	case hasFile(res, "Makefile"):
+		steps = append(steps, "make test    # lint, then the project's own tests")
+	case hasFile(res, "go.mod"):
+		steps = append(steps, "go test ./...    # the service's own tests")
 	}
-	fmt.Fprintf(w, "  secgen show %s  # what each control does and where it lives\n", res.Blueprint)
+	if len(res.Placeholders) > 0 {
+		steps = append(steps, fmt.Sprintf("replace the %d placeholder answer(s) listed below before you deploy", len(res.Placeholders)))
+	}
+	steps = append(steps, fmt.Sprintf("secgen show %s    # what each control does and where it lives", entry))
+	return steps
+}
+
+// maxListedFiles bounds the files listed per placeholder in the text summary
+// (-o json lists them all).
+const maxListedFiles = 4
+
+// printPlaceholders ends the summary with the "Before you deploy" list.
+func printPlaceholders(w io.Writer, ps []engine.PlaceholderUse) {
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nBefore you deploy, replace these placeholder answers (in the files, or generate again with --set KEY=VALUE):")
+	for _, p := range ps {
+		fmt.Fprintf(w, "  %s = %s\n      %s\n", p.Name, p.Value, p.Reason)
+		files := p.Files
+		more := ""
+		if len(files) > maxListedFiles {
+			more = fmt.Sprintf(" and %d more", len(files)-maxListedFiles)
+			files = files[:maxListedFiles]
+		}
+		if len(files) > 0 {
+			fmt.Fprintf(w, "      used in %s%s\n", strings.Join(files, ", "), more)
+		}
+	}
+}
+
+// shellWord quotes a path for the "cd" step when it needs quoting.
+func shellWord(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// hasFile reports whether the plan renders a file at path.
+func hasFile(res *engine.Result, path string) bool {
+	return slices.ContainsFunc(res.Plan.Files, func(f plan.File) bool { return f.Path == path })
 }
 
 func humanSize(n int) string {

@@ -17,14 +17,15 @@ import (
 type ShowOptions struct {
 	Name   string
 	Output string
+	Source SourceOptions
 }
 
 func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{}
 	cmd := &cobra.Command{
-		Use:   "show NAME",
+		Use:   "show [CATALOG/]NAME",
 		Short: "Show a blueprint or component: questions, files and controls",
-		Args:  argsBetween(1, 1, "secgen show NAME [--output json]"),
+		Args:  argsBetween(1, 1, "secgen show [CATALOG/]NAME [--catalog SOURCE] [--output json]"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
@@ -44,6 +45,8 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	registerCompletions(cmd, nil, "text", "json")
+	opts.Source.register(cmd.Flags())
 	return cmd
 }
 
@@ -80,11 +83,17 @@ type questionJSON struct {
 	Choices    []string `json:"choices,omitempty"`
 	Validation string   `json:"validation,omitempty"`
 	Rules      any      `json:"rules,omitempty"`
+	Section    string   `json:"section"`
+	// When is the condition under which the question is asked; "" is always.
+	When string `json:"when,omitempty"`
+	// Placeholder is why the default is a placeholder; "" when it is not.
+	Placeholder string `json:"placeholder,omitempty"`
 }
 
 type controlJSON struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
 	// When is the condition over the answers under which a component
 	// implements the control; empty when it always does.
 	When string `json:"when,omitempty"`
@@ -94,36 +103,13 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	l, name, err := openFor(ctx, opts.Source, opts.Name)
 	if err != nil {
 		return err
 	}
-	var doc showDoc
-	if cat.HasBlueprint(opts.Name) {
-		bp, _ := cat.Blueprint(opts.Name)
-		qs, err := cat.Questions(bp.Components)
-		if err != nil {
-			return err
-		}
-		doc.Blueprint = &showBlueprint{
-			Name: bp.Name, Description: bp.Description, Components: bp.Components,
-			Questions: questionsJSON(qs, bp), Controls: controlsJSON(cat, cat.Controls(bp.Components)),
-		}
-	}
-	if cat.HasComponent(opts.Name) {
-		c, _ := cat.Component(opts.Name)
-		qs, err := cat.Questions([]string{c.Name})
-		if err != nil {
-			return err
-		}
-		doc.Component = &showComponent{
-			Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires,
-			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: componentControlsJSON(cat, c),
-		}
-	}
-	if doc.Blueprint == nil && doc.Component == nil {
-		_, err := cat.Blueprint(opts.Name)
-		return failure.Invalidf("no blueprint or component is named %s: %w", failure.Quote(opts.Name), err)
+	doc, err := showDocument(l.Catalog, name)
+	if err != nil {
+		return err
 	}
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, doc)
@@ -152,12 +138,46 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 	return nil
 }
 
+// showDocument describes the blueprint and/or component of a catalog named
+// name: its questions, template files and controls.
+func showDocument(cat *catalog.Catalog, name string) (showDoc, error) {
+	var doc showDoc
+	if cat.HasBlueprint(name) {
+		bp, _ := cat.Blueprint(name)
+		qs, err := cat.Questions(bp.Components)
+		if err != nil {
+			return doc, err
+		}
+		doc.Blueprint = &showBlueprint{
+			Name: bp.Name, Description: bp.Description, Components: bp.Components,
+			Questions: questionsJSON(qs, bp), Controls: controlsJSON(cat, cat.Controls(bp.Components)),
+		}
+	}
+	if cat.HasComponent(name) {
+		c, _ := cat.Component(name)
+		qs, err := cat.Questions([]string{c.Name})
+		if err != nil {
+			return doc, err
+		}
+		doc.Component = &showComponent{
+			Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires,
+			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: componentControlsJSON(cat, c),
+		}
+	}
+	if doc.Blueprint == nil && doc.Component == nil {
+		_, err := cat.Blueprint(name)
+		return doc, failure.Invalidf("no blueprint or component is named %s: %w", failure.Quote(name), err)
+	}
+	return doc, nil
+}
+
 func questionsJSON(qs []answers.Asked, bp *catalog.Blueprint) []questionJSON {
 	out := make([]questionJSON, 0, len(qs))
 	for _, q := range qs {
 		j := questionJSON{
 			Name: q.Name, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required,
 			Choices: q.Choices, Validation: q.Describe(), Rules: q.Validate,
+			Section: q.Section, When: q.When, Placeholder: q.PlaceholderReason,
 		}
 		node := q.Default
 		if bp != nil {
@@ -180,7 +200,7 @@ func controlsJSON(cat *catalog.Catalog, ids []string) []controlJSON {
 	out := make([]controlJSON, 0, len(ids))
 	for _, id := range ids {
 		c, _ := cat.Registry.Lookup(id)
-		out = append(out, controlJSON{ID: id, Title: c.Title})
+		out = append(out, controlJSON{ID: id, Title: c.Title, Description: c.Description})
 	}
 	return out
 }
@@ -206,9 +226,15 @@ func printQuestions(w io.Writer, qs []questionJSON) {
 		if q.Required {
 			req = ", required"
 		}
-		fmt.Fprintf(w, "  %s (%s%s): %s\n", q.Name, q.Type, req, q.Prompt)
+		fmt.Fprintf(w, "  %s (%s%s, section %s): %s\n", q.Name, q.Type, req, q.Section, q.Prompt)
+		if q.When != "" {
+			fmt.Fprintf(w, "      asked when: %s\n", q.When)
+		}
 		if q.Default != nil {
 			fmt.Fprintf(w, "      default: %v\n", q.Default)
+		}
+		if q.Placeholder != "" {
+			fmt.Fprintf(w, "      placeholder: %s\n", q.Placeholder)
 		}
 		if q.Validation != "" {
 			fmt.Fprintf(w, "      valid: %s\n", q.Validation)
