@@ -189,8 +189,12 @@ func (p *peerLimiter) clientKey(r *http.Request) string {
 			}
 		}
 	}
+	client = client.WithZone("")
 	if client.Is6() {
-		return netip.PrefixFrom(client, 64).Masked().String()
+		p, err := client.Prefix(64)
+		if err == nil {
+			return p.String()
+		}
 	}
 	return client.String()
 }
