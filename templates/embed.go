@@ -1,12 +1,13 @@
 // Package templates embeds secgen's built-in components: one directory per
 // component with its component.yaml and files/ tree of *.tmpl templates, plus
 // the catalog's id/version (catalog.yaml) and the pinned actions table
-// (pins.tsv). It is data; it imports nothing. See docs/catalog-format.md.
+// (pins.tsv). Each component also has a checks.yaml of audit rules
+// (docs/audit.md). It is data; it imports nothing. See docs/catalog-format.md.
 package templates
 
 import "embed"
 
 // FS holds the built-in components.
 //
-//go:embed catalog.yaml pins.tsv */component.yaml all:*/files
+//go:embed catalog.yaml pins.tsv */component.yaml */checks.yaml all:*/files
 var FS embed.FS

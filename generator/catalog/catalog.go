@@ -50,6 +50,8 @@ type Component struct {
 	Controls    []string            `yaml:"controls" json:"controls"`
 	Questions   []*answers.Question `yaml:"questions" json:"-"`
 	Rules       []FileRule          `yaml:"files" json:"-"`
+	// Checks are the component's audit rules, from its checks.yaml.
+	Checks []Check `yaml:"-" json:"-"`
 
 	// Sources lists the template files, sorted: paths relative to the
 	// component's files/ directory, without the .tmpl suffix.
@@ -179,6 +181,10 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 	return c, nil
 }
 
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func pathMatch(pattern, name string) (bool, error) { return path.Match(pattern, name) }
+
 func decodeFile(fsys fs.FS, name string, into any) error {
 	data, err := readBounded(fsys, name, maxDeclarationSize)
 	if err != nil {
@@ -301,6 +307,9 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 			return nil, bad("files[%d].match %s matches no template", i, failure.Quote(r.Match))
 		}
 	}
+	if err := loadChecks(root, dir, comp); err != nil {
+		return nil, err
+	}
 	return comp, nil
 }
 
@@ -308,8 +317,15 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 // exist, and a question asked by several components has one type.
 func (c *Catalog) checkComponents() error {
 	types := map[string]string{}
+	checkIDs := map[string]string{}
 	for _, name := range c.ComponentNames() {
 		comp := c.components[name]
+		for _, ch := range comp.Checks {
+			if other, dup := checkIDs[ch.ID]; dup {
+				return failure.Invalidf("%s/checks.yaml: check %s is also declared by %s", name, ch.ID, other)
+			}
+			checkIDs[ch.ID] = name
+		}
 		for _, r := range comp.Requires {
 			if _, ok := c.components[r]; !ok || r == name {
 				return failure.Invalidf("%s/component.yaml: requires names unknown component %s", name, failure.Quote(r))
