@@ -115,6 +115,7 @@ func NewRoot(streams *IO) *cobra.Command {
 		newInitCmd(streams, nil),
 		newListCmd(streams, nil),
 		newShowCmd(streams, nil),
+		newAuditCmd(streams, nil),
 		newVersionCmd(streams),
 	)
 	return root
