@@ -101,7 +101,7 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 				if iss.Err() != nil {
 					return nil, failure.Invalidf("%s/checks.yaml: check %s: %s: %v", name, c.ID, field, iss.Err())
 				}
-				prg, err := env.Program(ast, cel.CostLimit(costLimit))
+				prg, err := env.Program(ast, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize))
 				if err != nil {
 					return nil, failure.Invalidf("%s/checks.yaml: check %s: %s: %v", name, c.ID, field, err)
 				}

@@ -327,7 +327,7 @@ func parseDockerfile(p string, data []byte) ([]Document, error) {
 // parseGoMod reads go.mod: {module, go, toolchain, require, replace,
 // exclude, retract}; require entries are {path, version, indirect}.
 func parseGoMod(p string, data []byte) ([]Document, error) {
-	f, err := modfile.ParseLax(p, data, nil)
+	f, err := modfile.Parse(p, data, nil)
 	if err != nil {
 		return nil, err
 	}
