@@ -158,7 +158,7 @@ func WriteSARIF(w io.Writer, rep *Report, reg *controls.Registry, version string
 		rules = []sarifRule{}
 	}
 	log := sarifLog{
-		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Schema:  "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
 		Version: "2.1.0",
 		Runs: []sarifRun{{
 			Tool:    sarifTool{Driver: sarifDriver{Name: "secgen", Version: version, InformationURI: "https://github.com/secgen/secgen", Rules: rules}},
