@@ -348,3 +348,18 @@ func TestSARIFOneRulePerControl(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsHaveOneSectionPerControl: every control's helpUri anchor exists
+// in docs/audit.md.
+func TestDocsHaveOneSectionPerControl(t *testing.T) {
+	cat := loadCatalog(t)
+	data, err := os.ReadFile("../../docs/audit.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cat.Registry.All() {
+		if !strings.Contains(string(data), "\n### "+c.ID+"\n") {
+			t.Errorf("docs/audit.md has no section for %s (the anchor of %s)", c.ID, audit.HelpURI(c.ID))
+		}
+	}
+}
