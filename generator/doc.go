@@ -2,7 +2,7 @@
 // packages with one job each:
 //
 //   - catalog: loads and strictly validates components and blueprints from an fs.FS
-//   - controls: the registry of hardening control IDs
+//   - controls: parses a catalog's registry of hardening controls (controls.yaml)
 //   - answers: question types, parsing and the one validator for every answer source
 //   - render: turns components plus answers into an in-memory plan
 //   - plan: the plan's types and the rendered-path checks

@@ -163,15 +163,6 @@ func TestPromptReasksWithTheReason(t *testing.T) {
 	}
 }
 
-func TestAllDeclarationsValidate(t *testing.T) {
-	loose := mustQuestion(t, &Question{Name: "ns", Type: String, Prompt: "NS", Required: true})
-	strict := mustQuestion(t, &Question{Name: "ns", Type: String, Prompt: "NS", Validate: Rules{MaxLength: ptr(3)}})
-	_, err := Resolve(context.Background(), []Asked{{Question: loose, Also: []*Question{strict}}}, Sources{Set: []string{"ns=long"}})
-	if err == nil {
-		t.Fatal("a later component's rule was not applied")
-	}
-}
-
 func TestCheckRefusesBadDeclarations(t *testing.T) {
 	bad := []*Question{
 		{Name: "db_password", Type: String, Prompt: "x"},

@@ -17,25 +17,16 @@ import (
 	"github.com/secgen/secgen/generator/failure"
 )
 
-// Asked is a question as a project asks it: the first component's
-// declaration, plus the declarations of the same name by later components,
-// whose rules apply as well.
+// Asked is a question as a project asks it. A catalog declares each question
+// once (a question several components ask is a shared one), so one
+// declaration holds all of its rules.
 type Asked struct {
 	*Question
-	Also []*Question
 }
 
-// Check validates v against every declaration of the question.
+// Check validates v against the question's rules.
 func (a Asked) Check(v any) error {
-	if err := a.Question.Check1(v); err != nil {
-		return err
-	}
-	for _, q := range a.Also {
-		if err := q.Check1(v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a.Question.Check1(v)
 }
 
 // Prompt is what a Prompter shows for one question.

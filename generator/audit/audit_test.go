@@ -86,7 +86,7 @@ func TestGoldensPass(t *testing.T) {
 
 // TestEveryControlHasARule: every control that a component of the built-in
 // catalog claims has at least one rule in that component's checks.yaml.
-// Controls no component claims are the engine's own (engine: true in the
+// Controls no component claims are secgen's own (secgen: true in the
 // registry); they are properties of secgen, not of a project's files.
 func TestEveryControlHasARule(t *testing.T) {
 	cat := loadCatalog(t)
@@ -118,8 +118,8 @@ func TestEveryControlHasARule(t *testing.T) {
 		if c.Retired || claimed[c.ID] {
 			continue
 		}
-		if !c.Engine {
-			t.Errorf("%s is claimed by no component and is not an engine control: it has no rule", c.ID)
+		if !c.Secgen {
+			t.Errorf("%s is claimed by no component and is not a secgen control: it has no rule", c.ID)
 		}
 	}
 }

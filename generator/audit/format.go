@@ -124,11 +124,11 @@ func WriteSARIF(w io.Writer, rep *Report, reg *controls.Registry, version string
 			ID:                   id,
 			Name:                 strings.ReplaceAll(id, "-", ""),
 			ShortDescription:     sarifText{Text: c.Title},
-			FullDescription:      sarifText{Text: id + ": " + c.Title},
+			FullDescription:      sarifText{Text: fullDescription(c)},
 			HelpURI:              HelpURI(id),
 			Help:                 sarifText{Text: "What the audit rules of " + id + " prove: " + HelpURI(id)},
 			DefaultConfiguration: sarifConfig{Level: "error"},
-			Properties:           map[string]any{"tags": []string{"security", c.Area}},
+			Properties:           map[string]any{"tags": []string{"security", strings.ToLower(c.Area())}},
 		})
 	}
 	results := []sarifResult{}
@@ -178,4 +178,11 @@ func sarifLevel(severity string) string {
 		return "note"
 	}
 	return "error"
+}
+
+func fullDescription(c controls.Control) string {
+	if c.Description != "" {
+		return c.ID + ": " + c.Description
+	}
+	return c.ID + ": " + c.Title
 }

@@ -7,17 +7,12 @@ import (
 
 	"github.com/secgen/secgen/blueprints"
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/templates"
 )
 
 // Catalog loads and validates the embedded catalog.
 func Catalog(ctx context.Context) (*catalog.Catalog, error) {
-	reg, err := controls.Builtin()
-	if err != nil {
-		return nil, err
-	}
-	cat, err := catalog.Load(ctx, catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS}, reg)
+	cat, err := catalog.Load(ctx, catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS})
 	if err != nil {
 		return nil, fmt.Errorf("built-in catalog: %w", err)
 	}

@@ -25,31 +25,36 @@ import (
 
 // Source is where a catalog is read from.
 type Source struct {
-	Templates  fs.FS  // catalog.yaml, pins.tsv and one directory per component
+	Templates  fs.FS  // catalog.yaml, controls.yaml, questions.yaml, pins.tsv and one directory per component
 	Blueprints fs.FS  // one <name>.yaml per blueprint
 	Commit     string // the git commit of a git catalog; "" for the embedded one
 }
 
 // Catalog is a loaded, validated catalog. It is read-only after Load.
 type Catalog struct {
-	ID         string
-	Version    string
-	Commit     string
-	Registry   *controls.Registry
-	Pins       map[string]Pin
+	ID       string
+	Version  string
+	Commit   string
+	Registry *controls.Registry // the catalog's controls.yaml
+	Pins     map[string]Pin
+	// Shared are the questions of questions.yaml, by name: declared once
+	// for the catalog and referenced by name from components.
+	Shared     map[string]*answers.Question
 	components map[string]*Component
 	blueprints map[string]*Blueprint
 }
 
 // Component is one component: its declaration plus its template files.
 type Component struct {
-	Name        string              `yaml:"name" json:"name"`
-	Description string              `yaml:"description" json:"description"`
-	Version     string              `yaml:"version" json:"version"`
-	Requires    []string            `yaml:"requires" json:"requires,omitempty"`
-	Controls    []string            `yaml:"controls" json:"controls"`
-	Questions   []*answers.Question `yaml:"questions" json:"-"`
-	Rules       []FileRule          `yaml:"files" json:"-"`
+	Name        string   `yaml:"name" json:"name"`
+	Description string   `yaml:"description" json:"description"`
+	Version     string   `yaml:"version" json:"version"`
+	Requires    []string `yaml:"requires" json:"requires,omitempty"`
+	Controls    []string `yaml:"controls" json:"controls"` // optional; IDs of the catalog's registry
+	// Questions are the component's questions in order: shared ones (the
+	// catalog's declaration, referenced by name) and its own.
+	Questions []*answers.Question `yaml:"-" json:"-"`
+	Rules     []FileRule          `yaml:"files" json:"-"`
 	// Checks are the component's audit rules, from its checks.yaml.
 	Checks []Check `yaml:"-" json:"-"`
 
@@ -105,12 +110,55 @@ var (
 	tagPattern     = regexp.MustCompile(`^v[0-9]+(\.[0-9]+)*$`)
 )
 
+// Files at the top of a catalog's templates that are not component directories.
+const (
+	catalogFile   = "catalog.yaml"
+	controlsFile  = "controls.yaml"
+	questionsFile = "questions.yaml"
+	pinsFile      = "pins.tsv"
+)
+
+// MaxQuestions bounds the questions of questions.yaml and of one component.
+const MaxQuestions = 1000
+
+// questionItem is one item of a component's questions: either the name of a
+// shared question (a YAML string) or a local declaration (a mapping).
+type questionItem struct {
+	Ref   string
+	Local *answers.Question
+}
+
+// UnmarshalYAML decodes a string as a reference and a mapping as a local
+// question. It takes the decoder's unmarshal function, so that the local
+// declaration is decoded as strictly as the rest of the file.
+func (q *questionItem) UnmarshalYAML(unmarshal func(any) error) error {
+	var v any
+	if err := unmarshal(&v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case string:
+		q.Ref = v
+		return nil
+	case map[string]any:
+		q.Local = &answers.Question{}
+		return unmarshal(q.Local)
+	default:
+		return fmt.Errorf("a question is the name of a shared question or a mapping declaring one, not %T", v)
+	}
+}
+
+// componentFile is component.yaml as written: questions may be references.
+type componentFile struct {
+	Component `yaml:",inline"`
+	Questions []questionItem `yaml:"questions"`
+}
+
 // Load reads and validates a whole catalog. Every error names the file and
 // the field at fault and is classified as invalid input.
-func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, error) {
+func Load(ctx context.Context, src Source) (*Catalog, error) {
 	c := &Catalog{
 		Commit:     src.Commit,
-		Registry:   reg,
 		components: map[string]*Component{},
 		blueprints: map[string]*Blueprint{},
 	}
@@ -118,7 +166,7 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 		ID      string `yaml:"id"`
 		Version string `yaml:"version"`
 	}
-	if err := decodeFile(src.Templates, "catalog.yaml", &meta); err != nil {
+	if err := decodeFile(src.Templates, catalogFile, &meta); err != nil {
 		return nil, err
 	}
 	if !namePattern.MatchString(meta.ID) {
@@ -128,6 +176,20 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 		return nil, failure.Invalidf("catalog.yaml: version %s must be a semantic version", failure.Quote(meta.Version))
 	}
 	c.ID, c.Version = meta.ID, meta.Version
+
+	data, err := readBounded(src.Templates, controlsFile, maxDeclarationSize)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", controlsFile, err)
+	}
+	reg, err := controls.Parse(data)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", controlsFile, err)
+	}
+	c.Registry = reg
+
+	if c.Shared, err = loadSharedQuestions(src.Templates); err != nil {
+		return nil, err
+	}
 
 	pins, err := loadPins(src.Templates)
 	if err != nil {
@@ -144,14 +206,14 @@ func Load(ctx context.Context, src Source, reg *controls.Registry) (*Catalog, er
 			return nil, err
 		}
 		switch {
-		case e.Name() == "catalog.yaml" || e.Name() == "pins.tsv" || e.Name() == "embed.go":
+		case e.Name() == catalogFile || e.Name() == controlsFile || e.Name() == questionsFile || e.Name() == pinsFile || e.Name() == "embed.go":
 			continue
 		case e.Type()&fs.ModeSymlink != 0:
 			return nil, failure.Invalidf("templates/%s: symbolic links are not allowed in a catalog", e.Name())
 		case !e.IsDir():
 			return nil, failure.Invalidf("templates/%s: unexpected file (components are directories)", e.Name())
 		}
-		comp, err := loadComponent(src.Templates, e.Name(), reg)
+		comp, err := loadComponent(src.Templates, e.Name(), c.Registry, c.Shared)
 		if err != nil {
 			return nil, err
 		}
@@ -212,12 +274,43 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 	return fs.ReadFile(fsys, name)
 }
 
-func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, error) {
-	file := dir + "/component.yaml"
-	comp := &Component{}
-	if err := decodeFile(root, file, comp); err != nil {
+// loadSharedQuestions reads questions.yaml, which a catalog may omit.
+func loadSharedQuestions(fsys fs.FS) (map[string]*answers.Question, error) {
+	shared := map[string]*answers.Question{}
+	if _, err := fs.Stat(fsys, questionsFile); errorsIsNotExist(err) {
+		return shared, nil
+	}
+	var doc struct {
+		Questions []*answers.Question `yaml:"questions"`
+	}
+	if err := decodeFile(fsys, questionsFile, &doc); err != nil {
 		return nil, err
 	}
+	if len(doc.Questions) > MaxQuestions {
+		return nil, failure.Invalidf("%s: more than %d questions", questionsFile, MaxQuestions)
+	}
+	for i, q := range doc.Questions {
+		if q == nil {
+			return nil, failure.Invalidf("%s: questions[%d] is empty", questionsFile, i)
+		}
+		if err := q.Check(); err != nil {
+			return nil, failure.Invalidf("%s: questions[%d]: %v", questionsFile, i, err)
+		}
+		if _, dup := shared[q.Name]; dup {
+			return nil, failure.Invalidf("%s: question %q is declared twice", questionsFile, q.Name)
+		}
+		shared[q.Name] = q
+	}
+	return shared, nil
+}
+
+func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[string]*answers.Question) (*Component, error) {
+	file := dir + "/component.yaml"
+	var decl componentFile
+	if err := decodeFile(root, file, &decl); err != nil {
+		return nil, err
+	}
+	comp := &decl.Component
 	bad := func(format string, args ...any) error {
 		return failure.Invalidf("%s: %s", file, fmt.Sprintf(format, args...))
 	}
@@ -233,9 +326,6 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 	if !versionPattern.MatchString(comp.Version) {
 		return nil, bad("version %s must be a semantic version", failure.Quote(comp.Version))
 	}
-	if len(comp.Controls) == 0 {
-		return nil, bad("controls must list the control IDs the component implements")
-	}
 	seen := map[string]bool{}
 	for _, id := range comp.Controls {
 		if _, ok := reg.Lookup(id); !ok {
@@ -246,18 +336,33 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 		}
 		seen[id] = true
 	}
+	if len(decl.Questions) > MaxQuestions {
+		return nil, bad("questions: more than %d questions", MaxQuestions)
+	}
 	names := map[string]bool{}
-	for i, q := range comp.Questions {
-		if q == nil {
+	for i, item := range decl.Questions {
+		q := item.Local
+		switch {
+		case item.Ref != "":
+			var ok bool
+			if q, ok = shared[item.Ref]; !ok {
+				return nil, bad("questions[%d]: %s is not a shared question of %s%s", i, failure.Quote(item.Ref), questionsFile, suggestion(item.Ref, slices.Sorted(maps.Keys(shared))))
+			}
+		case q == nil:
 			return nil, bad("questions[%d] is empty", i)
-		}
-		if err := q.Check(); err != nil {
-			return nil, bad("questions[%d]: %v", i, err)
+		default:
+			if err := q.Check(); err != nil {
+				return nil, bad("questions[%d]: %v", i, err)
+			}
+			if _, isShared := shared[q.Name]; isShared {
+				return nil, bad("questions[%d]: %q is a shared question of %s; reference it by name instead of declaring it again", i, q.Name, questionsFile)
+			}
 		}
 		if names[q.Name] {
-			return nil, bad("question %q is declared twice", q.Name)
+			return nil, bad("questions[%d]: question %q is asked twice", i, q.Name)
 		}
 		names[q.Name] = true
+		comp.Questions = append(comp.Questions, q)
 	}
 
 	files, err := fs.Sub(root, dir+"/files")
@@ -314,9 +419,11 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry) (*Component, 
 }
 
 // checkComponents validates references between components: requirements
-// exist, and a question asked by several components has one type.
+// exist, and a question asked by several components is one shared question
+// (answers live in one flat namespace, so two declarations could disagree).
 func (c *Catalog) checkComponents() error {
-	types := map[string]string{}
+	declaredBy := map[*answers.Question]string{}
+	byName := map[string]*answers.Question{}
 	checkIDs := map[string]string{}
 	for _, name := range c.ComponentNames() {
 		comp := c.components[name]
@@ -332,14 +439,13 @@ func (c *Catalog) checkComponents() error {
 			}
 		}
 		for _, q := range comp.Questions {
-			key := string(q.Type)
-			if q.Type == answers.Enum {
-				key += ":" + strings.Join(q.Choices, ",")
+			if prev, ok := byName[q.Name]; ok && prev != q {
+				return failure.Invalidf("%s/component.yaml: question %q is also declared by component %s; declare it once in %s and reference it by name from both", name, q.Name, declaredBy[prev], questionsFile)
 			}
-			if prev, ok := types[q.Name]; ok && prev != key {
-				return failure.Invalidf("%s/component.yaml: question %q has type %s here but %s in another component", name, q.Name, key, prev)
+			byName[q.Name] = q
+			if _, ok := declaredBy[q]; !ok {
+				declaredBy[q] = name
 			}
-			types[q.Name] = key
 		}
 	}
 	return nil
@@ -409,7 +515,7 @@ func (c *Catalog) loadBlueprint(fsys fs.FS, file string) (*Blueprint, error) {
 
 func loadPins(fsys fs.FS) (map[string]Pin, error) {
 	pins := map[string]Pin{}
-	data, err := readBounded(fsys, "pins.tsv", maxDeclarationSize)
+	data, err := readBounded(fsys, pinsFile, maxDeclarationSize)
 	if err != nil {
 		if errorsIsNotExist(err) {
 			return pins, nil

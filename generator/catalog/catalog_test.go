@@ -10,7 +10,6 @@ import (
 
 	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/failure"
 )
 
@@ -22,16 +21,21 @@ questions:
   - {name: name, type: string, prompt: Name, required: true}
 `
 
+// testControls is the controls.yaml of the test catalogs.
+const testControls = `controls:
+  - {id: SEC-01, title: No secrets, description: No secret in any rendered file.}
+  - {id: ORG-01, title: Owned, description: Every service names its owning team.}
+`
+
 func load(t *testing.T, tm, bp fstest.MapFS) (*catalog.Catalog, error) {
 	t.Helper()
-	reg, err := controls.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, ok := tm["catalog.yaml"]; !ok {
 		tm["catalog.yaml"] = &fstest.MapFile{Data: []byte("id: test\nversion: 1.0.0\n")}
 	}
-	return catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: bp}, reg)
+	if _, ok := tm["controls.yaml"]; !ok {
+		tm["controls.yaml"] = &fstest.MapFile{Data: []byte(testControls)}
+	}
+	return catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: bp})
 }
 
 func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
@@ -98,14 +102,124 @@ func TestMalformedEntriesNameFileAndField(t *testing.T) {
 	}
 }
 
-func TestConflictingQuestionTypesAcrossComponents(t *testing.T) {
-	other := strings.NewReplacer("name: c", "name: d", "type: string", "type: int").Replace(goodComponent)
+func TestControlsAreCatalogData(t *testing.T) {
+	noControls := strings.Replace(goodComponent, "controls: [SEC-01]\n", "", 1)
+	cat, err := load(t, fstest.MapFS{"c/component.yaml": file(noControls), "c/files/a.tmpl": file("a")}, fstest.MapFS{})
+	if err != nil {
+		t.Fatalf("a component without controls: %v", err)
+	}
+	if got := cat.Controls([]string{"c"}); len(got) != 0 {
+		t.Errorf("controls of a component that claims none = %v", got)
+	}
+	org, ok := cat.Registry.Lookup("ORG-01")
+	if !ok || org.Area() != "ORG" || org.Description == "" {
+		t.Errorf("ORG-01 from controls.yaml = %+v, %v", org, ok)
+	}
+
+	for name, tc := range map[string]struct {
+		controls string // "" leaves controls.yaml out
+		want     string
+	}{
+		"missing":         {"", "controls.yaml"},
+		"malformed id":    {"controls:\n  - {id: org-1, title: x, description: y}\n", "org-1"},
+		"no description":  {"controls:\n  - {id: ORG-01, title: x}\n", "description"},
+		"duplicate":       {"controls:\n  - {id: ORG-01, title: x, description: y}\n  - {id: ORG-01, title: x, description: y}\n", "twice"},
+		"unknown field":   {"controls:\n  - {id: ORG-01, title: x, description: y, area: org}\n", "area"},
+		"multiline title": {"controls:\n  - {id: ORG-01, title: \"a\\nb\", description: y}\n", "title"},
+	} {
+		tm := fstest.MapFS{
+			"catalog.yaml":     file("id: test\nversion: 1.0.0\n"),
+			"c/component.yaml": file(noControls), "c/files/a.tmpl": file("a"),
+		}
+		if tc.controls != "" {
+			tm["controls.yaml"] = file(tc.controls)
+		}
+		_, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}})
+		if err == nil || !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "controls.yaml") || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want an invalid-input error naming controls.yaml and %q", name, err, tc.want)
+		}
+	}
+}
+
+func TestAQuestionOfSeveralComponentsMustBeShared(t *testing.T) {
+	other := strings.Replace(goodComponent, "name: c", "name: d", 1)
 	_, err := load(t, fstest.MapFS{
 		"c/component.yaml": file(goodComponent), "c/files/a.tmpl": file("a"),
 		"d/component.yaml": file(other), "d/files/a.tmpl": file("a"),
 	}, fstest.MapFS{})
-	if err == nil || !strings.Contains(err.Error(), `question "name"`) {
-		t.Fatalf("err = %v", err)
+	if err == nil || !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), `question "name"`) || !strings.Contains(err.Error(), "questions.yaml") {
+		t.Fatalf("err = %v, want a refusal asking for a shared question", err)
+	}
+}
+
+// sharedQuestions is a questions.yaml declaring name and port.
+const sharedQuestions = `questions:
+  - {name: name, type: string, prompt: Service name, required: true, validate: {max_length: 5}}
+  - {name: port, type: int, prompt: Port, default: 8080}
+`
+
+func TestSharedQuestionsAreReferencedByName(t *testing.T) {
+	comp := func(name string, questions string) string {
+		return "name: " + name + "\ndescription: test\nversion: 1.0.0\nquestions:\n" + questions
+	}
+	cat, err := load(t, fstest.MapFS{
+		"questions.yaml":   file(sharedQuestions),
+		"c/component.yaml": file(comp("c", "  - name\n  - {name: flag, type: bool, prompt: Flag, default: false}\n  - port\n")),
+		"c/files/a.tmpl":   file("a"),
+		"d/component.yaml": file(comp("d", "  - port\n  - name\n")),
+		"d/files/a.tmpl":   file("a"),
+	}, fstest.MapFS{"b.yaml": file("name: b\ndescription: d\ncomponents: [d, c]\ndefaults: {port: 9090}\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asked, err := cat.Questions([]string{"d", "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, q := range asked {
+		names = append(names, q.Name)
+	}
+	if strings.Join(names, " ") != "port name flag" {
+		t.Fatalf("questions of [d c] = %v, want port name flag (each once, in order)", names)
+	}
+	c, _ := cat.Component("c")
+	d, _ := cat.Component("d")
+	if c.Questions[0] != d.Questions[1] || c.Questions[0] != cat.Shared["name"] {
+		t.Error("components referencing a shared question do not share its one declaration")
+	}
+	if err := asked[1].Check("toolong"); err == nil {
+		t.Error("the shared declaration's validation did not apply")
+	}
+
+	for _, tc := range []struct {
+		name, shared, questions string
+		want                    []string
+	}{
+		{"unknown reference", sharedQuestions, "  - nmae\n", []string{"c/component.yaml", "questions[0]", `"nmae"`, `did you mean "name"`}},
+		{"no questions.yaml", "", "  - name\n", []string{"c/component.yaml", "questions[0]", `"name"`}},
+		{"redeclared shared name", sharedQuestions, "  - {name: port, type: int, prompt: P, default: 1}\n", []string{"c/component.yaml", "questions[0]", `"port"`, "shared"}},
+		{"referenced twice", sharedQuestions, "  - name\n  - name\n", []string{"c/component.yaml", "questions[1]", "twice"}},
+		{"not a string or mapping", sharedQuestions, "  - [name]\n", []string{"c/component.yaml", "shared question"}},
+		{"strict local question", sharedQuestions, "  - {name: x, type: string, prompt: X, colour: red}\n", []string{"c/component.yaml", "colour"}},
+		{"bad shared question", "questions:\n  - {name: x, type: float, prompt: X}\n", "  - x\n", []string{"questions.yaml", "questions[0]", "float"}},
+		{"shared declared twice", sharedQuestions + "  - {name: port, type: int, prompt: P, default: 1}\n", "  - port\n", []string{"questions.yaml", `"port"`, "twice"}},
+		{"unknown shared field", "questions:\n  - {name: x, type: string, prompt: X, colour: red}\n", "  - x\n", []string{"questions.yaml", "colour"}},
+	} {
+		tm := fstest.MapFS{"c/component.yaml": file(comp("c", tc.questions)), "c/files/a.tmpl": file("a")}
+		if tc.shared != "" {
+			tm["questions.yaml"] = file(tc.shared)
+		}
+		_, err := load(t, tm, fstest.MapFS{})
+		if err == nil || !failure.IsInvalidInput(err) {
+			t.Errorf("%s: err = %v, want invalid input", tc.name, err)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not mention %q", tc.name, err, w)
+			}
+		}
 	}
 }
 
@@ -119,12 +233,12 @@ func TestSymlinksInACatalogAreRefused(t *testing.T) {
 	must(os.MkdirAll(filepath.Join(dir, "templates/c/files"), 0o755))
 	must(os.MkdirAll(filepath.Join(dir, "blueprints"), 0o755))
 	must(os.WriteFile(filepath.Join(dir, "templates/catalog.yaml"), []byte("id: git\nversion: 1.0.0\n"), 0o644))
+	must(os.WriteFile(filepath.Join(dir, "templates/controls.yaml"), []byte(testControls), 0o644))
 	must(os.WriteFile(filepath.Join(dir, "templates/c/component.yaml"), []byte(goodComponent), 0o644))
 	must(os.Symlink("/etc/passwd", filepath.Join(dir, "templates/c/files/passwd.tmpl")))
-	reg, _ := controls.Builtin()
 	_, err := catalog.Load(context.Background(), catalog.Source{
 		Templates: os.DirFS(filepath.Join(dir, "templates")), Blueprints: os.DirFS(filepath.Join(dir, "blueprints")),
-	}, reg)
+	})
 	if err == nil || !strings.Contains(err.Error(), "symbolic link") {
 		t.Fatalf("err = %v, want a symbolic link refusal", err)
 	}

@@ -44,23 +44,21 @@ func (c *Catalog) HasComponent(name string) bool { _, ok := c.components[name]; 
 func (c *Catalog) HasBlueprint(name string) bool { _, ok := c.blueprints[name]; return ok }
 
 // Questions merges the questions of components, in order. A question asked by
-// several components appears once, declared by the first; the others' rules
-// apply too.
+// several components is a shared one (Load ensures it) and appears once, where
+// the first component asks it.
 func (c *Catalog) Questions(components []string) ([]answers.Asked, error) {
 	var out []answers.Asked
-	index := map[string]int{}
+	seen := map[string]bool{}
 	for _, name := range components {
 		comp, err := c.Component(name)
 		if err != nil {
 			return nil, err
 		}
 		for _, q := range comp.Questions {
-			if i, ok := index[q.Name]; ok {
-				out[i].Also = append(out[i].Also, q)
-				continue
+			if !seen[q.Name] {
+				seen[q.Name] = true
+				out = append(out, answers.Asked{Question: q})
 			}
-			index[q.Name] = len(out)
-			out = append(out, answers.Asked{Question: q})
 		}
 	}
 	return out, nil

@@ -1,11 +1,12 @@
-// Package controls holds secgen's registry of hardening controls: every ID a
-// component may claim, with its title. The registry is data embedded in the
-// binary; IDs are stable and never renumbered.
+// Package controls defines a catalog's registry of hardening controls: every
+// ID a component may claim, with its title and description. The registry is
+// catalog data (templates/controls.yaml); this package only parses and
+// queries it, and holds no controls of its own. IDs are stable and never
+// renumbered; a control is retired instead.
 package controls
 
 import (
 	"bytes"
-	_ "embed"
 	"fmt"
 	"regexp"
 	"sort"
@@ -14,17 +15,22 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-//go:embed registry.yaml
-var registryYAML []byte
-
 // Control is one hardening control.
 type Control struct {
-	ID      string `yaml:"id" json:"id"`
-	Area    string `yaml:"area" json:"area"`
-	Title   string `yaml:"title" json:"title"`
-	Retired bool   `yaml:"retired,omitempty" json:"retired,omitempty"`
-	// Engine marks a control that secgen's engine implements itself.
-	Engine bool `yaml:"engine,omitempty" json:"engine,omitempty"`
+	// ID is AREA-NN: an upper-case area, a dash and a number.
+	ID          string `yaml:"id" json:"id"`
+	Title       string `yaml:"title" json:"title"`
+	Description string `yaml:"description" json:"description"`
+	Retired     bool   `yaml:"retired,omitempty" json:"retired,omitempty"`
+	// Secgen marks a control that secgen itself implements while generating;
+	// it applies to every project, whichever components it has.
+	Secgen bool `yaml:"secgen,omitempty" json:"secgen,omitempty"`
+}
+
+// Area is the part of the control's ID before the dash, such as "K8S".
+func (c Control) Area() string {
+	area, _, _ := strings.Cut(c.ID, "-")
+	return area
 }
 
 // Registry is an immutable set of controls, ordered as declared.
@@ -33,15 +39,16 @@ type Registry struct {
 	byID    map[string]Control
 }
 
-var idPattern = regexp.MustCompile(`^(APP|CTR|K8S|IAM|ENC|SC|SEC)-[0-9]{2}$`)
+// Bounds of a registry: the number of controls and the length of an ID.
+const (
+	MaxControls = 10000
+	MaxIDLength = 32
+)
 
-// Builtin parses the embedded registry.
-func Builtin() (*Registry, error) {
-	return Parse(registryYAML)
-}
+var idPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]+$`)
 
 // Parse reads a registry document strictly: unknown fields, malformed or
-// duplicate IDs and empty titles are errors.
+// duplicate IDs and empty titles or descriptions are errors.
 func Parse(data []byte) (*Registry, error) {
 	var doc struct {
 		Controls []Control `yaml:"controls"`
@@ -49,18 +56,24 @@ func Parse(data []byte) (*Registry, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("parse controls registry: %w", err)
+		return nil, fmt.Errorf("parse controls: %w", err)
+	}
+	if len(doc.Controls) > MaxControls {
+		return nil, fmt.Errorf("controls: more than %d controls", MaxControls)
 	}
 	r := &Registry{byID: make(map[string]Control, len(doc.Controls))}
-	for _, c := range doc.Controls {
-		if !idPattern.MatchString(c.ID) {
-			return nil, fmt.Errorf("controls registry: malformed id %q", c.ID)
+	for i, c := range doc.Controls {
+		if !idPattern.MatchString(c.ID) || len(c.ID) > MaxIDLength {
+			return nil, fmt.Errorf("controls[%d]: id %q must look like AREA-01 (upper-case area, dash, number)", i, c.ID)
 		}
-		if strings.TrimSpace(c.Title) == "" {
-			return nil, fmt.Errorf("controls registry: %s has no title", c.ID)
+		if strings.TrimSpace(c.Title) == "" || strings.ContainsAny(c.Title, "\n\r") {
+			return nil, fmt.Errorf("controls[%d]: %s needs a one-line title", i, c.ID)
+		}
+		if strings.TrimSpace(c.Description) == "" {
+			return nil, fmt.Errorf("controls[%d]: %s has no description", i, c.ID)
 		}
 		if _, dup := r.byID[c.ID]; dup {
-			return nil, fmt.Errorf("controls registry: duplicate id %s", c.ID)
+			return nil, fmt.Errorf("controls[%d]: %s is declared twice", i, c.ID)
 		}
 		r.byID[c.ID] = c
 		r.ordered = append(r.ordered, c)

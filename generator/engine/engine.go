@@ -261,7 +261,7 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 func (e *Engine) appliedControls(components []string) []string {
 	ids := e.Catalog.Controls(components)
 	for _, c := range e.Catalog.Registry.All() {
-		if c.Engine && !slices.Contains(ids, c.ID) {
+		if c.Secgen && !slices.Contains(ids, c.ID) {
 			ids = append(ids, c.ID)
 		}
 	}

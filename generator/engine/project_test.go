@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/gitinit"
 	"github.com/secgen/secgen/generator/lock"
@@ -36,7 +35,8 @@ func testCatalog(t testing.TB, version int) *catalog.Catalog {
 	t.Helper()
 	v := map[int]string{1: "0.1.0", 2: "0.2.0"}[version]
 	tfs := fstest.MapFS{
-		"catalog.yaml": {Data: []byte("id: test\nversion: " + v + "\n")},
+		"catalog.yaml":  {Data: []byte("id: test\nversion: " + v + "\n")},
+		"controls.yaml": {Data: []byte("controls:\n  - {id: APP-07, title: Headers, description: Security headers.}\n")},
 		"app/component.yaml": {Data: []byte(`name: app
 description: The application.
 version: ` + v + `
@@ -78,11 +78,7 @@ questions:
 		"bp.yaml":  {Data: []byte("name: bp\ndescription: App and extra.\ncomponents: [app, extra]\n")},
 		"big.yaml": {Data: []byte("name: big\ndescription: Big.\ncomponents: [big, app, extra]\n")},
 	}
-	reg, err := controls.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tfs, Blueprints: bfs}, reg)
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tfs, Blueprints: bfs})
 	if err != nil {
 		t.Fatal(err)
 	}

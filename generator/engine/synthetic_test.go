@@ -10,16 +10,19 @@ import (
 	"testing/fstest"
 
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/failure"
 )
+
+// testControls is the controls.yaml of the synthetic catalogs.
+const testControls = "controls:\n  - {id: SEC-01, title: No secrets, description: No secret in any rendered file.}\n"
 
 // syntheticCatalog has one component with n templates spread over
 // directories, each a few hundred bytes using answers and functions.
 func syntheticCatalog(tb testing.TB, n int) *catalog.Catalog {
 	tb.Helper()
 	tm := fstest.MapFS{
-		"catalog.yaml": {Data: []byte("id: synthetic\nversion: 1.0.0\n")},
+		"catalog.yaml":  {Data: []byte("id: synthetic\nversion: 1.0.0\n")},
+		"controls.yaml": {Data: []byte(testControls)},
 		"big/component.yaml": {Data: []byte(`name: big
 description: synthetic load
 version: 1.0.0
@@ -33,11 +36,7 @@ questions:
 	for i := range n {
 		tm[fmt.Sprintf("big/files/d%03d/f%05d.yaml.tmpl", i%100, i)] = &fstest.MapFile{Data: body}
 	}
-	reg, err := controls.Builtin()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}}, reg)
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -98,11 +97,11 @@ func TestEscapingRenderedPathIsRefused(t *testing.T) {
 	for _, tmpl := range []string{`{{ print ".." }}/escape`, `{{ print "/etc" }}/passwd`, `a/{{ print ".git" }}/config`, `{{ print "a\\b" }}`, ".secgen.lock", ".secgen/base/x", ".secgen.yaml"} {
 		tm := fstest.MapFS{
 			"catalog.yaml":                 {Data: []byte("id: evil\nversion: 1.0.0\n")},
+			"controls.yaml":                {Data: []byte(testControls)},
 			"evil/component.yaml":          {Data: []byte("name: evil\ndescription: escapes\nversion: 1.0.0\ncontrols: [SEC-01]\n")},
 			"evil/files/" + tmpl + ".tmpl": {Data: []byte("x")},
 		}
-		reg, _ := controls.Builtin()
-		cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}}, reg)
+		cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}})
 		if err != nil {
 			t.Fatal(err)
 		}

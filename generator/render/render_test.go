@@ -10,7 +10,6 @@ import (
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/failure"
 )
 
@@ -68,8 +67,9 @@ func TestShellArgAndMarkdown(t *testing.T) {
 func testCatalog(t *testing.T, files map[string]string) *catalog.Catalog {
 	t.Helper()
 	tm := fstest.MapFS{
-		"catalog.yaml": {Data: []byte("id: test\nversion: 1.0.0\n")},
-		"pins.tsv":     {Data: []byte("actions/checkout\tv7.0.1\t" + strings.Repeat("a", 40) + "\t2026-07-17\n")},
+		"catalog.yaml":  {Data: []byte("id: test\nversion: 1.0.0\n")},
+		"controls.yaml": {Data: []byte("controls:\n  - {id: SEC-01, title: No secrets, description: No secret in any rendered file.}\n")},
+		"pins.tsv":      {Data: []byte("actions/checkout\tv7.0.1\t" + strings.Repeat("a", 40) + "\t2026-07-17\n")},
 		"c/component.yaml": {Data: []byte(`name: c
 description: test component
 version: 1.0.0
@@ -89,11 +89,7 @@ files:
 	for k, v := range files {
 		tm["c/files/"+k] = &fstest.MapFile{Data: []byte(v)}
 	}
-	reg, err := controls.Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}}, reg)
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,7 +153,7 @@ var controlMap = map[string][]proof{
 // appCtrIDs returns the live APP and CTR IDs of secgen's controls registry.
 func appCtrIDs(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile("../../generator/controls/registry.yaml")
+	data, err := os.ReadFile("../../templates/controls.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,21 +290,49 @@ func TestControlsAreImplementedAndProvenInEveryTree(t *testing.T) {
 // TestDefaultsTurnEveryControlOn: the component's defaults enable every option that
 // carries a control, so `secgen new go-service DIR --no-input` renders all of them.
 func TestDefaultsTurnEveryControlOn(t *testing.T) {
-	data, err := os.ReadFile("../../templates/go-service/component.yaml")
-	if err != nil {
-		t.Fatal(err)
+	type question struct {
+		Name    string `yaml:"name"`
+		Default any    `yaml:"default"`
 	}
-	var comp struct {
-		Questions []struct {
-			Name    string `yaml:"name"`
-			Default any    `yaml:"default"`
-		} `yaml:"questions"`
+	var comp, shared struct {
+		Questions []yaml.Node `yaml:"questions"`
 	}
-	if err := yaml.Unmarshal(data, &comp); err != nil {
-		t.Fatal(err)
+	for _, f := range []struct {
+		path string
+		into any
+	}{{"../../templates/go-service/component.yaml", &comp}, {"../../templates/questions.yaml", &shared}} {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(data, f.into); err != nil {
+			t.Fatalf("%s: %v", f.path, err)
+		}
+	}
+	byName := map[string]question{}
+	for _, n := range shared.Questions {
+		var q question
+		if err := n.Decode(&q); err != nil {
+			t.Fatal(err)
+		}
+		byName[q.Name] = q
+	}
+	// A question of the component is either a shared question's name or a declaration.
+	var questions []question
+	for _, n := range comp.Questions {
+		var q question
+		if n.Kind == yaml.ScalarNode {
+			var ok bool
+			if q, ok = byName[n.Value]; !ok {
+				t.Fatalf("go-service asks %q, which templates/questions.yaml does not declare", n.Value)
+			}
+		} else if err := n.Decode(&q); err != nil {
+			t.Fatal(err)
+		}
+		questions = append(questions, q)
 	}
 	defaults := map[string]any{}
-	for _, q := range comp.Questions {
+	for _, q := range questions {
 		if q.Default == nil {
 			t.Errorf("question %s has no default: --no-input would fail", q.Name)
 		}

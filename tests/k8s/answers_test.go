@@ -11,8 +11,12 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// componentFile is the k8s component's declaration, the source of its default answers.
-const componentFile = "../../templates/k8s/component.yaml"
+// componentFile is the k8s component's declaration, the source of its default answers; the
+// questions it shares with other components are declared in sharedQuestionsFile.
+const (
+	componentFile       = "../../templates/k8s/component.yaml"
+	sharedQuestionsFile = "../../templates/questions.yaml"
+)
 
 // Answers are the answers of a golden case that the checks depend on.
 type Answers struct {
@@ -37,21 +41,53 @@ type Answers struct {
 // the namespace, from the rendered objects themselves).
 func componentDefaults(t *testing.T) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile(componentFile)
-	if err != nil {
-		t.Fatalf("reading the k8s component: %v", err)
+	type question struct {
+		Name    string `json:"name"`
+		Default any    `json:"default"`
 	}
-	var c struct {
-		Questions []struct {
-			Name    string `json:"name"`
-			Default any    `json:"default"`
-		} `json:"questions"`
+	var c, shared struct {
+		Questions []json.RawMessage `json:"questions"`
 	}
-	if err := yaml.Unmarshal(data, &c); err != nil {
-		t.Fatalf("parsing %s: %v", componentFile, err)
+	for _, f := range []struct {
+		path string
+		into any
+	}{{componentFile, &c}, {sharedQuestionsFile, &shared}} {
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatalf("reading %s: %v", f.path, err)
+		}
+		if err := yaml.Unmarshal(data, f.into); err != nil {
+			t.Fatalf("parsing %s: %v", f.path, err)
+		}
+	}
+	byName := map[string]question{}
+	for _, raw := range shared.Questions {
+		var q question
+		if err := json.Unmarshal(raw, &q); err != nil {
+			t.Fatalf("%s: %v", sharedQuestionsFile, err)
+		}
+		byName[q.Name] = q
+	}
+	// A question of the component is either a shared question's name or a declaration.
+	var questions []question
+	for _, raw := range c.Questions {
+		var ref string
+		if json.Unmarshal(raw, &ref) == nil {
+			q, ok := byName[ref]
+			if !ok {
+				t.Fatalf("%s asks %q, which %s does not declare", componentFile, ref, sharedQuestionsFile)
+			}
+			questions = append(questions, q)
+			continue
+		}
+		var q question
+		if err := json.Unmarshal(raw, &q); err != nil {
+			t.Fatalf("%s: %v", componentFile, err)
+		}
+		questions = append(questions, q)
 	}
 	defaults := map[string]any{}
-	for _, q := range c.Questions {
+	for _, q := range questions {
 		if s, ok := q.Default.(string); ok && strings.Contains(s, "{{") {
 			continue
 		}

@@ -72,7 +72,8 @@ func runList(ctx context.Context, streams *IO, opts *ListOptions) error {
 	}
 	for _, name := range cat.ComponentNames() {
 		c, _ := cat.Component(name)
-		doc.Components = append(doc.Components, componentJSON{Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: c.Controls})
+		ids := append([]string{}, c.Controls...) // [] rather than null for a component without controls
+		doc.Components = append(doc.Components, componentJSON{Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: ids})
 	}
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, doc)

@@ -83,8 +83,9 @@ type questionJSON struct {
 }
 
 type controlJSON struct {
-	ID    string `json:"id"`
-	Title string `json:"title"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
 }
 
 func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
@@ -177,7 +178,7 @@ func controlsJSON(cat *catalog.Catalog, ids []string) []controlJSON {
 	out := make([]controlJSON, 0, len(ids))
 	for _, id := range ids {
 		c, _ := cat.Registry.Lookup(id)
-		out = append(out, controlJSON{ID: id, Title: c.Title})
+		out = append(out, controlJSON{ID: id, Title: c.Title, Description: c.Description})
 	}
 	return out
 }
