@@ -119,3 +119,16 @@ func TestCheckPlaceholders(t *testing.T) {
 		t.Fatalf("placeholders: %+v", res.Placeholders)
 	}
 }
+
+// TestUpdateWithoutUserChangeDoesNotWeaken: the catalog's new limit alone
+// keeps the control (log stays info), so update reports no weakening.
+func TestUpdateWithoutUserChangeDoesNotWeaken(t *testing.T) {
+	root := newProject(t)
+	res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Weakenings) != 0 {
+		t.Errorf("weakenings without a user change: %+v", res.Weakenings)
+	}
+}
