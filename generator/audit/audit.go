@@ -13,9 +13,11 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -86,40 +88,81 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 			rs.renders[id] = true
 		}
 	}
+	// Every distinct expression is compiled once, on all cores: compiling
+	// is most of an audit's fixed cost.
+	type job struct {
+		src  string
+		prg  cel.Program
+		err  error
+		rule string
+		comp string
+		what string
+	}
+	jobs := map[string]*job{}
+	var order []*job
+	want := func(comp, rule, what, src string) {
+		if src == "" {
+			return
+		}
+		if _, ok := jobs[src]; !ok {
+			j := &job{src: src, rule: rule, comp: comp, what: what}
+			jobs[src] = j
+			order = append(order, j)
+		}
+	}
 	for _, name := range names {
 		comp, err := cat.Component(name)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range comp.Checks {
-			r := &Rule{Check: c, Component: name}
-			compile := func(field, src string) (cel.Program, error) {
-				if src == "" {
-					return nil, nil
-				}
-				ast, iss := env.Compile(src)
-				if iss.Err() != nil {
-					return nil, failure.Invalidf("%s/checks.yaml: check %s: %s: %v", name, c.ID, field, iss.Err())
-				}
-				prg, err := env.Program(ast, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize))
-				if err != nil {
-					return nil, failure.Invalidf("%s/checks.yaml: check %s: %s: %v", name, c.ID, field, err)
-				}
-				return prg, nil
-			}
-			if r.sel, err = compile("select", c.Select); err != nil {
-				return nil, err
-			}
-			if r.expr, err = compile("expr", c.Expr); err != nil {
-				return nil, err
-			}
-			if r.when, err = compile("when", c.When); err != nil {
-				return nil, err
-			}
-			rs.rules = append(rs.rules, r)
+			want(name, c.ID, "select", c.Select)
+			want(name, c.ID, "expr", c.Expr)
+			want(name, c.ID, "when", c.When)
+			rs.rules = append(rs.rules, &Rule{Check: c, Component: name})
 		}
 	}
+	var wg sync.WaitGroup
+	next := make(chan *job)
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				j.prg, j.err = compileExpr(env, j.src)
+			}
+		}()
+	}
+	for _, j := range order {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	for _, j := range order {
+		if j.err != nil {
+			return nil, failure.Invalidf("%s/checks.yaml: check %s: %s: %v", j.comp, j.rule, j.what, j.err)
+		}
+	}
+	program := func(src string) cel.Program {
+		if src == "" {
+			return nil
+		}
+		return jobs[src].prg
+	}
+	for _, r := range rs.rules {
+		r.sel, r.expr, r.when = program(r.Select), program(r.Expr), program(r.When)
+	}
 	return rs, nil
+}
+
+// compileExpr compiles one CEL expression into a program with the cost
+// limit; constant regular expressions are compiled once.
+func compileExpr(env *cel.Env, src string) (cel.Program, error) {
+	ast, iss := env.Compile(src)
+	if iss.Err() != nil {
+		return nil, iss.Err()
+	}
+	return env.Program(ast, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize))
 }
 
 // All returns the compiled rules in catalog order.

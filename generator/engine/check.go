@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -210,13 +209,14 @@ func (e *Engine) outdated(ctx context.Context, root string, m *manifest.Manifest
 // (a line starting with "<<<<<<< " or ">>>>>>> ", or exactly
 // "<<<<<<<"/">>>>>>>"), or 0.
 func conflictMarkerLine(data []byte) int {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64<<10), render.MaxFileSize+1)
-	for n := 1; sc.Scan(); n++ {
-		l := sc.Text()
+	if !bytes.Contains(data, []byte("<<<<<<<")) && !bytes.Contains(data, []byte(">>>>>>>")) {
+		return 0
+	}
+	for n, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSuffix(l, "\r")
 		for _, mk := range []string{"<<<<<<<", ">>>>>>>"} {
 			if l == mk || strings.HasPrefix(l, mk+" ") {
-				return n
+				return n + 1
 			}
 		}
 	}
