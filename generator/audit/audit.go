@@ -122,22 +122,7 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 			rs.rules = append(rs.rules, &Rule{Check: c, Component: name})
 		}
 	}
-	var wg sync.WaitGroup
-	next := make(chan *job)
-	for range max(1, runtime.GOMAXPROCS(0)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				j.prg, j.err = compileExpr(env, j.src)
-			}
-		}()
-	}
-	for _, j := range order {
-		next <- j
-	}
-	close(next)
-	wg.Wait()
+	parallel(len(order), func(i int) { order[i].prg, order[i].err = compileExpr(env, order[i].src) })
 	for _, j := range order {
 		if j.err != nil {
 			return nil, failure.Invalidf("%s/checks.yaml: check %s: %s: %v", j.comp, j.rule, j.what, j.err)
@@ -220,23 +205,6 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		return nil, fmt.Errorf("audit: open %s: %w", req.Root, err)
 	}
 	defer root.Close()
-	cache := map[[2]string]*parsedFile{}
-	load := func(p, format string) (*parsedFile, error) {
-		key := [2]string{p, format}
-		if pf, ok := cache[key]; ok {
-			return pf, nil
-		}
-		data, err := readFile(root, p)
-		if err != nil {
-			return nil, err
-		}
-		pf, err := parse(p, format, data)
-		if err != nil {
-			return nil, err
-		}
-		cache[key] = &pf
-		return &pf, nil
-	}
 	answers := map[string]any{}
 	for k, v := range req.Answers {
 		answers[k] = normalize(v)
@@ -245,10 +213,16 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	seenComp := map[string]bool{}
 	seenCtl := map[string]bool{}
 	readFiles := map[string]bool{}
+
+	// Which rules apply, and which files (in which format) each one reads.
+	type active struct {
+		rule *Rule
+		keys []fileKey
+	}
+	var rules []active
+	var keys []fileKey
+	seenKey := map[fileKey]bool{}
 	for _, r := range rs.rules {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 		if !seenComp[r.Component] {
 			seenComp[r.Component] = true
 			rep.Components = append(rep.Components, r.Component)
@@ -257,34 +231,73 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 			if req.Answers == nil {
 				continue
 			}
-			ok, _ := evalBool(r.when, map[string]any{"answers": answers})
-			if !ok {
+			if ok, _ := evalBool(r.when, map[string]any{"answers": answers}); !ok {
 				continue
 			}
 		}
 		rep.Rules++
 		seenCtl[r.Control] = true
-		var matched []*parsedFile
+		a := active{rule: r}
 		for _, p := range files {
-			if !catalog.GlobMatch(r.Match, p) {
-				continue
-			}
-			if req.Only != nil && !req.Only[p] && r.Scope != "project" {
+			if !catalog.GlobMatch(r.Match, p) || (req.Only != nil && !req.Only[p] && r.Scope != "project") {
 				continue
 			}
 			format := r.Format
 			if format == "" {
 				format = FormatOf(p)
 			}
+			k := fileKey{p, format}
+			a.keys = append(a.keys, k)
 			readFiles[p] = true
-			pf, err := load(p, format)
-			if err != nil {
-				rep.Findings = append(rep.Findings, rs.finding(r, req, p, 1, fmt.Sprintf("cannot be read or parsed: %v", err)))
-				continue
+			if !seenKey[k] {
+				seenKey[k] = true
+				keys = append(keys, k)
 			}
-			matched = append(matched, pf)
 		}
-		rep.Findings = append(rep.Findings, rs.evalRule(r, req, answers, matched)...)
+		rules = append(rules, a)
+	}
+
+	// Read and parse every file once, on all cores.
+	parsed := make([]parsedFile, len(keys))
+	parseErr := make([]error, len(keys))
+	index := make(map[fileKey]int, len(keys))
+	for i, k := range keys {
+		index[k] = i
+	}
+	parallel(len(keys), func(i int) {
+		data, err := readFile(root, keys[i].path)
+		if err == nil {
+			parsed[i], err = parse(keys[i].path, keys[i].format, data)
+		}
+		parseErr[i] = err
+	})
+
+	// Evaluate every rule, on all cores; a file that cannot be read or
+	// parsed is reported once, by the first rule that reads it.
+	results := make([][]Finding, len(rules))
+	reported := map[fileKey]bool{}
+	for i, a := range rules {
+		for _, k := range a.keys {
+			if err := parseErr[index[k]]; err != nil && !reported[k] {
+				reported[k] = true
+				results[i] = append(results[i], rs.finding(a.rule, req, k.path, 1, fmt.Sprintf("cannot be read or parsed: %v", err)))
+			}
+		}
+	}
+	parallel(len(rules), func(i int) {
+		var matched []*parsedFile
+		for _, k := range rules[i].keys {
+			if n := index[k]; parseErr[n] == nil {
+				matched = append(matched, &parsed[n])
+			}
+		}
+		results[i] = append(results[i], rs.evalRule(rules[i].rule, req, answers, matched)...)
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, fs := range results {
+		rep.Findings = append(rep.Findings, fs...)
 	}
 	rep.Files = len(readFiles)
 	rep.Controls = slices.Collect(func(yield func(string) bool) {
@@ -355,6 +368,30 @@ func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched 
 		}
 	}
 	return out
+}
+
+// fileKey is one file read in one format.
+type fileKey struct{ path, format string }
+
+// parallel calls f(0..n-1) on as many goroutines as there are CPUs.
+func parallel(n int, f func(int)) {
+	workers := min(n, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // selectDocuments keeps the documents for which sel holds; files left
