@@ -150,7 +150,8 @@ func copyTree(t *testing.T, src string) string {
 
 // TestBreakagesAreCaught applies each deliberate breakage to a copy of its
 // golden tree and expects a finding under the broken control. The catch
-// rate must be at least 95%; misses are listed.
+// rate must be at least 95%; misses are listed. Every control a component
+// claims has at least one breakage.
 func TestBreakagesAreCaught(t *testing.T) {
 	cat := loadCatalog(t)
 	var missed []string
@@ -209,6 +210,21 @@ func TestBreakagesAreCaught(t *testing.T) {
 	}
 	rate := float64(len(breakages)-len(missed)) / float64(len(breakages))
 	t.Logf("caught %d of %d breakages (%.1f%%) over %d controls; missed: %v", len(breakages)-len(missed), len(breakages), 100*rate, len(perControl), missed)
+	covered := map[string]bool{}
+	for _, b := range breakages {
+		covered[b.control] = true
+	}
+	for _, name := range cat.ComponentNames() {
+		comp, err := cat.Component(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range comp.Controls {
+			if !covered[id] {
+				t.Errorf("%s (component %s) has no deliberate breakage", id, name)
+			}
+		}
+	}
 	if rate < 0.95 {
 		t.Errorf("catch rate %.1f%% is below 95%%; missed: %s", 100*rate, strings.Join(missed, "; "))
 	}

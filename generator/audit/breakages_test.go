@@ -38,6 +38,11 @@ func appendTo(file, text string) edit {
 	return edit{file: file, change: func(s string) string { return s + text }}
 }
 
+// rename turns a test function into an ordinary one, so go test no longer runs it.
+func rename(file, test string) edit {
+	return replace(file, "func "+test+"(", "func un"+test+"(")
+}
+
 func remove(file string) edit { return edit{file: file, remove: true} }
 
 const (
@@ -174,5 +179,18 @@ var breakages = []breakage{
 	{"default http server", "APP-20", svc, []edit{appendTo("cmd/demo-service/main.go", "\nfunc serve() error { return http.ListenAndServe(\":8080\", nil) }\n")}},
 	{"private key committed", "SEC-01", svc, []edit{appendTo("README.md", "\n-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n")}},
 	{".env no longer ignored", "SEC-01", svc, []edit{replace(".gitignore", "\n.env\n", "\n")}},
+	{"validation test removed", "APP-01", svc, []edit{rename("internal/validate/validate_test.go", "TestTextBounds")}},
+	{"files opened outside a root", "APP-02", svc, []edit{replace("internal/safefile/safefile.go", "os.OpenRoot(dir)", "openDir(dir)")}},
+	{"unknown JSON fields accepted", "APP-06", svc, []edit{replace("internal/server/json.go", "\tdec.DisallowUnknownFields()\n", "")}},
+	{"cookie readable by scripts", "APP-08", svc, []edit{replace("internal/session/cookie.go", "HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode", "HttpOnly: false, Secure: true, SameSite: http.SameSiteLaxMode")}},
+	{"constant-time test removed", "APP-09", svc, []edit{rename("internal/crypto/crypto_test.go", "TestEqual")}},
+	{"print bypasses the logger", "APP-10", svc, []edit{appendTo("internal/logging/logging.go", "\nfunc dump(s string) { fmt.Println(s) }\n")}},
+	{"login without PKCE", "APP-11", svc, []edit{replace("internal/auth/login.go", "oauth2.S256ChallengeOption(codeVerifier)", "oauth2.SetAuthURLParam(\"x\", codeVerifier)")}},
+	{"key rotation test removed", "APP-12", svc, []edit{rename("internal/auth/jwt_test.go", "TestKeyRotation")}},
+	{"refresh reuse test removed", "APP-13", svc, []edit{rename("internal/session/session_test.go", "TestRefreshReuseRevokesFamily")}},
+	{"authorization test removed", "APP-14", svc, []edit{rename("internal/authz/authz_test.go", "TestAuthorize")}},
+	{"startup check test removed", "APP-16", svc, []edit{rename("internal/config/config_test.go", "TestMissingVariablesAreNamed")}},
+	{"CTR mode instead of GCM", "APP-17", svc, []edit{replace("internal/crypto/aead.go", "cipher.NewGCM(block)", "newStream(block)")}},
+	{"panic test removed", "APP-19", svc, []edit{rename("internal/server/server_test.go", "TestPanicIsGeneric500")}},
 	{"signed commits undocumented", "SC-10", svc, []edit{replace("SECURITY.md", "commit.gpgsign true", "commit.gpgsign false")}},
 }
