@@ -49,17 +49,23 @@ verify:
 	  echo "== $$m"; (cd $$m && go mod tidy -diff && go vet ./... && go test -count=1 -timeout 30m ./...); \
 	done
 
+# Re-record secgen's own goldens with the product's own command (review the
+# diff before committing it). `secgen test .` checks them; so does go test.
 goldens:
-	go test ./goldens -run TestGoldens -update
+	go run ./cmd/secgen test --update .
 
 readme:
 	go test ./generator/controls -run TestREADMEControlsTable -update
 
-# Performance: engine benchmarks, then whole-process wall time and peak RSS of
-# `secgen new` (11 runs; read the median) with /usr/bin/time.
+# Performance: engine and golden benchmarks, whole-process wall time and peak
+# RSS of `secgen test .` (budget: 2 s) and of `secgen new` (11 runs; read the
+# median) with /usr/bin/time.
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)
 bench: build
-	go test ./generator/engine ./generator/audit -run '^$$' -bench . -benchtime 5x
+	go test ./generator/engine ./generator/goldentest ./generator/audit -run '^$$' -bench . -benchtime 5x
+	@for i in 1 2 3; do \
+	  /usr/bin/time -f "test (built-in goldens): %e s wall, %M KB max RSS" ./bin/secgen test . >/dev/null; \
+	done
 	@for i in $$(seq 1 11); do \
 	  d="$(BENCH_DIR)/secgen-bench-$$i"; rm -rf "$$d"; \
 	  /usr/bin/time -f "new go-service: %e s wall, %M KB max RSS" ./bin/secgen new go-service "$$d" --no-input --no-git >/dev/null; \

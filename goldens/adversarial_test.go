@@ -2,7 +2,6 @@ package goldens
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"go/ast"
 	"go/parser"
@@ -14,8 +13,6 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/secgen/secgen/generator/builtin"
 )
 
 // TestAdversarialTextArrivesAsData renders every adversarial case and checks
@@ -25,18 +22,15 @@ import (
 // the case renders. (HCL is checked by the terraform
 // verification module, which carries the HCL parser.)
 func TestAdversarialTextArrivesAsData(t *testing.T) {
-	cat, err := builtin.Catalog(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := builtinCatalog(t)
 	ran := 0
 	for _, gc := range loadCases(t) {
-		if !gc.Case.Adversarial {
+		if !gc.Spec.Adversarial {
 			continue
 		}
 		ran++
 		t.Run(gc.Name, func(t *testing.T) {
-			p := renderCase(t, cat, gc)
+			p := render(t, cat, gc)
 			var desc string
 			for _, f := range p.Files {
 				if f.Path == ".secgen.yaml" {
@@ -88,7 +82,7 @@ func TestAdversarialTextArrivesAsData(t *testing.T) {
 			}
 			// The languages the case names must carry the description as
 			// data, so the test cannot pass by not looking.
-			for _, kind := range gc.Case.Carries {
+			for _, kind := range gc.Spec.Carries {
 				if !present[kind] {
 					t.Errorf("the case renders no %s file", kind)
 				}

@@ -1,8 +1,12 @@
 // Package goldens holds secgen's golden tests: for every case under
 // goldens/<blueprint-or-component>/<case>/, the answers (answers.yaml), what
-// to render (case.yaml) and the expected tree (tree/). The test renders each
+// to render (case.yaml) and the expected tree (tree/). The cases run through
+// generator/goldentest, the same code as `secgen test`, which renders each
 // case with the embedded catalog and compares file set, modes and bytes.
+// The tests here add what only secgen's own catalog promises: hostile text
+// arrives as data, add renders what new renders, every component has an add
+// case.
 //
-// Re-record with `make goldens` (go test ./goldens -run TestGoldens -update)
-// and review the diff before committing it.
+// Re-record with `make goldens` (`go run ./cmd/secgen test --update .`) and
+// review the diff before committing it.
 package goldens

@@ -6,7 +6,9 @@ package answers
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
+	"text/template/parse"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -49,6 +51,18 @@ type Question struct {
 	Multiline bool      `yaml:"multiline"`
 	Choices   []string  `yaml:"choices"`
 	Validate  Rules     `yaml:"validate"`
+	// When, if set, is a template over the earlier answers that yields
+	// true or false; false means the question is not asked, not validated
+	// and not recorded (its answer is absent from Values).
+	When string `yaml:"when"`
+	// Section names the catalog section the question belongs to; the
+	// catalog fills in its first section when it is empty.
+	Section string `yaml:"section"`
+	// Placeholder declares that the default only stands in for a real
+	// value (an example account, an all-zero digest): runs accept it, and
+	// the summary lists it, with PlaceholderReason, until it is replaced.
+	Placeholder       bool   `yaml:"placeholder"`
+	PlaceholderReason string `yaml:"placeholder_reason"`
 
 	pattern *regexp.Regexp
 }
@@ -66,11 +80,20 @@ var (
 	secretName = regexp.MustCompile(`(^|_)(password|passwd|passphrase|credentials?|private_key|api_key|apikey|access_key|secret_key|secret_value|client_secret|token|tokens|otp|pin)($|_)`)
 )
 
+// CheckName validates the form of a question's name (also that of any other
+// name templates see beside the answers).
+func CheckName(name string) error {
+	if !questionName.MatchString(name) {
+		return fmt.Errorf("name %q must match %s", name, questionName)
+	}
+	return nil
+}
+
 // Check validates the declaration of the question itself and prepares it for
 // use. It is called once when the catalog loads.
 func (q *Question) Check() error {
-	if !questionName.MatchString(q.Name) {
-		return fmt.Errorf("name %q must match %s", q.Name, questionName)
+	if err := CheckName(q.Name); err != nil {
+		return err
 	}
 	if secretName.MatchString(q.Name) {
 		return fmt.Errorf("question %q would ask for a secret value, which secgen never does (SEC-02)", q.Name)
@@ -123,6 +146,17 @@ func (q *Question) Check() error {
 		}
 		q.pattern = re
 	}
+	if q.When != "" {
+		if err := checkTemplate(q.When); err != nil {
+			return fmt.Errorf("question %q: when: %w", q.Name, err)
+		}
+	}
+	if q.Placeholder != (strings.TrimSpace(q.PlaceholderReason) != "") {
+		return fmt.Errorf("question %q: placeholder: true and placeholder_reason go together", q.Name)
+	}
+	if q.Placeholder && !q.HasDefault() {
+		return fmt.Errorf("question %q: a placeholder needs a default", q.Name)
+	}
 	if q.Type == Int && !q.Required && !q.HasDefault() {
 		return fmt.Errorf("question %q: an optional int needs a default", q.Name)
 	}
@@ -139,6 +173,20 @@ func (q *Question) Check() error {
 				return fmt.Errorf("question %q: default: %w", q.Name, err)
 			}
 		}
+	}
+	return nil
+}
+
+// checkTemplate parses a condition without knowing the renderer's functions
+// (they are checked when it runs): it must be one template expression.
+func checkTemplate(text string) error {
+	if !strings.HasPrefix(strings.TrimSpace(text), "{{") {
+		return fmt.Errorf("%s must be a template expression such as {{ eq .database \"postgres\" }}", strconv.Quote(text))
+	}
+	t := parse.New("when")
+	t.Mode = parse.SkipFuncCheck
+	if _, err := t.Parse(text, "", "", map[string]*parse.Tree{}); err != nil {
+		return err
 	}
 	return nil
 }

@@ -192,5 +192,6 @@ var breakages = []breakage{
 	{"startup check test removed", "APP-16", svc, []edit{rename("internal/config/config_test.go", "TestMissingVariablesAreNamed")}},
 	{"CTR mode instead of GCM", "APP-17", svc, []edit{replace("internal/crypto/aead.go", "cipher.NewGCM(block)", "newStream(block)")}},
 	{"panic test removed", "APP-19", svc, []edit{rename("internal/server/server_test.go", "TestPanicIsGeneric500")}},
+	{"token in the Backstage entry", "SEC-01", "backstage/defaults", []edit{replace("catalog-info.yaml", "    secgen/catalog: \"builtin\"\n", "    secgen/catalog: \"builtin\"\n    ci/token: \"xoxb-1234567890-abcdef\"\n")}},
 	{"signed commits undocumented", "SC-10", svc, []edit{replace("SECURITY.md", "commit.gpgsign true", "commit.gpgsign false")}},
 }

@@ -39,7 +39,10 @@ type Catalog struct {
 	Pins     map[string]Pin
 	// Shared are the questions of questions.yaml, by name: declared once
 	// for the catalog and referenced by name from components.
-	Shared     map[string]*answers.Question
+	Shared map[string]*answers.Question
+	// Sections group questions on a terminal, in order; the first one is
+	// asked without a gate and is where questions without a section go.
+	Sections   []Section
 	components map[string]*Component
 	blueprints map[string]*Blueprint
 }
@@ -66,11 +69,23 @@ type Component struct {
 }
 
 // FileRule applies to the source paths it matches: render only when When is
-// "true", and with mode 0755 when Executable.
+// "true", with mode 0755 when Executable, and once per item of the list
+// answer Foreach when it is set.
 type FileRule struct {
 	Match      string `yaml:"match"`
 	When       string `yaml:"when"`
 	Executable bool   `yaml:"executable"`
+	// Foreach names a list question of the component: each matched source
+	// renders once per item of its answer, with the item bound to the name
+	// As in the data of the path and of the template (`{{ .env }}`).
+	Foreach string `yaml:"foreach"`
+	As      string `yaml:"as"`
+}
+
+// usesVariable reports whether template text refers to the answer or loop
+// variable name (as `.name`, not as a prefix of a longer name).
+func usesVariable(text, name string) bool {
+	return regexp.MustCompile(`\.` + regexp.QuoteMeta(name) + `([^A-Za-z0-9_]|$)`).MatchString(text)
 }
 
 // Matches reports whether the rule applies to a source path.
@@ -89,6 +104,15 @@ type Blueprint struct {
 	Components  []string             `yaml:"components" json:"components"`
 	Defaults    map[string]yaml.Node `yaml:"defaults" json:"-"`
 }
+
+// Section is a named group of questions, declared in catalog.yaml.
+type Section struct {
+	Name  string `yaml:"name" json:"name"`
+	Title string `yaml:"title" json:"title"`
+}
+
+// defaultSections stand when catalog.yaml declares none.
+var defaultSections = []Section{{Name: "general", Title: "General"}}
 
 // Pin is one row of the pins table: a GitHub Action at a verified commit.
 type Pin struct {
@@ -157,14 +181,16 @@ type componentFile struct {
 // Load reads and validates a whole catalog. Every error names the file and
 // the field at fault and is classified as invalid input.
 func Load(ctx context.Context, src Source) (*Catalog, error) {
+	var err error
 	c := &Catalog{
 		Commit:     src.Commit,
 		components: map[string]*Component{},
 		blueprints: map[string]*Blueprint{},
 	}
 	var meta struct {
-		ID      string `yaml:"id"`
-		Version string `yaml:"version"`
+		ID       string    `yaml:"id"`
+		Version  string    `yaml:"version"`
+		Sections []Section `yaml:"sections"`
 	}
 	if err := decodeFile(src.Templates, catalogFile, &meta); err != nil {
 		return nil, err
@@ -176,6 +202,9 @@ func Load(ctx context.Context, src Source) (*Catalog, error) {
 		return nil, failure.Invalidf("catalog.yaml: version %s must be a semantic version", failure.Quote(meta.Version))
 	}
 	c.ID, c.Version = meta.ID, meta.Version
+	if c.Sections, err = checkSections(meta.Sections); err != nil {
+		return nil, err
+	}
 
 	data, err := readBounded(src.Templates, controlsFile, maxDeclarationSize)
 	if err != nil {
@@ -218,6 +247,9 @@ func Load(ctx context.Context, src Source) (*Catalog, error) {
 			return nil, err
 		}
 		c.components[comp.Name] = comp
+	}
+	if err := c.placeQuestions(); err != nil {
+		return nil, err
 	}
 	if err := c.checkComponents(); err != nil {
 		return nil, err
@@ -398,24 +430,120 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 		if _, err := path.Match(strings.TrimSuffix(r.Match, "/**"), ""); err != nil || r.Match == "" {
 			return nil, bad("files[%d].match %s is not a valid pattern", i, failure.Quote(r.Match))
 		}
-		if r.When == "" && !r.Executable {
-			return nil, bad("files[%d] has neither when nor executable", i)
+		if r.When == "" && !r.Executable && r.Foreach == "" {
+			return nil, bad("files[%d] has neither when, executable nor foreach", i)
+		}
+		if err := checkForeach(comp, r); err != nil {
+			return nil, bad("files[%d]: %v", i, err)
 		}
 		matched := false
 		for _, s := range comp.Sources {
-			if r.Matches(s) {
-				matched = true
-				break
+			if !r.Matches(s) {
+				continue
+			}
+			matched = true
+			if r.Foreach != "" && !usesVariable(s, r.As) {
+				return nil, bad("files[%d]: %s renders once per item of %s, so its path must use .%s", i, failure.Quote(s), r.Foreach, r.As)
 			}
 		}
 		if !matched {
 			return nil, bad("files[%d].match %s matches no template", i, failure.Quote(r.Match))
 		}
 	}
+	for _, s := range comp.Sources {
+		loops := 0
+		for _, r := range comp.Rules {
+			if r.Foreach != "" && r.Matches(s) {
+				loops++
+			}
+		}
+		if loops > 1 {
+			return nil, bad("files: %s is matched by %d foreach rules; at most one may apply to a template", failure.Quote(s), loops)
+		}
+	}
 	if err := loadChecks(root, dir, comp); err != nil {
 		return nil, err
 	}
 	return comp, nil
+}
+
+// checkSections validates the declared sections: distinct lower-case names
+// and one-line titles.
+func checkSections(secs []Section) ([]Section, error) {
+	if len(secs) == 0 {
+		return defaultSections, nil
+	}
+	seen := map[string]bool{}
+	for i, s := range secs {
+		if !namePattern.MatchString(s.Name) || seen[s.Name] {
+			return nil, failure.Invalidf("catalog.yaml: sections[%d].name %s must be a distinct lower-case name", i, failure.Quote(s.Name))
+		}
+		if t := strings.TrimSpace(s.Title); t == "" || t != s.Title || len(t) > 40 || strings.ContainsAny(t, "\n\r\t") {
+			return nil, failure.Invalidf("catalog.yaml: sections[%d].title must be one short line", i)
+		}
+		seen[s.Name] = true
+	}
+	return secs, nil
+}
+
+// placeQuestions puts questions without a section in the first one and
+// refuses unknown sections.
+func (c *Catalog) placeQuestions() error {
+	for _, name := range slices.Sorted(maps.Keys(c.Shared)) {
+		q := c.Shared[name]
+		if q.Section == "" {
+			q.Section = c.Sections[0].Name
+		}
+		if c.SectionTitle(q.Section) == "" {
+			return failure.Invalidf("%s: question %q: section %s is not declared in catalog.yaml", questionsFile, q.Name, failure.Quote(q.Section))
+		}
+	}
+	for _, name := range c.ComponentNames() {
+		for _, q := range c.components[name].Questions {
+			if q.Section == "" {
+				q.Section = c.Sections[0].Name
+			}
+			if c.SectionTitle(q.Section) == "" {
+				return failure.Invalidf("%s/component.yaml: question %q: section %s is not declared in catalog.yaml", name, q.Name, failure.Quote(q.Section))
+			}
+		}
+	}
+	return nil
+}
+
+// SectionTitle returns the title of a section, or "" when there is none.
+func (c *Catalog) SectionTitle(name string) string {
+	for _, s := range c.Sections {
+		if s.Name == name {
+			return s.Title
+		}
+	}
+	return ""
+}
+
+// checkForeach validates a rule's foreach and as: both or neither, foreach
+// naming a list question of the component, as a valid variable name.
+func checkForeach(comp *Component, r FileRule) error {
+	if r.Foreach == "" {
+		if r.As != "" {
+			return fmt.Errorf("as applies only with foreach")
+		}
+		return nil
+	}
+	// The item sits beside the answers, so as has the form of a question's
+	// name; checkComponents makes sure that it is no question's name.
+	if err := answers.CheckName(r.As); err != nil {
+		return fmt.Errorf("foreach needs as, the name of the item variable: %w", err)
+	}
+	for _, q := range comp.Questions {
+		if q.Name == r.Foreach {
+			if q.Type != answers.List {
+				return fmt.Errorf("foreach %q must name a list question, not a %s", r.Foreach, q.Type)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("foreach %s is not a question of the component", failure.Quote(r.Foreach))
 }
 
 // checkComponents validates references between components: requirements
@@ -445,6 +573,15 @@ func (c *Catalog) checkComponents() error {
 			byName[q.Name] = q
 			if _, ok := declaredBy[q]; !ok {
 				declaredBy[q] = name
+			}
+		}
+	}
+	// A foreach item variable sits beside the answers in the template data,
+	// so it may not shadow an answer of any component a project may hold.
+	for _, name := range c.ComponentNames() {
+		for i, r := range c.components[name].Rules {
+			if _, clash := byName[r.As]; clash && r.As != "" {
+				return failure.Invalidf("%s/component.yaml: files[%d]: as %q is the name of a question of the catalog; choose another name for the item", name, i, r.As)
 			}
 		}
 	}

@@ -71,6 +71,9 @@ func TestMalformedEntriesNameFileAndField(t *testing.T) {
 		{"dead rule", goodComponent + "files:\n  - {match: nope/**, when: 'true'}\n", nil, "", []string{"files[0]", "matches no template"}},
 		{"unknown blueprint component", goodComponent, nil, "name: b\ndescription: d\ncomponents: [c, zz]\n", []string{"blueprints/b.yaml", "zz"}},
 		{"bad blueprint default", goodComponent, nil, "name: b\ndescription: d\ncomponents: [c]\ndefaults: {name: 5}\n", []string{"blueprints/b.yaml", "defaults", "name"}},
+		{"undeclared section", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, section: nowhere,", 1), nil, "", []string{"c/component.yaml", "nowhere", "catalog.yaml"}},
+		{"bad condition", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, when: 'yes',", 1), nil, "", []string{"questions[0]", "when"}},
+		{"placeholder without reason", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, default: x, placeholder: true,", 1), nil, "", []string{"placeholder_reason"}},
 		{"unknown blueprint default", goodComponent, nil, "name: b\ndescription: d\ncomponents: [c]\ndefaults: {nope: x}\n", []string{"nope"}},
 	}
 	for _, tc := range cases {
@@ -99,6 +102,32 @@ func TestMalformedEntriesNameFileAndField(t *testing.T) {
 				t.Errorf("%s: error %q does not mention %q", tc.name, err, w)
 			}
 		}
+	}
+}
+
+func TestSectionsDefaultToTheFirst(t *testing.T) {
+	cat, err := load(t, fstest.MapFS{
+		"catalog.yaml":     file("id: test\nversion: 1.0.0\nsections:\n  - {name: main, title: Main}\n  - {name: extra, title: Extra}\n"),
+		"c/component.yaml": file(goodComponent),
+		"c/files/a.tmpl":   file("a"),
+	}, fstest.MapFS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := cat.Questions([]string{"c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qs[0].Section != "main" || cat.SectionTitle("extra") != "Extra" {
+		t.Fatalf("section = %q, title = %q", qs[0].Section, cat.SectionTitle("extra"))
+	}
+	_, err = load(t, fstest.MapFS{
+		"catalog.yaml":     file("id: test\nversion: 1.0.0\nsections:\n  - {name: main, title: Main}\n  - {name: main, title: Again}\n"),
+		"c/component.yaml": file(goodComponent),
+		"c/files/a.tmpl":   file("a"),
+	}, fstest.MapFS{})
+	if err == nil || !strings.Contains(err.Error(), "sections[1]") {
+		t.Fatalf("err = %v, want a duplicate section refused", err)
 	}
 }
 
@@ -266,5 +295,41 @@ func TestPinForSubActions(t *testing.T) {
 	}
 	if _, err := cat.PinFor("actions/checkout-evil"); err == nil {
 		t.Fatal("an unpinned action resolved")
+	}
+}
+
+// orgCatalog loads testdata/org, a platform team's catalog written without any
+// Go: a new control area (ORG-01), a shared question, a component claiming
+// ORG-01 and one claiming no control, with a foreach rule.
+func orgCatalog(t *testing.T) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Load(context.Background(), catalog.Source{
+		Templates: os.DirFS(filepath.Join("testdata", "org", "templates")), Blueprints: os.DirFS(filepath.Join("testdata", "org", "blueprints")),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+func TestAnotherTeamsCatalogLoads(t *testing.T) {
+	cat := orgCatalog(t)
+	if cat.ID != "acme" || strings.Join(cat.ComponentNames(), " ") != "ownership runbook" || strings.Join(cat.BlueprintNames(), " ") != "service" {
+		t.Fatalf("catalog %s: components %v, blueprints %v", cat.ID, cat.ComponentNames(), cat.BlueprintNames())
+	}
+	var ids []string
+	for _, c := range cat.Registry.All() {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, " ") != "ORG-01" {
+		t.Errorf("registry = %v, want the catalog's own ORG-01 only", ids)
+	}
+	if got := cat.Controls([]string{"ownership", "runbook"}); strings.Join(got, " ") != "ORG-01" {
+		t.Errorf("controls of the blueprint = %v", got)
+	}
+	own, _ := cat.Component("ownership")
+	run, _ := cat.Component("runbook")
+	if own.Questions[0] != cat.Shared["name"] || run.Questions[0] != cat.Shared["name"] {
+		t.Error("the shared question name is not shared")
 	}
 }

@@ -43,10 +43,27 @@ func (c *Catalog) HasComponent(name string) bool { _, ok := c.components[name]; 
 // HasBlueprint reports whether the catalog has the named blueprint.
 func (c *Catalog) HasBlueprint(name string) bool { _, ok := c.blueprints[name]; return ok }
 
-// Questions merges the questions of components, in order. A question asked by
-// several components is a shared one (Load ensures it) and appears once, where
-// the first component asks it.
+// Questions merges the questions of components, in the order they are asked:
+// section by section in the catalog's order, and within a section in the
+// components' order. A question asked by several components appears once,
+// declared by the first; the others' rules apply too. Defaults and
+// conditions may therefore refer to questions of the same or an earlier
+// section.
 func (c *Catalog) Questions(components []string) ([]answers.Asked, error) {
+	out, err := c.declaredQuestions(components)
+	if err != nil {
+		return nil, err
+	}
+	rank := make(map[string]int, len(c.Sections))
+	for i, s := range c.Sections {
+		rank[s.Name] = i
+	}
+	slices.SortStableFunc(out, func(a, b answers.Asked) int { return rank[a.Section] - rank[b.Section] })
+	return out, nil
+}
+
+// declaredQuestions merges the questions of components in declaration order.
+func (c *Catalog) declaredQuestions(components []string) ([]answers.Asked, error) {
 	var out []answers.Asked
 	seen := map[string]bool{}
 	for _, name := range components {
@@ -78,6 +95,20 @@ func (c *Catalog) Controls(components []string) []string {
 				seen[id] = true
 				ids = append(ids, id)
 			}
+		}
+	}
+	c.Registry.Sort(ids)
+	return ids
+}
+
+// AppliedControls are the components' controls plus those secgen itself
+// implements while generating (for example SEC-02: it took no secret),
+// sorted.
+func (c *Catalog) AppliedControls(components []string) []string {
+	ids := c.Controls(components)
+	for _, ctl := range c.Registry.All() {
+		if ctl.Secgen && !slices.Contains(ids, ctl.ID) {
+			ids = append(ids, ctl.ID)
 		}
 	}
 	c.Registry.Sort(ids)

@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/semver"
 
+	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/base"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
@@ -142,7 +145,7 @@ func (e *Engine) Check(ctx context.Context, req CheckRequest) (*CheckResult, err
 		res.Changed = append(res.Changed, cf)
 	}
 
-	res.Placeholders, err = placeholders(m)
+	res.Placeholders, err = e.placeholders(ctx, root, m)
 	if err != nil {
 		return nil, err
 	}
@@ -246,8 +249,53 @@ var placeholderRules = []struct {
 	{regexp.MustCompile(`(^|[/.@])example\.(com|org|net)([/:]|$)`), "an example.com domain (RFC 2606)"},
 }
 
-// placeholders lists the recorded answers that still hold example values.
-func placeholders(m *manifest.Manifest) ([]Placeholder, error) {
+// placeholders lists the recorded answers that still hold example values:
+// first those the catalog declares (a question marked placeholder whose
+// answer is still its default), then other answers that look like the
+// examples above.
+func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Manifest) ([]Placeholder, error) {
+	components := componentNames(m)
+	qs, err := e.Catalog.Questions(components)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := m.AnswerNodes()
+	if err != nil {
+		return nil, err
+	}
+	given := map[string]*yaml.Node{}
+	for _, q := range qs {
+		if n, ok := nodes[q.Name]; ok {
+			given[q.Name] = n
+		}
+	}
+	src := e.sources(components, filepath.Base(root))
+	src.File = given
+	resolved, err := answers.ResolveAll(ctx, qs, src)
+	if err != nil {
+		return nil, err
+	}
+	out := []Placeholder{}
+	declared := map[string]bool{}
+	for _, p := range resolved.Placeholders {
+		declared[p.Name] = true
+		out = append(out, Placeholder{Answer: p.Name, Value: p.Value, Reason: p.Reason})
+	}
+	looks, err := lookalikePlaceholders(m)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range looks {
+		if !declared[p.Answer] {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// lookalikePlaceholders lists the recorded answers that look like example
+// values, whether or not the catalog declares them.
+func lookalikePlaceholders(m *manifest.Manifest) ([]Placeholder, error) {
 	nodes, err := m.AnswerNodes()
 	if err != nil {
 		return nil, err

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
@@ -73,8 +72,11 @@ type Result struct {
 	Components []string
 	Controls   []string
 	Answers    answers.Values
-	Plan       *plan.Plan // includes the manifest
-	Commit     string     // the initial commit, when git was requested
+	// Placeholders are the placeholder defaults still in use, with the
+	// files whose content carries them.
+	Placeholders []PlaceholderUse
+	Plan         *plan.Plan // includes the manifest
+	Commit       string     // the initial commit, when git was requested
 }
 
 // New renders a project and, unless req.DryRun, writes it atomically.
@@ -105,26 +107,20 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := answers.Sources{
-		Known:    answers.Values{},
-		Set:      req.Set,
-		File:     file,
-		Prompter: req.Prompter,
-		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
-			base := ""
-			if target != "" {
-				base = filepath.Base(target)
-			}
-			return render.Expand(e.Catalog, components, text, sofar, base)
-		},
+	base := ""
+	if target != "" {
+		base = filepath.Base(target)
 	}
+	src := e.sources(components, base)
+	src.Known, src.Set, src.File, src.Prompter = answers.Values{}, req.Set, file, req.Prompter
 	if bp != nil {
 		src.Defaults = nodes(bp.Defaults)
 	}
-	values, err := answers.Resolve(ctx, questions, src)
+	resolved, err := answers.ResolveAll(ctx, questions, src)
 	if err != nil {
 		return nil, err
 	}
+	values := resolved.Values
 	if target == "" {
 		name, ok := values["name"].(string)
 		if !ok || name == "" {
@@ -149,6 +145,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		Answers:    values,
 		Plan:       p,
 	}
+	res.Placeholders = placeholderUses(resolved.Placeholders, p)
 	if req.DryRun {
 		return res, nil
 	}
@@ -173,6 +170,20 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// sources are the answer sources every command shares: template defaults,
+// conditions and section titles, rendered with the project's components.
+func (e *Engine) sources(components []string, targetBase string) answers.Sources {
+	return answers.Sources{
+		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
+			return render.Expand(e.Catalog, components, text, sofar, targetBase)
+		},
+		Condition: func(text string, sofar answers.Values) (bool, error) {
+			return render.Condition(e.Catalog, components, text, sofar, targetBase)
+		},
+		SectionTitle: e.Catalog.SectionTitle,
+	}
 }
 
 // selection resolves the components of a request, in order.
@@ -259,14 +270,7 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 // appliedControls are the components' controls plus those secgen itself
 // implements while generating (for example SEC-02: it took no secret).
 func (e *Engine) appliedControls(components []string) []string {
-	ids := e.Catalog.Controls(components)
-	for _, c := range e.Catalog.Registry.All() {
-		if c.Secgen && !slices.Contains(ids, c.ID) {
-			ids = append(ids, c.ID)
-		}
-	}
-	e.Catalog.Registry.Sort(ids)
-	return ids
+	return e.Catalog.AppliedControls(components)
 }
 
 func commitMessage(res *Result) string {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -224,5 +225,67 @@ func BenchmarkNew(b *testing.B) {
 		if _, err := e.New(context.Background(), NewRequest{Blueprint: "go-service", Target: target}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestPlaceholdersStillInUse(t *testing.T) {
+	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: filepath.Join(t.TempDir(), "svc"), DryRun: true,
+		Set: []string{"eks_oidc_provider=oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]PlaceholderUse{}
+	for _, p := range res.Placeholders {
+		got[p.Name] = p
+	}
+	for _, name := range []string{"aws_account_id", "oidc_issuer", "image"} {
+		p, ok := got[name]
+		if !ok || len(p.Files) == 0 || p.Reason == "" {
+			t.Errorf("placeholder %s = %+v, want it listed with a reason and the files using it", name, p)
+		}
+		for _, f := range p.Files {
+			if f == ".secgen.yaml" {
+				t.Errorf("placeholder %s lists the manifest", name)
+			}
+		}
+	}
+	if _, ok := got["eks_oidc_provider"]; ok {
+		t.Error("eks_oidc_provider was answered but is still listed as a placeholder")
+	}
+	if !slices.Contains(got["aws_account_id"].Files, "infra/terraform/account/main.tf") {
+		t.Errorf("aws_account_id files = %q", got["aws_account_id"].Files)
+	}
+}
+
+// defaultsPrompter takes every default and answers No at every gate,
+// counting what a person would be asked.
+type defaultsPrompter struct{ asked []string }
+
+func (p *defaultsPrompter) Ask(_ context.Context, q answers.Prompt) (string, error) {
+	p.asked = append(p.asked, q.Name)
+	return "", nil
+}
+
+func (p *defaultsPrompter) Gate(_ context.Context, title string) (bool, error) {
+	p.asked = append(p.asked, "gate:"+title)
+	return false, nil
+}
+
+func TestDefaultInteractivePathAsksAtMostTwelve(t *testing.T) {
+	p := &defaultsPrompter{}
+	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: filepath.Join(t.TempDir(), "svc"), Prompter: p, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.asked) > 12 {
+		t.Errorf("the default path asks %d questions, want at most 12: %q", len(p.asked), p.asked)
+	}
+	want := "name,module,description,port,database,gate:Authentication,gate:Kubernetes,gate:AWS,gate:CI,gate:Backstage"
+	if got := strings.Join(p.asked, ","); got != want {
+		t.Errorf("asked %s\nwant  %s", got, want)
+	}
+	// The gated sections still get their defaults.
+	if res.Answers["replicas"] != 2 || res.Answers["iac_tool"] != "terraform" {
+		t.Errorf("answers of skipped sections: replicas=%v iac_tool=%v", res.Answers["replicas"], res.Answers["iac_tool"])
 	}
 }

@@ -303,15 +303,8 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 			}
 		}
 	}
-	src := answers.Sources{
-		Known:    known,
-		Set:      set,
-		File:     file,
-		Prompter: in.Prompter,
-		ExpandDefault: func(text string, sofar answers.Values) (string, error) {
-			return render.Expand(e.Catalog, components, text, sofar, filepath.Base(root))
-		},
-	}
+	src := e.sources(components, filepath.Base(root))
+	src.Known, src.Set, src.File, src.Prompter = known, set, file, in.Prompter
 	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
 		src.Defaults = nodes(bp.Defaults)
 	}

@@ -32,7 +32,8 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 			"files, --conflict=new writes secgen's version beside each as <path>.secgen-new.",
 		Example: "  secgen add k8s --set namespace=payments\n" +
 			"  secgen add terraform-aws -C ./payments --dry-run",
-		Args: argsBetween(1, 1, "secgen add COMPONENT [-C DIR]"),
+		Args:              argsBetween(1, 1, "secgen add COMPONENT [-C DIR]"),
+		ValidArgsFunction: completeComponents,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Component = args[0]
 			if runF != nil {
@@ -44,10 +45,11 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f := cmd.Flags()
 	f.StringVarP(&opts.Dir, "directory", "C", "", "the project's root `DIR` (default: the working directory)")
 	f.StringArrayVar(&opts.Set, "set", nil, "answer a new question: `KEY=VALUE` (repeatable)")
-	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
+	registerCompletions(cmd, componentScope)
 	return cmd
 }
 
@@ -61,10 +63,10 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 		return err
 	}
 	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy}
-	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
+	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
 	}
-	if streams.CanPrompt(opts.NoInput) {
+	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
 	eng := &engine.Engine{Catalog: cat, Version: Version()}

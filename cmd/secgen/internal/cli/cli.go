@@ -28,6 +28,8 @@ const (
 	ExitOK      = 0
 	ExitFailure = 1
 	ExitUsage   = 2
+	// ExitInterrupted is the shell's code for a process ended by SIGINT.
+	ExitInterrupted = 130
 )
 
 // IO are the streams a command uses, and what is known about them.
@@ -43,22 +45,25 @@ type IO struct {
 	Getwd func() (string, error)
 }
 
-// System returns the process's own streams.
+// System returns the process's own streams. Prompts are drawn on standard
+// error, so standard output can be piped (secgen new ... | tee log) while
+// the questions are still asked.
 func System() *IO {
 	inTTY := term.IsTerminal(int(os.Stdin.Fd()))
 	outTTY := term.IsTerminal(int(os.Stdout.Fd()))
 	return &IO{
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		InTTY: inTTY, OutTTY: outTTY,
-		Prompter: prompt.Survey{In: os.Stdin, Out: os.Stdout, Err: os.Stderr},
+		Prompter: prompt.Survey{In: os.Stdin, Out: os.Stderr, Err: os.Stderr},
 		Getwd:    os.Getwd,
 	}
 }
 
-// CanPrompt is true only when both stdin and stdout are terminals, a
-// prompter exists and input was not disabled.
-func (s *IO) CanPrompt(noInput bool) bool {
-	return !noInput && s.InTTY && s.OutTTY && s.Prompter != nil
+// CanPrompt is true when standard input is a terminal that the answers do
+// not come from ("--answers -"), a prompter exists and input was not
+// disabled. Standard output does not matter: prompts go to standard error.
+func (s *IO) CanPrompt(noInput bool, answersFile string) bool {
+	return !noInput && s.InTTY && answersFile != "-" && s.Prompter != nil
 }
 
 // Version is secgen's version: the module version it was built as, or "dev".
@@ -78,6 +83,11 @@ func Main(ctx context.Context, args []string, streams *IO) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if errors.Is(err, prompt.ErrInterrupted) || errors.Is(err, context.Canceled) {
+		// Prompts come before any write, and writes are atomic or journaled.
+		fmt.Fprintln(streams.Err, "secgen: interrupted")
+		return ExitInterrupted
 	}
 	fmt.Fprintln(streams.Err, "secgen: "+oneLine(err.Error()))
 	var ee *exitError
@@ -129,6 +139,8 @@ func NewRoot(streams *IO) *cobra.Command {
 		newInitCmd(streams, nil),
 		newListCmd(streams, nil),
 		newShowCmd(streams, nil),
+		newTestCmd(streams, nil),
+		newLintCmd(streams, nil),
 		newAuditCmd(streams, nil),
 		newCheckCmd(streams, nil),
 		newVersionCmd(streams),

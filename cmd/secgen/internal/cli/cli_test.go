@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secgen/secgen/cmd/secgen/internal/prompt"
 	"github.com/secgen/secgen/generator/answers"
 )
 
@@ -83,4 +84,52 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 	if strings.Count(errOut.String(), "\n") != 1 || !strings.HasPrefix(errOut.String(), "secgen: ") {
 		t.Fatalf("stderr = %q, want one line", errOut)
 	}
+}
+
+// TestPromptsWhenOnlyStdinIsATerminal: `secgen new ... | tee log` still asks,
+// and `--answers -` (standard input holds the answers) never does.
+func TestPromptsWhenOnlyStdinIsATerminal(t *testing.T) {
+	p := &scriptedPrompter{replies: []string{"shop"}}
+	streams, _, _ := testIO(true, p)
+	streams.OutTTY = false
+	if code := Main(context.Background(), []string{"new", "go-service", filepath.Join(t.TempDir(), "shop"), "--no-git"}, streams); code != ExitOK {
+		t.Fatalf("exit %d", code)
+	}
+	if len(p.asked) == 0 {
+		t.Fatal("standard output piped: nothing was asked")
+	}
+
+	p = &scriptedPrompter{}
+	streams, _, _ = testIO(true, p)
+	streams.In = strings.NewReader("name: piped\n")
+	target := filepath.Join(t.TempDir(), "piped")
+	if code := Main(context.Background(), []string{"new", "go-service", target, "--no-git", "--answers", "-"}, streams); code != ExitOK {
+		t.Fatalf("--answers -: exit %d", code)
+	}
+	if len(p.asked) != 0 {
+		t.Fatalf("--answers -: prompted %d times", len(p.asked))
+	}
+	data, err := os.ReadFile(filepath.Join(target, ".secgen.yaml"))
+	if err != nil || !strings.Contains(string(data), "\n  name: piped\n") {
+		t.Fatalf("the answers from standard input were not used: %v\n%s", err, data)
+	}
+}
+
+// TestInterruptExits130: an interrupted prompt ends secgen with the shell's
+// code for SIGINT and writes nothing.
+func TestInterruptExits130(t *testing.T) {
+	streams, _, errOut := testIO(true, interrupting{})
+	target := filepath.Join(t.TempDir(), "shop")
+	if code := Main(context.Background(), []string{"new", "go-service", target, "--no-git"}, streams); code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %q", code, ExitInterrupted, errOut)
+	}
+	if _, err := os.Stat(target); !os.IsNotExist(err) {
+		t.Fatalf("the target exists after an interrupt: %v", err)
+	}
+}
+
+type interrupting struct{}
+
+func (interrupting) Ask(context.Context, answers.Prompt) (string, error) {
+	return "", prompt.ErrInterrupted
 }

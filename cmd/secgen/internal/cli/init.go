@@ -40,9 +40,10 @@ func newInitCmd(streams *IO, runF func(context.Context, *InitOptions) error) *co
 	f.StringVarP(&opts.Dir, "directory", "C", "", "the repository's root `DIR` (default: the working directory)")
 	f.StringVar(&opts.Blueprint, "blueprint", "", "answer the questions of blueprint `NAME` now")
 	f.StringArrayVar(&opts.Set, "set", nil, "answer a question: `KEY=VALUE` (repeatable)")
-	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print the manifest that would be written and write nothing")
+	registerCompletions(cmd, blueprintScope)
 	return cmd
 }
 
@@ -52,10 +53,10 @@ func runInit(ctx context.Context, streams *IO, opts *InitOptions) error {
 		return err
 	}
 	req := engine.InitRequest{Dir: opts.Dir, Blueprint: opts.Blueprint, Set: opts.Set, DryRun: opts.DryRun}
-	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
+	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
 	}
-	if streams.CanPrompt(opts.NoInput) {
+	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
 	eng := &engine.Engine{Catalog: cat, Version: Version()}

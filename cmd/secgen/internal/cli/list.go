@@ -7,6 +7,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secgen/secgen/generator/catalog"
 )
 
 // ListOptions are the inputs of `secgen list`.
@@ -28,6 +30,7 @@ func newListCmd(streams *IO, runF func(context.Context, *ListOptions) error) *co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
+	registerCompletions(cmd, nil, "table", "json")
 	return cmd
 }
 
@@ -65,16 +68,7 @@ func runList(ctx context.Context, streams *IO, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	doc := listDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}}
-	for _, name := range cat.BlueprintNames() {
-		bp, _ := cat.Blueprint(name)
-		doc.Blueprints = append(doc.Blueprints, blueprintJSON{Name: bp.Name, Description: bp.Description, Components: bp.Components})
-	}
-	for _, name := range cat.ComponentNames() {
-		c, _ := cat.Component(name)
-		ids := append([]string{}, c.Controls...) // [] rather than null for a component without controls
-		doc.Components = append(doc.Components, componentJSON{Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: ids})
-	}
+	doc := listDocument(cat)
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, doc)
 	}
@@ -91,6 +85,21 @@ func runList(ctx context.Context, streams *IO, opts *ListOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", c.Name, c.Version, len(c.Controls), c.Description)
 	}
 	return tw.Flush()
+}
+
+// listDocument describes a catalog's blueprints and components.
+func listDocument(cat *catalog.Catalog) listDoc {
+	doc := listDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}}
+	for _, name := range cat.BlueprintNames() {
+		bp, _ := cat.Blueprint(name)
+		doc.Blueprints = append(doc.Blueprints, blueprintJSON{Name: bp.Name, Description: bp.Description, Components: bp.Components})
+	}
+	for _, name := range cat.ComponentNames() {
+		c, _ := cat.Component(name)
+		ids := append([]string{}, c.Controls...) // [] rather than null for a component without controls
+		doc.Components = append(doc.Components, componentJSON{Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: ids})
+	}
+	return doc
 }
 
 // blueprintNames completes blueprint names; errors complete nothing.

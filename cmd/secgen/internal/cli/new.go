@@ -17,6 +17,7 @@ import (
 	"github.com/secgen/secgen/generator/engine"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/gitinit"
+	"github.com/secgen/secgen/generator/plan"
 )
 
 // NewOptions are the inputs of `secgen new`.
@@ -65,7 +66,7 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.Set, "set", nil, "answer a question: `KEY=VALUE` (repeatable; lists are comma-separated)")
-	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "show the plan and write nothing")
 	f.BoolVar(&opts.NoGit, "no-git", false, "do not create a git repository")
@@ -73,6 +74,14 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	f.StringVar(&opts.SignKey, "sign-key", "", "sign the initial commit with the armored OpenPGP private key in `FILE`")
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format for the summary or plan: text or json")
 	f.StringArrayVar(&opts.Without, "without", nil, "leave the blueprint's `COMPONENT` out, to secgen add it later (repeatable)")
+	registerCompletions(cmd, blueprintScope, "text", "json")
+	_ = cmd.RegisterFlagCompletionFunc("without", func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		cat, err := loadCatalog(completionContext(c))
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return blueprintScope(c, args, cat), cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 
@@ -95,14 +104,10 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		Blueprint: opts.Blueprint, Target: opts.Dir, Set: opts.Set, DryRun: opts.DryRun,
 		Without: opts.Without, StoreBases: opts.NoGit,
 	}
-	if opts.AnswersFile != "" {
-		data, err := readAnswersFile(opts.AnswersFile)
-		if err != nil {
-			return err
-		}
-		req.AnswersFile = data
+	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
+		return err
 	}
-	if streams.CanPrompt(opts.NoInput) {
+	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
 	if !opts.NoGit && !opts.DryRun {
@@ -118,7 +123,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		return err
 	}
 	if opts.Output == "json" {
-		return writeJSON(streams.Out, planJSON(res, opts.DryRun))
+		return writeJSON(streams.Out, planJSON(res, opts.Dir, opts.DryRun))
 	}
 	if opts.DryRun {
 		return printPlan(streams.Out, res)
@@ -127,7 +132,18 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	return nil
 }
 
-func readAnswersFile(path string) ([]byte, error) {
+// readAnswersFile reads an answers file, bounded; "-" reads standard input.
+func readAnswersFile(streams *IO, path string) ([]byte, error) {
+	if path == "-" {
+		data, err := io.ReadAll(io.LimitReader(streams.In, answers.MaxFileSize+1))
+		if err != nil {
+			return nil, failure.Invalidf("read --answers from standard input: %w", err)
+		}
+		if len(data) > answers.MaxFileSize {
+			return nil, failure.Invalidf("--answers - is larger than %d bytes", answers.MaxFileSize)
+		}
+		return data, nil
+	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, failure.Invalidf("read --answers %s: %w", failure.Quote(path), err)
@@ -182,12 +198,22 @@ type planJSONDoc struct {
 	Controls   []string       `json:"controls"`
 	Commit     string         `json:"commit,omitempty"`
 	Files      []planFileJSON `json:"files"`
+	// Placeholders is the "Before you deploy" list of the text summary.
+	Placeholders []engine.PlaceholderUse `json:"placeholders"`
+	NextSteps    []string                `json:"next_steps,omitempty"`
 }
 
-func planJSON(res *engine.Result, dryRun bool) planJSONDoc {
+func planJSON(res *engine.Result, dir string, dryRun bool) planJSONDoc {
 	doc := planJSONDoc{
 		Target: res.Target, DryRun: dryRun, Blueprint: res.Blueprint,
 		Components: res.Components, Controls: res.Controls, Commit: res.Commit,
+		Placeholders: res.Placeholders,
+	}
+	if doc.Placeholders == nil {
+		doc.Placeholders = []engine.PlaceholderUse{}
+	}
+	if !dryRun {
+		doc.NextSteps = nextSteps(res, dir)
 	}
 	for _, f := range res.Plan.Files {
 		doc.Files = append(doc.Files, planFileJSON{
@@ -209,6 +235,7 @@ func printPlan(w io.Writer, res *engine.Result) error {
 		return err
 	}
 	fmt.Fprintf(w, "\n%d files, %s; controls (%d): %s\n", len(res.Plan.Files), humanSize(res.Plan.Size()), len(res.Controls), strings.Join(res.Controls, ", "))
+	printPlaceholders(w, res.Placeholders)
 	return nil
 }
 
@@ -219,15 +246,70 @@ func printSummary(w io.Writer, res *engine.Result, dir string) {
 	if res.Commit != "" {
 		fmt.Fprintf(w, "Initial commit %s on branch main.\n", res.Commit[:12])
 	}
+	fmt.Fprintln(w, "\nNext steps:")
+	for _, s := range nextSteps(res, dir) {
+		fmt.Fprintf(w, "  %s\n", s)
+	}
+	printPlaceholders(w, res.Placeholders)
+}
+
+// nextSteps are the commands to run after `new`, in order.
+func nextSteps(res *engine.Result, dir string) []string {
 	rel := dir
 	if rel == "" {
 		rel = filepath.Base(res.Target)
 	}
-	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", rel)
-	if slices.Contains(res.Components, "go-service") {
-		fmt.Fprintln(w, "  go test ./...    # the service's own security tests")
+	steps := []string{"cd " + shellWord(rel)}
+	switch {
+	case hasFile(res, "Makefile"):
+		steps = append(steps, "make test    # lint, then the project's own tests")
+	case hasFile(res, "go.mod"):
+		steps = append(steps, "go test ./...    # the service's own tests")
 	}
-	fmt.Fprintf(w, "  secgen show %s  # what each control does and where it lives\n", res.Blueprint)
+	if len(res.Placeholders) > 0 {
+		steps = append(steps, fmt.Sprintf("replace the %d placeholder answer(s) listed below before you deploy", len(res.Placeholders)))
+	}
+	steps = append(steps, fmt.Sprintf("secgen show %s    # what each control does and where it lives", res.Blueprint))
+	return steps
+}
+
+// maxListedFiles bounds the files listed per placeholder in the text summary
+// (-o json lists them all).
+const maxListedFiles = 4
+
+// printPlaceholders ends the summary with the "Before you deploy" list.
+func printPlaceholders(w io.Writer, ps []engine.PlaceholderUse) {
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nBefore you deploy, replace these placeholder answers (in the files, or generate again with --set KEY=VALUE):")
+	for _, p := range ps {
+		fmt.Fprintf(w, "  %s = %s\n      %s\n", p.Name, p.Value, p.Reason)
+		files := p.Files
+		more := ""
+		if len(files) > maxListedFiles {
+			more = fmt.Sprintf(" and %d more", len(files)-maxListedFiles)
+			files = files[:maxListedFiles]
+		}
+		if len(files) > 0 {
+			fmt.Fprintf(w, "      used in %s%s\n", strings.Join(files, ", "), more)
+		}
+	}
+}
+
+// shellWord quotes a path for the "cd" step when it needs quoting.
+func shellWord(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// hasFile reports whether the plan renders a file at path.
+func hasFile(res *engine.Result, path string) bool {
+	return slices.ContainsFunc(res.Plan.Files, func(f plan.File) bool { return f.Path == path })
 }
 
 func humanSize(n int) string {

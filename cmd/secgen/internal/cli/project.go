@@ -8,12 +8,12 @@ import (
 	"github.com/secgen/secgen/generator/merge"
 )
 
-// optionalAnswersFile reads --answers when it is given.
-func optionalAnswersFile(path string) ([]byte, error) {
+// optionalAnswersFile reads --answers when it is given; "-" is standard input.
+func optionalAnswersFile(streams *IO, path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	return readAnswersFile(path)
+	return readAnswersFile(streams, path)
 }
 
 // printDiff writes the unified diff of every change a project command

@@ -44,6 +44,7 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	registerCompletions(cmd, nil, "text", "json")
 	return cmd
 }
 
@@ -80,6 +81,11 @@ type questionJSON struct {
 	Choices    []string `json:"choices,omitempty"`
 	Validation string   `json:"validation,omitempty"`
 	Rules      any      `json:"rules,omitempty"`
+	Section    string   `json:"section"`
+	// When is the condition under which the question is asked; "" is always.
+	When string `json:"when,omitempty"`
+	// Placeholder is why the default is a placeholder; "" when it is not.
+	Placeholder string `json:"placeholder,omitempty"`
 }
 
 type controlJSON struct {
@@ -96,32 +102,9 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	var doc showDoc
-	if cat.HasBlueprint(opts.Name) {
-		bp, _ := cat.Blueprint(opts.Name)
-		qs, err := cat.Questions(bp.Components)
-		if err != nil {
-			return err
-		}
-		doc.Blueprint = &showBlueprint{
-			Name: bp.Name, Description: bp.Description, Components: bp.Components,
-			Questions: questionsJSON(qs, bp), Controls: controlsJSON(cat, cat.Controls(bp.Components)),
-		}
-	}
-	if cat.HasComponent(opts.Name) {
-		c, _ := cat.Component(opts.Name)
-		qs, err := cat.Questions([]string{c.Name})
-		if err != nil {
-			return err
-		}
-		doc.Component = &showComponent{
-			Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires,
-			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: controlsJSON(cat, cat.Controls([]string{c.Name})),
-		}
-	}
-	if doc.Blueprint == nil && doc.Component == nil {
-		_, err := cat.Blueprint(opts.Name)
-		return failure.Invalidf("no blueprint or component is named %s: %w", failure.Quote(opts.Name), err)
+	doc, err := showDocument(cat, opts.Name)
+	if err != nil {
+		return err
 	}
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, doc)
@@ -150,12 +133,46 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 	return nil
 }
 
+// showDocument describes the blueprint and/or component of a catalog named
+// name: its questions, template files and controls.
+func showDocument(cat *catalog.Catalog, name string) (showDoc, error) {
+	var doc showDoc
+	if cat.HasBlueprint(name) {
+		bp, _ := cat.Blueprint(name)
+		qs, err := cat.Questions(bp.Components)
+		if err != nil {
+			return doc, err
+		}
+		doc.Blueprint = &showBlueprint{
+			Name: bp.Name, Description: bp.Description, Components: bp.Components,
+			Questions: questionsJSON(qs, bp), Controls: controlsJSON(cat, cat.Controls(bp.Components)),
+		}
+	}
+	if cat.HasComponent(name) {
+		c, _ := cat.Component(name)
+		qs, err := cat.Questions([]string{c.Name})
+		if err != nil {
+			return doc, err
+		}
+		doc.Component = &showComponent{
+			Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires,
+			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: controlsJSON(cat, cat.Controls([]string{c.Name})),
+		}
+	}
+	if doc.Blueprint == nil && doc.Component == nil {
+		_, err := cat.Blueprint(name)
+		return doc, failure.Invalidf("no blueprint or component is named %s: %w", failure.Quote(name), err)
+	}
+	return doc, nil
+}
+
 func questionsJSON(qs []answers.Asked, bp *catalog.Blueprint) []questionJSON {
 	out := make([]questionJSON, 0, len(qs))
 	for _, q := range qs {
 		j := questionJSON{
 			Name: q.Name, Type: string(q.Type), Prompt: q.Prompt, Help: q.Help, Required: q.Required,
 			Choices: q.Choices, Validation: q.Describe(), Rules: q.Validate,
+			Section: q.Section, When: q.When, Placeholder: q.PlaceholderReason,
 		}
 		node := q.Default
 		if bp != nil {
@@ -190,9 +207,15 @@ func printQuestions(w io.Writer, qs []questionJSON) {
 		if q.Required {
 			req = ", required"
 		}
-		fmt.Fprintf(w, "  %s (%s%s): %s\n", q.Name, q.Type, req, q.Prompt)
+		fmt.Fprintf(w, "  %s (%s%s, section %s): %s\n", q.Name, q.Type, req, q.Section, q.Prompt)
+		if q.When != "" {
+			fmt.Fprintf(w, "      asked when: %s\n", q.When)
+		}
 		if q.Default != nil {
 			fmt.Fprintf(w, "      default: %v\n", q.Default)
+		}
+		if q.Placeholder != "" {
+			fmt.Fprintf(w, "      placeholder: %s\n", q.Placeholder)
 		}
 		if q.Validation != "" {
 			fmt.Fprintf(w, "      valid: %s\n", q.Validation)

@@ -39,9 +39,10 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f := cmd.Flags()
 	f.StringVarP(&opts.Dir, "directory", "C", "", "the project's root `DIR` (default: the working directory)")
 	f.StringArrayVar(&opts.Set, "set", nil, "answer a question the catalog added: `KEY=VALUE` (repeatable)")
-	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
+	registerCompletions(cmd, anyComponent)
 	return cmd
 }
 
@@ -51,10 +52,10 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 		return err
 	}
 	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun}
-	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
+	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
 	}
-	if streams.CanPrompt(opts.NoInput) {
+	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
 	eng := &engine.Engine{Catalog: cat, Version: Version()}

@@ -31,5 +31,6 @@ func newVersionCmd(streams *IO) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	registerCompletions(cmd, nil, "text", "json")
 	return cmd
 }

@@ -22,7 +22,10 @@ type Survey struct {
 	Err io.Writer
 }
 
-var _ answers.Prompter = Survey{}
+var (
+	_ answers.Prompter = Survey{}
+	_ answers.Gater    = Survey{}
+)
 
 // ErrInterrupted is returned when the user interrupts a prompt.
 var ErrInterrupted = errors.New("interrupted")
@@ -37,23 +40,31 @@ func (s Survey) Ask(ctx context.Context, p answers.Prompt) (string, error) {
 	}
 	opts := []survey.AskOpt{survey.WithStdio(s.In, s.Out, s.Err)}
 	message := p.Message
+	// "?" shows the help, or the validation rule where there is no help.
+	help := p.Help
+	if help == "" {
+		help = p.Rule
+	}
+	if help == "" && p.Type == answers.Bool {
+		help = "yes or no"
+	}
 	var err error
 	var text string
 	switch p.Type {
 	case answers.Bool:
 		var b bool
-		err = survey.AskOne(&survey.Confirm{Message: message, Help: p.Help, Default: p.Default == "true"}, &b, opts...)
+		err = survey.AskOne(&survey.Confirm{Message: message, Help: help, Default: p.Default == "true"}, &b, opts...)
 		text = fmt.Sprint(b)
 	case answers.Enum:
-		q := &survey.Select{Message: message, Help: p.Help, Options: p.Choices}
+		q := &survey.Select{Message: message, Help: help, Options: p.Choices}
 		if p.Default != "" {
 			q.Default = p.Default
 		}
 		err = survey.AskOne(q, &text, opts...)
 	case answers.List:
-		err = survey.AskOne(&survey.Input{Message: message + " (comma-separated)", Help: p.Help, Default: p.Default}, &text, opts...)
+		err = survey.AskOne(&survey.Input{Message: message + " (comma-separated)", Help: help, Default: p.Default}, &text, opts...)
 	default:
-		err = survey.AskOne(&survey.Input{Message: message, Help: p.Help, Default: p.Default}, &text, opts...)
+		err = survey.AskOne(&survey.Input{Message: message, Help: help, Default: p.Default}, &text, opts...)
 	}
 	if errors.Is(err, terminal.InterruptErr) {
 		return "", ErrInterrupted
@@ -62,4 +73,25 @@ func (s Survey) Ask(ctx context.Context, p answers.Prompt) (string, error) {
 		return "", fmt.Errorf("prompt: %w", err)
 	}
 	return text, nil
+}
+
+// Gate asks whether to customize a section; No (the default) keeps the
+// section's defaults.
+func (s Survey) Gate(ctx context.Context, title string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	var yes bool
+	q := &survey.Confirm{
+		Message: fmt.Sprintf("Customize %s settings?", title),
+		Help:    "No keeps the defaults of every question in this section; questions without a usable default are still asked.",
+	}
+	err := survey.AskOne(q, &yes, survey.WithStdio(s.In, s.Out, s.Err))
+	if errors.Is(err, terminal.InterruptErr) {
+		return false, ErrInterrupted
+	}
+	if err != nil {
+		return false, fmt.Errorf("prompt: %w", err)
+	}
+	return yes, nil
 }

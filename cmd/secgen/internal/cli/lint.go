@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lint"
+)
+
+// LintOptions are the inputs of `secgen lint`.
+type LintOptions struct {
+	Catalog string
+	Output  string
+}
+
+func newLintCmd(streams *IO, runF func(context.Context, *LintOptions) error) *cobra.Command {
+	opts := &LintOptions{}
+	cmd := &cobra.Command{
+		Use:   "lint [CATALOG]",
+		Short: "Check a catalog statically: schema, references, unused questions, controls, quoting",
+		Long: "lint checks the catalog in directory CATALOG (default: the current directory) and\n" +
+			"reports, as file:line, dangling references, free text reaching a file without its\n" +
+			"language's quoting function, unused questions and undefined controls. It exits 1 on\n" +
+			"any finding, 2 when the catalog does not load with the strict loader.",
+		Args: argsBetween(0, 1, "secgen lint [CATALOG] [--output json]"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Catalog = "."
+			if len(args) == 1 {
+				opts.Catalog = args[0]
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLint(cmd.Context(), streams, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+type lintDoc struct {
+	// Catalog is absent when reference findings stopped lint before the
+	// catalog could load.
+	Catalog  *catalogJSON   `json:"catalog,omitempty"`
+	Findings []lint.Finding `json:"findings"`
+}
+
+func runLint(ctx context.Context, streams *IO, opts *LintOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
+	dir, err := openCatalogDir(opts.Catalog)
+	if err != nil {
+		return err
+	}
+	findings, cat, err := lint.Check(ctx, dir.Source)
+	if err != nil {
+		return failure.Invalidf("catalog %s does not load: %w", failure.Quote(dir.Root), err)
+	}
+	if opts.Output == "json" {
+		doc := lintDoc{Findings: findings}
+		if cat != nil {
+			doc.Catalog = &catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}
+		}
+		if doc.Findings == nil {
+			doc.Findings = []lint.Finding{}
+		}
+		if err := writeJSON(streams.Out, doc); err != nil {
+			return err
+		}
+	} else {
+		for _, f := range findings {
+			fmt.Fprintln(streams.Out, f.String())
+		}
+		if len(findings) == 0 {
+			fmt.Fprintf(streams.Out, "ok: catalog %s %s has no lint findings\n", cat.ID, cat.Version)
+		}
+	}
+	if len(findings) > 0 {
+		return fmt.Errorf("lint: %d finding(s) in catalog %s", len(findings), failure.Quote(dir.Root))
+	}
+	return nil
+}

@@ -1,0 +1,280 @@
+package goldentest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/merge"
+	"github.com/secgen/secgen/generator/plan"
+	"github.com/secgen/secgen/generator/writer"
+)
+
+// Status is the outcome of one case.
+type Status string
+
+// The statuses of a case.
+const (
+	// Pass: the rendered tree equals tree/.
+	Pass Status = "pass"
+	// Fail: the rendered tree differs from tree/.
+	Fail Status = "fail"
+	// Updated: the tree differed and was re-recorded (Options.Update).
+	Updated Status = "updated"
+	// Error: the case could not be rendered or its tree not read.
+	Error Status = "error"
+)
+
+// Kind says how one file differs.
+type Kind string
+
+// The kinds of difference.
+const (
+	// Content: the file's bytes differ; Diff holds the unified diff.
+	Content Kind = "content"
+	// Mode: the file's executable bit differs.
+	Mode Kind = "mode"
+	// Missing: tree/ holds the file but the render does not produce it.
+	Missing Kind = "missing"
+	// Extra: the render produces the file but tree/ does not hold it.
+	Extra Kind = "extra"
+)
+
+// Difference is one file of a case that differs from its golden tree.
+type Difference struct {
+	Path string `json:"path"`
+	Kind Kind   `json:"kind"`
+	// Want and Got are the modes for a Mode difference, also given as
+	// octal strings ("0755") in JSON.
+	Want     fs.FileMode `json:"-"`
+	Got      fs.FileMode `json:"-"`
+	WantMode string      `json:"want_mode,omitempty"`
+	GotMode  string      `json:"got_mode,omitempty"`
+	// Diff is the unified diff from tree/ (a/) to the render (b/) for a
+	// Content difference.
+	Diff string `json:"diff,omitempty"`
+}
+
+// Result is the outcome of one case.
+type Result struct {
+	Case        string       `json:"name"`
+	Status      Status       `json:"status"`
+	Differences []Difference `json:"differences,omitempty"`
+	// Err is why a case has status Error.
+	Err error `json:"-"`
+}
+
+// Options tune Run.
+type Options struct {
+	// Update re-records the tree of every differing case.
+	Update bool
+}
+
+// Run renders and compares every case, in parallel, and returns one result
+// per case in the order given. With opt.Update, each differing case's tree
+// is replaced atomically by the render. A case that fails to render is an
+// Error result, not an error of Run: the other cases still run.
+func Run(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options) []Result {
+	results := make([]Result, len(cases))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(cases)) {
+		wg.Go(func() {
+			for i := range work {
+				results[i] = runCase(ctx, cat, cases[i], opt)
+			}
+		})
+	}
+	for i := range cases {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return results
+}
+
+func runCase(ctx context.Context, cat *catalog.Catalog, c Case, opt Options) Result {
+	res := Result{Case: c.Name}
+	fail := func(err error) Result {
+		res.Status, res.Err = Error, err
+		return res
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	p, err := Render(ctx, cat, c)
+	if err != nil {
+		return fail(err)
+	}
+	diffs, err := Compare(p, c.TreeDir())
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", c.Name, err))
+	}
+	res.Differences = diffs
+	switch {
+	case len(diffs) == 0:
+		res.Status = Pass
+	case opt.Update:
+		if err := Record(ctx, c, p); err != nil {
+			return fail(err)
+		}
+		res.Status = Updated
+	default:
+		res.Status = Fail
+	}
+	return res
+}
+
+// Compare compares a plan with a golden tree: file set, executable bit and
+// bytes. A missing tree directory is an empty tree. Symbolic links and other
+// non-regular files in the tree are errors, never followed.
+func Compare(p *plan.Plan, treeDir string) ([]Difference, error) {
+	want, err := ReadTree(treeDir)
+	if err != nil {
+		return nil, err
+	}
+	var diffs []Difference
+	got := make(map[string]bool, len(p.Files))
+	for _, f := range p.Files {
+		got[f.Path] = true
+		w, ok := want[f.Path]
+		if !ok {
+			diffs = append(diffs, Difference{Path: f.Path, Kind: Extra})
+			continue
+		}
+		if w.Mode != f.Mode {
+			diffs = append(diffs, Difference{Path: f.Path, Kind: Mode, Want: w.Mode, Got: f.Mode,
+				WantMode: fmt.Sprintf("%04o", w.Mode.Perm()), GotMode: fmt.Sprintf("%04o", f.Mode.Perm())})
+		}
+		if string(w.Content) != string(f.Content) {
+			d := merge.Unified("a/"+f.Path, "b/"+f.Path, w.Content, f.Content, merge.DefaultContext)
+			diffs = append(diffs, Difference{Path: f.Path, Kind: Content, Diff: d})
+		}
+	}
+	for p := range want {
+		if !got[p] {
+			diffs = append(diffs, Difference{Path: p, Kind: Missing})
+		}
+	}
+	sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].Path < diffs[j].Path })
+	return diffs, nil
+}
+
+// TreeFile is one file of a golden tree.
+type TreeFile struct {
+	// Mode is plan.ModeExecutable or plan.ModeFile: what git records.
+	Mode    fs.FileMode
+	Content []byte
+}
+
+// ReadTree reads a golden tree through an os.Root, refusing symbolic links
+// and non-regular files. A missing directory is an empty tree.
+func ReadTree(dir string) (map[string]TreeFile, error) {
+	out := map[string]TreeFile{}
+	info, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return out, nil
+	case err != nil:
+		return nil, fmt.Errorf("inspect %s: %w", dir, err)
+	case !info.IsDir():
+		return nil, failure.Invalidf("%s is not a directory", failure.Quote(dir))
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer root.Close()
+	fsys := root.FS()
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return failure.Invalidf("tree/%s is not a regular file; golden trees hold regular files only", p)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		out[p] = TreeFile{Mode: execBit(info.Mode()), Content: data}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read tree: %w", err)
+	}
+	return out, nil
+}
+
+// execBit reduces a mode to what git records: executable or not.
+func execBit(m fs.FileMode) fs.FileMode {
+	if m.Perm()&0o100 != 0 {
+		return plan.ModeExecutable
+	}
+	return plan.ModeFile
+}
+
+// Record replaces the case's tree with the plan's files, atomically: the
+// files are written into a staging directory inside the case directory,
+// which then takes the place of tree/. Everything happens under the case
+// directory through os.Root, and no symbolic link is followed.
+func Record(ctx context.Context, c Case, p *plan.Plan) (err error) {
+	root, err := os.OpenRoot(c.Dir)
+	if err != nil {
+		return fmt.Errorf("%s: open case directory: %w", c.Name, err)
+	}
+	defer root.Close()
+	stage, err := os.MkdirTemp(c.Dir, ".tree.secgen-stage-")
+	if err != nil {
+		return fmt.Errorf("%s: staging directory: %w", c.Name, err)
+	}
+	stageName := filepath.Base(stage)
+	defer func() {
+		if err != nil {
+			_ = root.RemoveAll(stageName)
+		}
+	}()
+	if err := root.Chmod(stageName, plan.ModeDir); err != nil {
+		return fmt.Errorf("%s: %w", c.Name, err)
+	}
+	if err := writer.WriteTree(ctx, stage, p.Files, 0); err != nil {
+		return fmt.Errorf("%s: %w", c.Name, err)
+	}
+	old := ".tree.secgen-old-" + strings.TrimPrefix(stageName, ".tree.secgen-stage-")
+	hadTree := true
+	if err := root.Rename("tree", old); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s: move the old tree aside: %w", c.Name, err)
+		}
+		hadTree = false
+	}
+	if err := root.Rename(stageName, "tree"); err != nil {
+		if hadTree {
+			_ = root.Rename(old, "tree")
+		}
+		return fmt.Errorf("%s: put the new tree in place: %w", c.Name, err)
+	}
+	if hadTree {
+		if err := root.RemoveAll(old); err != nil {
+			return fmt.Errorf("%s: remove the old tree %s: %w", c.Name, path.Join(c.Name, old), err)
+		}
+	}
+	return nil
+}

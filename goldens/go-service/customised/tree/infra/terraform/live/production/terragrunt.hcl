@@ -1,0 +1,37 @@
+# The production environment of ledger: the service module with this environment's inputs.
+
+include "root" {
+  path = find_in_parent_folders()
+}
+
+terraform {
+  source = "${get_repo_root()}/infra/terraform/modules//service"
+}
+
+dependency "account" {
+  config_path = "../account"
+
+  mock_outputs = {
+    access_log_bucket = "ledger-logs-210987654321"
+  }
+  mock_outputs_allowed_terraform_commands = ["validate", "plan"]
+}
+
+inputs = {
+  name              = "ledger"
+  environment       = "production"
+  description       = "Ledger of the shop's payments."
+  aws_account_id    = "210987654321"
+  aws_region        = "eu-central-1"
+  oidc_provider     = "oidc.eks.eu-central-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
+  namespace         = "ledger-prod"
+  service_account   = "ledger-api"
+  bucket_name       = "ledger-210987654321"
+  access_log_bucket = dependency.account.outputs.access_log_bucket
+  database_name     = "ledger"
+  database_user     = "ledger"
+  target_port       = 9443
+
+  # The environment's network and certificate are not secgen's to invent; add them here:
+  # vpc_id, workload_security_group_id, database_subnet_ids, alb_subnet_ids, alb_ingress_cidr_blocks, certificate_arn.
+}

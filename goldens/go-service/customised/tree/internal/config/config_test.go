@@ -1,0 +1,99 @@
+package config_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/acme-corp/ledger/internal/config"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func valid() map[string]string {
+	return map[string]string{
+		"ENCRYPTION_KEY": "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY=",
+
+		"DATABASE_URL": "postgres://db:5432/app",
+	}
+}
+
+// APP-16: defaults come from the generated project, secrets from the environment.
+func TestLoadDefaults(t *testing.T) {
+	cfg, err := config.Load(env(valid()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Port != config.DefaultPort || cfg.Issuer != config.DefaultIssuer || cfg.Audience != config.DefaultAudience ||
+		cfg.RateLimit != config.DefaultRateLimit {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	if len(cfg.EncryptionKey.Reveal()) != 32 {
+		t.Fatal("encryption key not decoded to 32 bytes")
+	}
+}
+
+func TestMissingVariablesAreNamed(t *testing.T) {
+	for name := range valid() {
+		e := valid()
+		delete(e, name)
+		_, err := config.Load(env(e))
+		var missing *config.MissingError
+		if !errors.As(err, &missing) || missing.Name != name {
+			t.Errorf("without %s: %v", name, err)
+		}
+	}
+}
+
+// APP-12, APP-11: only https issuers and redirect URLs.
+func TestRejectsInsecureURLsAndBadValues(t *testing.T) {
+	for k, v := range map[string]string{
+		"OIDC_ISSUER":    "http://issuer.example.com",
+		"PORT":           "http",
+		"LOG_LEVEL":      "verbose",
+		"ENCRYPTION_KEY": "dG9vIHNob3J0",
+		"CORS_ORIGINS":   "https://a.example.com,*",
+		"RATE_LIMIT":     "0",
+	} {
+		e := valid()
+		e[k] = v
+		_, err := config.Load(env(e))
+		var invalid *config.InvalidError
+		if !errors.As(err, &invalid) || invalid.Name != k {
+			t.Errorf("%s=%q: %v", k, v, err)
+		}
+		if len(v) > 3 && strings.Contains(err.Error(), v) {
+			t.Errorf("%s: error echoes the value: %v", k, err)
+		}
+	}
+}
+
+// APP-10: a Secret never shows its value, however it is printed.
+func TestSecretRedacts(t *testing.T) {
+	s := config.NewSecret("hunter2")
+	j, _ := json.Marshal(struct{ S config.Secret }{s})
+	for _, out := range []string{s.String(), fmt.Sprintf("%v %+v %#v %s", s, s, s, s), string(j), s.LogValue().String()} {
+		if strings.Contains(out, "hunter2") {
+			t.Fatalf("secret revealed: %q", out)
+		}
+	}
+	if s.Reveal() != "hunter2" {
+		t.Fatal("Reveal lost the value")
+	}
+}
+
+func TestCORSOriginsFromEnvironment(t *testing.T) {
+	e := valid()
+	e["CORS_ORIGINS"] = "https://a.example.com, https://b.example.com"
+	cfg, err := config.Load(env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.CORSOrigins) != 2 || cfg.CORSOrigins[1] != "https://b.example.com" {
+		t.Fatalf("CORSOrigins = %q", cfg.CORSOrigins)
+	}
+}

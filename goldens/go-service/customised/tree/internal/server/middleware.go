@@ -1,0 +1,234 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// SecurityHeaders are set on every response (APP-07).
+var SecurityHeaders = map[string]string{
+	"X-Frame-Options":            "DENY",
+	"X-Content-Type-Options":     "nosniff",
+	"Referrer-Policy":            "strict-origin-when-cross-origin",
+	"X-XSS-Protection":           "0",
+	"Strict-Transport-Security":  "max-age=31536000; includeSubDomains",
+	"Content-Security-Policy":    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+	"Permissions-Policy":         "camera=(), microphone=(), geolocation=()",
+	"Cross-Origin-Opener-Policy": "same-origin",
+}
+
+func setSecurityHeaders(h http.Header) {
+	for k, v := range SecurityHeaders {
+		h.Set(k, v)
+	}
+}
+
+// securityHeaders sets the headers before anything else runs, so every
+// response carries them, errors and 404s included (APP-07).
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSecurityHeaders(w.Header())
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverPanics turns a panic into a generic 500: the panic value and stack
+// go to the log, nothing of it to the client, and headers the handler set
+// (cookies included) are dropped (APP-19).
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			// The panic value may hold request data or secrets: log its
+			// type and the stack, never the value (APP-10).
+			log.Error("panic recovered", "method", r.Method, "path", r.URL.Path,
+				"panic_type", fmt.Sprintf("%T", v), "stack", string(debug.Stack()))
+			h := w.Header()
+			clear(h)
+			setSecurityHeaders(h)
+			writeError(w, http.StatusInternalServerError)
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// logRequests logs method, path (no query: it may hold codes or tokens),
+// status, duration and peer. Headers and bodies are never logged (APP-10).
+func logRequests(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", rec.status),
+				slog.Duration("duration", time.Since(start)),
+				slog.String("peer", r.RemoteAddr))
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// limitBody rejects bodies larger than max with 413 (APP-20).
+func limitBody(next http.Handler, max int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			writeError(w, http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// peerLimiter rate-limits requests per socket peer address (never per
+// X-Forwarded-For, which clients choose; APP-15).
+type peerLimiter struct {
+	limit rate.Limit
+	burst int
+	mu    sync.Mutex
+	peers map[string]*rate.Limiter
+}
+
+const maxTrackedPeers = 10_000
+
+func newPeerLimiter(limit rate.Limit, burst int) *peerLimiter {
+	return &peerLimiter{limit: limit, burst: burst, peers: map[string]*rate.Limiter{}}
+}
+
+func (p *peerLimiter) allow(peer string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l, ok := p.peers[peer]
+	if !ok {
+		if len(p.peers) >= maxTrackedPeers {
+			clear(p.peers) // bounded memory; the worst case is a fresh budget
+		}
+		l = rate.NewLimiter(p.limit, p.burst)
+		p.peers[peer] = l
+	}
+	return l.Allow()
+}
+
+func (p *peerLimiter) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			host = r.RemoteAddr
+		}
+		if !p.allow(host) {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusTooManyRequests)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkOrigins accepts only explicit https origins: never "*", never "null",
+// never a path (APP-20).
+func checkOrigins(origins []string) error {
+	for _, o := range origins {
+		u, err := url.Parse(o)
+		if o == "*" || o == "null" || err != nil || u.Scheme != "https" || u.Host == "" ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.Contains(o, "*") {
+			return fmt.Errorf("server: CORS origin %q is not an explicit https origin", o)
+		}
+	}
+	return nil
+}
+
+// cors answers cross-origin requests from the allowlisted origins only; a
+// credentialed response names the exact origin, never "*" (APP-20).
+func cors(origins []string) (func(http.Handler) http.Handler, error) {
+	if err := checkOrigins(origins); err != nil {
+		return nil, err
+	}
+	allowed := make(map[string]bool, len(origins))
+	for _, o := range origins {
+		allowed[o] = true
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			if origin == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			h := w.Header()
+			h.Add("Vary", "Origin")
+			preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+			if !allowed[origin] {
+				if preflight {
+					writeError(w, http.StatusForbidden)
+					return
+				}
+				next.ServeHTTP(w, r) // no CORS headers: the browser keeps the response from the page
+				return
+			}
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Allow-Credentials", "true")
+			if preflight {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}, nil
+}
+
+// crossOriginProtection rejects cross-site state-changing requests from
+// browsers (CSRF) using Sec-Fetch-Site and Origin, trusting only the CORS
+// allowlist; SameSite cookies are the second layer (APP-20).
+func crossOriginProtection(origins []string) (*http.CrossOriginProtection, error) {
+	cop := http.NewCrossOriginProtection()
+	for _, o := range origins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("server: trusted origin: %w", err)
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusForbidden)
+	}))
+	return cop, nil
+}

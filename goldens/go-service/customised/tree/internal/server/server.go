@@ -1,0 +1,129 @@
+// Package server is the HTTP layer: routes, handlers and the middleware
+// chain that applies the service's controls to every request.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/acme-corp/ledger/internal/authz"
+	"github.com/acme-corp/ledger/internal/crypto"
+	"github.com/acme-corp/ledger/internal/store"
+)
+
+// Limits of the HTTP server (APP-20).
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 15 * time.Second
+	WriteTimeout      = 30 * time.Second
+	IdleTimeout       = 120 * time.Second
+	MaxHeaderBytes    = 16 << 10
+	MaxBodyBytes      = 1 << 20
+)
+
+// TokenVerifier verifies bearer access tokens (auth.Verifier in production).
+type TokenVerifier interface {
+	Verify(ctx context.Context, raw string) (*authz.Principal, error)
+}
+
+// Options are the dependencies of the HTTP handler.
+type Options struct {
+	Logger      *slog.Logger
+	Notes       store.Notes
+	AEAD        *crypto.AEAD
+	Verifier    TokenVerifier
+	CORSOrigins []string
+	// RateLimit and RateBurst bound requests per client address; zero means
+	// 20 requests per second with bursts of 40.
+	RateLimit rate.Limit
+	RateBurst int
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	log      *slog.Logger
+	notes    store.Notes
+	aead     *crypto.AEAD
+	verifier TokenVerifier
+}
+
+// New returns the service's HTTP handler with the full middleware chain.
+func New(o Options) (http.Handler, error) {
+	if o.Logger == nil || o.Notes == nil || o.AEAD == nil || o.Verifier == nil {
+		return nil, errors.New("server: logger, notes, AEAD and verifier are required")
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit, o.RateBurst = 20, 40
+	}
+	s := &Server{log: o.Logger, notes: o.Notes, aead: o.AEAD, verifier: o.Verifier}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /internal/status", localOnly(http.HandlerFunc(s.status)))
+	mux.Handle("POST /v1/notes", s.authenticated(s.createNote))
+	mux.Handle("GET /v1/notes/{id}", s.authenticated(s.getNote))
+	mux.Handle("PATCH /v1/notes/{id}", s.authenticated(s.updateNote))
+	mux.Handle("DELETE /v1/notes/{id}", s.authenticated(s.deleteNote))
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound)
+	})
+
+	cop, err := crossOriginProtection(o.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	corsMW, err := cors(o.CORSOrigins)
+	if err != nil {
+		return nil, err
+	}
+	limiter := newPeerLimiter(o.RateLimit, o.RateBurst)
+
+	// Outermost first: headers and panic recovery wrap everything, so even
+	// a 404, a 413 or a recovered panic carries the security headers.
+	var h http.Handler = mux
+	h = limitBody(h, MaxBodyBytes)
+	h = cop.Handler(h)
+	h = corsMW(h)
+	h = limiter.middleware(h)
+	h = logRequests(o.Logger, h)
+	h = recoverPanics(o.Logger, h)
+	h = securityHeaders(h)
+	return h, nil
+}
+
+// NewHTTPServer returns an http.Server with hardened limits (APP-20).
+func NewHTTPServer(port int, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              fmt.Sprintf(":%d", port),
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.notes.Ping(ctx); err != nil {
+		s.log.Warn("readiness check failed", "err", err)
+		writeError(w, http.StatusServiceUnavailable)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
