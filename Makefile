@@ -62,7 +62,7 @@ readme:
 # median) with /usr/bin/time.
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)
 bench: build
-	go test ./generator/engine ./generator/goldentest -run '^$$' -bench . -benchtime 5x
+	go test ./generator/engine ./generator/goldentest ./generator/audit -run '^$$' -bench . -benchtime 5x
 	@for i in 1 2 3; do \
 	  /usr/bin/time -f "test (built-in goldens): %e s wall, %M KB max RSS" ./bin/secgen test . >/dev/null; \
 	done
@@ -70,6 +70,10 @@ bench: build
 	  d="$(BENCH_DIR)/secgen-bench-$$i"; rm -rf "$$d"; \
 	  /usr/bin/time -f "new go-service: %e s wall, %M KB max RSS" ./bin/secgen new go-service "$$d" --no-input --no-git >/dev/null; \
 	  rm -rf "$$d"; \
+	done
+	@for i in $$(seq 1 11); do \
+	  /usr/bin/time -f "check go-service: %e s wall, %U s user, %S s sys" ./bin/secgen check -C goldens/go-service/defaults/tree >/dev/null; \
+	  /usr/bin/time -f "audit go-service: %e s wall, %U s user, %S s sys" ./bin/secgen audit -C goldens/go-service/defaults/tree >/dev/null; \
 	done
 
 demo:

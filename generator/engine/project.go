@@ -84,6 +84,9 @@ type ProjectResult struct {
 	Recovered []string
 	// Wrote is false in a dry run and when add refused on conflicts.
 	Wrote bool
+	// Weakenings are the controls update's changes made fail (update only,
+	// not in a dry run).
+	Weakenings []Weakening
 }
 
 // ConflictPolicy says what add does with a file that exists and differs.

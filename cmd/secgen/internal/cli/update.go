@@ -86,5 +86,11 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 		}
 		return fmt.Errorf("%d file(s) have conflicts: resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen), nothing of yours was lost", len(res.Conflicts))
 	}
+	if len(res.Weakenings) > 0 {
+		for _, w := range res.Weakenings {
+			fmt.Fprintf(streams.Err, "weakened: %s (%s) in %s:%d by %s: %s (rule %s)\n", w.Control, w.ControlTitle, w.File, w.Line, w.Cause, w.Message, w.Rule)
+		}
+		return fmt.Errorf("the update merged cleanly but %d control(s) no longer hold: see secgen audit", len(res.Weakenings))
+	}
 	return nil
 }
