@@ -392,6 +392,37 @@ func TestUpdateKeepsADroppedFileTheUserChanged(t *testing.T) {
 	}
 }
 
+// The merge base is what the recorded catalog version renders with the
+// recorded answers: no stored object is needed (a fresh clone, a pruned
+// repository, a project whose .secgen/base was never committed).
+func TestUpdateRendersTheBaseFromTheRecordedVersion(t *testing.T) {
+	root := newProject(t)
+	if err := os.RemoveAll(filepath.Join(root, ".secgen")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "config.yaml", "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 10\n")
+	e := engineAt(t, 2)
+	opened := 0
+	e.Recorded = func(_ context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error) {
+		opened++
+		if ref.Version != "0.1.0" {
+			t.Errorf("asked for version %s", ref.Version)
+		}
+		return testCatalog(t, 1), nil
+	}
+	res, err := e.Update(context.Background(), UpdateRequest{Dir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Conflicts) != 0 || opened != 1 {
+		t.Fatalf("conflicts = %+v, opened %d times", res.Conflicts, opened)
+	}
+	got := readAll(t, root)["config.yaml"]
+	if got != "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 20\n" {
+		t.Errorf("config.yaml = %q", got)
+	}
+}
+
 // Without the recorded base, every difference is marked rather than one
 // side silently winning.
 func TestUpdateWithoutBaseMarksEveryDifference(t *testing.T) {
@@ -404,7 +435,7 @@ func TestUpdateWithoutBaseMarksEveryDifference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Conflicts) != 1 || !strings.Contains(res.Conflicts[0].Reason, "not found") {
+	if len(res.Conflicts) != 1 || !strings.Contains(res.Conflicts[0].Reason, "catalog test 0.1.0 cannot be opened here") {
 		t.Fatalf("conflicts = %+v", res.Conflicts)
 	}
 	got := readAll(t, root)["config.yaml"]
@@ -540,7 +571,9 @@ func TestKilledAddAndUpdateRecover(t *testing.T) {
 				return root
 			},
 			run: func(root string, n int) error {
-				_, err := engineAt(t, 1).Add(context.Background(), AddRequest{Dir: root, Component: "extra", FailAfter: n})
+				e := engineAt(t, 1)
+				e.failAfter = n
+				_, err := e.Add(context.Background(), AddRequest{Dir: root, Component: "extra"})
 				return err
 			},
 		},
@@ -552,7 +585,9 @@ func TestKilledAddAndUpdateRecover(t *testing.T) {
 				return root
 			},
 			run: func(root string, n int) error {
-				_, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root, FailAfter: n})
+				e := engineAt(t, 2)
+				e.failAfter = n
+				_, err := e.Update(context.Background(), UpdateRequest{Dir: root})
 				return err
 			},
 		},

@@ -26,6 +26,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"path"
 	"regexp"
 	"sort"
 	"strings"
@@ -55,6 +56,23 @@ type Manifest struct {
 	Components    []ComponentRef `yaml:"components"`
 	Answers       yaml.Node      `yaml:"answers"`
 	Files         []FileRecord   `yaml:"files"`
+	// Skip lists path patterns (path.Match syntax) secgen never creates,
+	// updates or deletes: the user owns them. A generated file the user
+	// deleted or replaced by a link joins it.
+	Skip []string `yaml:"skip,omitempty"`
+	// Conflicts lists files written with conflict markers that were not
+	// resolved yet; add and update refuse while any still holds markers.
+	Conflicts []string `yaml:"conflicts,omitempty"`
+}
+
+// Skipped reports whether p matches a pattern of Skip.
+func (m *Manifest) Skipped(p string) bool {
+	for _, pat := range m.Skip {
+		if ok, _ := path.Match(pat, p); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // CatalogRef identifies the catalog a project was rendered from. Source
@@ -200,6 +218,16 @@ func Parse(data []byte) (*Manifest, error) {
 		}
 		if !seen[f.Component] {
 			return nil, failure.Invalidf("%s: file %s belongs to unlisted component %s", FileName, failure.Quote(f.Path), failure.Quote(f.Component))
+		}
+	}
+	for _, pat := range m.Skip {
+		if _, err := path.Match(pat, ""); err != nil || pat == "" || strings.HasPrefix(pat, "/") || strings.Contains(pat, "..") {
+			return nil, failure.Invalidf("%s: skip pattern %s is malformed", FileName, failure.Quote(pat))
+		}
+	}
+	for _, c := range m.Conflicts {
+		if err := plan.CheckPath(c); err != nil || Reserved(c) {
+			return nil, failure.Invalidf("%s: conflicts names an invalid path %s", FileName, failure.Quote(c))
 		}
 	}
 	return &m, nil

@@ -18,7 +18,9 @@ type AddOptions struct {
 	NoInput     bool
 	DryRun      bool
 	Conflict    string
-	Source      ProjectSource
+	// AllowDowngrade accepts a catalog older than the recorded one.
+	AllowDowngrade bool
+	Source         ProjectSource
 }
 
 func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobra.Command {
@@ -49,13 +51,14 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
+	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
 	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
 	return cmd
 }
 
 func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
-	policy, err := engine.ParseConflictPolicy(opts.Conflict)
+	policy, err := parseConflict(opts.Conflict, engine.ConflictFail, engine.ConflictFail, engine.ConflictSkip, engine.ConflictNew)
 	if err != nil {
 		return err
 	}
@@ -63,7 +66,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy}
+	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade}
 	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
 		return err
 	}
@@ -72,7 +75,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	}
 	res, err := l.engine().Add(ctx, req)
 	if err != nil {
-		return err
+		return projectError(err)
 	}
 	if len(res.Conflicts) > 0 {
 		printConflicts(streams.Err, res)

@@ -1,8 +1,17 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
+
+	"github.com/secgen/secgen/generator/builtin"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/catsource"
+	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/manifest"
 
 	"github.com/secgen/secgen/generator/engine"
 	"github.com/secgen/secgen/generator/merge"
@@ -60,6 +69,9 @@ func printChanges(w io.Writer, res *engine.ProjectResult) {
 	for _, p := range res.Recovered {
 		fmt.Fprintf(w, "  kept      %s: edited after an interrupted run; that run's version is in %s.secgen-new\n", p, p)
 	}
+	if len(res.Skipped) > 0 {
+		fmt.Fprintf(w, "  skipped   %d path(s) listed under skip in %s: %s\n", len(res.Skipped), manifest.FileName, strings.Join(res.Skipped, ", "))
+	}
 	fmt.Fprintf(w, "%d file(s) written; components: %v.\n", written, res.Components)
 }
 
@@ -67,5 +79,60 @@ func printChanges(w io.Writer, res *engine.ProjectResult) {
 func printConflicts(w io.Writer, res *engine.ProjectResult) {
 	for _, c := range res.Conflicts {
 		fmt.Fprintf(w, "conflict: %s: %s\n", c.Path, c.Reason)
+	}
+}
+
+// parseConflict checks a --conflict value against the policies a command
+// offers; "" is def.
+func parseConflict(s string, def engine.ConflictPolicy, offered ...engine.ConflictPolicy) (engine.ConflictPolicy, error) {
+	if s == "" {
+		return def, nil
+	}
+	names := make([]string, 0, len(offered))
+	for _, p := range offered {
+		if string(p) == s {
+			return p, nil
+		}
+		names = append(names, string(p))
+	}
+	return "", failure.Invalidf("--conflict must be one of %s, got %s", strings.Join(names, ", "), failure.Quote(s))
+}
+
+// projectError adds to the engine's refusals the flag that overrides them.
+func projectError(err error) error {
+	if errors.Is(err, engine.ErrDowngrade) {
+		return failure.Invalid(fmt.Errorf("%w; give --allow-downgrade to accept it", err))
+	}
+	return err
+}
+
+// recordedOpener opens the catalog version a manifest records, so update
+// re-renders merge bases: a git catalog at its recorded commit (from the
+// cache, else its source), the built-in one when this secgen carries that
+// version.
+func recordedOpener(offline bool) engine.CatalogOpener {
+	return func(ctx context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error) {
+		switch {
+		case ref.Builtin():
+			cat, err := builtin.Catalog(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if cat.Version != ref.Version {
+				return nil, fmt.Errorf("built-in catalog %s %s is not in this secgen (it carries %s); run update once with the secgen that wrote the project to merge", ref.ID, ref.Version, cat.Version)
+			}
+			return cat, nil
+		case ref.Commit != "":
+			spec, err := catsource.Parse(ref.Source, ref.Commit)
+			if err != nil {
+				return nil, err
+			}
+			op, err := (&catsource.Opener{Offline: offline}).Open(ctx, catsource.Request{Spec: spec, Commit: ref.Commit})
+			if err != nil {
+				return nil, fmt.Errorf("catalog %s %s (commit %s) is neither cached nor reachable at %s (%v); make it reachable, or fetch it with secgen catalog add, and run update again", ref.ID, ref.Version, ref.Commit[:12], ref.Source, err)
+			}
+			return op.Catalog, nil
+		}
+		return nil, fmt.Errorf("catalog %s %s came from directory %s, which keeps no earlier versions", ref.ID, ref.Version, ref.Source)
 	}
 }

@@ -83,7 +83,7 @@ func TestProjectCommandRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"add", "k8s", "--conflict", "overwrite"}, "--conflict must be fail, skip or new"},
+		{[]string{"add", "k8s", "--conflict", "overwrite"}, "--conflict must be one of fail, skip, new"},
 		{[]string{"add"}, "usage: secgen add COMPONENT"},
 		{[]string{"update", "extra-arg"}, "usage: secgen update"},
 		{[]string{"add", "k8s", "-C", "/nonexistent/dir"}, "does not exist"},

@@ -16,7 +16,12 @@ type UpdateOptions struct {
 	AnswersFile string
 	NoInput     bool
 	DryRun      bool
-	Source      ProjectSource
+	// Conflict is "mark" (default) or "new": secgen's version of a file
+	// that became yours goes beside it as <path>.secgen-new.
+	Conflict string
+	// AllowDowngrade accepts a catalog older than the recorded one.
+	AllowDowngrade bool
+	Source         ProjectSource
 }
 
 func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error) *cobra.Command {
@@ -45,6 +50,8 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE`")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
+	f.StringVar(&opts.Conflict, "conflict", "mark", "a file you deleted or replaced by a link stays yours: `mark` only reports it, new also writes secgen's version beside it as <path>.secgen-new")
+	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
 	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
 	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
@@ -52,21 +59,27 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 }
 
 func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
+	policy, err := parseConflict(opts.Conflict, engine.ConflictMark, engine.ConflictMark, engine.ConflictNew)
+	if err != nil {
+		return err
+	}
 	l, err := openProjectCatalog(ctx, opts.Dir, opts.Source, false)
 	if err != nil {
 		return err
 	}
 	cat := l.Catalog
-	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun}
+	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade}
 	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
 		return err
 	}
 	if streams.CanPrompt(opts.NoInput) {
 		req.Prompter = streams.Prompter
 	}
-	res, err := l.engine().Update(ctx, req)
+	e := l.engine()
+	e.Recorded = recordedOpener(opts.Source.Offline)
+	res, err := e.Update(ctx, req)
 	if err != nil {
-		return err
+		return projectError(err)
 	}
 	if opts.DryRun {
 		printDiff(streams.Out, res)
