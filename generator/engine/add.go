@@ -12,7 +12,7 @@ import (
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/plan"
 	"github.com/secgen/secgen/generator/render"
-	)
+)
 
 // AddRequest asks to add one component to an existing project.
 type AddRequest struct {

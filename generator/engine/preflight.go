@@ -65,4 +65,3 @@ func existingDir(r *os.Root, dir string) string {
 	}
 	return "."
 }
-
