@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/catsource"
 	"github.com/secgen/secgen/generator/failure"
@@ -114,12 +113,9 @@ func recordedOpener(offline bool) engine.CatalogOpener {
 	return func(ctx context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error) {
 		switch {
 		case ref.Builtin():
-			cat, err := builtin.Catalog(ctx)
+			cat, err := catsource.BuiltinVersion(ctx, ref.Version)
 			if err != nil {
-				return nil, err
-			}
-			if cat.Version != ref.Version {
-				return nil, fmt.Errorf("built-in catalog %s %s is not in this secgen (it carries %s); run update once with the secgen that wrote the project to merge", ref.ID, ref.Version, cat.Version)
+				return nil, fmt.Errorf("%w; run update once with a secgen that carries it", err)
 			}
 			return cat, nil
 		case ref.Commit != "":
