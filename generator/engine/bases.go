@@ -32,6 +32,22 @@ type baseFinder struct {
 	rendered map[string][]byte
 	missing  string // why the recorded version could not be rendered
 	tried    bool
+	// previous is what the catalog before the last update renders.
+	previous      map[string][]byte
+	triedPrevious bool
+}
+
+// findPrevious returns what the catalog the project was at before its last
+// update renders at path, or nil.
+func (b *baseFinder) findPrevious(path string) []byte {
+	if b.m.Previous == nil {
+		return nil
+	}
+	if !b.triedPrevious {
+		b.triedPrevious = true
+		b.previous, _ = b.renderAt(*b.m.Previous)
+	}
+	return b.previous[path]
 }
 
 // find returns the base of rec, or nil and why it is not available.
@@ -73,7 +89,12 @@ func (b *baseFinder) why() string {
 // renderRecorded renders the recorded components with the recorded answers
 // from the recorded catalog version.
 func (b *baseFinder) renderRecorded() (map[string][]byte, string) {
-	ref := b.m.Catalog
+	return b.renderAt(b.m.Catalog)
+}
+
+// renderAt renders the recorded components with the recorded answers from
+// catalog version ref.
+func (b *baseFinder) renderAt(ref manifest.CatalogRef) (map[string][]byte, string) {
 	cat := b.e.Catalog
 	if !sameVersion(ref, b.e.catalogRef()) {
 		if b.e.Recorded == nil {

@@ -27,6 +27,9 @@ type fileState struct {
 	// why it is not (used only when a merge needs it).
 	Base        []byte
 	BaseMissing string
+	// Previous is what the catalog before the last update rendered, when
+	// the caller found that Yours holds it.
+	Previous []byte
 }
 
 // conflictMarkSide is update's policy under --conflict=new: files both
@@ -87,6 +90,10 @@ func decide(st fileState, policy ConflictPolicy) decision {
 		return decision{Action: ActionUnchanged}
 	case st.Tracked && (sha(st.Yours) == st.Recorded || sha(yours) == st.Recorded):
 		return decision{Action: ActionReplace, Content: styled(st.New)}
+	case st.Tracked && st.Previous != nil && bytes.Equal(yours, st.Previous):
+		// The manifest records the new version but the file holds the
+		// previous one's (a revert after an interrupted update).
+		return decision{Action: ActionReplace, Content: styled(st.New), Reason: "it still held the previous catalog version's content: re-applied"}
 	}
 	differs := "exists and differs from what secgen renders"
 	if st.Tracked {

@@ -93,6 +93,11 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 				return nil, err
 			}
 		}
+		if st.Tracked && st.Yours != nil && sha(normalise(st.Yours)) != st.Recorded && sha(st.Yours) != st.Recorded {
+			if prev := bases.findPrevious(f.Path); prev != nil && string(normalise(st.Yours)) == string(prev) {
+				st.Previous = prev
+			}
+		}
 		d := decide(st, policy)
 		var sideOld []byte
 		if d.Side {
@@ -138,10 +143,16 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 // those that became the user's, which join skip, and the files left with
 // conflict markers.
 func (e *Engine) nextManifest(old *manifest.Manifest, refs []manifest.ComponentRef, ref manifest.CatalogRef, records []manifest.FileRecord, o *outcome) *manifest.Manifest {
+	previous := old.Previous
+	if old.Catalog.ID != "" && !sameVersion(old.Catalog, ref) {
+		prev := old.Catalog
+		previous = &prev
+	}
 	m := &manifest.Manifest{
 		Schema:        manifest.SchemaVersion,
 		SecgenVersion: e.Version,
 		Catalog:       ref,
+		Previous:      previous,
 		Blueprint:     old.Blueprint,
 		Components:    refs,
 		Skip:          slices.Clone(old.Skip),

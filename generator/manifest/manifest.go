@@ -52,6 +52,10 @@ type Manifest struct {
 	Schema        int            `yaml:"schema"`
 	SecgenVersion string         `yaml:"secgen_version"`
 	Catalog       CatalogRef     `yaml:"catalog"`
+	// Previous is the catalog the project was at before the last update
+	// that changed it: a file still holding what Previous rendered is
+	// re-applied (a revert after an interrupted update).
+	Previous *CatalogRef `yaml:"previous,omitempty"`
 	Blueprint     string         `yaml:"blueprint"`
 	Components    []ComponentRef `yaml:"components"`
 	Answers       yaml.Node      `yaml:"answers"`
@@ -190,6 +194,11 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	if err := m.Catalog.check(); err != nil {
 		return nil, err
+	}
+	if m.Previous != nil {
+		if err := m.Previous.check(); err != nil {
+			return nil, err
+		}
 	}
 	seen := map[string]bool{}
 	for _, c := range m.Components {
