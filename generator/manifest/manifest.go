@@ -49,17 +49,17 @@ const MaxSize = 4 << 20
 
 // Manifest is the parsed .secgen.yaml.
 type Manifest struct {
-	Schema        int            `yaml:"schema"`
-	SecgenVersion string         `yaml:"secgen_version"`
-	Catalog       CatalogRef     `yaml:"catalog"`
+	Schema        int        `yaml:"schema"`
+	SecgenVersion string     `yaml:"secgen_version"`
+	Catalog       CatalogRef `yaml:"catalog"`
 	// Previous is the catalog the project was at before the last update
 	// that changed it: a file still holding what Previous rendered is
 	// re-applied (a revert after an interrupted update).
-	Previous *CatalogRef `yaml:"previous,omitempty"`
-	Blueprint     string         `yaml:"blueprint"`
-	Components    []ComponentRef `yaml:"components"`
-	Answers       yaml.Node      `yaml:"answers"`
-	Files         []FileRecord   `yaml:"files"`
+	Previous   *CatalogRef    `yaml:"previous,omitempty"`
+	Blueprint  string         `yaml:"blueprint"`
+	Components []ComponentRef `yaml:"components"`
+	Answers    yaml.Node      `yaml:"answers"`
+	Files      []FileRecord   `yaml:"files"`
 	// Skip lists path patterns (path.Match syntax) secgen never creates,
 	// updates or deletes: the user owns them. A generated file the user
 	// deleted or replaced by a link joins it.
