@@ -121,9 +121,18 @@ func (p *project) release() {
 }
 
 // resolveRoot makes dir absolute and checks it is a directory, not a link.
+// The working directory ("") is taken as the real directory it is, even
+// when the user reached it through a symbolic link.
 func resolveRoot(dir string) (string, error) {
 	if dir == "" {
-		dir = "."
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("find the working directory: %w", err)
+		}
+		if wd, err = filepath.EvalSymlinks(wd); err != nil {
+			return "", fmt.Errorf("resolve the working directory: %w", err)
+		}
+		dir = wd
 	}
 	root, err := filepath.Abs(dir)
 	if err != nil {
@@ -181,11 +190,36 @@ var ErrDowngrade = errors.New("catalog downgrade")
 // recorded conflicts still hold markers.
 var ErrUnresolved = errors.New("unresolved conflicts")
 
+// findProject resolves the project root for dir. From the working
+// directory ("") it walks up to the nearest directory holding the manifest,
+// stopping at the repository root (a directory holding .git) or the file
+// system's root; -C DIR names the root itself.
+func findProject(dir string) (string, error) {
+	root, err := resolveRoot(dir)
+	if err != nil || dir != "" {
+		return root, err
+	}
+	for d := root; ; {
+		if _, err := os.Lstat(filepath.Join(d, manifest.FileName)); err == nil {
+			return d, nil
+		}
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			break // the repository root: a project is never above it
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			break
+		}
+		d = up
+	}
+	return root, nil // readManifest says what is missing
+}
+
 // openProject locks the project at dir and reads its manifest. It refuses
 // another catalog or an older version of the recorded one unless allowed,
 // and a project whose recorded conflicts still hold markers.
 func (e *Engine) openProject(dir string, opt openOptions) (*project, error) {
-	root, err := resolveRoot(dir)
+	root, err := findProject(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -548,7 +582,7 @@ func (e *Engine) catalogRef() manifest.CatalogRef {
 // the project at dir ("" is the working directory), so the caller can open
 // the catalog the project was generated from.
 func ProjectCatalog(dir string) (manifest.CatalogRef, error) {
-	root, err := resolveRoot(dir)
+	root, err := findProject(dir)
 	if err != nil {
 		return manifest.CatalogRef{}, err
 	}
