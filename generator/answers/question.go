@@ -66,11 +66,20 @@ var (
 	secretName = regexp.MustCompile(`(^|_)(password|passwd|passphrase|credentials?|private_key|api_key|apikey|access_key|secret_key|secret_value|client_secret|token|tokens|otp|pin)($|_)`)
 )
 
+// CheckName validates the form of a question's name (also that of any other
+// name templates see beside the answers).
+func CheckName(name string) error {
+	if !questionName.MatchString(name) {
+		return fmt.Errorf("name %q must match %s", name, questionName)
+	}
+	return nil
+}
+
 // Check validates the declaration of the question itself and prepares it for
 // use. It is called once when the catalog loads.
 func (q *Question) Check() error {
-	if !questionName.MatchString(q.Name) {
-		return fmt.Errorf("name %q must match %s", q.Name, questionName)
+	if err := CheckName(q.Name); err != nil {
+		return err
 	}
 	if secretName.MatchString(q.Name) {
 		return fmt.Errorf("question %q would ask for a secret value, which secgen never does (SEC-02)", q.Name)

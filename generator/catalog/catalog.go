@@ -64,11 +64,23 @@ type Component struct {
 }
 
 // FileRule applies to the source paths it matches: render only when When is
-// "true", and with mode 0755 when Executable.
+// "true", with mode 0755 when Executable, and once per item of the list
+// answer Foreach when it is set.
 type FileRule struct {
 	Match      string `yaml:"match"`
 	When       string `yaml:"when"`
 	Executable bool   `yaml:"executable"`
+	// Foreach names a list question of the component: each matched source
+	// renders once per item of its answer, with the item bound to the name
+	// As in the data of the path and of the template (`{{ .env }}`).
+	Foreach string `yaml:"foreach"`
+	As      string `yaml:"as"`
+}
+
+// usesVariable reports whether template text refers to the answer or loop
+// variable name (as `.name`, not as a prefix of a longer name).
+func usesVariable(text, name string) bool {
+	return regexp.MustCompile(`\.` + regexp.QuoteMeta(name) + `([^A-Za-z0-9_]|$)`).MatchString(text)
 }
 
 // Matches reports whether the rule applies to a source path.
@@ -392,21 +404,63 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 		if _, err := path.Match(strings.TrimSuffix(r.Match, "/**"), ""); err != nil || r.Match == "" {
 			return nil, bad("files[%d].match %s is not a valid pattern", i, failure.Quote(r.Match))
 		}
-		if r.When == "" && !r.Executable {
-			return nil, bad("files[%d] has neither when nor executable", i)
+		if r.When == "" && !r.Executable && r.Foreach == "" {
+			return nil, bad("files[%d] has neither when, executable nor foreach", i)
+		}
+		if err := checkForeach(comp, r); err != nil {
+			return nil, bad("files[%d]: %v", i, err)
 		}
 		matched := false
 		for _, s := range comp.Sources {
-			if r.Matches(s) {
-				matched = true
-				break
+			if !r.Matches(s) {
+				continue
+			}
+			matched = true
+			if r.Foreach != "" && !usesVariable(s, r.As) {
+				return nil, bad("files[%d]: %s renders once per item of %s, so its path must use .%s", i, failure.Quote(s), r.Foreach, r.As)
 			}
 		}
 		if !matched {
 			return nil, bad("files[%d].match %s matches no template", i, failure.Quote(r.Match))
 		}
 	}
+	for _, s := range comp.Sources {
+		loops := 0
+		for _, r := range comp.Rules {
+			if r.Foreach != "" && r.Matches(s) {
+				loops++
+			}
+		}
+		if loops > 1 {
+			return nil, bad("files: %s is matched by %d foreach rules; at most one may apply to a template", failure.Quote(s), loops)
+		}
+	}
 	return comp, nil
+}
+
+// checkForeach validates a rule's foreach and as: both or neither, foreach
+// naming a list question of the component, as a valid variable name.
+func checkForeach(comp *Component, r FileRule) error {
+	if r.Foreach == "" {
+		if r.As != "" {
+			return fmt.Errorf("as applies only with foreach")
+		}
+		return nil
+	}
+	// The item sits beside the answers, so as has the form of a question's
+	// name; checkComponents makes sure that it is no question's name.
+	if err := answers.CheckName(r.As); err != nil {
+		return fmt.Errorf("foreach needs as, the name of the item variable: %w", err)
+	}
+	for _, q := range comp.Questions {
+		if q.Name == r.Foreach {
+			if q.Type != answers.List {
+				return fmt.Errorf("foreach %q must name a list question, not a %s", r.Foreach, q.Type)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("foreach %s is not a question of the component", failure.Quote(r.Foreach))
 }
 
 // checkComponents validates references between components: requirements
@@ -429,6 +483,15 @@ func (c *Catalog) checkComponents() error {
 			byName[q.Name] = q
 			if _, ok := declaredBy[q]; !ok {
 				declaredBy[q] = name
+			}
+		}
+	}
+	// A foreach item variable sits beside the answers in the template data,
+	// so it may not shadow an answer of any component a project may hold.
+	for _, name := range c.ComponentNames() {
+		for i, r := range c.components[name].Rules {
+			if _, clash := byName[r.As]; clash && r.As != "" {
+				return failure.Invalidf("%s/component.yaml: files[%d]: as %q is the name of a question of the catalog; choose another name for the item", name, i, r.As)
 			}
 		}
 	}

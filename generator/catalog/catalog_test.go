@@ -268,3 +268,39 @@ func TestPinForSubActions(t *testing.T) {
 		t.Fatal("an unpinned action resolved")
 	}
 }
+
+// orgCatalog loads testdata/org, a platform team's catalog written without any
+// Go: a new control area (ORG-01), a shared question, a component claiming
+// ORG-01 and one claiming no control, with a foreach rule.
+func orgCatalog(t *testing.T) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Load(context.Background(), catalog.Source{
+		Templates: os.DirFS(filepath.Join("testdata", "org", "templates")), Blueprints: os.DirFS(filepath.Join("testdata", "org", "blueprints")),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cat
+}
+
+func TestAnotherTeamsCatalogLoads(t *testing.T) {
+	cat := orgCatalog(t)
+	if cat.ID != "acme" || strings.Join(cat.ComponentNames(), " ") != "ownership runbook" || strings.Join(cat.BlueprintNames(), " ") != "service" {
+		t.Fatalf("catalog %s: components %v, blueprints %v", cat.ID, cat.ComponentNames(), cat.BlueprintNames())
+	}
+	var ids []string
+	for _, c := range cat.Registry.All() {
+		ids = append(ids, c.ID)
+	}
+	if strings.Join(ids, " ") != "ORG-01" {
+		t.Errorf("registry = %v, want the catalog's own ORG-01 only", ids)
+	}
+	if got := cat.Controls([]string{"ownership", "runbook"}); strings.Join(got, " ") != "ORG-01" {
+		t.Errorf("controls of the blueprint = %v", got)
+	}
+	own, _ := cat.Component("ownership")
+	run, _ := cat.Component("runbook")
+	if own.Questions[0] != cat.Shared["name"] || run.Questions[0] != cat.Shared["name"] {
+		t.Error("the shared question name is not shared")
+	}
+}

@@ -113,8 +113,11 @@ func (g *gitCache) resolve(ctx context.Context, spec Spec, pin string, check fun
 	return r, nil
 }
 
+// openStore opens a cached repository's object store directly: no
+// configuration or hooks of any repository are read. Pack files stay open
+// while a catalog is read (close the store afterwards).
 func openStore(repo string) *filesystem.Storage {
-	return filesystem.NewStorage(osfs.New(repo, osfs.WithBoundOS()), cache.NewObjectLRUDefault())
+	return filesystem.NewStorageWithOptions(osfs.New(repo, osfs.WithBoundOS()), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
 }
 
 // fetch lists the remote, finds the ref and fetches only it (shallow when
@@ -138,6 +141,7 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 		}
 	}()
 	st := openStore(tmp)
+	defer st.Close()
 	if _, err := git.Init(st, nil); err != nil {
 		return resolved{}, fmt.Errorf("prepare fetch: %w", err)
 	}
@@ -183,6 +187,9 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 		return resolved{}, err
 	}
 	dst := g.objPath(want)
+	if err := st.Close(); err != nil {
+		return resolved{}, fmt.Errorf("close fetched catalog: %w", err)
+	}
 	if err := os.Rename(tmp, dst); err != nil {
 		if !exists(dst) { // another secgen may have won the race
 			return resolved{}, fmt.Errorf("store catalog in cache: %w", err)

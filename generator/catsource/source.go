@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/go-git/go-git/v5/storage/filesystem"
+
 	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
@@ -115,10 +117,15 @@ func (o *Opener) openGit(ctx context.Context, req Request) (*Opened, error) {
 	// open reads, verifies and loads the catalog at target in repo; it runs
 	// on a fresh fetch before it enters the cache, and on a cached one.
 	open := func(repo, target string) error {
-		st := openStore(repo)
-		c, tag, err := readCommit(st, target)
-		if err != nil {
-			return err
+		c, tag, m, cached := g.readSnapshot(target)
+		var st *filesystem.Storage
+		if !cached {
+			st = openStore(repo)
+			defer st.Close()
+			var err error
+			if c, tag, err = readCommit(st, target); err != nil {
+				return err
+			}
 		}
 		if req.Commit != "" && c.Hash.String() != req.Commit {
 			return failure.Invalidf("catalog %s now resolves to commit %s, not %s as recorded; run secgen update first", req.Spec, short(c.Hash.String()), short(req.Commit))
@@ -126,17 +133,25 @@ func (o *Opener) openGit(ctx context.Context, req Request) (*Opened, error) {
 		origin := Origin{Source: req.Spec.Display, Ref: req.Spec.Ref, Commit: c.Hash.String(), Pin: target}
 		// Trust is decided before any template is read.
 		if req.Keyring != nil {
+			var err error
 			if origin.Signer, err = verify(req.Keyring, c, tag); err != nil {
 				return err
 			}
 		}
-		m, err := readTree(ctx, st, c)
-		if err != nil {
-			return err
+		if !cached {
+			var err error
+			if m, err = readTree(ctx, st, c); err != nil {
+				return err
+			}
 		}
 		cat, err := load(ctx, m, origin.Commit)
 		if err != nil {
 			return err
+		}
+		if !cached {
+			// Only a cache: when it cannot be written, the next open
+			// reads the git objects again.
+			_ = g.writeSnapshot(st, target, c, tag, m)
 		}
 		out = &Opened{Catalog: cat, Origin: origin}
 		return nil

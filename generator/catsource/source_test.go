@@ -2,6 +2,7 @@ package catsource
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,5 +222,79 @@ func TestBuiltinDigestIsStable(t *testing.T) {
 	}
 	if !strings.HasPrefix(a.Origin.Digest, "sha256:") || len(a.Origin.Digest) != 71 {
 		t.Fatalf("digest %q", a.Origin.Digest)
+	}
+}
+
+func TestSnapshotCache(t *testing.T) {
+	f := newFixture(t, false)
+	cache := t.TempDir()
+	first, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@v1.1.0"), Keyring: f.Ring})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snapFile := filepath.Join(cache, snapDir, first.Origin.Pin)
+	data, err := os.ReadFile(snapFile)
+	if err != nil {
+		t.Fatalf("no snapshot written: %v", err)
+	}
+	sn, err := decodeSnapshot(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sn.tag == nil || string(encodeSnapshot(sn)) != string(data) {
+		t.Error("a snapshot does not round-trip")
+	}
+	// A damaged snapshot is ignored: the catalog is read from git again.
+	if err := os.WriteFile(snapFile, data[:len(data)-1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again, err := open(t, cache, true, Request{Spec: spec(t, f.url+"@v1.1.0"), Keyring: f.Ring})
+	if err != nil || again.Origin != first.Origin {
+		t.Fatalf("after damage: %v %+v", err, again)
+	}
+	if got, _ := os.ReadFile(snapFile); string(got) != string(data) {
+		t.Error("the damaged snapshot was not rewritten")
+	}
+	// A snapshot whose objects do not hash to its name is ignored.
+	forged := sn
+	forged.commit = []byte(strings.Replace(string(sn.commit), "v1.1.0", "v6.6.6", 1))
+	if err := os.WriteFile(snapFile, encodeSnapshot(forged), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok := (&gitCache{dir: cache}).readSnapshot(first.Origin.Pin); ok {
+		t.Error("a snapshot with a forged commit was used")
+	}
+	if err := os.WriteFile(snapFile, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The signature is still checked on a snapshot hit.
+	_, stranger, err := catsourcetest.NewKey("Other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open(t, cache, true, Request{Spec: spec(t, f.url+"@v1.1.0"), Keyring: stranger}); !failure.IsInvalidInput(err) {
+		t.Fatalf("snapshot hit with the wrong keyring: %v", err)
+	}
+	// A snapshot holding a hostile path is refused like the tree would be.
+	bad := snap{commit: []byte("x"), files: &memFS{files: map[string][]byte{"templates/../x": []byte("x")}, dirs: map[string][]fs.DirEntry{}}}
+	if _, err := decodeSnapshot(encodeSnapshot(bad)); err == nil {
+		t.Error("a snapshot with .. was accepted")
+	}
+}
+
+// secgen's own repository is a directory catalog: the same catalog as the
+// embedded one.
+func TestRepositoryIsADirectoryCatalog(t *testing.T) {
+	dir, err := open(t, "", true, Request{Spec: spec(t, filepath.Join("..", ".."))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	embedded, err := open(t, "", true, Request{Spec: spec(t, "builtin")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dir.Catalog.ID != embedded.Catalog.ID || strings.Join(dir.Catalog.ComponentNames(), ",") != strings.Join(embedded.Catalog.ComponentNames(), ",") ||
+		strings.Join(dir.Catalog.BlueprintNames(), ",") != strings.Join(embedded.Catalog.BlueprintNames(), ",") {
+		t.Fatalf("directory catalog %s %v differs from the embedded one %v", dir.Catalog.ID, dir.Catalog.ComponentNames(), embedded.Catalog.ComponentNames())
 	}
 }

@@ -112,15 +112,32 @@ func CheckPath(p string) error {
 		}
 	}
 	for _, seg := range strings.Split(p, "/") {
-		switch seg {
-		case "", ".", "..":
-			return fmt.Errorf("path has a %q segment", seg)
-		case ".git":
-			return fmt.Errorf("path writes into .git")
+		if err := checkSegment(seg); err != nil {
+			return err
 		}
-		if strings.TrimSpace(seg) != seg {
-			return fmt.Errorf("path segment %q has leading or trailing spaces", seg)
-		}
+	}
+	return nil
+}
+
+// CheckSegment accepts one segment of a path as CheckPath does: it may not be
+// empty, "." or "..", ".git", or hold a slash, backslash, NUL, control
+// character or leading or trailing spaces.
+func CheckSegment(seg string) error {
+	if strings.ContainsAny(seg, "/\\") {
+		return fmt.Errorf("%q holds a path separator", seg)
+	}
+	return CheckPath(seg)
+}
+
+func checkSegment(seg string) error {
+	switch seg {
+	case "", ".", "..":
+		return fmt.Errorf("path has a %q segment", seg)
+	case ".git":
+		return fmt.Errorf("path writes into .git")
+	}
+	if strings.TrimSpace(seg) != seg {
+		return fmt.Errorf("path segment %q has leading or trailing spaces", seg)
 	}
 	return nil
 }

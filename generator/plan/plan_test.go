@@ -21,6 +21,19 @@ func TestCheckPath(t *testing.T) {
 	}
 }
 
+func TestCheckSegment(t *testing.T) {
+	for _, seg := range []string{"staging", "eu-west-1", "a.b", "ü"} {
+		if err := CheckSegment(seg); err != nil {
+			t.Errorf("CheckSegment(%q) = %v", seg, err)
+		}
+	}
+	for _, seg := range []string{"", ".", "..", "../x", "a/b", "a\\b", ".git", " a", "a\x00b", "a\tb"} {
+		if err := CheckSegment(seg); err == nil {
+			t.Errorf("CheckSegment(%q) accepted", seg)
+		}
+	}
+}
+
 func TestNewRefusesDuplicatesAndClashes(t *testing.T) {
 	if _, err := New([]File{{Path: "a", Mode: ModeFile, Component: "x"}, {Path: "a", Mode: ModeFile, Component: "y"}}); err == nil {
 		t.Fatal("duplicate path accepted")

@@ -87,6 +87,7 @@ func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.
 			return nil, err
 		}
 		mode, skip := plan.ModeFile, false
+		var loop *catalog.FileRule // Load allows at most one foreach rule per source
 		for i, r := range comp.Rules {
 			if !r.Matches(src) {
 				continue
@@ -97,33 +98,81 @@ func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.
 			if r.Executable {
 				mode = plan.ModeExecutable
 			}
+			if r.Foreach != "" {
+				loop = &comp.Rules[i]
+			}
 		}
 		if skip {
 			continue
 		}
 		name := comp.Name + "/files/" + src + ".tmpl"
-		outPath := src
-		if strings.Contains(src, "{{") {
-			p, err := execute(name+" (path)", src, fm, data)
-			if err != nil {
-				return nil, err
-			}
-			outPath = p
-		}
 		text, err := fs.ReadFile(comp.Files, src+".tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("read template %s: %w", name, err)
 		}
-		content, err := executeBytes(name, string(text), fm, data)
+		if loop == nil {
+			f, err := renderFile(comp.Name, name, src, string(text), mode, fm, data)
+			if err != nil {
+				return nil, err
+			}
+			if *budget -= len(f.Content); *budget < 0 {
+				return nil, errTotalSize()
+			}
+			files = append(files, f)
+			continue
+		}
+		items, err := foreachItems(comp.Name, *loop, data)
 		if err != nil {
 			return nil, err
 		}
-		if *budget -= len(content); *budget < 0 {
-			return nil, failure.Invalidf("the components render more than %d MiB in all; that is the limit", MaxTotalSize>>20)
+		for _, item := range items {
+			d := data.Clone()
+			d[loop.As] = item
+			f, err := renderFile(comp.Name, fmt.Sprintf("%s (%s=%q)", name, loop.As, item), src, string(text), mode, fm, d)
+			if err != nil {
+				return nil, err
+			}
+			if *budget -= len(f.Content); *budget < 0 {
+				return nil, errTotalSize()
+			}
+			files = append(files, f)
 		}
-		files = append(files, plan.File{Path: outPath, Mode: mode, Content: content, Component: comp.Name})
 	}
 	return files, nil
+}
+
+// renderFile renders one source's path (when it is a template) and body.
+func renderFile(component, name, src, text string, mode fs.FileMode, fm *template.Template, data answers.Values) (plan.File, error) {
+	outPath := src
+	if strings.Contains(src, "{{") {
+		p, err := execute(name+" (path)", src, fm, data)
+		if err != nil {
+			return plan.File{}, err
+		}
+		outPath = p
+	}
+	content, err := executeBytes(name, text, fm, data)
+	if err != nil {
+		return plan.File{}, err
+	}
+	return plan.File{Path: outPath, Mode: mode, Content: content, Component: component}, nil
+}
+
+// foreachItems returns the items of a foreach rule's list answer. Each item
+// becomes part of a path, so it must be one path segment: the answer's own
+// validation should already ensure that, and plan.New checks every path
+// again after rendering.
+func foreachItems(component string, r catalog.FileRule, data answers.Values) ([]string, error) {
+	items, ok := data[r.Foreach].([]string)
+	if !ok {
+		return nil, fmt.Errorf("%s/component.yaml: foreach %s: the answer is not a list", component, r.Foreach)
+	}
+	for _, item := range items {
+		if err := plan.CheckSegment(item); err != nil {
+			return nil, failure.Invalidf("%s/component.yaml: foreach %s: item %s cannot name a file or directory: %w", component, r.Foreach, failure.Quote(item), err)
+		}
+	}
+	return items, nil
 }
 
 // Expand renders a short template (a question's default) over answers, with
@@ -166,6 +215,10 @@ func executeBytes(name, text string, base *template.Template, data answers.Value
 }
 
 var errTooLarge = errors.New("rendered file too large")
+
+func errTotalSize() error {
+	return failure.Invalidf("the components render more than %d MiB in all; that is the limit", MaxTotalSize>>20)
+}
 
 type limitWriter struct {
 	buf  *bytes.Buffer

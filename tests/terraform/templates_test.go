@@ -1,7 +1,6 @@
 package terraform
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,30 +9,43 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// TestEnvironmentSlotsAgree checks that the per-environment templates of the terraform-aws
-// component are the same template for each slot: the component renders one root per
-// environment from four numbered copies, which differ only in the index they read.
-func TestEnvironmentSlotsAgree(t *testing.T) {
-	base := filepath.Join("..", "..", "templates", "terraform-aws", "files", "infra", "terraform")
-	for _, layout := range []struct{ dir, file string }{{"envs", "main.tf.tmpl"}, {"live", "terragrunt.hcl.tmpl"}} {
-		var first string
-		for slot := 0; slot < 4; slot++ {
-			name := filepath.Join(base, layout.dir, fmt.Sprintf("{{ index .environments %d }}", slot), layout.file)
-			b, err := os.ReadFile(name)
-			if err != nil {
-				t.Fatal(err)
+// TestOneRootPerEnvironment checks that every tree renders exactly one root (terraform) or
+// unit (terragrunt) per environment of its answers, each holding just its one file, and that
+// some golden has more than four environments: the component renders the environment
+// directory with a foreach rule, and four was the limit of the numbered copies it replaced.
+func TestOneRootPerEnvironment(t *testing.T) {
+	most := 0
+	for _, tr := range loadTrees(t) {
+		envs := tr.environments()
+		most = max(most, len(envs))
+		dir, file := "infra/terraform/envs/", "main.tf"
+		if tr.terragrunt() {
+			dir, file = "infra/terraform/live/", "terragrunt.hcl"
+		}
+		got := map[string]bool{}
+		for _, f := range tr.files {
+			rest, ok := strings.CutPrefix(f, dir)
+			env, name, nested := strings.Cut(rest, "/")
+			if !ok || !nested || env == "account" {
+				continue
 			}
-			index := fmt.Sprintf("index .environments %d", slot)
-			if n := strings.Count(string(b), index); n != 1 {
-				t.Errorf("%s reads %q %d times, want once", name, index, n)
-			}
-			normal := strings.ReplaceAll(string(b), index, "index .environments N")
-			if slot == 0 {
-				first = normal
-			} else if normal != first {
-				t.Errorf("%s differs from slot 0 beyond its index", name)
+			got[env] = true
+			if name != file {
+				t.Errorf("%s: unexpected file %s in the root of environment %s", tr.name, f, env)
 			}
 		}
+		for _, env := range envs {
+			if !got[env] {
+				t.Errorf("%s: environment %s has no %s%s/%s", tr.name, env, dir, env, file)
+			}
+			delete(got, env)
+		}
+		for env := range got {
+			t.Errorf("%s: %s%s is rendered but %s is not an environment of the case", tr.name, dir, env, env)
+		}
+	}
+	if most <= 4 {
+		t.Errorf("no golden has more than four environments (most: %d): the foreach rule is untested beyond the old limit", most)
 	}
 }
 

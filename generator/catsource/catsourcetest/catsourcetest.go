@@ -225,8 +225,9 @@ func (r *Repo) tree(files Files, dir string) (plumbing.Hash, error) {
 
 // Catalog returns the files of a small valid catalog at version: a
 // registry of one control (control, in an area of its own), one component
-// "audit-log" claiming it, and one blueprint "service" using it. extra is added to its template text, so versions
-// differ in content.
+// "audit-log" claiming it, one blueprint "service" using it, and a
+// component "runbook" outside the blueprint (for secgen add). extra is
+// added to the audit log's template, so versions differ in content.
 func Catalog(version, control, extra string) Files {
 	return Files{
 		"templates/catalog.yaml": {Data: []byte("id: acme\nversion: " + version + "\n")},
@@ -247,6 +248,8 @@ questions:
       pattern: '[a-z]([-a-z0-9]{0,38}[a-z0-9])?'
 `)},
 		"templates/audit-log/files/audit/{{ .name }}.yaml.tmpl": {Data: []byte("# " + control + ": every service ships its audit log\nservice: {{ yamlString .name }}\nretention_days: 365\n" + extra)},
+		"templates/runbook/component.yaml":                      {Data: []byte("name: runbook\ndescription: An on-call runbook.\nversion: " + version + "\n")},
+		"templates/runbook/files/RUNBOOK.md.tmpl":               {Data: []byte("# Runbook (catalog " + version + ")\n")},
 		"blueprints/service.yaml":                               {Data: []byte("name: service\ndescription: A service with the audit log.\ncomponents: [audit-log]\n")},
 		"README.md":                                             {Data: []byte("# acme catalog\n")},
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/catalogs"
 	"github.com/secgen/secgen/generator/catsource"
 )
@@ -127,18 +128,17 @@ func namedCatalogs() ([]string, error) {
 	return names, nil
 }
 
-// listing describes one catalog, its entries named with prefix.
+// listing describes one catalog with its provenance, its entries named
+// with prefix.
 func listing(l *loaded, prefix string) listDoc {
-	cat, r := l.Catalog, l.Ref
-	doc := listDoc{Catalog: catalogJSON{Name: r.Name, ID: r.ID, Version: r.Version, Source: r.Source, Ref: r.Ref, Commit: r.Commit, Signer: r.Signer}}
-	for _, name := range cat.BlueprintNames() {
-		bp, _ := cat.Blueprint(name)
-		doc.Blueprints = append(doc.Blueprints, blueprintJSON{Name: prefix + bp.Name, Description: bp.Description, Components: bp.Components})
+	doc := listDocument(l.Catalog)
+	r := l.Ref
+	doc.Catalog = catalogJSON{Name: r.Name, ID: r.ID, Version: r.Version, Source: r.Source, Ref: r.Ref, Commit: r.Commit, Signer: r.Signer}
+	for i := range doc.Blueprints {
+		doc.Blueprints[i].Name = prefix + doc.Blueprints[i].Name
 	}
-	for _, name := range cat.ComponentNames() {
-		c, _ := cat.Component(name)
-		ids := append([]string{}, c.Controls...) // [] rather than null for a component without controls
-		doc.Components = append(doc.Components, componentJSON{Name: prefix + c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: ids})
+	for i := range doc.Components {
+		doc.Components[i].Name = prefix + doc.Components[i].Name
 	}
 	return doc
 }
@@ -167,6 +167,21 @@ func printListing(w io.Writer, doc listDoc) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", c.Name, c.Version, len(c.Controls), c.Description)
 	}
 	return tw.Flush()
+}
+
+// listDocument describes a catalog's blueprints and components.
+func listDocument(cat *catalog.Catalog) listDoc {
+	doc := listDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}}
+	for _, name := range cat.BlueprintNames() {
+		bp, _ := cat.Blueprint(name)
+		doc.Blueprints = append(doc.Blueprints, blueprintJSON{Name: bp.Name, Description: bp.Description, Components: bp.Components})
+	}
+	for _, name := range cat.ComponentNames() {
+		c, _ := cat.Component(name)
+		ids := append([]string{}, c.Controls...) // [] rather than null for a component without controls
+		doc.Components = append(doc.Components, componentJSON{Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: ids})
+	}
+	return doc
 }
 
 // blueprintNames completes blueprint names; errors complete nothing.

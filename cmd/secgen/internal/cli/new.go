@@ -17,6 +17,7 @@ import (
 	"github.com/secgen/secgen/generator/engine"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/gitinit"
+	"github.com/secgen/secgen/generator/plan"
 )
 
 // NewOptions are the inputs of `secgen new`.
@@ -127,7 +128,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	if opts.DryRun {
 		return printPlan(streams.Out, res)
 	}
-	printSummary(streams.Out, res, opts.Dir)
+	printSummary(streams.Out, res, opts.Dir, opts.Blueprint)
 	return nil
 }
 
@@ -216,7 +217,9 @@ func printPlan(w io.Writer, res *engine.Result) error {
 	return nil
 }
 
-func printSummary(w io.Writer, res *engine.Result, dir string) {
+// printSummary reports a new project; entry is the blueprint as the user
+// named it (NAME/ENTRY for a named catalog).
+func printSummary(w io.Writer, res *engine.Result, dir, entry string) {
 	what := "blueprint " + res.Blueprint
 	fmt.Fprintf(w, "Created %s from %s: %d files, %s.\n", res.Target, what, len(res.Plan.Files), humanSize(res.Plan.Size()))
 	fmt.Fprintf(w, "Controls applied (%d): %s\n", len(res.Controls), strings.Join(res.Controls, ", "))
@@ -228,10 +231,15 @@ func printSummary(w io.Writer, res *engine.Result, dir string) {
 		rel = filepath.Base(res.Target)
 	}
 	fmt.Fprintf(w, "\nNext steps:\n  cd %s\n", rel)
-	if slices.Contains(res.Components, "go-service") {
+	if hasFile(res, "go.mod") {
 		fmt.Fprintln(w, "  go test ./...    # the service's own security tests")
 	}
-	fmt.Fprintf(w, "  secgen show %s  # what each control does and where it lives\n", res.Blueprint)
+	fmt.Fprintf(w, "  secgen show %s  # what each control does and where it lives\n", entry)
+}
+
+// hasFile reports whether the plan renders a file at path.
+func hasFile(res *engine.Result, path string) bool {
+	return slices.ContainsFunc(res.Plan.Files, func(f plan.File) bool { return f.Path == path })
 }
 
 func humanSize(n int) string {

@@ -98,33 +98,9 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	cat := l.Catalog
-	var doc showDoc
-	if cat.HasBlueprint(name) {
-		bp, _ := cat.Blueprint(name)
-		qs, err := cat.Questions(bp.Components)
-		if err != nil {
-			return err
-		}
-		doc.Blueprint = &showBlueprint{
-			Name: bp.Name, Description: bp.Description, Components: bp.Components,
-			Questions: questionsJSON(qs, bp), Controls: controlsJSON(cat, cat.Controls(bp.Components)),
-		}
-	}
-	if cat.HasComponent(name) {
-		c, _ := cat.Component(name)
-		qs, err := cat.Questions([]string{c.Name})
-		if err != nil {
-			return err
-		}
-		doc.Component = &showComponent{
-			Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires,
-			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: controlsJSON(cat, cat.Controls([]string{c.Name})),
-		}
-	}
-	if doc.Blueprint == nil && doc.Component == nil {
-		_, err := cat.Blueprint(name)
-		return failure.Invalidf("no blueprint or component is named %s: %w", failure.Quote(opts.Name), err)
+	doc, err := showDocument(l.Catalog, name)
+	if err != nil {
+		return err
 	}
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, doc)
@@ -151,6 +127,39 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 		printControls(w, c.Controls)
 	}
 	return nil
+}
+
+// showDocument describes the blueprint and/or component of a catalog named
+// name: its questions, template files and controls.
+func showDocument(cat *catalog.Catalog, name string) (showDoc, error) {
+	var doc showDoc
+	if cat.HasBlueprint(name) {
+		bp, _ := cat.Blueprint(name)
+		qs, err := cat.Questions(bp.Components)
+		if err != nil {
+			return doc, err
+		}
+		doc.Blueprint = &showBlueprint{
+			Name: bp.Name, Description: bp.Description, Components: bp.Components,
+			Questions: questionsJSON(qs, bp), Controls: controlsJSON(cat, cat.Controls(bp.Components)),
+		}
+	}
+	if cat.HasComponent(name) {
+		c, _ := cat.Component(name)
+		qs, err := cat.Questions([]string{c.Name})
+		if err != nil {
+			return doc, err
+		}
+		doc.Component = &showComponent{
+			Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires,
+			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: controlsJSON(cat, cat.Controls([]string{c.Name})),
+		}
+	}
+	if doc.Blueprint == nil && doc.Component == nil {
+		_, err := cat.Blueprint(name)
+		return doc, failure.Invalidf("no blueprint or component is named %s: %w", failure.Quote(name), err)
+	}
+	return doc, nil
 }
 
 func questionsJSON(qs []answers.Asked, bp *catalog.Blueprint) []questionJSON {

@@ -1,0 +1,28 @@
+# ENC-06: every input is validated before anything is planned.
+
+variable "access_log_bucket_name" {
+  description = "Name of the account's access-log bucket (S3 naming rules, no dots)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.access_log_bucket_name)) && !startswith(var.access_log_bucket_name, "xn--") && !startswith(var.access_log_bucket_name, "sthree-")
+    error_message = "The bucket name must be 3-63 lower-case letters, digits or '-', starting and ending with a letter or digit."
+  }
+}
+
+variable "access_log_retention_days" {
+  description = "Days access logs are kept."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.access_log_retention_days >= 90 && var.access_log_retention_days <= 3650
+    error_message = "Access logs must be kept 90-3650 days."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to the access-log bucket."
+  type        = map(string)
+  default     = {}
+}
