@@ -87,6 +87,9 @@ type ProjectResult struct {
 	Recovered []string
 	// Wrote is false in a dry run and when add refused on conflicts.
 	Wrote bool
+	// Notices are one-line messages for the user (answers defaulted or
+	// dropped).
+	Notices []string
 	// Skipped lists the rendered paths the manifest's skip patterns keep
 	// secgen away from.
 	Skipped []string
@@ -383,6 +386,20 @@ type answerInput struct {
 	Set         []string
 	AnswersFile []byte
 	Prompter    answers.Prompter
+	// Change lets Set and AnswersFile change recorded answers (update).
+	Change bool
+	// notices, when set, collects what the user should be told.
+	notices *[]string
+}
+
+// asksAnywhere reports whether any component of the catalog asks question
+// name.
+func (e *Engine) asksAnywhere(name string) bool {
+	qs, err := e.Catalog.Questions(e.Catalog.ComponentNames())
+	if err != nil {
+		return true // keep what cannot be judged
+	}
+	return slices.ContainsFunc(qs, func(q answers.Asked) bool { return q.Name == name })
 }
 
 // projectAnswers parses the recorded answers against the questions of
@@ -418,16 +435,21 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 		}
 		known[q.Name] = v
 	}
-	// Recorded answers stand: --set may not change them, and an answers
-	// file (often the one `new` used) may repeat them.
+	// Recorded answers stand for add: --set may not change them, and an
+	// answers file (often the one `new` used) may repeat them. Update may
+	// change them (in.Change): the new value is validated as in new.
 	var set []string
 	for _, kv := range in.Set {
 		key, text, _ := strings.Cut(kv, "=")
 		if v, ok := known[key]; ok {
-			if answers.FormatText(v) != text {
-				return nil, nil, failure.Invalidf("answer %q is recorded in %s as %s; add and update do not change recorded answers", key, manifest.FileName, failure.Quote(answers.FormatText(v)))
+			if answers.FormatText(v) == text {
+				continue
 			}
-			continue
+			if !in.Change {
+				return nil, nil, failure.Invalidf("answer %q is recorded in %s as %s; add does not change recorded answers (update does)", key, manifest.FileName, failure.Quote(answers.FormatText(v)))
+			}
+			delete(known, key)
+			ask = append(ask, asked[key])
 		}
 		set = append(set, kv)
 	}
@@ -438,9 +460,29 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 			return nil, nil, err
 		}
 		for k := range file {
-			if _, ok := known[k]; ok {
+			if _, ok := known[k]; !ok {
+				continue
+			}
+			if in.Change {
+				delete(known, k)
+				ask = append(ask, asked[k])
+			} else {
 				delete(file, k)
 			}
+		}
+	}
+	if in.notices != nil {
+		var fresh []string
+		for _, q := range ask {
+			if _, recorded := stored[q.Name]; recorded {
+				continue
+			}
+			if !slices.ContainsFunc(set, func(kv string) bool { return strings.HasPrefix(kv, q.Name+"=") }) && file[q.Name] == nil {
+				fresh = append(fresh, q.Name)
+			}
+		}
+		if len(fresh) > 0 && in.Prompter == nil {
+			*in.notices = append(*in.notices, "the catalog asks new question(s), answered with their defaults: "+strings.Join(fresh, ", ")+"")
 		}
 	}
 	src := answers.Sources{
@@ -460,8 +502,13 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 		return nil, nil, err
 	}
 	all = map[string]any{}
+	var dropped []string
 	for k, n := range stored {
 		if _, ok := asked[k]; ok {
+			continue
+		}
+		if in.Change && !e.asksAnywhere(k) {
+			dropped = append(dropped, k)
 			continue
 		}
 		var v any
@@ -472,6 +519,10 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 	}
 	for k, v := range values {
 		all[k] = v
+	}
+	if len(dropped) > 0 && in.notices != nil {
+		sort.Strings(dropped)
+		*in.notices = append(*in.notices, "recorded answer(s) no question of the catalog asks any more were dropped: "+strings.Join(dropped, ", "))
 	}
 	return values, all, nil
 }

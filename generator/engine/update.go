@@ -53,7 +53,8 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	}
 	defer p.release()
 	components := componentNames(p.manifest)
-	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter})
+	var notices []string
+	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter, Change: true, notices: &notices})
 	if err != nil {
 		return nil, err
 	}
@@ -73,6 +74,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	}
 	bases := &baseFinder{ctx: ctx, e: e, root: p.root, m: p.manifest}
 	o := newOutcome(p, components)
+	o.res.Notices = notices
 	seen := map[string]bool{}
 	var generated []plan.File
 	for _, f := range rendered.Files {

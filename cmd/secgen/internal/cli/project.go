@@ -68,6 +68,9 @@ func printChanges(w io.Writer, res *engine.ProjectResult) {
 	for _, p := range res.Recovered {
 		fmt.Fprintf(w, "  kept      %s: edited after an interrupted run; that run's version is in %s.secgen-new\n", p, p)
 	}
+	for _, n := range res.Notices {
+		fmt.Fprintf(w, "  notice    %s\n", n)
+	}
 	if len(res.Skipped) > 0 {
 		fmt.Fprintf(w, "  skipped   %d path(s) listed under skip in %s: %s\n", len(res.Skipped), manifest.FileName, strings.Join(res.Skipped, ", "))
 	}
