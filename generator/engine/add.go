@@ -23,6 +23,8 @@ type AddRequest struct {
 	Prompter    answers.Prompter
 	DryRun      bool
 	Conflict    ConflictPolicy // "" is ConflictFail
+	// AllowDirty works even when tracked files have uncommitted changes.
+	AllowDirty bool
 	// AllowDowngrade accepts a catalog older than the recorded one.
 	AllowDowngrade bool
 }
@@ -46,7 +48,7 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 	if err != nil {
 		return nil, err
 	}
-	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade})
+	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
 	if err != nil {
 		return nil, err
 	}

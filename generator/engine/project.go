@@ -183,6 +183,7 @@ func lockProject(root string, dryRun bool) (*project, error) {
 type openOptions struct {
 	dryRun         bool
 	allowDowngrade bool
+	allowDirty     bool
 }
 
 // ErrDowngrade is wrapped by the refusal of a catalog older than the one
@@ -242,6 +243,12 @@ func (e *Engine) openProject(dir string, opt openOptions) (*project, error) {
 	if err := unresolved(root, m.Conflicts); err != nil {
 		p.release()
 		return nil, err
+	}
+	if !opt.allowDirty && !opt.dryRun {
+		if err := checkClean(root); err != nil {
+			p.release()
+			return nil, err
+		}
 	}
 	for _, c := range m.Components {
 		if !e.Catalog.HasComponent(c.Name) {

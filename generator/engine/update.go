@@ -25,6 +25,8 @@ type UpdateRequest struct {
 	// became the user's (deleted, or replaced by a link) beside it as
 	// <path>.secgen-new; "" (or ConflictMark) only reports it.
 	Conflict ConflictPolicy
+	// AllowDirty works even when tracked files have uncommitted changes.
+	AllowDirty bool
 	// AllowDowngrade accepts a catalog older than the recorded one, or
 	// another catalog.
 	AllowDowngrade bool
@@ -47,7 +49,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	default:
 		return nil, failure.Invalid(fmt.Errorf("update offers conflict policies %s and %s, not %s", ConflictMark, ConflictNew, failure.Quote(string(req.Conflict))))
 	}
-	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade})
+	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,8 @@ type AddOptions struct {
 	Conflict    string
 	// AllowDowngrade accepts a catalog older than the recorded one.
 	AllowDowngrade bool
+	// AllowDirty works even when tracked files have uncommitted changes.
+	AllowDirty bool
 	Source         ProjectSource
 }
 
@@ -51,6 +53,7 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
+	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
 	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
@@ -66,7 +69,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade}
+	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade, AllowDirty: opts.AllowDirty}
 	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
 		return err
 	}

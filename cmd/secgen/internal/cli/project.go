@@ -105,6 +105,9 @@ func projectError(err error) error {
 	if errors.Is(err, engine.ErrDowngrade) {
 		return failure.Invalid(fmt.Errorf("%w; give --allow-downgrade to accept it", err))
 	}
+	if errors.Is(err, engine.ErrDirty) {
+		return failure.Invalid(fmt.Errorf("%w, or give --allow-dirty", err))
+	}
 	return err
 }
 

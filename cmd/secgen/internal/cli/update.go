@@ -21,6 +21,8 @@ type UpdateOptions struct {
 	Conflict string
 	// AllowDowngrade accepts a catalog older than the recorded one.
 	AllowDowngrade bool
+	// AllowDirty works even when tracked files have uncommitted changes.
+	AllowDirty bool
 	Source         ProjectSource
 }
 
@@ -51,6 +53,7 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "mark", "a file you deleted or replaced by a link stays yours: `mark` only reports it, new also writes secgen's version beside it as <path>.secgen-new")
+	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
 	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
@@ -68,7 +71,7 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 		return err
 	}
 	cat := l.Catalog
-	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade}
+	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade, AllowDirty: opts.AllowDirty}
 	if req.AnswersFile, err = optionalAnswersFile(opts.AnswersFile); err != nil {
 		return err
 	}
