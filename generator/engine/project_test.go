@@ -291,7 +291,7 @@ func TestUpdateMergesUserEdits(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root := mk(t)
 			write(t, root, "config.yaml", "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 10\n")
-			res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
+			res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root, AllowDirty: true})
 			if err != nil {
 				t.Fatal(err)
 			}

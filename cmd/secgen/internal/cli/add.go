@@ -22,7 +22,7 @@ type AddOptions struct {
 	AllowDowngrade bool
 	// AllowDirty works even when tracked files have uncommitted changes.
 	AllowDirty bool
-	Source         ProjectSource
+	Source     ProjectSource
 }
 
 func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobra.Command {

@@ -23,7 +23,7 @@ type UpdateOptions struct {
 	AllowDowngrade bool
 	// AllowDirty works even when tracked files have uncommitted changes.
 	AllowDirty bool
-	Source         ProjectSource
+	Source     ProjectSource
 }
 
 func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error) *cobra.Command {
