@@ -322,7 +322,7 @@ func TestUpdateMergesUserEdits(t *testing.T) {
 			}
 
 			// A second update has nothing left to do.
-			res, err = engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
+			res, err = engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root, AllowDirty: true})
 			if err != nil {
 				t.Fatal(err)
 			}
