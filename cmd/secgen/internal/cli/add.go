@@ -22,7 +22,9 @@ type AddOptions struct {
 	AllowDowngrade bool
 	// AllowDirty works even when tracked files have uncommitted changes.
 	AllowDirty bool
-	Source     ProjectSource
+	// Output is text or json.
+	Output string
+	Source ProjectSource
 }
 
 func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobra.Command {
@@ -53,6 +55,7 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
+	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
@@ -61,6 +64,9 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 }
 
 func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
 	policy, err := parseConflict(opts.Conflict, engine.ConflictFail, engine.ConflictFail, engine.ConflictSkip, engine.ConflictNew)
 	if err != nil {
 		return err
@@ -80,12 +86,20 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if err != nil {
 		return projectError(err)
 	}
+	if opts.Output == "json" {
+		if err := printJSON(streams.Out, res, opts.DryRun); err != nil {
+			return err
+		}
+	}
 	if len(res.Conflicts) > 0 {
 		printConflicts(streams.Err, res)
-		if opts.DryRun {
+		if opts.DryRun && opts.Output != "json" {
 			printDiff(streams.Out, res)
 		}
 		return fmt.Errorf("%d file(s) conflict with component %s, so nothing was written; rerun with --conflict=skip to keep yours or --conflict=new to write secgen's beside them as <path>.secgen-new", len(res.Conflicts), opts.Component)
+	}
+	if opts.Output == "json" {
+		return nil
 	}
 	if opts.DryRun {
 		printDiff(streams.Out, res)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -137,4 +138,65 @@ func recordedOpener(offline bool) engine.CatalogOpener {
 		}
 		return nil, fmt.Errorf("catalog %s %s came from directory %s, which keeps no earlier versions", ref.ID, ref.Version, ref.Source)
 	}
+}
+
+// projectJSON is the -o json document of add, update and init.
+type projectJSON struct {
+	Root       string     `json:"root"`
+	DryRun     bool       `json:"dry_run"`
+	Wrote      bool       `json:"wrote"`
+	Components []string   `json:"components"`
+	Files      []fileJSON `json:"files"`
+	Notices    []string   `json:"notices,omitempty"`
+}
+
+// fileJSON is one path and what the command did to it.
+type fileJSON struct {
+	Path      string `json:"path"`
+	Component string `json:"component,omitempty"`
+	// Action is created, updated, merged, conflicted, skipped, removed or
+	// kept.
+	Action string `json:"action"`
+	Reason string `json:"reason,omitempty"`
+	// Written is where secgen's version went when not to Path.
+	Written string `json:"written,omitempty"`
+}
+
+// actionWords name the engine's actions for -o json.
+var actionWords = map[engine.Action]string{
+	engine.ActionCreate:    "created",
+	engine.ActionReplace:   "updated",
+	engine.ActionMerge:     "merged",
+	engine.ActionConflict:  "conflicted",
+	engine.ActionSkip:      "skipped",
+	engine.ActionNew:       "skipped",
+	engine.ActionRemove:    "removed",
+	engine.ActionKeep:      "kept",
+	engine.ActionUnchanged: "kept",
+	engine.ActionManifest:  "updated",
+}
+
+// printJSON writes every path a project command looked at, with its action
+// and reason.
+func printJSON(w io.Writer, res *engine.ProjectResult, dryRun bool) error {
+	doc := projectJSON{Root: res.Root, DryRun: dryRun, Wrote: res.Wrote, Components: res.Components, Files: []fileJSON{}, Notices: res.Notices}
+	if doc.Components == nil {
+		doc.Components = []string{}
+	}
+	for _, c := range res.Changes {
+		f := fileJSON{Path: c.Path, Component: c.Component, Action: actionWords[c.Action], Reason: c.Reason, Written: c.Written}
+		switch {
+		case c.Action == engine.ActionUnchanged:
+			f.Reason = "already what secgen renders"
+		case c.Action == engine.ActionManifest && c.Old == nil:
+			f.Action = "created"
+		}
+		doc.Files = append(doc.Files, f)
+	}
+	for _, p := range res.Skipped {
+		doc.Files = append(doc.Files, fileJSON{Path: p, Action: "skipped", Reason: "listed under skip in " + manifest.FileName})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
 }

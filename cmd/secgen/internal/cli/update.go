@@ -23,7 +23,9 @@ type UpdateOptions struct {
 	AllowDowngrade bool
 	// AllowDirty works even when tracked files have uncommitted changes.
 	AllowDirty bool
-	Source     ProjectSource
+	// Output is text or json.
+	Output string
+	Source ProjectSource
 }
 
 func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error) *cobra.Command {
@@ -53,6 +55,7 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "mark", "a file you deleted or replaced by a link stays yours: `mark` only reports it, new also writes secgen's version beside it as <path>.secgen-new")
+	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
@@ -62,6 +65,9 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 }
 
 func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
 	policy, err := parseConflict(opts.Conflict, engine.ConflictMark, engine.ConflictMark, engine.ConflictNew)
 	if err != nil {
 		return err
@@ -84,9 +90,14 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 	if err != nil {
 		return projectError(err)
 	}
-	if opts.DryRun {
+	switch {
+	case opts.Output == "json":
+		if err := printJSON(streams.Out, res, opts.DryRun); err != nil {
+			return err
+		}
+	case opts.DryRun:
 		printDiff(streams.Out, res)
-	} else {
+	default:
 		at := ""
 		if l.Ref.Commit != "" {
 			at = " (commit " + l.Ref.Commit[:12] + ")"
