@@ -79,7 +79,20 @@ func (e *Engine) commit(ctx context.Context, p *project, o *outcome, r *os.Root,
 			return err
 		}
 	}
-	store, err := storeBases(p.root, generated)
+	// Bases recorded already were stored when they were recorded.
+	stored := map[string]bool{}
+	if p.manifest != nil {
+		for _, rec := range p.manifest.Files {
+			stored[rec.Path+"\x00"+rec.GitBlob] = true
+		}
+	}
+	fresh := make([]plan.File, 0, len(generated))
+	for _, f := range generated {
+		if !stored[f.Path+"\x00"+base.BlobID(f.Content)] {
+			fresh = append(fresh, f)
+		}
+	}
+	store, err := storeBases(p.root, fresh)
 	if err != nil {
 		return err
 	}

@@ -550,29 +550,51 @@ func (e *Engine) encodeManifest(m *manifest.Manifest, all map[string]any) ([]byt
 // readProjectFile reads a file of the project: nil when absent; an error
 // when something other than a regular file is there.
 func readProjectFile(r *os.Root, p string) ([]byte, error) {
+	b, _, err := readProjectFileInfo(r, p)
+	return b, err
+}
+
+// readProjectFileInfo is readProjectFile that also returns what Lstat said
+// (nil when absent).
+func readProjectFileInfo(r *os.Root, p string) ([]byte, fs.FileInfo, error) {
 	info, err := r.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("inspect %s: %w", p, err)
+		return nil, nil, fmt.Errorf("inspect %s: %w", p, err)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, errNotRegular
+		return nil, info, errNotRegular
 	}
-	f, err := r.Open(p)
+	f, err := r.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, render.MaxFileSize+1))
+	b := make([]byte, 0, info.Size()+1)
+	b, err = readAllInto(b, io.LimitReader(f, render.MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, nil, fmt.Errorf("read %s: %w", p, err)
 	}
-	if b == nil {
-		b = []byte{}
+	return b, info, nil
+}
+
+// readAllInto reads r to its end into b.
+func readAllInto(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
 	}
-	return b, nil
 }
 
 var errNotRegular = errors.New("not a regular file")
@@ -617,6 +639,13 @@ func storeBases(root string, files []plan.File) (*base.Store, error) {
 	s, err := base.Open(root)
 	if err != nil {
 		return nil, err
+	}
+	if !s.HasGit() {
+		contents := make([][]byte, 0, len(files))
+		for _, f := range files {
+			contents = append(contents, f.Content)
+		}
+		return s, base.PutDirAll(root, contents)
 	}
 	for _, f := range files {
 		if _, err := s.Put(f.Content); err != nil {

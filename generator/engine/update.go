@@ -179,7 +179,7 @@ func (e *Engine) nextManifest(old *manifest.Manifest, refs []manifest.ComponentR
 // write with: the user's when the file exists (a +x or 0444 the user set
 // stays), else want.
 func readState(r *os.Root, p string, want os.FileMode) (fileState, os.FileMode, error) {
-	old, err := readProjectFile(r, p)
+	old, info, err := readProjectFileInfo(r, p)
 	if errors.Is(err, errNotRegular) {
 		return fileState{NotRegular: true}, want, nil
 	}
@@ -187,10 +187,8 @@ func readState(r *os.Root, p string, want os.FileMode) (fileState, os.FileMode, 
 		return fileState{}, 0, err
 	}
 	mode := want
-	if old != nil {
-		if info, err := r.Lstat(p); err == nil {
-			mode = info.Mode().Perm()
-		}
+	if info != nil {
+		mode = info.Mode().Perm()
 	}
 	return fileState{Yours: old}, mode, nil
 }

@@ -200,8 +200,10 @@ func ambiguous(s string) bool {
 	case "true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan":
 		return true
 	}
-	if strings.ContainsFunc(s, func(r rune) bool { return !strings.ContainsRune("0123456789+-.eExXoObBaAcCdDfF_:", r) }) {
-		return false // no number reads this way; most paths and ids stop here
+	// Only a hexadecimal number (0x...) holds other letters than e, o, x
+	// and b; most paths and every id stop here.
+	if strings.ContainsFunc(s, func(r rune) bool { return !strings.ContainsRune("0123456789+-.eExXoObB_:", r) }) && !strings.Contains(strings.ToLower(s), "0x") {
+		return false
 	}
 	var v any
 	if err := yaml.Unmarshal([]byte(s), &v); err != nil {

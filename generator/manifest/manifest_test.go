@@ -141,7 +141,7 @@ func TestParseAcceptsAGitCatalog(t *testing.T) {
 // path reads back as itself.
 func TestFilesAreOneLineEachAndRoundTrip(t *testing.T) {
 	m := sample(t)
-	odd := []string{".inf", ".NaN", ".gitignore", "true", "1e3", "a b/c: d", "x#y", "null", "-x", "ü/é.txt", "{a}"}
+	odd := []string{"0x1f", "1_000", "12:30", "1e10", ".inf", ".NaN", ".gitignore", "true", "1e3", "a b/c: d", "x#y", "null", "-x", "ü/é.txt", "{a}"}
 	var files []plan.File
 	for _, p := range odd {
 		files = append(files, plan.File{Path: p, Component: "go-service", Content: []byte(p)})
