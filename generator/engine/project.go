@@ -161,7 +161,7 @@ func lockProject(root string, dryRun bool) (*project, error) {
 	p := &project{root: root}
 	if dryRun {
 		if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(writer.TxnDir))); err == nil {
-			return nil, fmt.Errorf("an interrupted secgen run left %s; run the command without --dry-run to finish it first", writer.TxnDir)
+			return nil, fmt.Errorf("an interrupted secgen run left %s; run the command for real (not as a dry run) to finish it first", writer.TxnDir)
 		}
 		return p, nil
 	}
