@@ -50,11 +50,52 @@ type resolved struct {
 	commit string // the commit target peels to, when known
 }
 
+// MaxFetchSize bounds the pack a remote may send for one fetch, so a
+// hostile server cannot fill the disk. It is well above what a catalog
+// within the file limits compresses to, leaving room for the fallback that
+// fetches a repository's branches and tags in full.
+const MaxFetchSize = 256 << 20
+
 // gitCache fetches git catalogs into the cache.
 type gitCache struct {
 	dir     string
 	offline bool
+	// fetchLimit is MaxFetchSize; tests lower it.
+	fetchLimit int64
 }
+
+// errFetchTooLarge stops a fetch whose pack exceeds the limit.
+var errFetchTooLarge = errors.New("fetch too large")
+
+// boundedStore is a repository store whose incoming packs are bounded.
+type boundedStore struct {
+	*filesystem.Storage
+	limit int64
+}
+
+// PackfileWriter wraps the store's pack writer with the size bound.
+func (b boundedStore) PackfileWriter() (io.WriteCloser, error) {
+	w, err := b.Storage.PackfileWriter()
+	if err != nil {
+		return nil, err
+	}
+	return &boundedWriter{w: w, left: b.limit}, nil
+}
+
+type boundedWriter struct {
+	w    io.WriteCloser
+	left int64
+}
+
+func (b *boundedWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > b.left {
+		return 0, errFetchTooLarge
+	}
+	b.left -= int64(len(p))
+	return b.w.Write(p)
+}
+
+func (b *boundedWriter) Close() error { return b.w.Close() }
 
 func (g *gitCache) objPath(id string) string { return filepath.Join(g.dir, objDir, id) }
 
@@ -145,7 +186,11 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 	if _, err := git.Init(st, nil); err != nil {
 		return resolved{}, fmt.Errorf("prepare fetch: %w", err)
 	}
-	remote := git.NewRemote(st, &config.RemoteConfig{Name: "origin", URLs: []string{spec.URL}})
+	limit := g.fetchLimit
+	if limit == 0 {
+		limit = MaxFetchSize
+	}
+	remote := git.NewRemote(boundedStore{Storage: st, limit: limit}, &config.RemoteConfig{Name: "origin", URLs: []string{spec.URL}})
 	refs, err := remote.ListContext(ctx, &git.ListOptions{})
 	if err != nil {
 		return resolved{}, g.remoteError(spec, "list", err)
@@ -171,6 +216,9 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 		// and tags in full, and look for the commit among them.
 		opts = &git.FetchOptions{Tags: git.NoTags, RefSpecs: []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}}
 		err = remote.FetchContext(ctx, opts)
+	}
+	if errors.Is(err, errFetchTooLarge) {
+		return resolved{}, failure.Invalidf("catalog %s sent more than %d MiB; that is the limit for one fetch", spec.Display, limit>>20)
 	}
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return resolved{}, g.remoteError(spec, "fetch", err)

@@ -298,3 +298,22 @@ func TestRepositoryIsADirectoryCatalog(t *testing.T) {
 		t.Fatalf("directory catalog %s %v differs from the embedded one %v", dir.Catalog.ID, dir.Catalog.ComponentNames(), embedded.Catalog.ComponentNames())
 	}
 }
+
+// A remote that sends more than the fetch limit is cut off, and nothing of
+// the fetch stays in the cache.
+func TestFetchIsBounded(t *testing.T) {
+	f := newFixture(t, false)
+	cache := t.TempDir()
+	g := &gitCache{dir: cache, fetchLimit: 1 << 10}
+	_, err := g.fetch(context.Background(), spec(t, f.url+"@v1.0.0"), func(string, string) error { return nil })
+	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "that is the limit for one fetch") {
+		t.Fatalf("err = %v", err)
+	}
+	if objs := cacheEntries(t, cache); len(objs) != 0 {
+		t.Errorf("a cut-off fetch entered the cache: %v", objs)
+	}
+	g.fetchLimit = 0 // MaxFetchSize
+	if _, err := g.fetch(context.Background(), spec(t, f.url+"@v1.0.0"), func(string, string) error { return nil }); err != nil {
+		t.Fatalf("within the limit: %v", err)
+	}
+}

@@ -142,9 +142,10 @@ func newCatalogListCmd(streams *IO) *cobra.Command {
 				return err
 			}
 			if opts.Output == "json" {
-				list := f.Catalogs
-				if list == nil {
-					list = []catalogs.Entry{}
+				list := []catalogs.Entry{}
+				for _, e := range f.Catalogs {
+					e.Source = displaySource(e.Source) // no user name, even in JSON
+					list = append(list, e)
 				}
 				return writeJSON(streams.Out, list)
 			}
