@@ -45,7 +45,6 @@ func (e *Engine) Init(ctx context.Context, req InitRequest) (*ProjectResult, err
 	if err != nil {
 		return nil, err
 	}
-	p.root = root
 	defer p.release()
 	if _, err := os.Lstat(filepath.Join(root, manifest.FileName)); !errors.Is(err, fs.ErrNotExist) {
 		if err != nil {

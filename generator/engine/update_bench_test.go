@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/gitinit"
 	"github.com/secgen/secgen/generator/manifest"
 )
 
@@ -78,6 +80,21 @@ func benchMerge(b *testing.B, render bool) {
 		res, err := e.Update(context.Background(), UpdateRequest{Dir: root})
 		if err != nil || len(res.Conflicts) != 0 {
 			b.Fatalf("update: %v, conflicts %+v", err, res.Conflicts)
+		}
+	}
+}
+
+// BenchmarkUpdateNoopGit is BenchmarkUpdateNoop in a project with a git
+// repository: it adds the dirty-tree check (git status).
+func BenchmarkUpdateNoopGit(b *testing.B) {
+	e := testEngine(b)
+	root := filepath.Join(b.TempDir(), "demo")
+	if _, err := e.New(context.Background(), NewRequest{Blueprint: "go-service", Target: root, Git: &GitOptions{Author: gitinit.DefaultAuthor(), When: time.Unix(0, 0)}}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := e.Update(context.Background(), UpdateRequest{Dir: root}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
