@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"slices"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -686,5 +687,49 @@ func BenchmarkAddGit(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+	}
+}
+
+// A conflict is recorded with the files it was written to, in one
+// transaction: wherever the writer is stopped, the rerun either writes
+// and records the conflict or finds it recorded, and the run after that
+// refuses until the markers are gone (never "0 files written, exit 0").
+func TestConflictsSurviveInterruptions(t *testing.T) {
+	edit := "# config of demo\nname: \"demo\"\nlog: info\ntimeout: 30s\nretries: 3\nlimit: 15\n"
+	for n := 1; ; n++ {
+		root := newProject(t)
+		write(t, root, "config.yaml", edit)
+		e := engineAt(t, 2)
+		e.failAfter = n
+		_, err := e.Update(context.Background(), UpdateRequest{Dir: root})
+		if err == nil {
+			if n == 1 {
+				t.Fatal("the edit did not make the writer run")
+			}
+			break // n is past the last step
+		}
+		if !errors.Is(err, writer.ErrInjected) {
+			t.Fatalf("step %d: %v", n, err)
+		}
+		res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
+		switch {
+		case errors.Is(err, ErrUnresolved):
+		case err != nil:
+			t.Fatalf("step %d: rerun: %v", n, err)
+		case len(res.Conflicts) != 1:
+			t.Fatalf("step %d: rerun reports %d conflicts", n, len(res.Conflicts))
+		}
+		if !strings.Contains(readAll(t, root)["config.yaml"], "<<<<<<< yours") {
+			t.Fatalf("step %d: no markers in config.yaml", n)
+		}
+		if !slices.Contains(readManifestT(t, root).Conflicts, "config.yaml") {
+			t.Fatalf("step %d: the conflict is not recorded", n)
+		}
+		if _, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root}); !errors.Is(err, ErrUnresolved) || !failure.IsInvalidInput(err) {
+			t.Fatalf("step %d: a later update: %v", n, err)
+		}
+		if _, err := engineAt(t, 2).Add(context.Background(), AddRequest{Dir: root, Component: "big"}); !errors.Is(err, ErrUnresolved) {
+			t.Fatalf("step %d: add: %v", n, err)
+		}
 	}
 }
