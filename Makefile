@@ -16,7 +16,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Nested modules holding heavy, test-only verification dependencies.
 TEST_MODULES := $(sort $(dir $(wildcard tests/*/go.mod)))
 
-.PHONY: all build test unit verify lint tools goldens readme demo bench clean
+.PHONY: all build test unit verify lint tools goldens readme demo bench clean catalog-history
 
 all: build
 
@@ -48,6 +48,12 @@ verify:
 	@for m in $(TEST_MODULES); do \
 	  echo "== $$m"; (cd $$m && go mod tidy -diff && go vet ./... && go test -count=1 -timeout 30m ./...); \
 	done
+
+# The built-in catalog's history (every earlier released version, packed),
+# embedded so update re-renders merge bases offline. Run after bumping
+# templates/catalog.yaml's version, and commit the result.
+catalog-history:
+	scripts/catalog-history.sh generator/builtin/history
 
 # Re-record secgen's own goldens with the product's own command (review the
 # diff before committing it). `secgen test .` checks them; so does go test.
