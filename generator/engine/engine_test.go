@@ -362,3 +362,39 @@ func TestDefaultInteractivePathAsksAtMostTwelve(t *testing.T) {
 		t.Errorf("answers of skipped sections: replicas=%v iac_tool=%v", res.Answers["replicas"], res.Answers["iac_tool"])
 	}
 }
+
+// An update names the questions the catalog added that it answered with
+// their defaults, and never a question whose condition is false (it was
+// not asked at all).
+func TestUpdateNoticesOnlyActiveNewQuestions(t *testing.T) {
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "payments")
+	e := testEngine(t)
+	if _, err := e.New(ctx, NewRequest{Blueprint: "go-service", Target: root, StoreBases: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Forget the recorded port, as if the catalog had just added the question.
+	path := filepath.Join(root, manifest.FileName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "\n  port: 8080\n", "\n", 1)
+	if edited == string(data) {
+		t.Fatal("the manifest records no port: 8080 answer to remove")
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Update(ctx, UpdateRequest{Dir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := strings.Join(res.Notices, "\n")
+	if !strings.Contains(notices, "answered with their defaults: port") {
+		t.Errorf("no notice for the new question port: %q", notices)
+	}
+	if strings.Contains(notices, "aws_endpoint_cidrs") {
+		t.Errorf("a question whose condition is false was announced: %q", notices)
+	}
+}
