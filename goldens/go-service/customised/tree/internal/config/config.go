@@ -210,13 +210,6 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	return cfg, nil
 }
-func appendErr(errs []error, err error) []error {
-	if err != nil {
-		return append(errs, err)
-	}
-	return errs
-}
-
 func required(getenv func(string) string, name string) (string, error) {
 	v := getenv(name)
 	if strings.TrimSpace(v) == "" {
