@@ -56,3 +56,19 @@ func Materialize(ctx context.Context, goldensDir, dst string) ([]Case, error) {
 	}
 	return out, nil
 }
+
+// MaterializeTemp materializes goldensDir into a new temporary directory,
+// for a verification suite's TestMain. It returns the directory (its
+// layout is that of goldens/) and a function that removes it.
+func MaterializeTemp(ctx context.Context, goldensDir string) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "secgen-goldens-")
+	if err != nil {
+		return "", nil, fmt.Errorf("materialize goldens: %w", err)
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	if _, err := Materialize(ctx, goldensDir, dir); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("materialize %s: %w", goldensDir, err)
+	}
+	return dir, cleanup, nil
+}

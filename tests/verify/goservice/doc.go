@@ -1,5 +1,5 @@
 // Package goservice verifies the Go service that secgen renders, as recorded in the
-// goldens (../../goldens/*/*/tree with a go.mod): each tree builds, vets and passes its
+// goldens (every golden tree with a go.mod, materialized whole): each tree builds, vets and passes its
 // own security tests with the race detector from a temporary copy; gosec and staticcheck
 // report nothing, with no exclusions; the Dockerfile and .dockerignore hold CTR-01..03;
 // go.mod pins the Go version and every dependency; and every APP and CTR control is

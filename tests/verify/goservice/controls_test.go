@@ -153,7 +153,7 @@ var controlMap = map[string][]proof{
 // appCtrIDs returns the live APP and CTR IDs of secgen's controls registry.
 func appCtrIDs(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile("../../templates/controls.yaml")
+	data, err := os.ReadFile("../../../templates/controls.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestEveryControlIsMapped(t *testing.T) {
 			t.Errorf("%s is mapped but not in the registry", id)
 		}
 	}
-	data, err := os.ReadFile("../../templates/go-service/component.yaml")
+	data, err := os.ReadFile("../../../templates/go-service/component.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestDefaultsTurnEveryControlOn(t *testing.T) {
 	for _, f := range []struct {
 		path string
 		into any
-	}{{"../../templates/go-service/component.yaml", &comp}, {"../../templates/questions.yaml", &shared}} {
+	}{{"../../../templates/go-service/component.yaml", &comp}, {"../../../templates/questions.yaml", &shared}} {
 		data, err := os.ReadFile(f.path)
 		if err != nil {
 			t.Fatal(err)

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 	}
 	secgen = filepath.Join(dir, "secgen")
 	build := exec.Command("go", "build", "-o", secgen, "./cmd/secgen")
-	build.Dir = filepath.Join("..", "..")
+	build.Dir = filepath.Join("..", "..", "..")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build secgen:", err)

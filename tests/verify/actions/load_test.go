@@ -13,11 +13,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// goldensDir and templatesDir are relative to this package's directory.
-const (
-	goldensDir   = "../../goldens"
-	templatesDir = "../../templates"
-)
+// templatesDir is relative to this package's directory.
+const templatesDir = "../../../templates"
 
 // componentCases are the goldens this component must have; each exercises a branch of
 // the templates (defaults, optional files on, hostile free text).

@@ -15,7 +15,7 @@ const sampleMarker = "```yaml\n# .github/workflows/catalog.yml\n"
 // sampleWorkflow extracts the sample CI workflow of docs/platform-catalogs.md.
 func sampleWorkflow(t *testing.T) string {
 	t.Helper()
-	doc, err := os.ReadFile("../../docs/platform-catalogs.md")
+	doc, err := os.ReadFile("../../../docs/platform-catalogs.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,12 +125,12 @@ func scanTree(t *testing.T, root string) ([]Finding, int) {
 // TestGoldensHoldNoSecrets is SEC-01 over every rendered file of every golden case of
 // every blueprint and component.
 func TestGoldensHoldNoSecrets(t *testing.T) {
-	trees, err := filepath.Glob("../../goldens/*/*/tree")
+	trees, err := filepath.Glob(filepath.Join(goldensDir, "*", "*", "tree"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(trees) == 0 {
-		t.Fatal("no golden tree found under ../../goldens: run make goldens")
+		t.Fatal("no golden tree found under the goldens: run make goldens")
 	}
 	total := 0
 	for _, tree := range trees {
@@ -149,8 +149,8 @@ func TestGoldensHoldNoSecrets(t *testing.T) {
 // TestCatalogHoldsNoSecrets scans the templates and blueprints themselves, so that a
 // literal in a branch no golden renders is caught too.
 func TestCatalogHoldsNoSecrets(t *testing.T) {
-	for _, root := range []string{"../../templates", "../../blueprints"} {
-		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) && root == "../../blueprints" {
+	for _, root := range []string{"../../../templates", "../../../blueprints"} {
+		if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) && root == "../../../blueprints" {
 			continue
 		}
 		findings, n := scanTree(t, root)
@@ -186,7 +186,7 @@ func TestGitignoreKeepsSecretsOut(t *testing.T) {
 	if !ignoredBy("# c\n.env*\n*.pem\n/*.key\n", ".env.local") || ignoredBy("*.pem\n", ".env") {
 		t.Fatal("ignoredBy is broken")
 	}
-	trees, err := filepath.Glob("../../goldens/*/*/tree")
+	trees, err := filepath.Glob(filepath.Join(goldensDir, "*", "*", "tree"))
 	if err != nil {
 		t.Fatal(err)
 	}

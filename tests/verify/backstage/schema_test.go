@@ -59,7 +59,7 @@ func entity(t *testing.T, data []byte) any {
 
 func TestGoldenEntitiesValidate(t *testing.T) {
 	schema := compileComponent(t)
-	paths, err := filepath.Glob("../../goldens/*/*/tree/catalog-info.yaml")
+	paths, err := filepath.Glob(filepath.Join(goldensDir, "*", "*", "tree", "catalog-info.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,18 +1,19 @@
 package goservice
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 )
-
-// goldensDir is relative to this package's directory.
-const goldensDir = "../../goldens"
 
 // serviceCases are the component's golden cases; each exercises a branch of the
 // templates. The lead's blueprint cases (defaults, adversarial) are found as well.
@@ -45,6 +46,7 @@ func serviceTrees(t *testing.T) []serviceTree {
 		t.Fatalf("listing goldens: %v", err)
 	}
 	var trees []serviceTree
+	seen := map[string]bool{}
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -52,6 +54,16 @@ func serviceTrees(t *testing.T) []serviceTree {
 			}
 			t.Fatalf("stat %s: %v", d, err)
 		}
+		// An add case renders what its new case renders: build and scan
+		// each distinct service once.
+		sum, err := serviceSum(d)
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		if seen[sum] {
+			continue
+		}
+		seen[sum] = true
 		caseDir := filepath.Dir(d)
 		tr := serviceTree{
 			name: filepath.ToSlash(filepath.Join(filepath.Base(filepath.Dir(caseDir)), filepath.Base(caseDir))),
@@ -145,4 +157,40 @@ func copyTree(t *testing.T, src string) string {
 		t.Fatalf("copying %s: %v", src, err)
 	}
 	return dst
+}
+
+// serviceSum hashes what the checks here read of a tree (path, executable
+// bit, bytes): the Go module and the container files. The manifest and the
+// other components' directories (deploy/, infra/, .github/) are left out,
+// so a blueprint tree and the add case of its go-service hash alike.
+func serviceSum(dir string) (string, error) {
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil || rel == ".secgen.yaml" {
+			return err
+		}
+		switch strings.SplitN(filepath.ToSlash(rel), "/", 2)[0] {
+		case "deploy", "infra", ".github":
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %o %d\n", filepath.ToSlash(rel), info.Mode().Perm()&0o100, len(data))
+		h.Write(data)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash the tree: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
