@@ -66,8 +66,8 @@ readme: ## Regenerate the README controls table
 # RSS of `secgen test .` (budget: 2 s) and of `secgen new` (11 runs; read the
 # median) with /usr/bin/time.
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)
-bench: build ## Benchmarks, wall time and peak RSS of secgen test and secgen new
-	go test ./generator/engine ./generator/goldentest -run '^$$' -bench . -benchtime 5x
+bench: build ## Benchmarks, wall time and peak RSS of secgen test, new, check and audit
+	go test ./generator/engine ./generator/goldentest ./generator/audit -run '^$$' -bench . -benchtime 5x
 	@for i in 1 2 3; do \
 	  /usr/bin/time -f "test (built-in goldens): %e s wall, %M KB max RSS" ./bin/secgen test . >/dev/null; \
 	done
@@ -76,6 +76,12 @@ bench: build ## Benchmarks, wall time and peak RSS of secgen test and secgen new
 	  /usr/bin/time -f "new go-service: %e s wall, %M KB max RSS" ./bin/secgen new go-service "$$d" --no-input --no-git >/dev/null; \
 	  rm -rf "$$d"; \
 	done
+	@d="$(BENCH_DIR)/secgen-bench-check"; rm -rf "$$d"; \
+	  ./bin/secgen new go-service "$$d" --no-input --no-git --answers goldens/go-service/defaults/answers.yaml >/dev/null; \
+	  for i in $$(seq 1 11); do \
+	    /usr/bin/time -f "check go-service: %e s wall, %U s user, %S s sys" ./bin/secgen check -C "$$d" >/dev/null; \
+	    /usr/bin/time -f "audit go-service: %e s wall, %U s user, %S s sys" ./bin/secgen audit -C "$$d" >/dev/null; \
+	  done; rm -rf "$$d"
 
 demo: ## Render go-service into ./demo
 	rm -rf demo && go run ./cmd/secgen new go-service ./demo --no-input

@@ -2,13 +2,14 @@
 // component with its component.yaml and files/ tree of *.tmpl templates, plus
 // the catalog's id/version (catalog.yaml), its hardening controls
 // (controls.yaml), the questions its components share (questions.yaml) and
-// the pinned actions table (pins.tsv). It is data; it
-// imports nothing. See docs/catalog-format.md.
+// the pinned actions table (pins.tsv). Each component also has a checks.yaml
+// of audit rules (docs/audit.md). It is data; it imports nothing. See
+// docs/catalog-format.md.
 package templates
 
 import "embed"
 
 // FS holds the built-in catalog's templates.
 //
-//go:embed catalog.yaml controls.yaml questions.yaml pins.tsv */component.yaml all:*/files
+//go:embed catalog.yaml controls.yaml questions.yaml pins.tsv */component.yaml */checks.yaml all:*/files
 var FS embed.FS

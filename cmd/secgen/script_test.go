@@ -3,14 +3,20 @@ package main
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
+	"net/http/cgi"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/secgen/secgen/cmd/secgen/internal/cli"
+	"github.com/secgen/secgen/generator/catsource/catsourcetest"
 )
 
 func TestMain(m *testing.M) {
@@ -24,7 +30,18 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			// The user's cache and configuration live in the script's
+			// work directory: named catalogs and the git cache.
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			env.Values[serverKey{}] = &serverSlot{}
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"mkcatalog":  mkcatalog,
+			"githttp":    githttp,
+			"cachecheck": cachecheck,
 			// exits CODE PROG ARGS... runs PROG and requires exit status CODE.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {
@@ -48,4 +65,94 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// mkcatalog DIR [hostile] builds the fixture catalog repository (see
+// catsourcetest.Fixture) in DIR, writes the signer's public key to
+// signer.asc and the stranger's to stranger.asc, and sets V100 and V110 to
+// the commits of v1.0.0 and v1.1.0 and SIGNER to the signer's fingerprint.
+func mkcatalog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: mkcatalog DIR [hostile]")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	fx, err := catsourcetest.NewFixture(dir, len(args) == 2 && args[1] == "hostile")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs("signer.asc"), fx.Ring, 0o644))
+	_, stranger, err := catsourcetest.NewKey("Other")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs("stranger.asc"), stranger, 0o644))
+	ts.Setenv("V100", fx.V100.String())
+	ts.Setenv("V110", fx.V110.String())
+	ts.Setenv("SIGNER", catsourcetest.Fingerprint(fx.Signer))
+}
+
+// githttp start DIR serves the repositories under DIR's parent over git's
+// smart HTTP protocol (git http-backend behind net/http/cgi) on 127.0.0.1
+// and sets GITURL to DIR's URL; githttp stop stops it.
+func githttp(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: githttp start DIR | githttp stop")
+	}
+	switch args[0] {
+	case "start":
+		if len(args) != 2 {
+			ts.Fatalf("usage: githttp start DIR")
+		}
+		dir := ts.MkAbs(args[1])
+		out, err := exec.Command("git", "--exec-path").Output()
+		ts.Check(err)
+		backend := filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ts.Check(err)
+		h := &cgi.Handler{
+			Path: backend,
+			Env: []string{
+				"GIT_PROJECT_ROOT=" + filepath.Dir(dir), "GIT_HTTP_EXPORT_ALL=1",
+				"GIT_CONFIG_NOSYSTEM=1", "HOME=" + ts.Getenv("WORK"),
+			},
+		}
+		srv := &http.Server{Handler: h}
+		go func() { _ = srv.Serve(ln) }()
+		ts.Value(serverKey{}).(*serverSlot).srv = srv
+		ts.Defer(func() { _ = srv.Close() })
+		ts.Setenv("GITURL", "http://"+ln.Addr().String()+"/"+filepath.Base(dir))
+	case "stop":
+		slot := ts.Value(serverKey{}).(*serverSlot)
+		if slot.srv == nil {
+			ts.Fatalf("githttp: no server started")
+		}
+		ts.Check(slot.srv.Close())
+		slot.srv = nil
+	default:
+		ts.Fatalf("usage: githttp start DIR | githttp stop")
+	}
+}
+
+// serverKey finds a script's serverSlot among its values.
+type serverKey struct{}
+
+// serverSlot holds the git HTTP server a script started, if any.
+type serverSlot struct{ srv *http.Server }
+
+// cachecheck N fails unless the git catalog cache holds exactly N fetched
+// catalogs and nothing half-fetched (no tmp-* entry).
+func cachecheck(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: cachecheck N")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	dir := filepath.Join(ts.Getenv("XDG_CACHE_HOME"), "secgen", "git")
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "tmp-") {
+			ts.Fatalf("the cache holds a half-finished fetch: %s", e.Name())
+		}
+	}
+	objs, _ := os.ReadDir(filepath.Join(dir, "obj"))
+	if len(objs) != want {
+		ts.Fatalf("the cache holds %d catalogs, want %d", len(objs), want)
+	}
 }

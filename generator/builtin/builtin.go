@@ -3,7 +3,12 @@ package builtin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
+	"strconv"
+	"sync"
 
 	"github.com/secgen/secgen/blueprints"
 	"github.com/secgen/secgen/generator/catalog"
@@ -18,3 +23,34 @@ func Catalog(ctx context.Context) (*catalog.Catalog, error) {
 	}
 	return cat, nil
 }
+
+// Digest is "sha256:" and the hex SHA-256 over the embedded catalog's files:
+// for each file of templates/ then blueprints/, in lexical order, its
+// slash-separated path, a NUL, its length in decimal, a NUL and its bytes.
+// The same catalog files always give the same digest.
+func Digest() (string, error) { return digest() }
+
+var digest = sync.OnceValues(func() (string, error) {
+	h := sha256.New()
+	for _, part := range []struct {
+		dir  string
+		fsys fs.FS
+	}{{"templates", templates.FS}, {"blueprints", blueprints.FS}} {
+		err := fs.WalkDir(part.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(part.fsys, p)
+			if err != nil {
+				return err
+			}
+			h.Write([]byte(part.dir + "/" + p + "\x00" + strconv.Itoa(len(data)) + "\x00"))
+			h.Write(data)
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("digest the built-in catalog: %w", err)
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+})

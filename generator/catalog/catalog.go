@@ -58,6 +58,8 @@ type Component struct {
 	// catalog's declaration, referenced by name) and its own.
 	Questions []*answers.Question `yaml:"-" json:"-"`
 	Rules     []FileRule          `yaml:"files" json:"-"`
+	// Checks are the component's audit rules, from its checks.yaml.
+	Checks []Check `yaml:"-" json:"-"`
 
 	// Sources lists the template files, sorted: paths relative to the
 	// component's files/ directory, without the .tmpl suffix.
@@ -273,6 +275,10 @@ func Load(ctx context.Context, src Source) (*Catalog, error) {
 	return c, nil
 }
 
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
+
+func pathMatch(pattern, name string) (bool, error) { return path.Match(pattern, name) }
+
 func decodeFile(fsys fs.FS, name string, into any) error {
 	data, err := readBounded(fsys, name, maxDeclarationSize)
 	if err != nil {
@@ -455,6 +461,9 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 			return nil, bad("files: %s is matched by %d foreach rules; at most one may apply to a template", failure.Quote(s), loops)
 		}
 	}
+	if err := loadChecks(root, dir, comp); err != nil {
+		return nil, err
+	}
 	return comp, nil
 }
 
@@ -543,8 +552,15 @@ func checkForeach(comp *Component, r FileRule) error {
 func (c *Catalog) checkComponents() error {
 	declaredBy := map[*answers.Question]string{}
 	byName := map[string]*answers.Question{}
+	checkIDs := map[string]string{}
 	for _, name := range c.ComponentNames() {
 		comp := c.components[name]
+		for _, ch := range comp.Checks {
+			if other, dup := checkIDs[ch.ID]; dup {
+				return failure.Invalidf("%s/checks.yaml: check %s is also declared by %s", name, ch.ID, other)
+			}
+			checkIDs[ch.ID] = name
+		}
 		for _, r := range comp.Requires {
 			if _, ok := c.components[r]; !ok || r == name {
 				return failure.Invalidf("%s/component.yaml: requires names unknown component %s", name, failure.Quote(r))

@@ -27,6 +27,10 @@ type Engine struct {
 	Catalog *catalog.Catalog
 	// Version is the secgen version recorded in manifests.
 	Version string
+	// Origin is where Catalog came from, as manifests record it; its ID
+	// and Version are Catalog's. The zero value records the built-in
+	// catalog without a digest.
+	Origin manifest.CatalogRef
 }
 
 // NewRequest asks for a new project.
@@ -252,7 +256,7 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 	m := &manifest.Manifest{
 		Schema:        manifest.SchemaVersion,
 		SecgenVersion: e.Version,
-		Catalog:       manifest.CatalogRef{ID: e.Catalog.ID, Version: e.Catalog.Version, Commit: e.Catalog.Commit},
+		Catalog:       e.catalogRef(),
 		Blueprint:     blueprint,
 		Answers:       node,
 		Files:         manifest.Records(files),

@@ -58,7 +58,7 @@ func (e *Engine) Init(ctx context.Context, req InitRequest) (*ProjectResult, err
 	if err != nil {
 		return nil, err
 	}
-	data, err := e.buildManifest(empty, []manifest.ComponentRef{}, catalogRefOf(e.Catalog), all, []manifest.FileRecord{})
+	data, err := e.buildManifest(empty, []manifest.ComponentRef{}, e.catalogRef(), all, []manifest.FileRecord{})
 	if err != nil {
 		return nil, err
 	}

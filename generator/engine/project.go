@@ -16,7 +16,6 @@ import (
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/base"
-	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/lock"
 	"github.com/secgen/secgen/generator/manifest"
@@ -85,6 +84,9 @@ type ProjectResult struct {
 	Recovered []string
 	// Wrote is false in a dry run and when add refused on conflicts.
 	Wrote bool
+	// Weakenings are the controls update's changes made fail (update only,
+	// not in a dry run).
+	Weakenings []Weakening
 }
 
 // ConflictPolicy says what add does with a file that exists and differs.
@@ -424,6 +426,27 @@ func storeBases(root string, files []plan.File) (*base.Store, error) {
 	return s, nil
 }
 
-func catalogRefOf(c *catalog.Catalog) manifest.CatalogRef {
-	return manifest.CatalogRef{ID: c.ID, Version: c.Version, Commit: c.Commit}
+// catalogRef is the catalog reference new manifests record.
+func (e *Engine) catalogRef() manifest.CatalogRef {
+	ref := e.Origin
+	if ref.Source == "" {
+		ref = manifest.CatalogRef{Source: "builtin"}
+	}
+	ref.ID, ref.Version = e.Catalog.ID, e.Catalog.Version
+	return ref
+}
+
+// ProjectCatalog returns the catalog reference recorded in the manifest of
+// the project at dir ("" is the working directory), so the caller can open
+// the catalog the project was generated from.
+func ProjectCatalog(dir string) (manifest.CatalogRef, error) {
+	root, err := resolveRoot(dir)
+	if err != nil {
+		return manifest.CatalogRef{}, err
+	}
+	m, err := readManifest(root)
+	if err != nil {
+		return manifest.CatalogRef{}, err
+	}
+	return m.Catalog, nil
 }

@@ -49,6 +49,17 @@ questions:
     required: true
 `)},
 		"app/files/README.md.tmpl": {Data: []byte("# {{ markdown .name }}\n\nHello.\n")},
+		// An audit rule combining two settings, so that a clean merge of
+		// the user's change with the catalog's can weaken the project.
+		"app/checks.yaml": {Data: []byte(`checks:
+  - id: debug-needs-low-limit
+    control: APP-07
+    match: config.yaml
+    expr: 'object.log != "debug" || object.limit <= 10'
+    severity: error
+    message: debug logging with a limit above 10
+    fix: lower the limit or log at info
+`)},
 		"extra/component.yaml": {Data: []byte(`name: extra
 description: An extra part.
 version: 0.1.0
@@ -297,6 +308,12 @@ func TestUpdateMergesUserEdits(t *testing.T) {
 			}
 			if len(res.Conflicts) != 0 {
 				t.Fatalf("conflicts: %+v", res.Conflicts)
+			}
+			// The merge is clean, but the user's debug logging with the
+			// catalog's new limit fails a control that held before.
+			if len(res.Weakenings) != 1 || res.Weakenings[0].Control != "APP-07" || res.Weakenings[0].File != "config.yaml" ||
+				res.Weakenings[0].Rule != "debug-needs-low-limit" || !strings.Contains(res.Weakenings[0].Cause, "your changes") {
+				t.Errorf("weakenings: %+v", res.Weakenings)
 			}
 			got := readAll(t, root)
 			if want := "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 20\n"; got["config.yaml"] != want {

@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/base"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/merge"
@@ -123,7 +124,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 		refs = append(refs, manifest.ComponentRef{Name: c.Name, Version: c.Version})
 	}
 	newRecords := manifest.Records(rendered.Files)
-	data, err := e.buildManifest(p.manifest, refs, catalogRefOf(e.Catalog), all, newRecords)
+	data, err := e.buildManifest(p.manifest, refs, e.catalogRef(), all, newRecords)
 	if err != nil {
 		return nil, err
 	}
@@ -141,10 +142,37 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	if _, err := storeBases(p.root, rendered.Files); err != nil {
 		return nil, err
 	}
+	// Security-aware update: audit the files update changes before and
+	// after writing them; a control that fails only afterwards is a
+	// weakening.
+	touched, actions := map[string]bool{}, map[string]Action{}
+	for _, fc := range res.Changes {
+		actions[fc.Path] = fc.Action
+		if fc.Action == ActionMerge || fc.Action == ActionReplace || fc.Action == ActionCreate {
+			touched[fc.Path] = true
+		}
+	}
+	var sec *securityAudit
+	var before map[string]audit.Finding
+	if len(touched) > 0 {
+		if sec, err = e.newSecurityAudit(p.root, components, all, touched); err != nil {
+			return nil, err
+		}
+		if before, err = sec.failing(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if len(changes) > 0 || !bytes.Equal(oldManifest, data) {
 		if err := writer.Apply(ctx, p.root, changes, data, writer.ApplyOptions{ManifestPath: manifest.FileName, FailAfter: req.FailAfter}); err != nil {
 			return nil, err
 		}
+	}
+	if sec != nil {
+		after, err := sec.failing(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res.Weakenings = weakenings(before, after, actions)
 	}
 	if !store.HasGit() {
 		keep := map[string]bool{}

@@ -3,11 +3,12 @@
 // blueprint and components, with which answers, and the SHA-256 of every
 // file it wrote. `add`, `update` and `audit` read it.
 //
-// Schema version 1:
+// Schema version 2:
 //
-//	schema: 1                      # this document's schema version
+//	schema: 2                      # this document's schema version
 //	secgen_version: 0.1.0          # the secgen that wrote it
-//	catalog: {id: builtin, version: 0.1.0, commit: ""}
+//	catalog:                       # the catalog rendered from (see CatalogRef)
+//	  {id: builtin, version: 0.1.0, source: builtin, digest: "sha256:<64 hex>"}
 //	blueprint: go-service          # "" when components were chosen directly
 //	components:                    # in rendering order
 //	  - {name: go-service, version: 0.1.0}
@@ -39,8 +40,8 @@ import (
 // FileName is the manifest's path inside a project.
 const FileName = ".secgen.yaml"
 
-// SchemaVersion is the schema this package reads and writes.
-const SchemaVersion = 1
+// SchemaVersion is the schema this package writes. It also reads schema 1.
+const SchemaVersion = 2
 
 // MaxSize bounds a manifest file.
 const MaxSize = 4 << 20
@@ -56,12 +57,21 @@ type Manifest struct {
 	Files         []FileRecord   `yaml:"files"`
 }
 
-// CatalogRef identifies the catalog a project was rendered from.
+// CatalogRef identifies the catalog a project was rendered from. Source
+// never holds user information (names, passwords, tokens).
 type CatalogRef struct {
-	ID      string `yaml:"id"`
-	Version string `yaml:"version"`
-	Commit  string `yaml:"commit"`
+	ID      string `yaml:"id"`               // catalog.yaml's id
+	Version string `yaml:"version"`          // catalog.yaml's version
+	Name    string `yaml:"name,omitempty"`   // the named catalog (secgen catalog add), if any
+	Source  string `yaml:"source"`           // "builtin", a directory or a git URL
+	Ref     string `yaml:"ref,omitempty"`    // the git ref asked for
+	Commit  string `yaml:"commit,omitempty"` // the git commit it resolved to
+	Signer  string `yaml:"signer,omitempty"` // fingerprint of the verified signer
+	Digest  string `yaml:"digest,omitempty"` // built-in catalog: sha256 of its files
 }
+
+// Builtin reports whether the reference is to the embedded catalog.
+func (c CatalogRef) Builtin() bool { return c.Source == "builtin" }
 
 // ComponentRef is one applied component at its version.
 type ComponentRef struct {
@@ -126,6 +136,9 @@ func (m *Manifest) Marshal() ([]byte, error) {
 
 var (
 	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	signerPattern = regexp.MustCompile(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
+	refPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$`)
 	blobPattern   = regexp.MustCompile(`^[0-9a-f]{40}$`)
 	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 )
@@ -147,11 +160,18 @@ func Parse(data []byte) (*Manifest, error) {
 	if err := dec.Decode(&extra); err != io.EOF {
 		return nil, failure.Invalidf("%s must hold a single YAML document", FileName)
 	}
-	if m.Schema != SchemaVersion {
-		return nil, failure.Invalidf("%s has schema %d; this secgen reads schema %d", FileName, m.Schema, SchemaVersion)
+	switch m.Schema {
+	case 1:
+		if m.Catalog.Source != "" || m.Catalog.Commit != "" {
+			return nil, failure.Invalidf("%s: a schema 1 manifest records only the built-in catalog", FileName)
+		}
+		m.Schema, m.Catalog.Source = SchemaVersion, "builtin"
+	case SchemaVersion:
+	default:
+		return nil, failure.Invalidf("%s has schema %d; this secgen reads schemas 1 and %d", FileName, m.Schema, SchemaVersion)
 	}
-	if !namePattern.MatchString(m.Catalog.ID) {
-		return nil, failure.Invalidf("%s: catalog.id %s is not a catalog name", FileName, failure.Quote(m.Catalog.ID))
+	if err := m.Catalog.check(); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, c := range m.Components {
@@ -183,6 +203,45 @@ func Parse(data []byte) (*Manifest, error) {
 		}
 	}
 	return &m, nil
+}
+
+// check validates a recorded catalog reference, which later commands use
+// to find the catalog again.
+func (c CatalogRef) check() error {
+	bad := func(field, v string) error {
+		return failure.Invalidf("%s: catalog.%s %s is malformed", FileName, field, failure.Quote(v))
+	}
+	switch {
+	case !namePattern.MatchString(c.ID):
+		return bad("id", c.ID)
+	case c.Name != "" && !namePattern.MatchString(c.Name):
+		return bad("name", c.Name)
+	case c.Source == "" || len(c.Source) > 2048 || strings.ContainsFunc(c.Source, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return bad("source", c.Source)
+	case hasUserInfo(c.Source):
+		return failure.Invalidf("%s: catalog.source must not hold user information", FileName)
+	case c.Ref != "" && (!refPattern.MatchString(c.Ref) || strings.Contains(c.Ref, "..")):
+		return bad("ref", c.Ref)
+	case c.Commit != "" && !blobPattern.MatchString(c.Commit):
+		return bad("commit", c.Commit)
+	case c.Signer != "" && !signerPattern.MatchString(c.Signer):
+		return bad("signer", c.Signer)
+	case c.Digest != "" && !digestPattern.MatchString(c.Digest):
+		return bad("digest", c.Digest)
+	case c.Builtin() && (c.Ref != "" || c.Commit != "" || c.Signer != "" || c.Name != ""):
+		return failure.Invalidf("%s: the built-in catalog has no name, ref, commit or signer", FileName)
+	}
+	return nil
+}
+
+// hasUserInfo reports whether a URL's authority holds user information.
+func hasUserInfo(source string) bool {
+	i := strings.Index(source, "://")
+	if i < 0 {
+		return false
+	}
+	authority, _, _ := strings.Cut(source[i+3:], "/")
+	return strings.Contains(authority, "@")
 }
 
 // Reserved reports whether p is one of secgen's own paths in a project

@@ -16,7 +16,7 @@ func sample(t *testing.T) *Manifest {
 	}
 	return &Manifest{
 		Schema: SchemaVersion, SecgenVersion: "1.2.3",
-		Catalog:    CatalogRef{ID: "builtin", Version: "0.1.0"},
+		Catalog:    CatalogRef{ID: "builtin", Version: "0.1.0", Source: "builtin", Digest: "sha256:" + strings.Repeat("ab", 32)},
 		Blueprint:  "go-service",
 		Components: []ComponentRef{{Name: "go-service", Version: "0.1.0"}},
 		Answers:    node,
@@ -53,7 +53,11 @@ func TestParseRefusesInvalidManifests(t *testing.T) {
 	good, _ := sample(t).Marshal()
 	cases := map[string]string{
 		"unknown field":         strings.Replace(string(good), "blueprint:", "extra: 1\nblueprint:", 1),
-		"schema":                strings.Replace(string(good), "schema: 1", "schema: 9", 1),
+		"schema":                strings.Replace(string(good), "schema: 2", "schema: 9", 1),
+		"source with user":      strings.Replace(string(good), "source: builtin", "source: https://u@git.example.test/c", 1),
+		"builtin with commit":   strings.Replace(string(good), "source: builtin", "source: builtin\n  commit: "+strings.Repeat("a", 40), 1),
+		"bad digest":            strings.Replace(string(good), "digest: sha256:", "digest: md5:", 1),
+		"no source":             strings.Replace(string(good), "  source: builtin\n", "", 1),
 		"outside path":          strings.Replace(string(good), "path: a/x", "path: ../../etc/passwd", 1),
 		"absolute path":         strings.Replace(string(good), "path: a/x", "path: /etc/passwd", 1),
 		"bad hash":              strings.Replace(string(good), "sha256: e3b0", "sha256: zzzz", 1),
@@ -98,5 +102,37 @@ func TestRecordsCarryGitBlobIDs(t *testing.T) {
 	// `printf 'hello\n' | git hash-object --stdin`
 	if recs[0].GitBlob != "ce013625030ba8dba906f756967f9e9ca394464a" {
 		t.Errorf("git_blob = %s", recs[0].GitBlob)
+	}
+}
+
+// A schema 1 manifest (secgen before catalog sources) is read as the
+// built-in catalog and written back as the current schema.
+func TestParseMigratesSchema1(t *testing.T) {
+	good, _ := sample(t).Marshal()
+	old := strings.Replace(string(good), "schema: 2", "schema: 1", 1)
+	old = strings.Replace(old, "  source: builtin\n  digest: sha256:"+strings.Repeat("ab", 32)+"\n", "  commit: \"\"\n", 1)
+	m, err := Parse([]byte(old))
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, old)
+	}
+	if m.Schema != SchemaVersion || !m.Catalog.Builtin() || m.Catalog.Digest != "" {
+		t.Fatalf("migrated to %+v", m.Catalog)
+	}
+	git := strings.Replace(old, "commit: \"\"", "commit: "+strings.Repeat("a", 40), 1)
+	if _, err := Parse([]byte(git)); !failure.IsInvalidInput(err) {
+		t.Errorf("schema 1 with a commit: %v", err)
+	}
+}
+
+func TestParseAcceptsAGitCatalog(t *testing.T) {
+	m := sample(t)
+	m.Catalog = CatalogRef{ID: "acme", Version: "1.0.0", Name: "acme", Source: "https://git.example.test/acme/catalog", Ref: "v1.0.0", Commit: strings.Repeat("c", 40), Signer: strings.Repeat("F", 40)}
+	data, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Parse(data)
+	if err != nil || got.Catalog != m.Catalog {
+		t.Fatalf("Parse: %v, %+v", err, got)
 	}
 }

@@ -23,6 +23,9 @@ import (
 // MaxFileSize bounds one rendered file.
 const MaxFileSize = 16 << 20
 
+// MaxTotalSize bounds everything one render produces.
+const MaxTotalSize = 100 << 20
+
 // Input is what a render needs.
 type Input struct {
 	Catalog *catalog.Catalog
@@ -43,12 +46,13 @@ func Render(ctx context.Context, in Input) ([]plan.File, error) {
 	}
 	fm := funcs(in.Catalog, in.Present, in.Answers, false, "")
 	var files []plan.File
+	budget := MaxTotalSize
 	for _, name := range names {
 		comp, err := in.Catalog.Component(name)
 		if err != nil {
 			return nil, err
 		}
-		out, err := renderComponent(ctx, comp, newBase(fm), in.Answers)
+		out, err := renderComponent(ctx, comp, newBase(fm), in.Answers, &budget)
 		if err != nil {
 			return nil, err
 		}
@@ -57,7 +61,7 @@ func Render(ctx context.Context, in Input) ([]plan.File, error) {
 	return files, nil
 }
 
-func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.Template, data answers.Values) ([]plan.File, error) {
+func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.Template, data answers.Values, budget *int) ([]plan.File, error) {
 	// Rule conditions are evaluated once per component, not once per file.
 	include := make([]bool, len(comp.Rules))
 	for i, r := range comp.Rules {
@@ -111,6 +115,9 @@ func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.
 			if err != nil {
 				return nil, err
 			}
+			if *budget -= len(f.Content); *budget < 0 {
+				return nil, errTotalSize()
+			}
 			files = append(files, f)
 			continue
 		}
@@ -124,6 +131,9 @@ func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.
 			f, err := renderFile(comp.Name, fmt.Sprintf("%s (%s=%q)", name, loop.As, item), src, string(text), mode, fm, d)
 			if err != nil {
 				return nil, err
+			}
+			if *budget -= len(f.Content); *budget < 0 {
+				return nil, errTotalSize()
 			}
 			files = append(files, f)
 		}
@@ -204,6 +214,9 @@ func executeBytes(name, text string, base *template.Template, data answers.Value
 	if err != nil {
 		return nil, failure.Invalidf("template %w", err)
 	}
+	if err := checkCalls(t); err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	w := &limitWriter{buf: &buf, left: MaxFileSize}
 	// Each execution gets its own copy of the answers, so no template
@@ -218,6 +231,10 @@ func executeBytes(name, text string, base *template.Template, data answers.Value
 }
 
 var errTooLarge = errors.New("rendered file too large")
+
+func errTotalSize() error {
+	return failure.Invalidf("the components render more than %d MiB in all; that is the limit", MaxTotalSize>>20)
+}
 
 type limitWriter struct {
 	buf  *bytes.Buffer

@@ -2,6 +2,8 @@ package render
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -11,6 +13,7 @@ import (
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/plan"
 )
 
 const hostile = "a \"quote\" 'single' `tick` \\ back\n{{ .x }} ${HOME} %{ if } $(id) --- &a *b # c: [d] \u00fc\u65e5"
@@ -162,5 +165,47 @@ func TestRenderDoesNotLetTemplatesMutateAnswers(t *testing.T) {
 	}
 	if ans["name"] != "orig" {
 		t.Fatal("the caller's answers changed")
+	}
+}
+
+func TestRenderBoundsTemplateCalls(t *testing.T) {
+	var deep strings.Builder
+	for i := range MaxTemplateDepth + 1 {
+		fmt.Fprintf(&deep, `{{ define "t%d" }}{{ template "t%d" . }}{{ end }}`, i, i+1)
+	}
+	deep.WriteString(`{{ define "t17" }}end{{ end }}{{ template "t0" . }}`)
+	var ok strings.Builder
+	for i := range MaxTemplateDepth - 1 {
+		fmt.Fprintf(&ok, `{{ define "u%d" }}{{ template "u%d" . }}{{ end }}`, i, i+1)
+	}
+	fmt.Fprintf(&ok, `{{ define "u%d" }}fine{{ end }}{{ template "u0" . }}{{ template "u0" . }}`, MaxTemplateDepth-1)
+	for name, tc := range map[string]struct{ tmpl, want string }{
+		"self":     {`{{ define "a" }}{{ template "a" . }}{{ end }}{{ template "a" . }}`, "recursively"},
+		"mutual":   {`{{ define "a" }}{{ if .flag }}{{ template "b" . }}{{ end }}{{ end }}{{ define "b" }}{{ range .x }}{{ template "a" . }}{{ end }}{{ end }}{{ template "a" . }}`, "recursively"},
+		"too deep": {deep.String(), "more than 16 deep"},
+	} {
+		cat := testCatalog(t, map[string]string{"f.tmpl": tc.tmpl})
+		_, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": false}})
+		if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want invalid input containing %q", name, err, tc.want)
+		}
+	}
+	cat := testCatalog(t, map[string]string{"f.tmpl": ok.String()})
+	files, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": false}})
+	if err != nil || !slices.ContainsFunc(files, func(f plan.File) bool { return string(f.Content) == "finefine" }) {
+		t.Fatalf("depth %d: %v", MaxTemplateDepth, err)
+	}
+}
+
+func TestRenderBoundsTotalOutput(t *testing.T) {
+	// Each file stays under MaxFileSize; together they exceed MaxTotalSize.
+	files := map[string]string{}
+	for i := range MaxTotalSize/MaxFileSize + 1 {
+		files[fmt.Sprintf("big%d.txt.tmpl", i)] = fmt.Sprintf(`{{ repeat %d "x" }}`, MaxFileSize-1)
+	}
+	cat := testCatalog(t, files)
+	_, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": false}})
+	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "more than 100 MiB in all") {
+		t.Fatalf("err = %v", err)
 	}
 }

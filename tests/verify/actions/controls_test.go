@@ -363,3 +363,30 @@ func TestComponentDeclaresControls(t *testing.T) {
 		}
 	}
 }
+
+// TestSecgenDriftJob: ci.yml's secgen job installs the secgen version the project's
+// manifest records (validated as a release before go install), audits with SARIF output
+// uploaded to code scanning even when the audit fails, and runs secgen check.
+func TestSecgenDriftJob(t *testing.T) {
+	for _, tree := range workflowTrees(t) {
+		w := loadWorkflow(t, tree, "ci.yml")
+		j := requireJob(t, tree, "ci.yml", w, "secgen")
+		if j == nil {
+			continue
+		}
+		install := findStep(j, runs(`(?s)secgen_version.*\^\[0-9\]\+\\\.\[0-9\]\+\\\.\[0-9\]\+\$.*exit 1.*go install "github\.com/secgen/secgen/cmd/secgen@v\$\{version\}"`))
+		audit := findStep(j, runs(`secgen" audit --format sarif --output results\.sarif$`))
+		up := findStep(j, usesAction("github/codeql-action/upload-sarif"))
+		check := findStep(j, runs(`secgen" check$`))
+		switch {
+		case install < 0:
+			t.Errorf("%s/ci.yml: the secgen job does not install the recorded, released secgen version", tree.name)
+		case audit < install:
+			t.Errorf("%s/ci.yml: the secgen job does not run secgen audit with SARIF output after installing it", tree.name)
+		case up < audit || with(j.Steps[up], "sarif_file") != "results.sarif" || !strings.Contains(j.Steps[up].If, "always()"):
+			t.Errorf("%s/ci.yml: the audit's SARIF is not uploaded after it runs, even on failure", tree.name)
+		case check < install:
+			t.Errorf("%s/ci.yml: the secgen job does not run secgen check", tree.name)
+		}
+	}
+}

@@ -15,6 +15,7 @@ var wantPermissions = map[string]map[string]map[string]string{
 		"govulncheck": {"contents": "read"},
 		"gosec":       {"contents": "read", "security-events": "write", "actions": "read"},
 		"trivy":       {"contents": "read"},
+		"secgen":      {"contents": "read", "security-events": "write", "actions": "read"},
 	},
 	"release.yml": {
 		"build":   {"contents": "read", "packages": "write"},

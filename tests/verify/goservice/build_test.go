@@ -135,3 +135,24 @@ func TestNoBlanketSuppressions(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderedBenchmarkRuns: every rendered service has a make bench target running
+// BenchmarkAuthenticatedGet, and the benchmark works and reports requests per second
+// (a few iterations here; `make bench` measures).
+func TestRenderedBenchmarkRuns(t *testing.T) {
+	trees := serviceTrees(t)
+	for _, tr := range trees {
+		mk, err := os.ReadFile(filepath.Join(tr.dir, "Makefile"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`(?m)^bench:\n\tgo test -run '\^\$\$' -bench BenchmarkAuthenticatedGet `).Match(mk) {
+			t.Errorf("%s: Makefile has no bench target running BenchmarkAuthenticatedGet", tr.name)
+		}
+	}
+	dir := copyTree(t, trees[0].dir)
+	out := run(t, dir, "go", "test", "-run", "^$", "-bench", "BenchmarkAuthenticatedGet", "-benchtime", "50x", "./internal/server")
+	if !regexp.MustCompile(`BenchmarkAuthenticatedGet\S*\s+50\s+.* req/s`).Match(out) {
+		t.Fatalf("%s: benchmark did not report req/s:\n%s", trees[0].name, out)
+	}
+}

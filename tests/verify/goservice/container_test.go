@@ -160,3 +160,64 @@ func TestGitignoreKeepsSecretsOut(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerfileTrustsDatabaseCA: with the postgres store (sslmode=verify-full is
+// required), the final image carries the database CA bundle the team commits and
+// names it in PGSSLROOTCERT; the bundle's path is not excluded from the build
+// context or from git; the README of certs/ says where it comes from; and make image
+// refuses to build without it. secgen ships no certificate contents.
+func TestDockerfileTrustsDatabaseCA(t *testing.T) {
+	const src, dst = "certs/rds-ca-bundle.crt", "/etc/ssl/certs/rds-ca-bundle.crt"
+	checked := 0
+	for _, tr := range serviceTrees(t) {
+		lines, _ := dockerInstructions(t, tr)
+		last := 0
+		for i, l := range lines {
+			if strings.HasPrefix(l, "FROM ") {
+				last = i
+			}
+		}
+		final := lines[last:]
+		hasCopy := slices.Contains(final, "COPY "+src+" "+dst)
+		hasEnv := slices.Contains(final, "ENV PGSSLROOTCERT="+dst)
+		if tr.answers.Database != "postgres" {
+			if hasCopy || hasEnv {
+				t.Errorf("%s: database CA wired without a database", tr.name)
+			}
+			continue
+		}
+		checked++
+		if !hasCopy || !hasEnv {
+			t.Errorf("%s: final stage lacks %q or %q", tr.name, "COPY "+src+" "+dst, "ENV PGSSLROOTCERT="+dst)
+		}
+		readme, err := os.ReadFile(filepath.Join(tr.dir, "certs", "README.md"))
+		if err != nil || !strings.Contains(string(readme), "rds-ca-bundle.crt") {
+			t.Errorf("%s: certs/README.md must say where rds-ca-bundle.crt comes from: %v", tr.name, err)
+		}
+		if _, err := os.Stat(filepath.Join(tr.dir, src)); err == nil {
+			t.Errorf("%s: secgen must not ship certificate contents in %s", tr.name, src)
+		}
+		for _, ignore := range []string{".dockerignore", ".gitignore"} {
+			data, err := os.ReadFile(filepath.Join(tr.dir, ignore))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range strings.Split(string(data), "\n") {
+				p = strings.TrimPrefix(strings.TrimSpace(p), "**/")
+				if p == "" || strings.HasPrefix(p, "#") {
+					continue
+				}
+				if m, _ := filepath.Match(p, filepath.Base(src)); m || strings.TrimSuffix(p, "/") == "certs" {
+					t.Errorf("%s: %s pattern %q excludes %s", tr.name, ignore, p, src)
+				}
+			}
+		}
+		mk, err := os.ReadFile(filepath.Join(tr.dir, "Makefile"))
+		if err != nil || !strings.Contains(string(mk), "test -s "+src) {
+			t.Errorf("%s: make image must refuse to build without %s", tr.name, src)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no golden tree renders the postgres store")
+	}
+}

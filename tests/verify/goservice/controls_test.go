@@ -102,25 +102,28 @@ var controlMap = map[string][]proof{
 	}},
 	"APP-11": {{
 		files: []string{"internal/auth/login.go"},
-		tests: []testRef{{loginTest, "TestLoginStartUsesCodeFlowWithPKCE"}, {loginTest, "TestLoginCallbackSucceeds"}, {loginTest, "TestLoginCallbackRejections"}},
-		when:  login,
+		tests: []testRef{{loginTest, "TestLoginStartUsesCodeFlowWithPKCE"}, {loginTest, "TestLoginCallbackSucceeds"}, {loginTest, "TestLoginCallbackRejections"},
+			{loginTest, "TestLoginFloodDoesNotDenyOthers"}},
+		when: login,
 	}},
 	"APP-12": {{
 		files: []string{"internal/auth/jwt.go", "internal/auth/keyset.go"},
 		tests: []testRef{{jwtTest, "TestVerifyAcceptsValidTokens"}, {jwtTest, "TestVerifyRejectsBadTokens"}, {jwtTest, "TestLeewayIsAtMost30s"},
-			{jwtTest, "TestKeyRotation"}, {jwtTest, "TestUnknownKidRefreshIsRateLimited"}},
+			{jwtTest, "TestKeyRotation"}, {jwtTest, "TestUnknownKidRefreshIsRateLimited"},
+			{jwtTest, "TestSlowIssuerDoesNotStallValidRequests"}, {jwtTest, "TestFailedFetchKeepsCachedKeys"}},
 	}},
 	"APP-13": {{
 		files: []string{"internal/session/session.go", "internal/auth/login.go"},
-		tests: []testRef{{sessionTest, "TestRefreshRotates"}, {sessionTest, "TestRefreshReuseRevokesFamily"}, {loginTest, "TestRefreshEndpointReuseRevokesFamily"}},
-		when:  login,
+		tests: []testRef{{sessionTest, "TestRefreshRotates"}, {sessionTest, "TestRefreshReuseRevokesFamily"}, {loginTest, "TestRefreshEndpointReuseRevokesFamily"},
+			{sessionTest, "TestRefreshChurnKeepsOneRecordPerFamily"}, {sessionTest, "TestFamiliesPerUserCapped"}, {loginTest, "TestLogoutWithSessionCookie"}},
+		when: login,
 	}},
 	"APP-14": {{
 		files: []string{"internal/authz/authz.go", "internal/server/authn.go", "internal/server/notes.go"},
 		tests: []testRef{{authzTest, "TestAuthorize"}, {authzTest, "TestStatusDistinguishes401From403"}, {serverTest, "TestAuthorization401vs403"}},
 	}},
 	"APP-15": {{
-		files: []string{"internal/server/local.go"},
+		files: []string{"internal/server/local.go", "internal/server/server.go"},
 		tests: []testRef{{serverTest, "TestForwardedHeadersCannotMakeRequestLocal"}},
 	}},
 	"APP-16": {{
@@ -141,9 +144,10 @@ var controlMap = map[string][]proof{
 		tests: []testRef{{serverTest, "TestPanicIsGeneric500"}, {serverTest, "TestAuthorization401vs403"}},
 	}},
 	"APP-20": {{
-		files: []string{"internal/server/server.go", "internal/server/middleware.go"},
+		files: []string{"internal/server/server.go", "internal/server/middleware.go", "internal/server/notes.go"},
 		tests: []testRef{{serverTest, "TestHTTPServerLimits"}, {serverTest, "TestOversizedBody413"}, {serverTest, "TestCrossOriginProtection"},
-			{serverTest, "TestCORSAllowlist"}, {serverTest, "TestRateLimit"}},
+			{serverTest, "TestCORSAllowlist"}, {serverTest, "TestRateLimit"}, {serverTest, "TestRateLimitBehindTrustedProxy"},
+			{serverTest, "TestStoreTimeoutAnswers503"}},
 	}},
 	"CTR-01": {{files: []string{"Dockerfile"}, secgen: []func(*testing.T){TestDockerfileMultiStageDistrolessPinned}}},
 	"CTR-02": {{files: []string{"Dockerfile"}, secgen: []func(*testing.T){TestDockerfileRunsAsNumericNonRoot}}},

@@ -18,6 +18,7 @@ type AddOptions struct {
 	NoInput     bool
 	DryRun      bool
 	Conflict    string
+	Source      ProjectSource
 }
 
 func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobra.Command {
@@ -50,6 +51,8 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
 	registerCompletions(cmd, componentScope)
+	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
+	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
 	return cmd
 }
 
@@ -58,7 +61,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	l, err := openProjectCatalog(ctx, opts.Dir, opts.Source, true)
 	if err != nil {
 		return err
 	}
@@ -69,8 +72,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	eng := &engine.Engine{Catalog: cat, Version: Version()}
-	res, err := eng.Add(ctx, req)
+	res, err := l.engine().Add(ctx, req)
 	if err != nil {
 		return err
 	}

@@ -90,11 +90,24 @@ func Main(ctx context.Context, args []string, streams *IO) int {
 		return ExitInterrupted
 	}
 	fmt.Fprintln(streams.Err, "secgen: "+oneLine(err.Error()))
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
 	if failure.IsInvalidInput(err) {
 		return ExitUsage
 	}
 	return ExitFailure
 }
+
+// exitError carries an exit code other than 1 and 2 (check's 3).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
 
 // NewRoot builds the command tree.
 func NewRoot(streams *IO) *cobra.Command {
@@ -128,6 +141,9 @@ func NewRoot(streams *IO) *cobra.Command {
 		newShowCmd(streams, nil),
 		newTestCmd(streams, nil),
 		newLintCmd(streams, nil),
+		newCatalogCmd(streams),
+		newAuditCmd(streams, nil),
+		newCheckCmd(streams, nil),
 		newVersionCmd(streams),
 	)
 	return root

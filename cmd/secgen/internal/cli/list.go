@@ -3,25 +3,31 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/catalogs"
+	"github.com/secgen/secgen/generator/catsource"
 )
 
 // ListOptions are the inputs of `secgen list`.
 type ListOptions struct {
 	Output string
+	Source SourceOptions
 }
 
 func newListCmd(streams *IO, runF func(context.Context, *ListOptions) error) *cobra.Command {
 	opts := &ListOptions{}
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List the catalog's blueprints and components",
-		Args:  argsBetween(0, 0, "secgen list [--output json]"),
+		Short: "List the blueprints and components of every catalog",
+		Long: "List the built-in catalog and every named catalog (secgen catalog add), whose entries are\n" +
+			"addressed as NAME/ENTRY; with --catalog, only that catalog.",
+		Args: argsBetween(0, 0, "secgen list [--catalog SOURCE] [--output json]"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -31,19 +37,27 @@ func newListCmd(streams *IO, runF func(context.Context, *ListOptions) error) *co
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
 	registerCompletions(cmd, nil, "table", "json")
+	opts.Source.register(cmd.Flags())
 	return cmd
 }
 
+// listDoc is one catalog's listing; the first (the built-in catalog, or
+// --catalog) carries the named catalogs in Named.
 type listDoc struct {
 	Catalog    catalogJSON     `json:"catalog"`
 	Blueprints []blueprintJSON `json:"blueprints"`
 	Components []componentJSON `json:"components"`
+	Named      []listDoc       `json:"named,omitempty"`
 }
 
 type catalogJSON struct {
+	Name    string `json:"name,omitempty"`
 	ID      string `json:"id"`
 	Version string `json:"version"`
+	Source  string `json:"source"`
+	Ref     string `json:"ref,omitempty"`
 	Commit  string `json:"commit,omitempty"`
+	Signer  string `json:"signer,omitempty"`
 }
 
 type blueprintJSON struct {
@@ -64,16 +78,85 @@ func runList(ctx context.Context, streams *IO, opts *ListOptions) error {
 	if err := checkOutput(opts.Output, "table", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	l, err := openSource(ctx, opts.Source)
 	if err != nil {
 		return err
 	}
-	doc := listDocument(cat)
+	doc := listing(l, "")
+	if opts.Source.Catalog == "" {
+		names, err := namedCatalogs()
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			n, err := openNamed(ctx, name, opts.Source.Offline)
+			if err != nil {
+				return fmt.Errorf("catalog %s: %w", name, err)
+			}
+			doc.Named = append(doc.Named, listing(n, name+"/"))
+		}
+	}
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, doc)
 	}
-	w := streams.Out
-	fmt.Fprintf(w, "Catalog %s %s\n\n", doc.Catalog.ID, doc.Catalog.Version)
+	if err := printListing(streams.Out, doc); err != nil {
+		return err
+	}
+	for _, n := range doc.Named {
+		fmt.Fprintln(streams.Out)
+		if err := printListing(streams.Out, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// namedCatalogs lists the names of the user's named catalogs; none when
+// there is no configuration directory.
+func namedCatalogs() ([]string, error) {
+	store, err := catalogs.Default()
+	if err != nil {
+		return nil, nil
+	}
+	f, err := store.Load()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range f.Catalogs {
+		names = append(names, e.Name)
+	}
+	return names, nil
+}
+
+// listing describes one catalog with its provenance, its entries named
+// with prefix.
+func listing(l *loaded, prefix string) listDoc {
+	doc := listDocument(l.Catalog)
+	r := l.Ref
+	doc.Catalog = catalogJSON{Name: r.Name, ID: r.ID, Version: r.Version, Source: r.Source, Ref: r.Ref, Commit: r.Commit, Signer: r.Signer}
+	for i := range doc.Blueprints {
+		doc.Blueprints[i].Name = prefix + doc.Blueprints[i].Name
+	}
+	for i := range doc.Components {
+		doc.Components[i].Name = prefix + doc.Components[i].Name
+	}
+	return doc
+}
+
+func printListing(w io.Writer, doc listDoc) error {
+	c := doc.Catalog
+	fmt.Fprintf(w, "Catalog %s %s", c.ID, c.Version)
+	if c.Name != "" {
+		fmt.Fprintf(w, " (named %s)", c.Name)
+	}
+	if c.Source != catsource.BuiltinName {
+		fmt.Fprintf(w, " from %s", c.Source)
+	}
+	if c.Commit != "" {
+		fmt.Fprintf(w, " at %s", c.Commit[:12])
+	}
+	fmt.Fprint(w, "\n\n")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "BLUEPRINT\tCOMPONENTS\tDESCRIPTION")
 	for _, b := range doc.Blueprints {

@@ -33,19 +33,23 @@ type NewOptions struct {
 	SignKey     string
 	Output      string
 	Without     []string
+	Source      SourceOptions
 }
 
 func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobra.Command {
 	opts := &NewOptions{}
 	cmd := &cobra.Command{
-		Use:   "new BLUEPRINT [DIR]",
+		Use:   "new [CATALOG/]BLUEPRINT [DIR]",
 		Short: "Render a new project from a blueprint",
 		Long: "Render a new project from a blueprint into DIR (default: ./NAME), which must be absent\n" +
 			"or empty. Missing answers are asked on a terminal; use --set, --answers and --no-input\n" +
 			"otherwise. The project is written atomically, recorded in .secgen.yaml and committed to\n" +
-			"a new git repository.",
+			"a new git repository. CATALOG/BLUEPRINT takes the blueprint from a named catalog\n" +
+			"(secgen catalog add); --catalog SOURCE from a directory or git repository.",
 		Example: "  secgen new go-service ./payments --set name=payments --no-input\n" +
-			"  secgen new go-service ./payments --answers answers.yaml --dry-run",
+			"  secgen new go-service ./payments --answers answers.yaml --dry-run\n" +
+			"  secgen new acme/go-service ./payments\n" +
+			"  secgen new service --catalog https://git.example.com/platform/catalog@v1.2.0 --keyring platform.asc",
 		Args: argsBetween(1, 2, "secgen new BLUEPRINT [DIR]"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
@@ -82,6 +86,7 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 		}
 		return blueprintScope(c, args, cat), cobra.ShellCompDirectiveNoFileComp
 	})
+	opts.Source.register(f)
 	return cmd
 }
 
@@ -89,19 +94,19 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	l, blueprint, err := openFor(ctx, opts.Source, opts.Blueprint)
 	if err != nil {
 		return err
 	}
 	// An unknown blueprint is reported before any file is read.
-	if _, err := cat.Blueprint(opts.Blueprint); err != nil {
+	if _, err := l.Catalog.Blueprint(blueprint); err != nil {
 		return err
 	}
 	if opts.NoGit && (opts.SignKey != "" || opts.GitAuthor != "") {
 		return failure.Invalidf("--sign-key and --git-author need a git repository; drop --no-git")
 	}
 	req := engine.NewRequest{
-		Blueprint: opts.Blueprint, Target: opts.Dir, Set: opts.Set, DryRun: opts.DryRun,
+		Blueprint: blueprint, Target: opts.Dir, Set: opts.Set, DryRun: opts.DryRun,
 		Without: opts.Without, StoreBases: opts.NoGit,
 	}
 	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
@@ -117,18 +122,17 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		}
 		req.Git = g
 	}
-	eng := &engine.Engine{Catalog: cat, Version: Version()}
-	res, err := eng.New(ctx, req)
+	res, err := l.engine().New(ctx, req)
 	if err != nil {
 		return err
 	}
 	if opts.Output == "json" {
-		return writeJSON(streams.Out, planJSON(res, opts.Dir, opts.DryRun))
+		return writeJSON(streams.Out, planJSON(res, opts.Dir, opts.Blueprint, opts.DryRun))
 	}
 	if opts.DryRun {
 		return printPlan(streams.Out, res)
 	}
-	printSummary(streams.Out, res, opts.Dir)
+	printSummary(streams.Out, res, opts.Dir, opts.Blueprint)
 	return nil
 }
 
@@ -203,7 +207,7 @@ type planJSONDoc struct {
 	NextSteps    []string                `json:"next_steps,omitempty"`
 }
 
-func planJSON(res *engine.Result, dir string, dryRun bool) planJSONDoc {
+func planJSON(res *engine.Result, dir, entry string, dryRun bool) planJSONDoc {
 	doc := planJSONDoc{
 		Target: res.Target, DryRun: dryRun, Blueprint: res.Blueprint,
 		Components: res.Components, Controls: res.Controls, Commit: res.Commit,
@@ -213,7 +217,7 @@ func planJSON(res *engine.Result, dir string, dryRun bool) planJSONDoc {
 		doc.Placeholders = []engine.PlaceholderUse{}
 	}
 	if !dryRun {
-		doc.NextSteps = nextSteps(res, dir)
+		doc.NextSteps = nextSteps(res, dir, entry)
 	}
 	for _, f := range res.Plan.Files {
 		doc.Files = append(doc.Files, planFileJSON{
@@ -239,7 +243,9 @@ func printPlan(w io.Writer, res *engine.Result) error {
 	return nil
 }
 
-func printSummary(w io.Writer, res *engine.Result, dir string) {
+// printSummary reports a new project; entry is the blueprint as the user
+// named it (NAME/ENTRY for a named catalog).
+func printSummary(w io.Writer, res *engine.Result, dir, entry string) {
 	what := "blueprint " + res.Blueprint
 	fmt.Fprintf(w, "Created %s from %s: %d files, %s.\n", res.Target, what, len(res.Plan.Files), humanSize(res.Plan.Size()))
 	fmt.Fprintf(w, "Controls applied (%d): %s\n", len(res.Controls), strings.Join(res.Controls, ", "))
@@ -247,14 +253,15 @@ func printSummary(w io.Writer, res *engine.Result, dir string) {
 		fmt.Fprintf(w, "Initial commit %s on branch main.\n", res.Commit[:12])
 	}
 	fmt.Fprintln(w, "\nNext steps:")
-	for _, s := range nextSteps(res, dir) {
+	for _, s := range nextSteps(res, dir, entry) {
 		fmt.Fprintf(w, "  %s\n", s)
 	}
 	printPlaceholders(w, res.Placeholders)
 }
 
-// nextSteps are the commands to run after `new`, in order.
-func nextSteps(res *engine.Result, dir string) []string {
+// nextSteps are the commands to run after `new`, in order; entry is the
+// blueprint as the user named it.
+func nextSteps(res *engine.Result, dir, entry string) []string {
 	rel := dir
 	if rel == "" {
 		rel = filepath.Base(res.Target)
@@ -269,7 +276,7 @@ func nextSteps(res *engine.Result, dir string) []string {
 	if len(res.Placeholders) > 0 {
 		steps = append(steps, fmt.Sprintf("replace the %d placeholder answer(s) listed below before you deploy", len(res.Placeholders)))
 	}
-	steps = append(steps, fmt.Sprintf("secgen show %s    # what each control does and where it lives", res.Blueprint))
+	steps = append(steps, fmt.Sprintf("secgen show %s    # what each control does and where it lives", entry))
 	return steps
 }
 

@@ -17,14 +17,15 @@ import (
 type ShowOptions struct {
 	Name   string
 	Output string
+	Source SourceOptions
 }
 
 func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{}
 	cmd := &cobra.Command{
-		Use:   "show NAME",
+		Use:   "show [CATALOG/]NAME",
 		Short: "Show a blueprint or component: questions, files and controls",
-		Args:  argsBetween(1, 1, "secgen show NAME [--output json]"),
+		Args:  argsBetween(1, 1, "secgen show [CATALOG/]NAME [--catalog SOURCE] [--output json]"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
@@ -45,6 +46,7 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
 	registerCompletions(cmd, nil, "text", "json")
+	opts.Source.register(cmd.Flags())
 	return cmd
 }
 
@@ -98,11 +100,11 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	l, name, err := openFor(ctx, opts.Source, opts.Name)
 	if err != nil {
 		return err
 	}
-	doc, err := showDocument(cat, opts.Name)
+	doc, err := showDocument(l.Catalog, name)
 	if err != nil {
 		return err
 	}

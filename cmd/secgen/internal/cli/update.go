@@ -16,6 +16,7 @@ type UpdateOptions struct {
 	AnswersFile string
 	NoInput     bool
 	DryRun      bool
+	Source      ProjectSource
 }
 
 func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error) *cobra.Command {
@@ -23,7 +24,9 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Re-apply the current catalog to a project, merging your changes",
-		Long: "Re-render every component of the project with this secgen's catalog and the recorded answers.\n" +
+		Long: "Re-render every component of the project with the current version of its catalog (this\n" +
+			"secgen's built-in one, a named catalog at its pinned commit, or the recorded git ref; --catalog-ref\n" +
+			"moves to another ref) and the recorded answers.\n" +
 			"Files you never changed are replaced; files you changed are merged three ways against what\n" +
 			"secgen wrote last time. Conflicts are written with <<<<<<< yours / >>>>>>> secgen markers and\n" +
 			"listed (exit 1). Files the catalog dropped are removed only if you never changed them.",
@@ -43,14 +46,18 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	registerCompletions(cmd, anyComponent)
+	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
+	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
+	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
 	return cmd
 }
 
 func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
-	cat, err := loadCatalog(ctx)
+	l, err := openProjectCatalog(ctx, opts.Dir, opts.Source, false)
 	if err != nil {
 		return err
 	}
+	cat := l.Catalog
 	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun}
 	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
@@ -58,15 +65,18 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	eng := &engine.Engine{Catalog: cat, Version: Version()}
-	res, err := eng.Update(ctx, req)
+	res, err := l.engine().Update(ctx, req)
 	if err != nil {
 		return err
 	}
 	if opts.DryRun {
 		printDiff(streams.Out, res)
 	} else {
-		fmt.Fprintf(streams.Out, "Updated %s to catalog %s %s.\n", res.Root, cat.ID, cat.Version)
+		at := ""
+		if l.Ref.Commit != "" {
+			at = " (commit " + l.Ref.Commit[:12] + ")"
+		}
+		fmt.Fprintf(streams.Out, "Updated %s to catalog %s %s%s.\n", res.Root, cat.ID, cat.Version, at)
 		printChanges(streams.Out, res)
 	}
 	if len(res.Conflicts) > 0 {
@@ -75,6 +85,12 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 			return fmt.Errorf("%d file(s) would get conflict markers", len(res.Conflicts))
 		}
 		return fmt.Errorf("%d file(s) have conflicts: resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen), nothing of yours was lost", len(res.Conflicts))
+	}
+	if len(res.Weakenings) > 0 {
+		for _, w := range res.Weakenings {
+			fmt.Fprintf(streams.Err, "weakened: %s (%s) in %s:%d by %s: %s (rule %s)\n", w.Control, w.ControlTitle, w.File, w.Line, w.Cause, w.Message, w.Rule)
+		}
+		return fmt.Errorf("the update merged cleanly but %d control(s) no longer hold: see secgen audit", len(res.Weakenings))
 	}
 	return nil
 }

@@ -29,6 +29,11 @@ type testIssuer struct {
 	keys   []jose.JSONWebKey
 	hits   atomic.Int64
 	extras http.Handler
+	// stall, when set, makes /jwks wait until the test ends (a hung
+	// issuer); fail makes it answer 500.
+	stall   atomic.Bool
+	fail    atomic.Bool
+	release chan struct{}
 }
 
 func newTestIssuer(t *testing.T, tls bool) *testIssuer {
@@ -41,14 +46,24 @@ func newTestIssuer(t *testing.T, tls bool) *testIssuer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	is := &testIssuer{t: t, rsa: rsaKey, ec: ecKey}
+	is := &testIssuer{t: t, rsa: rsaKey, ec: ecKey, release: make(chan struct{})}
 	is.keys = []jose.JSONWebKey{
 		{Key: rsaKey.Public(), KeyID: "rsa-1", Algorithm: string(jose.RS256), Use: "sig"},
 		{Key: ecKey.Public(), KeyID: "ec-1", Algorithm: string(jose.ES256), Use: "sig"},
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
 		is.hits.Add(1)
+		if is.stall.Load() {
+			select {
+			case <-is.release:
+			case <-r.Context().Done():
+			}
+		}
+		if is.fail.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		is.mu.Lock()
 		defer is.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
@@ -67,6 +82,7 @@ func newTestIssuer(t *testing.T, tls bool) *testIssuer {
 		is.srv = httptest.NewServer(mux)
 	}
 	t.Cleanup(is.srv.Close)
+	t.Cleanup(func() { close(is.release) }) // runs first: no handler outlives the test
 	return is
 }
 

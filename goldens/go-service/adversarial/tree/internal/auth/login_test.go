@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -110,10 +111,16 @@ func (idp *fakeIdP) token(w http.ResponseWriter, r *http.Request) {
 
 func newLogin(t *testing.T, idp *fakeIdP) (*auth.Login, *session.Manager) {
 	t.Helper()
+	return newLoginWithKey(t, idp, bytes.Repeat([]byte{7}, 32))
+}
+
+func newLoginWithKey(t *testing.T, idp *fakeIdP, key []byte) (*auth.Login, *session.Manager) {
+	t.Helper()
 	sessions := session.NewManager()
 	l, err := auth.NewLogin(context.Background(), auth.LoginConfig{
 		Issuer: idp.url(), ClientID: clientID, ClientSecret: "test-client-secret",
 		RedirectURL: redirectURL, HTTPClient: idp.srv.Client(),
+		StateKey: key,
 	}, sessions, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +272,28 @@ func TestLoginCallbackRejections(t *testing.T) {
 		q.Set("id_token", "y")
 		assertRejected(t, callback(l, c, q))
 	})
+	t.Run("tampered login cookie", func(t *testing.T) {
+		idp := newFakeIdP(t)
+		l, _ := newLogin(t, idp)
+		c, loc := start(t, l)
+		code, state := idp.authorize(t, loc)
+		forged := *c
+		b, err := base64.RawURLEncoding.DecodeString(forged.Value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 1
+		forged.Value = base64.RawURLEncoding.EncodeToString(b)
+		assertRejected(t, callback(l, &forged, url.Values{"code": {code}, "state": {state}}))
+	})
+	t.Run("login cookie sealed under another key", func(t *testing.T) {
+		idp := newFakeIdP(t)
+		l, _ := newLogin(t, idp)
+		other, _ := newLoginWithKey(t, idp, bytes.Repeat([]byte{8}, 32))
+		c, loc := start(t, other)
+		code, state := idp.authorize(t, loc)
+		assertRejected(t, callback(l, c, url.Values{"code": {code}, "state": {state}}))
+	})
 	t.Run("provider error", func(t *testing.T) {
 		idp := newFakeIdP(t)
 		l, _ := newLogin(t, idp)
@@ -278,6 +307,9 @@ func assertRejected(t *testing.T, resp *http.Response) {
 	t.Helper()
 	if resp.StatusCode < 400 {
 		t.Fatalf("login accepted with status %d", resp.StatusCode)
+	}
+	if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Fatalf("/auth error response Cache-Control = %q, want no-store", cc)
 	}
 	for _, c := range resp.Cookies() {
 		if (c.Name == session.SessionCookie || c.Name == session.RefreshCookie) && c.Value != "" {
@@ -320,5 +352,59 @@ func TestRefreshEndpointReuseRevokesFamily(t *testing.T) {
 	}
 	if _, err := sessions.Lookup(sid2.Value); err == nil {
 		t.Fatal("family not revoked: session still valid")
+	}
+}
+
+// One client cannot deny others browser logins: the login state lives in
+// the client's own sealed cookie, so a flood of login starts (more than the
+// 10,000 pending logins a server-side table would hold) leaves nothing
+// behind on the server, and another client's login still completes.
+func TestLoginFloodDoesNotDenyOthers(t *testing.T) {
+	idp := newFakeIdP(t)
+	l, sessions := newLogin(t, idp)
+	victimCookie, victimLoc := start(t, l)
+	for i := range 10_001 {
+		rec := httptest.NewRecorder()
+		l.Start(rec, httptest.NewRequest(http.MethodGet, "/auth/login", nil))
+		if rec.Code != http.StatusFound {
+			t.Fatalf("login start %d from the flooding client: status %d", i, rec.Code)
+		}
+	}
+	lateCookie, lateLoc := start(t, l)
+	logins := map[*http.Cookie]string{victimCookie: victimLoc, lateCookie: lateLoc}
+	for c, loc := range logins {
+		code, state := idp.authorize(t, loc)
+		resp := callback(l, c, url.Values{"code": {code}, "state": {state}})
+		if resp.StatusCode != http.StatusFound {
+			t.Fatalf("another client's login failed after the flood: status %d", resp.StatusCode)
+		}
+		if _, err := sessions.Lookup(cookieOf(t, resp, session.SessionCookie).Value); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Logout honours the session cookie alone, and /auth responses are never
+// cached.
+func TestLogoutWithSessionCookie(t *testing.T) {
+	idp := newFakeIdP(t)
+	l, sessions := newLogin(t, idp)
+	c, loc := start(t, l)
+	code, state := idp.authorize(t, loc)
+	resp := callback(l, c, url.Values{"code": {code}, "state": {state}})
+	sc := cookieOf(t, resp, session.SessionCookie)
+	rc := cookieOf(t, resp, session.RefreshCookie)
+	req := httptest.NewRequest(http.MethodPost, "/auth/logout", nil)
+	req.AddCookie(sc)
+	rec := httptest.NewRecorder()
+	l.Logout(rec, req)
+	if rec.Code != http.StatusNoContent || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("logout status %d, Cache-Control %q", rec.Code, rec.Header().Get("Cache-Control"))
+	}
+	if _, err := sessions.Lookup(sc.Value); err == nil {
+		t.Fatal("session still valid after logout with the session cookie")
+	}
+	if _, err := sessions.Refresh(rc.Value); err == nil {
+		t.Fatal("refresh token of the logged-out family still works")
 	}
 }

@@ -4,13 +4,16 @@
 //   - AEAD: AES-256-GCM with a fresh random 96-bit nonce per message (APP-17).
 //   - HashPassword / VerifyPassword: argon2id (APP-18).
 //   - Equal: constant-time comparison of secrets (APP-09).
+//   - DeriveKey: a purpose-bound subkey of the service key (HKDF-SHA256).
 //   - Token: random, URL-safe identifiers and secrets.
 package crypto
 
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -67,6 +70,20 @@ func (a *AEAD) Open(message, additionalData []byte) ([]byte, error) {
 		return nil, ErrDecrypt
 	}
 	return plaintext, nil
+}
+
+// DeriveKey returns a KeySize-byte subkey of master bound to purpose with
+// HKDF-SHA256, so one configured key can serve several uses without a
+// ciphertext of one use ever opening under another.
+func DeriveKey(master []byte, purpose string) ([]byte, error) {
+	if len(master) != KeySize || purpose == "" {
+		return nil, errors.New("crypto: derive: a 32-byte master key and a purpose are required")
+	}
+	key, err := hkdf.Key(sha256.New, master, nil, purpose, KeySize)
+	if err != nil {
+		return nil, fmt.Errorf("crypto: derive: %w", err)
+	}
+	return key, nil
 }
 
 // Equal reports whether a and b are equal in time that does not depend on

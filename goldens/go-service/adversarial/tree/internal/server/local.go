@@ -20,7 +20,8 @@ func IsLocal(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// localOnly answers 403 to every request whose peer is not loopback.
+// localOnly answers 403 to every request whose peer is not loopback. It
+// guards the internal listener, which is bound to 127.0.0.1 as well.
 func localOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !IsLocal(r) {
@@ -31,6 +32,6 @@ func localOnly(next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) status(w http.ResponseWriter, _ *http.Request) {
+func status(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"service": about.Name, "go": runtime.Version()})
 }

@@ -3,8 +3,8 @@ package server
 import (
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strings"
@@ -24,6 +24,8 @@ var SecurityHeaders = map[string]string{
 	"Content-Security-Policy":    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
 	"Permissions-Policy":         "camera=(), microphone=(), geolocation=()",
 	"Cross-Origin-Opener-Policy": "same-origin",
+	// Other sites cannot embed or load these responses (no-cors requests).
+	"Cross-Origin-Resource-Policy": "same-origin",
 }
 
 func setSecurityHeaders(h http.Header) {
@@ -118,42 +120,88 @@ func limitBody(next http.Handler, max int64) http.Handler {
 	})
 }
 
-// peerLimiter rate-limits requests per socket peer address (never per
-// X-Forwarded-For, which clients choose; APP-15).
+// peerLimiter rate-limits requests per client (APP-20). The client is the
+// socket peer, never a header a client chooses (APP-15), except behind a
+// trusted proxy: when the peer is in trustedProxies, the client is the
+// right-most X-Forwarded-For address that is not itself a trusted proxy
+// (every hop appends the address it saw, so the addresses left of the last
+// untrusted one are whatever the client sent). IPv6 clients are grouped by
+// /64, the smallest block one subscriber usually holds.
 type peerLimiter struct {
-	limit rate.Limit
-	burst int
-	mu    sync.Mutex
-	peers map[string]*rate.Limiter
+	limit   rate.Limit
+	burst   int
+	trusted []netip.Prefix
+	mu      sync.Mutex
+	peers   map[string]*rate.Limiter
 }
 
 const maxTrackedPeers = 10_000
 
-func newPeerLimiter(limit rate.Limit, burst int) *peerLimiter {
-	return &peerLimiter{limit: limit, burst: burst, peers: map[string]*rate.Limiter{}}
+func newPeerLimiter(limit rate.Limit, burst int, trusted []netip.Prefix) (*peerLimiter, error) {
+	for _, p := range trusted {
+		if !p.IsValid() || p.Bits() == 0 {
+			return nil, fmt.Errorf("server: trusted proxy %q must be a CIDR narrower than /0", p)
+		}
+	}
+	return &peerLimiter{limit: limit, burst: burst, trusted: trusted, peers: map[string]*rate.Limiter{}}, nil
 }
 
-func (p *peerLimiter) allow(peer string) bool {
+func (p *peerLimiter) allow(key string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l, ok := p.peers[peer]
+	l, ok := p.peers[key]
 	if !ok {
 		if len(p.peers) >= maxTrackedPeers {
 			clear(p.peers) // bounded memory; the worst case is a fresh budget
 		}
 		l = rate.NewLimiter(p.limit, p.burst)
-		p.peers[peer] = l
+		p.peers[key] = l
 	}
 	return l.Allow()
 }
 
+func (p *peerLimiter) isTrusted(a netip.Addr) bool {
+	for _, pre := range p.trusted {
+		if pre.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientKey returns the rate-limit key of r.
+func (p *peerLimiter) clientKey(r *http.Request) string {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr // not an IP peer (tests, unix sockets): one bucket per value
+	}
+	client := ap.Addr().Unmap()
+	if p.isTrusted(client) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // garbage: keep the last address we could trust
+			}
+			client = hop.Unmap()
+			if !p.isTrusted(client) {
+				break
+			}
+		}
+	}
+	client = client.WithZone("")
+	if client.Is6() {
+		p, err := client.Prefix(64)
+		if err == nil {
+			return p.String()
+		}
+	}
+	return client.String()
+}
+
 func (p *peerLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if !p.allow(host) {
+		if !p.allow(p.clientKey(r)) {
 			w.Header().Set("Retry-After", "1")
 			writeError(w, http.StatusTooManyRequests)
 			return

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -27,6 +28,8 @@ const (
 	IdleTimeout       = 120 * time.Second
 	MaxHeaderBytes    = 16 << 10
 	MaxBodyBytes      = 1 << 20
+	// DefaultStoreTimeout bounds every store call of a request.
+	DefaultStoreTimeout = 5 * time.Second
 )
 
 // TokenVerifier verifies bearer access tokens (auth.Verifier in production).
@@ -45,6 +48,11 @@ type Options struct {
 	// 20 requests per second with bursts of 40.
 	RateLimit rate.Limit
 	RateBurst int
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// for the rate limit; empty means the socket peer is the client.
+	TrustedProxies []netip.Prefix
+	// StoreTimeout bounds each store call; zero means DefaultStoreTimeout.
+	StoreTimeout time.Duration
 	// Sessions accepts session cookies; Login serves the login flow (APP-11).
 	Sessions *session.Manager
 	Login    *auth.Login
@@ -56,7 +64,9 @@ type Server struct {
 	notes    store.Notes
 	aead     *crypto.AEAD
 	verifier TokenVerifier
-	sessions *session.Manager
+	// storeTimeout bounds every store call (see storeContext).
+	storeTimeout time.Duration
+	sessions     *session.Manager
 }
 
 // New returns the service's HTTP handler with the full middleware chain.
@@ -70,13 +80,15 @@ func New(o Options) (http.Handler, error) {
 	if o.RateLimit == 0 {
 		o.RateLimit, o.RateBurst = 20, 40
 	}
-	s := &Server{log: o.Logger, notes: o.Notes, aead: o.AEAD, verifier: o.Verifier, sessions: o.Sessions}
+	if o.StoreTimeout <= 0 {
+		o.StoreTimeout = DefaultStoreTimeout
+	}
+	s := &Server{log: o.Logger, notes: o.Notes, aead: o.AEAD, verifier: o.Verifier, storeTimeout: o.StoreTimeout, sessions: o.Sessions}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /internal/status", localOnly(http.HandlerFunc(s.status)))
 	mux.Handle("POST /v1/notes", s.authenticated(s.createNote))
 	mux.Handle("GET /v1/notes/{id}", s.authenticated(s.getNote))
 	mux.Handle("PATCH /v1/notes/{id}", s.authenticated(s.updateNote))
@@ -99,7 +111,10 @@ func New(o Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	limiter := newPeerLimiter(o.RateLimit, o.RateBurst)
+	limiter, err := newPeerLimiter(o.RateLimit, o.RateBurst, o.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 
 	// Outermost first: headers and panic recovery wrap everything, so even
 	// a 404, a 413 or a recovered panic carries the security headers.
@@ -114,10 +129,41 @@ func New(o Options) (http.Handler, error) {
 	return h, nil
 }
 
-// NewHTTPServer returns an http.Server with hardened limits (APP-20).
+// NewInternal returns the handler of the internal listener: routes for
+// this host only (APP-15). It is served on 127.0.0.1 (NewInternalHTTPServer),
+// never on the public port: behind a same-host proxy such as a service mesh
+// sidecar, every public request arrives from a loopback address, so a
+// loopback peer on the public port proves nothing.
+func NewInternal(log *slog.Logger) (http.Handler, error) {
+	if log == nil {
+		return nil, errors.New("server: logger is required")
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /internal/status", localOnly(http.HandlerFunc(status)))
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeError(w, http.StatusNotFound)
+	})
+	var h http.Handler = mux
+	h = logRequests(log, h)
+	h = recoverPanics(log, h)
+	h = securityHeaders(h)
+	return h, nil
+}
+
+// NewHTTPServer returns the public http.Server with hardened limits (APP-20).
 func NewHTTPServer(port int, h http.Handler, log *slog.Logger) *http.Server {
+	return newHTTPServer(fmt.Sprintf(":%d", port), h, log)
+}
+
+// NewInternalHTTPServer returns the internal http.Server, bound to the
+// loopback address only.
+func NewInternalHTTPServer(port int, h http.Handler, log *slog.Logger) *http.Server {
+	return newHTTPServer(fmt.Sprintf("127.0.0.1:%d", port), h, log)
+}
+
+func newHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
-		Addr:              fmt.Sprintf(":%d", port),
+		Addr:              addr,
 		Handler:           h,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
@@ -135,6 +181,8 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
+	// Readiness (unlike /healthz, which is liveness) checks the store, so
+	// a pod whose database is unreachable leaves the load balancer.
 	if err := s.notes.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "err", err)
 		writeError(w, http.StatusServiceUnavailable)

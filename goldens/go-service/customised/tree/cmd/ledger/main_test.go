@@ -11,10 +11,14 @@ import (
 
 // The test binary re-executes itself to run main for real, so the exit code
 // and standard error are those a container runtime sees.
-const helperEnv = "SERVICE_MAIN_HELPER"
+const (
+	helperEnv     = "SERVICE_MAIN_HELPER"
+	helperArgsEnv = "SERVICE_MAIN_ARGS"
+)
 
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
+		os.Args = append(os.Args[:1], strings.Fields(os.Getenv(helperArgsEnv))...)
 		main()
 		return
 	}
@@ -24,7 +28,7 @@ func TestMain(m *testing.M) {
 const (
 	leakyClientSecret = "client-secret-value-must-never-print"
 	leakyDBPassword   = "db-password-must-never-print"
-	leakyDatabaseURL  = "postgres://app:" + leakyDBPassword + "@db:5432/app"
+	leakyDatabaseURL  = "postgres://app:" + leakyDBPassword + "@db:5432/app?sslmode=verify-full"
 )
 
 // fullEnv sets every required variable; each test removes or spoils one.
@@ -37,10 +41,10 @@ func fullEnv() map[string]string {
 	}
 }
 
-func runMain(t *testing.T, env map[string]string) (int, string) {
+func runMain(t *testing.T, env map[string]string, args ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = []string{helperEnv + "=1"}
+	cmd.Env = []string{helperEnv + "=1", helperArgsEnv + "=" + strings.Join(args, " ")}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -87,5 +91,25 @@ func TestInvalidSecretNotEchoed(t *testing.T) {
 	code, stderr := runMain(t, env)
 	if code != 1 || !strings.Contains(stderr, "ENCRYPTION_KEY") || strings.Contains(stderr, "short-key-value-must-never-print") {
 		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
+
+// Unknown commands are usage errors (exit 2), never silently served.
+func TestUnknownCommandExits2(t *testing.T) {
+	if code, stderr := runMain(t, fullEnv(), "serve-everything"); code != 2 || !strings.Contains(stderr, "usage") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
+
+// Database TLS: a DATABASE_URL without sslmode=verify-full stops the
+// service at startup, naming the variable and never printing the URL.
+func TestInsecureDatabaseURLRefused(t *testing.T) {
+	for _, args := range [][]string{nil, {"migrate"}} {
+		env := fullEnv()
+		env["DATABASE_URL"] = "postgres://app:" + leakyDBPassword + "@db:5432/app?sslmode=require"
+		code, stderr := runMain(t, env, args...)
+		if code != 1 || !strings.Contains(stderr, "DATABASE_URL") || !strings.Contains(stderr, "verify-full") || strings.Contains(stderr, leakyDBPassword) {
+			t.Fatalf("%v: exit %d stderr %q", args, code, stderr)
+		}
 	}
 }

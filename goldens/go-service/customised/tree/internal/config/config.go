@@ -9,7 +9,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +27,9 @@ const (
 	// (APP-20). Behind a proxy every client shares the proxy's address, so
 	// RATE_LIMIT is the knob to size it for the real traffic.
 	DefaultRateLimit = 50
+	// DefaultInternalPort is the port of the internal listener, bound to
+	// 127.0.0.1 only (APP-15).
+	DefaultInternalPort = 9090
 )
 
 // DefaultCORSOrigins are the browser origins allowed to call the API
@@ -61,9 +66,14 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // Config is the validated configuration of the service.
 type Config struct {
-	Port      int
-	LogLevel  slog.Level
-	RateLimit int
+	Port         int
+	InternalPort int
+	LogLevel     slog.Level
+	RateLimit    int
+
+	// TrustedProxies are the proxies whose X-Forwarded-For the rate limit
+	// believes (APP-20); empty means none.
+	TrustedProxies []netip.Prefix
 
 	// OIDC issuer and audience of the access tokens this service accepts (APP-12).
 	Issuer   string
@@ -103,11 +113,12 @@ func (e *InvalidError) Error() string {
 // map in tests). It returns a *MissingError or *InvalidError on failure.
 func Load(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Port:      DefaultPort,
-		LogLevel:  slog.LevelInfo,
-		RateLimit: DefaultRateLimit,
-		Issuer:    DefaultIssuer,
-		Audience:  DefaultAudience,
+		Port:         DefaultPort,
+		InternalPort: DefaultInternalPort,
+		LogLevel:     slog.LevelInfo,
+		RateLimit:    DefaultRateLimit,
+		Issuer:       DefaultIssuer,
+		Audience:     DefaultAudience,
 
 		CORSOrigins: slices.Clone(DefaultCORSOrigins),
 	}
@@ -119,6 +130,28 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, &InvalidError{Name: "PORT", Rule: "must be an integer between 1 and 65535"})
 		} else {
 			cfg.Port = p
+		}
+	}
+	if v := getenv("INTERNAL_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			errs = append(errs, &InvalidError{Name: "INTERNAL_PORT", Rule: "must be an integer between 1 and 65535"})
+		} else {
+			cfg.InternalPort = p
+		}
+	}
+	if cfg.InternalPort == cfg.Port {
+		errs = append(errs, &InvalidError{Name: "INTERNAL_PORT", Rule: "must differ from PORT"})
+	}
+	if v := getenv("TRUSTED_PROXIES"); v != "" {
+		for _, c := range strings.Split(v, ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(c))
+			if err != nil || p.Bits() == 0 || p != p.Masked() {
+				errs = append(errs, &InvalidError{Name: "TRUSTED_PROXIES", Rule: "must be a comma-separated list of network CIDRs such as 127.0.0.6/32 or 10.0.0.0/8, never /0"})
+				cfg.TrustedProxies = nil
+				break
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 		}
 	}
 	if v := getenv("RATE_LIMIT"); v != "" {
@@ -166,7 +199,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	cfg.DatabaseURL, err = requiredSecret(getenv, "DATABASE_URL")
-	errs = appendErr(errs, err)
+	if err != nil {
+		errs = append(errs, err)
+	} else if err := checkDatabaseURL(cfg.DatabaseURL.Reveal()); err != nil {
+		errs = append(errs, err)
+	}
 
 	if len(errs) > 0 {
 		return Config{}, errors.Join(errs...)
@@ -191,6 +228,54 @@ func required(getenv func(string) string, name string) (string, error) {
 func requiredSecret(getenv func(string) string, name string) (Secret, error) {
 	v, err := required(getenv, name)
 	return NewSecret(v), err
+}
+
+// MigrateConfig is the configuration of the migrate command.
+type MigrateConfig struct {
+	// DatabaseURL connects as a role that may create and alter the schema.
+	DatabaseURL Secret
+	// RuntimeRole, when set, is granted read and write on the tables.
+	RuntimeRole string
+}
+
+// runtimeRole is a plain lower-case SQL identifier.
+var runtimeRole = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
+
+// LoadMigrate reads the migrate command's configuration: DATABASE_URL (an
+// administrative connection, sslmode=verify-full) and DATABASE_RUNTIME_ROLE.
+func LoadMigrate(getenv func(string) string) (MigrateConfig, error) {
+	var cfg MigrateConfig
+	var errs []error
+	u, err := requiredSecret(getenv, "DATABASE_URL")
+	if err != nil {
+		errs = append(errs, err)
+	} else if err := checkDatabaseURL(u.Reveal()); err != nil {
+		errs = append(errs, err)
+	}
+	cfg.DatabaseURL = u
+	cfg.RuntimeRole = getenv("DATABASE_RUNTIME_ROLE")
+	if cfg.RuntimeRole != "" && !runtimeRole.MatchString(cfg.RuntimeRole) {
+		errs = append(errs, &InvalidError{Name: "DATABASE_RUNTIME_ROLE", Rule: "must be a lower-case SQL identifier"})
+	}
+	if len(errs) > 0 {
+		return MigrateConfig{}, errors.Join(errs...)
+	}
+	return cfg, nil
+}
+
+// checkDatabaseURL requires a postgres:// URL that verifies the server's
+// certificate chain and host name (sslmode=verify-full): anything weaker lets
+// a machine in the path read or change every query. The error names the
+// variable and the rule only: the URL holds a password.
+func checkDatabaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return &InvalidError{Name: "DATABASE_URL", Rule: "must be a postgres:// URL"}
+	}
+	if modes := u.Query()["sslmode"]; len(modes) != 1 || modes[0] != "verify-full" {
+		return &InvalidError{Name: "DATABASE_URL", Rule: "must set sslmode=verify-full (TLS with certificate and host name verification)"}
+	}
+	return nil
 }
 
 func checkHTTPSURL(name, raw string) error {

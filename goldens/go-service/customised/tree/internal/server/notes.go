@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/acme-corp/ledger/internal/authz"
 	"github.com/acme-corp/ledger/internal/store"
@@ -72,11 +75,14 @@ func (s *Server) createNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := store.Note{ID: id, Owner: authz.FromContext(r.Context()).Subject, Title: in.Title, Body: sealed}
-	if err := s.notes.Create(r.Context(), n); err != nil {
-		s.internalError(w, err)
+	ctx, cancel := s.storeContext(r)
+	defer cancel()
+	if err := s.notes.Create(ctx, n); err != nil {
+		s.storeError(w, err)
 		return
 	}
 	w.Header().Set("Location", "/v1/notes/"+id)
+	w.Header().Set("ETag", etag(1))
 	writeJSON(w, http.StatusCreated, noteView{ID: id, Title: in.Title, Body: in.Body})
 }
 
@@ -91,13 +97,11 @@ func (s *Server) loadNote(w http.ResponseWriter, r *http.Request, action authz.A
 		writeError(w, http.StatusBadRequest)
 		return store.Note{}, false
 	}
-	n, err := s.notes.Get(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound)
-		return store.Note{}, false
-	}
+	ctx, cancel := s.storeContext(r)
+	defer cancel()
+	n, err := s.notes.Get(ctx, id)
 	if err != nil {
-		s.internalError(w, err)
+		s.storeError(w, err)
 		return store.Note{}, false
 	}
 	if !s.authorize(w, r, action, n.Owner) {
@@ -116,12 +120,26 @@ func (s *Server) getNote(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, err)
 		return
 	}
+	w.Header().Set("ETag", etag(n.Version))
 	writeJSON(w, http.StatusOK, noteView{ID: n.ID, Title: n.Title, Body: string(body)})
 }
 
+// updateNote requires If-Match with the note's current ETag: without it (or
+// with "*") the answer is 428, with any other value 412, so two clients editing the
+// same version cannot silently overwrite each other (lost update).
 func (s *Server) updateNote(w http.ResponseWriter, r *http.Request) {
 	n, ok := s.loadNote(w, r, authz.NotesWrite)
 	if !ok {
+		return
+	}
+	// "*" would match any version and bring lost updates back: like a
+	// missing header, it is 428.
+	if h := strings.TrimSpace(r.Header.Get("If-Match")); h == "" || h == "*" {
+		writeError(w, http.StatusPreconditionRequired)
+		return
+	}
+	if want, ok := ifMatch(r); !ok || want != n.Version {
+		writeError(w, http.StatusPreconditionFailed)
 		return
 	}
 	var in noteUpdate
@@ -150,23 +168,86 @@ func (s *Server) updateNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.Title, n.Body = title, sealed
-	if err := s.notes.Update(r.Context(), n); err != nil {
-		s.internalError(w, err)
+	ctx, cancel := s.storeContext(r)
+	defer cancel()
+	version, err := s.notes.Update(ctx, n) // fails with ErrConflict if n.Version moved on meanwhile
+	if err != nil {
+		s.storeError(w, err)
 		return
 	}
+	w.Header().Set("ETag", etag(version))
 	writeJSON(w, http.StatusOK, noteView{ID: n.ID, Title: title, Body: text})
 }
 
+// deleteNote honours If-Match when present (412 on another version); a
+// DELETE without it deletes whatever the version.
 func (s *Server) deleteNote(w http.ResponseWriter, r *http.Request) {
 	n, ok := s.loadNote(w, r, authz.NotesDelete)
 	if !ok {
 		return
 	}
-	if err := s.notes.Delete(r.Context(), n.ID); err != nil {
-		s.internalError(w, err)
+	want := store.AnyVersion
+	if r.Header.Get("If-Match") != "" {
+		if want, ok = ifMatch(r); !ok {
+			writeError(w, http.StatusPreconditionFailed)
+			return
+		}
+	}
+	ctx, cancel := s.storeContext(r)
+	defer cancel()
+	if err := s.notes.Delete(ctx, n.ID, want); err != nil {
+		s.storeError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// etag is the strong entity tag of a note version.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatch parses an If-Match header holding one entity tag of ours, or "*"
+// (store.AnyVersion). ok is false when it is missing or malformed.
+func ifMatch(r *http.Request) (int64, bool) {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	if v == "*" {
+		return store.AnyVersion, true
+	}
+	inner, found := strings.CutPrefix(v, `"`)
+	inner, closed := strings.CutSuffix(inner, `"`)
+	if !found || !closed {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(inner, 10, 64)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
+}
+
+// storeContext bounds one store call, so a frozen database costs a request
+// at most the store timeout, never as long as the client waits.
+func (s *Server) storeContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), s.storeTimeout)
+}
+
+// storeError maps a store failure to its status: a note deleted meanwhile
+// is 404, a version that moved on 412, a full quota 507, a slow or
+// unreachable database 503 (with Retry-After); anything else 500.
+func (s *Server) storeError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound)
+	case errors.Is(err, store.ErrConflict):
+		writeError(w, http.StatusPreconditionFailed)
+	case errors.Is(err, store.ErrQuota):
+		writeError(w, http.StatusInsufficientStorage)
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("store unavailable", "err", err)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable)
+	default:
+		s.internalError(w, err)
+	}
 }
 
 // internalError logs err and answers a generic 500 (APP-10, APP-19).

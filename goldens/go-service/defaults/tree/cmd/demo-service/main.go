@@ -1,6 +1,12 @@
 // Command demo-service runs the service: configuration from the environment,
 // access tokens verified against the issuer's JWKS, browser login through OIDC,
 // and the hardened HTTP server. See README.md for the controls and where they live.
+//
+// Usage:
+//
+//	demo-service           serve (configuration from the environment)
+//	demo-service migrate   create or upgrade the schema, then exit; run it with
+//	                      an administrative DATABASE_URL before each release
 package main
 
 import (
@@ -17,7 +23,6 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/time/rate"
 
 	"example.com/demo-service/internal/about"
@@ -31,13 +36,21 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Getenv, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
 }
 
-// run starts the service and returns the process exit code. A configuration
-// error is printed as one line naming the variable, never its value, and
-// exits 1 (APP-16).
-func run(getenv func(string) string, stderr io.Writer) int {
+// run runs the command of args and returns the process exit code. A
+// configuration error is printed as one line naming the variable, never its
+// value, and exits 1 (APP-16); a usage error exits 2.
+func run(args []string, getenv func(string) string, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+	case len(args) == 1 && args[0] == "migrate":
+		return runMigrate(getenv, stderr)
+	default:
+		fmt.Fprintln(stderr, "usage: "+about.Name+" [migrate]")
+		return 2
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, about.Name+": configuration:", err)
@@ -48,6 +61,30 @@ func run(getenv func(string) string, stderr io.Writer) int {
 	defer stop()
 	if err := serve(ctx, cfg, log); err != nil {
 		log.Error("service stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// runMigrate applies the schema with the administrative DATABASE_URL and
+// grants DATABASE_RUNTIME_ROLE read and write on it, so the running service
+// needs no DDL privilege.
+func runMigrate(getenv func(string) string, stderr io.Writer) int {
+	cfg, err := config.LoadMigrate(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, about.Name+": configuration:", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	pool, err := store.OpenPostgres(ctx, cfg.DatabaseURL.Reveal())
+	if err != nil {
+		fmt.Fprintln(stderr, about.Name+": migrate:", err)
+		return 1
+	}
+	defer pool.Close()
+	if err := store.Migrate(ctx, pool, cfg.RuntimeRole); err != nil {
+		fmt.Fprintln(stderr, about.Name+": migrate:", err)
 		return 1
 	}
 	return 0
@@ -73,29 +110,39 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := provider.Claims(&meta); err != nil || !strings.HasPrefix(meta.JWKSURI, "https://") {
 		return errors.Join(errors.New("oidc discovery: no https jwks_uri"), err)
 	}
-	verifier, err := auth.NewVerifier(cfg.Issuer, cfg.Audience, auth.NewKeySet(meta.JWKSURI, client, time.Minute))
+	keys := auth.NewKeySet(meta.JWKSURI, client, time.Minute)
+	// A warm cache: no request waits for the first JWKS fetch.
+	if err := keys.Warm(startCtx); err != nil {
+		return err
+	}
+	verifier, err := auth.NewVerifier(cfg.Issuer, cfg.Audience, keys)
 	if err != nil {
 		return err
 	}
 
 	// APP-04: the pool only ever runs the store's parameterized statements.
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL.Reveal())
+	// It verifies the server (sslmode=verify-full) and bounds connecting and
+	// every statement; the schema comes from `migrate`, never from here, so
+	// the runtime role needs no DDL privilege.
+	pool, err := store.OpenPostgres(ctx, cfg.DatabaseURL.Reveal())
 	if err != nil {
-		return errors.New("database: invalid DATABASE_URL") // pgx's error could quote the URL
+		return err // never quotes the URL
 	}
 	defer pool.Close()
 	notes := store.NewPostgres(pool)
-	if err := notes.Migrate(startCtx); err != nil {
-		return err
-	}
 
 	// APP-11: Authorization Code + PKCE login; sessions with rotating refresh tokens (APP-13).
 	sessions := session.NewManager()
+	stateKey, err := crypto.DeriveKey([]byte(cfg.EncryptionKey.Reveal()), about.Name+" login-state")
+	if err != nil {
+		return err
+	}
 	login, err := auth.NewLogin(startCtx, auth.LoginConfig{
 		Issuer:       cfg.Issuer,
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret.Reveal(),
 		RedirectURL:  cfg.RedirectURL,
+		StateKey:     stateKey,
 		HTTPClient:   client,
 	}, sessions, log)
 	if err != nil {
@@ -110,17 +157,28 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		CORSOrigins: cfg.CORSOrigins,
 		RateLimit:   rate.Limit(cfg.RateLimit),
 		RateBurst:   2 * cfg.RateLimit,
-		Sessions:    sessions,
-		Login:       login,
+
+		TrustedProxies: cfg.TrustedProxies,
+
+		Sessions: sessions,
+		Login:    login,
 	})
 	if err != nil {
 		return err
 	}
 	srv := server.NewHTTPServer(cfg.Port, h, log)
+	// APP-15: internal routes live on their own listener on 127.0.0.1.
+	ih, err := server.NewInternal(log)
+	if err != nil {
+		return err
+	}
+	internal := server.NewInternalHTTPServer(cfg.InternalPort, ih, log)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "service", about.Name, "port", cfg.Port, "issuer", cfg.Issuer, "audience", cfg.Audience)
+	go func() { errc <- internal.ListenAndServe() }()
+	log.Info("listening", "service", about.Name, "port", cfg.Port, "internal_port", cfg.InternalPort,
+		"issuer", cfg.Issuer, "audience", cfg.Audience)
 	select {
 	case err := <-errc:
 		return err
@@ -128,7 +186,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancelShutdown()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := errors.Join(srv.Shutdown(shutdownCtx), internal.Shutdown(shutdownCtx)); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

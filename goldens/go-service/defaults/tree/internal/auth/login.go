@@ -2,11 +2,12 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -18,9 +19,14 @@ import (
 )
 
 const (
-	loginTTL        = 10 * time.Minute
-	maxPendingLogin = 10_000
-	maxCodeBytes    = 2048
+	loginTTL     = 10 * time.Minute
+	maxCodeBytes = 2048
+	// maxLoginCookieBytes bounds the sealed login cookie read back; a real
+	// one is a few hundred bytes.
+	maxLoginCookieBytes = 1024
+	// loginPurpose binds a sealed login cookie to this use: the same key
+	// sealing anything else cannot produce one.
+	loginPurpose = "login-state-v1"
 )
 
 // LoginConfig configures the OIDC login flow.
@@ -29,18 +35,23 @@ type LoginConfig struct {
 	ClientID     string
 	ClientSecret string
 	RedirectURL  string
+	// StateKey is the 32-byte AES-256-GCM key that seals the login cookie;
+	// derive it for this purpose only (crypto.DeriveKey).
+	StateKey []byte
 	// HTTPClient talks to the identity provider; nil means a client with a
 	// 10-second timeout.
 	HTTPClient *http.Client
 }
 
-// pendingLogin is the server-side state of a login in progress. The PKCE
-// code verifier never leaves the server (APP-11).
-type pendingLogin struct {
-	state        string
-	nonce        string
-	codeVerifier string
-	expires      time.Time
+// loginState is the state of a login in progress. It travels only inside
+// the sealed, HttpOnly login cookie: the browser can neither read nor
+// change it, and the server keeps nothing per login, so no client can fill
+// a shared table and deny logins to others.
+type loginState struct {
+	State        string `json:"s"`
+	Nonce        string `json:"n"`
+	CodeVerifier string `json:"v"`
+	Expires      int64  `json:"e"` // Unix seconds, inside the seal
 }
 
 // Login implements the OIDC Authorization Code flow with PKCE (S256), state
@@ -52,15 +63,17 @@ type Login struct {
 	verifier *oidc.IDTokenVerifier
 	client   *http.Client
 	sessions *session.Manager
+	seal     *crypto.AEAD
 	log      *slog.Logger
 	now      func() time.Time
-
-	mu      sync.Mutex
-	pending map[string]pendingLogin
 }
 
 // NewLogin discovers the provider's endpoints and returns the login flow.
 func NewLogin(ctx context.Context, cfg LoginConfig, sessions *session.Manager, log *slog.Logger) (*Login, error) {
+	seal, err := crypto.NewAEAD(cfg.StateKey)
+	if err != nil {
+		return nil, fmt.Errorf("auth: login state key: %w", err)
+	}
 	client := cfg.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
@@ -84,44 +97,75 @@ func NewLogin(ctx context.Context, cfg LoginConfig, sessions *session.Manager, l
 		}),
 		client:   client,
 		sessions: sessions,
+		seal:     seal,
 		log:      log,
 		now:      time.Now,
-		pending:  map[string]pendingLogin{},
 	}, nil
 }
 
-// Start handles GET /auth/login: it keeps state, nonce and the PKCE verifier
-// on the server, gives the browser only an opaque login ID in a __Host-
-// cookie, and redirects to the provider.
+// noStore keeps every /auth/* response, errors included, out of caches.
+func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
+
+// Start handles GET /auth/login: it seals state, nonce and the PKCE verifier
+// with their expiry into a short-lived __Host- cookie (AES-256-GCM, so the
+// verifier is never readable by the browser) and redirects to the provider.
 func (l *Login) Start(w http.ResponseWriter, r *http.Request) {
-	loginID, err1 := crypto.Token(32)
-	state, err2 := crypto.Token(32)
-	nonce, err3 := crypto.Token(32)
-	if err := errors.Join(err1, err2, err3); err != nil {
+	noStore(w)
+	state, err1 := crypto.Token(32)
+	nonce, err2 := crypto.Token(32)
+	if err := errors.Join(err1, err2); err != nil {
 		l.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
 	codeVerifier := oauth2.GenerateVerifier()
-
-	l.mu.Lock()
-	l.sweep()
-	if len(l.pending) >= maxPendingLogin {
-		l.mu.Unlock()
-		l.fail(w, r, http.StatusServiceUnavailable, errors.New("too many logins in progress"))
+	plain, err := json.Marshal(loginState{State: state, Nonce: nonce, CodeVerifier: codeVerifier, Expires: l.now().Add(loginTTL).Unix()})
+	if err != nil {
+		l.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	l.pending[loginID] = pendingLogin{state: state, nonce: nonce, codeVerifier: codeVerifier, expires: l.now().Add(loginTTL)}
-	l.mu.Unlock()
-
-	http.SetCookie(w, session.NewCookie(session.LoginCookie, loginID, loginTTL))
+	sealed, err := l.seal.Seal(plain, []byte(loginPurpose))
+	if err != nil {
+		l.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	http.SetCookie(w, session.NewCookie(session.LoginCookie, base64.RawURLEncoding.EncodeToString(sealed), loginTTL))
 	target := l.oauth.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(codeVerifier))
 	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// open returns the login state sealed in a login cookie, if it authenticates
+// and has not expired.
+func (l *Login) open(value string) (loginState, bool) {
+	if len(value) > maxLoginCookieBytes {
+		return loginState{}, false
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(value)
+	if err != nil {
+		return loginState{}, false
+	}
+	plain, err := l.seal.Open(sealed, []byte(loginPurpose))
+	if err != nil {
+		return loginState{}, false
+	}
+	var p loginState
+	if err := json.Unmarshal(plain, &p); err != nil || p.State == "" || p.Nonce == "" || p.CodeVerifier == "" {
+		return loginState{}, false
+	}
+	if !l.now().Before(time.Unix(p.Expires, 0)) {
+		return loginState{}, false
+	}
+	return p, true
 }
 
 // Callback handles GET /auth/callback: it checks state, exchanges the code
 // with the PKCE verifier, verifies the ID token and its nonce, and starts a
 // session. Any failure rejects the login (APP-19).
+//
+// The login cookie is deleted on the first callback; a replayed callback
+// carries a code the provider already redeemed, and code exchange is
+// one-time by the OAuth 2.0 specification, so the replay gets no session.
 func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
 	http.SetCookie(w, session.ExpiredCookie(session.LoginCookie))
 	q := r.URL.Query()
 	// Tokens in the query are an implicit or hybrid flow response: refused.
@@ -134,7 +178,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		l.fail(w, r, http.StatusBadRequest, errors.New("no login in progress"))
 		return
 	}
-	p, ok := l.take(c.Value) // one-time: a replayed callback finds nothing
+	p, ok := l.open(c.Value)
 	if !ok {
 		l.fail(w, r, http.StatusBadRequest, errors.New("unknown or expired login"))
 		return
@@ -143,7 +187,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		l.fail(w, r, http.StatusUnauthorized, errors.New("provider returned an error"))
 		return
 	}
-	if !crypto.Equal(q.Get("state"), p.state) {
+	if !crypto.Equal(q.Get("state"), p.State) {
 		l.fail(w, r, http.StatusBadRequest, errors.New("state mismatch"))
 		return
 	}
@@ -153,7 +197,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := oidc.ClientContext(r.Context(), l.client)
-	tok, err := l.oauth.Exchange(ctx, code, oauth2.VerifierOption(p.codeVerifier))
+	tok, err := l.oauth.Exchange(ctx, code, oauth2.VerifierOption(p.CodeVerifier))
 	if err != nil {
 		l.fail(w, r, http.StatusUnauthorized, fmt.Errorf("code exchange: %w", err))
 		return
@@ -168,7 +212,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		l.fail(w, r, http.StatusUnauthorized, fmt.Errorf("id token verification: %w", err))
 		return
 	}
-	if !crypto.Equal(idToken.Nonce, p.nonce) {
+	if !crypto.Equal(idToken.Nonce, p.Nonce) {
 		l.fail(w, r, http.StatusUnauthorized, errors.New("nonce mismatch"))
 		return
 	}
@@ -191,6 +235,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 // Refresh handles POST /auth/refresh: it rotates the refresh token. Reuse of
 // an old refresh token revokes the whole family (APP-13).
 func (l *Login) Refresh(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
 	c, err := r.Cookie(session.RefreshCookie)
 	if err != nil {
 		l.fail(w, r, http.StatusUnauthorized, errors.New("no refresh token"))
@@ -209,33 +254,19 @@ func (l *Login) Refresh(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Logout handles POST /auth/logout: it revokes the token family.
+// Logout handles POST /auth/logout: it revokes the token family of the
+// refresh cookie and of the session cookie, so a browser that only still
+// holds its session cookie is logged out too.
 func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
 	if c, err := r.Cookie(session.RefreshCookie); err == nil {
 		l.sessions.Revoke(c.Value)
 	}
+	if c, err := r.Cookie(session.SessionCookie); err == nil {
+		l.sessions.RevokeSession(c.Value)
+	}
 	clearSessionCookies(w)
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func (l *Login) take(loginID string) (pendingLogin, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	p, ok := l.pending[loginID]
-	delete(l.pending, loginID)
-	if !ok || !l.now().Before(p.expires) {
-		return pendingLogin{}, false
-	}
-	return p, true
-}
-
-func (l *Login) sweep() {
-	now := l.now()
-	for id, p := range l.pending {
-		if !now.Before(p.expires) {
-			delete(l.pending, id)
-		}
-	}
 }
 
 // fail logs the reason and answers with a generic message (APP-10, APP-19).

@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/time/rate"
 
@@ -129,6 +134,9 @@ func assertSecurityHeaders(t *testing.T, resp *http.Response) {
 			t.Errorf("status %d: %s = %q, want %q", resp.StatusCode, k, got, v)
 		}
 	}
+	if got := resp.Header.Get("Cross-Origin-Resource-Policy"); got != "same-origin" {
+		t.Errorf("status %d: Cross-Origin-Resource-Policy = %q, want same-origin", resp.StatusCode, got)
+	}
 	csp := resp.Header.Get("Content-Security-Policy")
 	if !strings.HasPrefix(csp, "default-src 'self'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
 		t.Errorf("weak CSP %q", csp)
@@ -228,6 +236,9 @@ func TestStrictJSONDecoding(t *testing.T) {
 		"empty title":              {`{"title":""}`, "", 400},
 		"over-long title":          {`{"title":"` + strings.Repeat("a", 201) + `"}`, "", 400},
 		"wrong media type":         {`{"title":"t"}`, "text/plain", 415},
+		"duplicate key":            {`{"title":"t","title":"u"}`, "", 400},
+		"case-mismatched key":      {`{"Title":"t"}`, "", 400},
+		"case-mismatched body key": {`{"title":"t","BODY":"b"}`, "", 400},
 		"ok":                       {`{"title":"t","body":"b"}`, "", 201},
 	}
 	for name, c := range cases {
@@ -299,10 +310,11 @@ func TestAuthorization401vs403(t *testing.T) {
 func TestUpdateAllowlistedFieldsOnly(t *testing.T) {
 	e := newEnv(t)
 	note := create(t, e, secretToken, `{"title":"t","body":"b"}`)
-	if resp := e.do(t, req{method: "PATCH", path: note, bearer: secretToken, body: `{"owner":"mallory"}`}); resp.StatusCode != 400 {
+	v1 := map[string]string{"If-Match": `"1"`}
+	if resp := e.do(t, req{method: "PATCH", path: note, bearer: secretToken, body: `{"owner":"mallory"}`, header: v1}); resp.StatusCode != 400 {
 		t.Fatalf("owner change: status %d", resp.StatusCode)
 	}
-	if resp := e.do(t, req{method: "PATCH", path: note, bearer: secretToken, body: `{"title":"new"}`}); resp.StatusCode != 200 {
+	if resp := e.do(t, req{method: "PATCH", path: note, bearer: secretToken, body: `{"title":"new"}`, header: v1}); resp.StatusCode != 200 {
 		t.Fatalf("title change: status %d", resp.StatusCode)
 	}
 	n, err := e.notes.Get(context.Background(), strings.TrimPrefix(note, "/v1/notes/"))
@@ -331,9 +343,16 @@ func TestBodiesEncryptedAtRest(t *testing.T) {
 	}
 }
 
-// APP-15: only the socket peer makes a request local.
+// APP-15: only the socket peer makes a request local, and internal routes
+// exist only on the internal listener, bound to 127.0.0.1: behind a
+// same-host proxy every public request has a loopback peer.
 func TestForwardedHeadersCannotMakeRequestLocal(t *testing.T) {
-	e := newEnv(t)
+	public := newEnv(t)
+	ih, err := server.NewInternal(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{h: ih, logs: &bytes.Buffer{}}
 	spoofs := []map[string]string{
 		{"X-Forwarded-For": "127.0.0.1"},
 		{"X-Real-IP": "127.0.0.1"},
@@ -352,6 +371,14 @@ func TestForwardedHeadersCannotMakeRequestLocal(t *testing.T) {
 		if resp := e.do(t, req{method: "GET", path: "/internal/status", remote: peer}); resp.StatusCode != 200 {
 			t.Errorf("peer %s: status %d", peer, resp.StatusCode)
 		}
+		// A sidecar proxy connects from loopback (Istio: 127.0.0.6): the
+		// public port must not serve internal routes to it.
+		if resp := public.do(t, req{method: "GET", path: "/internal/status", remote: peer}); resp.StatusCode != 404 {
+			t.Errorf("public port serves /internal/status to peer %s: status %d", peer, resp.StatusCode)
+		}
+	}
+	if addr := server.NewInternalHTTPServer(9090, ih, slog.New(slog.DiscardHandler)).Addr; addr != "127.0.0.1:9090" {
+		t.Errorf("internal listener address %q, want 127.0.0.1:9090", addr)
 	}
 	r := httptest.NewRequest("GET", "/", nil)
 	r.RemoteAddr = "garbage"
@@ -393,7 +420,7 @@ func TestCORSAllowlist(t *testing.T) {
 	}
 }
 
-func mustAEAD(t *testing.T) *crypto.AEAD {
+func mustAEAD(t testing.TB) *crypto.AEAD {
 	a, err := crypto.NewAEAD(make([]byte, crypto.KeySize))
 	if err != nil {
 		t.Fatal(err)
@@ -441,6 +468,211 @@ func TestRateLimit(t *testing.T) {
 	if resp := e.do(t, req{method: "GET", path: "/healthz", remote: "198.51.100.9:1"}); resp.StatusCode != 200 {
 		t.Fatalf("other peer limited: %d", resp.StatusCode)
 	}
+}
+
+// APP-20: behind a trusted proxy the client is the right-most untrusted
+// X-Forwarded-For address; X-Forwarded-For from anyone else is ignored, and
+// IPv6 clients are grouped by /64.
+func TestRateLimitBehindTrustedProxy(t *testing.T) {
+	proxies := []netip.Prefix{netip.MustParsePrefix("127.0.0.6/32"), netip.MustParsePrefix("10.0.0.0/8")}
+	e := newEnv(t, func(o *server.Options) { o.RateLimit, o.RateBurst, o.TrustedProxies = 1, 2, proxies })
+	status := func(remote, xff string) int {
+		r := req{method: "GET", path: "/healthz", remote: remote}
+		if xff != "" {
+			r.header = map[string]string{"X-Forwarded-For": xff}
+		}
+		return e.do(t, r).StatusCode
+	}
+	exhaust := func(remote, xff string) {
+		t.Helper()
+		for range 3 {
+			status(remote, xff)
+		}
+		if got := status(remote, xff); got != http.StatusTooManyRequests {
+			t.Fatalf("%s via %s not limited: %d", xff, remote, got)
+		}
+	}
+	// Two clients behind the sidecar keep separate budgets.
+	exhaust("127.0.0.6:5000", "198.51.100.1")
+	if got := status("127.0.0.6:5001", "198.51.100.2"); got != 200 {
+		t.Fatalf("second client behind the proxy limited: %d", got)
+	}
+	// A client cannot pick a fresh budget by prepending addresses, nor hide
+	// behind an address of a trusted proxy chain.
+	if got := status("127.0.0.6:5002", "203.0.113.99, 198.51.100.1"); got != http.StatusTooManyRequests {
+		t.Fatalf("prepended X-Forwarded-For picked a new budget: %d", got)
+	}
+	if got := status("127.0.0.6:5003", "198.51.100.1, 10.1.2.3"); got != http.StatusTooManyRequests {
+		t.Fatalf("trusted hop not skipped: %d", got)
+	}
+	// An untrusted peer's X-Forwarded-For is ignored.
+	exhaust("192.0.2.50:1", "")
+	if got := status("192.0.2.50:2", "198.51.100.77"); got != http.StatusTooManyRequests {
+		t.Fatalf("X-Forwarded-For from an untrusted peer honoured: %d", got)
+	}
+	// One IPv6 /64 is one client; another /64 is another.
+	exhaust("[2001:db8:1:2::1]:1", "")
+	if got := status("[2001:db8:1:2:ffff::9]:1", ""); got != http.StatusTooManyRequests {
+		t.Fatalf("same /64 got a fresh budget: %d", got)
+	}
+	if got := status("[2001:db8:1:3::1]:1", ""); got != 200 {
+		t.Fatalf("another /64 limited: %d", got)
+	}
+	if _, err := server.New(server.Options{Logger: slog.New(slog.DiscardHandler), Notes: store.NewMemory(), AEAD: mustAEAD(t),
+		Verifier: tokens, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}}); err == nil {
+		t.Fatal("a /0 trusted proxy was accepted")
+	}
+}
+
+// blockingStore never answers until its context ends: a frozen database.
+type blockingStore struct{ *store.Memory }
+
+func (blockingStore) Get(ctx context.Context, _ string) (store.Note, error) {
+	<-ctx.Done()
+	return store.Note{}, ctx.Err()
+}
+
+// unavailableStore fails like a database that is down.
+type unavailableStore struct{ *store.Memory }
+
+func (unavailableStore) Create(context.Context, store.Note) error {
+	return fmt.Errorf("store: create: %w: connection refused", store.ErrUnavailable)
+}
+
+// A frozen or unreachable database costs a request at most the store
+// timeout and answers 503 with Retry-After, never a hang or a 500.
+func TestStoreTimeoutAnswers503(t *testing.T) {
+	e := newEnv(t, func(o *server.Options) {
+		o.Notes = blockingStore{store.NewMemory()}
+		o.StoreTimeout = 50 * time.Millisecond
+	})
+	start := time.Now()
+	resp := e.do(t, req{method: "GET", path: "/v1/notes/0123456789abcdef0123456789abcdef", bearer: secretToken})
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("frozen store: status %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("request took %s with a 50ms store timeout", d)
+	}
+	u := newEnv(t, func(o *server.Options) { o.Notes = unavailableStore{store.NewMemory()} })
+	if resp := u.do(t, req{method: "POST", path: "/v1/notes", bearer: secretToken, body: `{"title":"t"}`}); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("unavailable store: status %d", resp.StatusCode)
+	}
+}
+
+// vanishingStore deletes the note between the handler's read and its write,
+// the way a concurrent DELETE does.
+type vanishingStore struct{ *store.Memory }
+
+func (v vanishingStore) Update(ctx context.Context, n store.Note) (int64, error) {
+	_ = v.Memory.Delete(ctx, n.ID, store.AnyVersion)
+	return v.Memory.Update(ctx, n)
+}
+
+func (v vanishingStore) Delete(ctx context.Context, id string, version int64) error {
+	_ = v.Memory.Delete(ctx, id, store.AnyVersion)
+	return v.Memory.Delete(ctx, id, version)
+}
+
+// A note deleted by a concurrent request is 404 for the PATCH or DELETE
+// that lost the race, never 500.
+func TestConcurrentDeleteIs404(t *testing.T) {
+	e := newEnv(t, func(o *server.Options) { o.Notes = vanishingStore{store.NewMemory()} })
+	for _, method := range []string{"PATCH", "DELETE"} {
+		note := create(t, e, secretToken, `{"title":"t"}`)
+		resp := e.do(t, req{method: method, path: note, bearer: secretToken, body: `{"title":"u"}`, header: map[string]string{"If-Match": `"1"`}})
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s of a note deleted meanwhile: status %d, want 404", method, resp.StatusCode)
+		}
+	}
+
+	// The real race: concurrent PATCHes of one version and DELETEs.
+	m := newEnv(t)
+	note := create(t, m, secretToken, `{"title":"t"}`)
+	statuses := make(chan int, 40)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			r := req{method: "PATCH", path: note, bearer: secretToken, body: fmt.Sprintf(`{"title":"w%d"}`, i), header: map[string]string{"If-Match": `"1"`}}
+			if i%2 == 1 {
+				r = req{method: "DELETE", path: note, bearer: secretToken}
+			}
+			statuses <- m.do(t, r).StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	for st := range statuses {
+		if st >= 500 {
+			t.Fatalf("concurrent PATCH/DELETE answered %d", st)
+		}
+	}
+}
+
+// Lost updates are impossible: GET gives an ETag, PATCH requires If-Match
+// (428 without it), a stale ETag is 412, and of concurrent PATCHes of one
+// version exactly one wins. DELETE honours If-Match when sent.
+func TestETagIfMatchPreventsLostUpdates(t *testing.T) {
+	e := newEnv(t)
+	note := create(t, e, secretToken, `{"title":"t"}`)
+	get := e.do(t, req{method: "GET", path: note, bearer: secretToken})
+	tag := get.Header.Get("ETag")
+	if tag != `"1"` {
+		t.Fatalf("ETag %q, want \"1\"", tag)
+	}
+	patch := func(ifMatch, title string) *http.Response {
+		r := req{method: "PATCH", path: note, bearer: secretToken, body: `{"title":"` + title + `"}`}
+		if ifMatch != "" {
+			r.header = map[string]string{"If-Match": ifMatch}
+		}
+		return e.do(t, r)
+	}
+	for ifMatch, want := range map[string]int{"": 428, "*": 428, `"7"`: 412, "1": 412, `W/"1"`: 412} {
+		if resp := patch(ifMatch, "x"); resp.StatusCode != want {
+			t.Errorf("If-Match %q: status %d, want %d", ifMatch, resp.StatusCode, want)
+		}
+	}
+	var wins, conflicts atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 30 {
+		wg.Go(func() {
+			switch st := patch(tag, fmt.Sprintf("w%d", i)).StatusCode; st {
+			case 200:
+				wins.Add(1)
+			case 412:
+				conflicts.Add(1)
+			default:
+				t.Errorf("concurrent PATCH: status %d", st)
+			}
+		})
+	}
+	wg.Wait()
+	if wins.Load() != 1 || conflicts.Load() != 29 {
+		t.Fatalf("%d PATCHes of one version won and %d got 412; want exactly 1 winner", wins.Load(), conflicts.Load())
+	}
+	newTag := e.do(t, req{method: "GET", path: note, bearer: secretToken}).Header.Get("ETag")
+	if newTag != `"2"` {
+		t.Fatalf("ETag after one update %q", newTag)
+	}
+	if resp := e.do(t, req{method: "DELETE", path: note, bearer: secretToken, header: map[string]string{"If-Match": tag}}); resp.StatusCode != 412 {
+		t.Fatalf("DELETE with a stale ETag: %d", resp.StatusCode)
+	}
+	if resp := e.do(t, req{method: "DELETE", path: note, bearer: secretToken, header: map[string]string{"If-Match": newTag}}); resp.StatusCode != 204 {
+		t.Fatalf("DELETE with the current ETag: %d", resp.StatusCode)
+	}
+}
+
+// The development store's per-owner quota answers 507.
+func TestQuotaAnswers507(t *testing.T) {
+	e := newEnv(t, func(o *server.Options) {
+		o.Notes = store.NewMemoryWithLimits(store.MemoryLimits{NotesPerOwner: 2, BytesPerOwner: 1 << 20})
+	})
+	create(t, e, secretToken, `{"title":"a"}`)
+	create(t, e, secretToken, `{"title":"b"}`)
+	if resp := e.do(t, req{method: "POST", path: "/v1/notes", bearer: secretToken, body: `{"title":"c"}`}); resp.StatusCode != http.StatusInsufficientStorage {
+		t.Fatalf("note over quota: status %d", resp.StatusCode)
+	}
+	create(t, e, "tok-bob", `{"title":"bob's"}`)
 }
 
 // APP-20: the server has timeouts and a header limit.

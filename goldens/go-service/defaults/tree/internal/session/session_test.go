@@ -98,6 +98,113 @@ func TestRevokeEndsFamily(t *testing.T) {
 	if _, err := m.Refresh(t1.RefreshToken); err == nil {
 		t.Fatal("refresh token survived logout")
 	}
+	if m.Len() != 0 {
+		t.Fatal("revoked family not freed")
+	}
+}
+
+// Refresh churn cannot lock anyone out: a family is one record whatever the
+// number of rotations, so another user can still log in with the store at
+// its smallest size, and the reuse of a token from long ago is still caught.
+func TestRefreshChurnKeepsOneRecordPerFamily(t *testing.T) {
+	c := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	m := session.NewManagerWithLimits(c.now, session.Limits{Families: 2, FamiliesPerUser: 1})
+	first, err := m.Create(alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := first
+	for i := range 1000 {
+		if tok, err = m.Refresh(tok.RefreshToken); err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+	}
+	if n := m.Len(); n != 1 {
+		t.Fatalf("%d records after 1000 refreshes of one family, want 1", n)
+	}
+	if _, err := m.Create(authz.Principal{Subject: "bob"}); err != nil {
+		t.Fatalf("refresh churn denied another user's login: %v", err)
+	}
+	if _, err := m.Refresh(first.RefreshToken); !errors.Is(err, session.ErrReuse) {
+		t.Fatalf("reuse of the first token after 1000 rotations: %v, want ErrReuse", err)
+	}
+	if _, err := m.Lookup(tok.SessionID); err == nil {
+		t.Fatal("session of a revoked family still works")
+	}
+	if n := m.Len(); n != 1 {
+		t.Fatalf("revoked family not freed: %d records, want 1 (bob)", n)
+	}
+}
+
+// One user's logins are capped: the oldest family ends, its tokens stop
+// working in Lookup and in Refresh, and other users are untouched.
+func TestFamiliesPerUserCapped(t *testing.T) {
+	c := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	m := session.NewManagerWithLimits(c.now, session.Limits{Families: 10, FamiliesPerUser: 3})
+	bob, err := m.Create(authz.Principal{Subject: "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []session.Tokens
+	for i := range 50 {
+		tok, err := m.Create(alice)
+		if err != nil {
+			t.Fatalf("alice login %d: %v", i, err)
+		}
+		all = append(all, tok)
+	}
+	if n := m.Len(); n != 4 {
+		t.Fatalf("%d families, want 3 of alice and 1 of bob", n)
+	}
+	if _, err := m.Refresh(all[0].RefreshToken); !errors.Is(err, session.ErrInvalid) {
+		t.Fatalf("evicted family refreshed: %v", err)
+	}
+	if _, err := m.Lookup(all[0].SessionID); err == nil {
+		t.Fatal("evicted family's session still works")
+	}
+	if _, err := m.Lookup(all[49].SessionID); err != nil {
+		t.Fatalf("newest login of alice: %v", err)
+	}
+	if _, err := m.Lookup(bob.SessionID); err != nil {
+		t.Fatalf("alice's logins ended bob's session: %v", err)
+	}
+	if _, err := m.Create(authz.Principal{Subject: "carol"}); err != nil {
+		t.Fatalf("another user cannot log in: %v", err)
+	}
+}
+
+// Expired families are freed, so the store drains by itself.
+func TestExpiredFamiliesFreed(t *testing.T) {
+	c := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	m := session.NewManagerWithLimits(c.now, session.Limits{Families: 2, FamiliesPerUser: 2})
+	for _, s := range []string{"a", "b"} {
+		if _, err := m.Create(authz.Principal{Subject: s}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := m.Create(authz.Principal{Subject: "c"}); !errors.Is(err, session.ErrFull) {
+		t.Fatalf("full store: %v, want ErrFull", err)
+	}
+	c.t = c.t.Add(session.RefreshTTL)
+	if _, err := m.Create(authz.Principal{Subject: "c"}); err != nil {
+		t.Fatalf("expired families not freed: %v", err)
+	}
+	if n := m.Len(); n != 1 {
+		t.Fatalf("%d families, want 1", n)
+	}
+}
+
+// Logout with only the session cookie ends the family.
+func TestRevokeSessionEndsFamily(t *testing.T) {
+	m, _ := newManager()
+	t1, _ := m.Create(alice)
+	m.RevokeSession(t1.SessionID)
+	if _, err := m.Refresh(t1.RefreshToken); err == nil {
+		t.Fatal("refresh token survived logout by session")
+	}
+	if m.Len() != 0 {
+		t.Fatal("revoked family not freed")
+	}
 }
 
 // APP-08: cookies are __Host- prefixed, HttpOnly, Secure, SameSite, Path=/,

@@ -29,13 +29,19 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Getenv, os.Stderr))
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
 }
 
-// run starts the service and returns the process exit code. A configuration
-// error is printed as one line naming the variable, never its value, and
-// exits 1 (APP-16).
-func run(getenv func(string) string, stderr io.Writer) int {
+// run runs the command of args and returns the process exit code. A
+// configuration error is printed as one line naming the variable, never its
+// value, and exits 1 (APP-16); a usage error exits 2.
+func run(args []string, getenv func(string) string, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+	default:
+		fmt.Fprintln(stderr, "usage: "+about.Name+" (no arguments; configuration comes from the environment)")
+		return 2
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, about.Name+": configuration:", err)
@@ -71,12 +77,18 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := provider.Claims(&meta); err != nil || !strings.HasPrefix(meta.JWKSURI, "https://") {
 		return errors.Join(errors.New("oidc discovery: no https jwks_uri"), err)
 	}
-	verifier, err := auth.NewVerifier(cfg.Issuer, cfg.Audience, auth.NewKeySet(meta.JWKSURI, client, time.Minute))
+	keys := auth.NewKeySet(meta.JWKSURI, client, time.Minute)
+	// A warm cache: no request waits for the first JWKS fetch.
+	if err := keys.Warm(startCtx); err != nil {
+		return err
+	}
+	verifier, err := auth.NewVerifier(cfg.Issuer, cfg.Audience, keys)
 	if err != nil {
 		return err
 	}
 
-	// The in-memory store keeps notes until the process exits.
+	// The in-memory store keeps notes until the process exits, bounded per
+	// owner; it is for development with one replica.
 	notes := store.NewMemory()
 
 	h, err := server.New(server.Options{
@@ -87,15 +99,25 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		CORSOrigins: cfg.CORSOrigins,
 		RateLimit:   rate.Limit(cfg.RateLimit),
 		RateBurst:   2 * cfg.RateLimit,
+
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
 		return err
 	}
 	srv := server.NewHTTPServer(cfg.Port, h, log)
+	// APP-15: internal routes live on their own listener on 127.0.0.1.
+	ih, err := server.NewInternal(log)
+	if err != nil {
+		return err
+	}
+	internal := server.NewInternalHTTPServer(cfg.InternalPort, ih, log)
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("listening", "service", about.Name, "port", cfg.Port, "issuer", cfg.Issuer, "audience", cfg.Audience)
+	go func() { errc <- internal.ListenAndServe() }()
+	log.Info("listening", "service", about.Name, "port", cfg.Port, "internal_port", cfg.InternalPort,
+		"issuer", cfg.Issuer, "audience", cfg.Audience)
 	select {
 	case err := <-errc:
 		return err
@@ -103,7 +125,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancelShutdown()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
+	if err := errors.Join(srv.Shutdown(shutdownCtx), internal.Shutdown(shutdownCtx)); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil

@@ -11,10 +11,14 @@ import (
 
 // The test binary re-executes itself to run main for real, so the exit code
 // and standard error are those a container runtime sees.
-const helperEnv = "SERVICE_MAIN_HELPER"
+const (
+	helperEnv     = "SERVICE_MAIN_HELPER"
+	helperArgsEnv = "SERVICE_MAIN_ARGS"
+)
 
 func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
+		os.Args = append(os.Args[:1], strings.Fields(os.Getenv(helperArgsEnv))...)
 		main()
 		return
 	}
@@ -24,7 +28,7 @@ func TestMain(m *testing.M) {
 const (
 	leakyClientSecret = "client-secret-value-must-never-print"
 	leakyDBPassword   = "db-password-must-never-print"
-	leakyDatabaseURL  = "postgres://app:" + leakyDBPassword + "@db:5432/app"
+	leakyDatabaseURL  = "postgres://app:" + leakyDBPassword + "@db:5432/app?sslmode=verify-full"
 )
 
 // fullEnv sets every required variable; each test removes or spoils one.
@@ -35,10 +39,10 @@ func fullEnv() map[string]string {
 	}
 }
 
-func runMain(t *testing.T, env map[string]string) (int, string) {
+func runMain(t *testing.T, env map[string]string, args ...string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = []string{helperEnv + "=1"}
+	cmd.Env = []string{helperEnv + "=1", helperArgsEnv + "=" + strings.Join(args, " ")}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -84,6 +88,13 @@ func TestInvalidSecretNotEchoed(t *testing.T) {
 	env["ENCRYPTION_KEY"] = "short-key-value-must-never-print"
 	code, stderr := runMain(t, env)
 	if code != 1 || !strings.Contains(stderr, "ENCRYPTION_KEY") || strings.Contains(stderr, "short-key-value-must-never-print") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
+
+// Unknown commands are usage errors (exit 2), never silently served.
+func TestUnknownCommandExits2(t *testing.T) {
+	if code, stderr := runMain(t, fullEnv(), "serve-everything"); code != 2 || !strings.Contains(stderr, "usage") {
 		t.Fatalf("exit %d stderr %q", code, stderr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -25,6 +26,9 @@ const (
 	// (APP-20). Behind a proxy every client shares the proxy's address, so
 	// RATE_LIMIT is the knob to size it for the real traffic.
 	DefaultRateLimit = 50
+	// DefaultInternalPort is the port of the internal listener, bound to
+	// 127.0.0.1 only (APP-15).
+	DefaultInternalPort = 9090
 )
 
 // DefaultCORSOrigins are the browser origins allowed to call the API
@@ -61,9 +65,14 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // Config is the validated configuration of the service.
 type Config struct {
-	Port      int
-	LogLevel  slog.Level
-	RateLimit int
+	Port         int
+	InternalPort int
+	LogLevel     slog.Level
+	RateLimit    int
+
+	// TrustedProxies are the proxies whose X-Forwarded-For the rate limit
+	// believes (APP-20); empty means none.
+	TrustedProxies []netip.Prefix
 
 	// OIDC issuer and audience of the access tokens this service accepts (APP-12).
 	Issuer   string
@@ -100,11 +109,12 @@ func (e *InvalidError) Error() string {
 // map in tests). It returns a *MissingError or *InvalidError on failure.
 func Load(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Port:      DefaultPort,
-		LogLevel:  slog.LevelInfo,
-		RateLimit: DefaultRateLimit,
-		Issuer:    DefaultIssuer,
-		Audience:  DefaultAudience,
+		Port:         DefaultPort,
+		InternalPort: DefaultInternalPort,
+		LogLevel:     slog.LevelInfo,
+		RateLimit:    DefaultRateLimit,
+		Issuer:       DefaultIssuer,
+		Audience:     DefaultAudience,
 
 		CORSOrigins: slices.Clone(DefaultCORSOrigins),
 	}
@@ -116,6 +126,28 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, &InvalidError{Name: "PORT", Rule: "must be an integer between 1 and 65535"})
 		} else {
 			cfg.Port = p
+		}
+	}
+	if v := getenv("INTERNAL_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			errs = append(errs, &InvalidError{Name: "INTERNAL_PORT", Rule: "must be an integer between 1 and 65535"})
+		} else {
+			cfg.InternalPort = p
+		}
+	}
+	if cfg.InternalPort == cfg.Port {
+		errs = append(errs, &InvalidError{Name: "INTERNAL_PORT", Rule: "must differ from PORT"})
+	}
+	if v := getenv("TRUSTED_PROXIES"); v != "" {
+		for _, c := range strings.Split(v, ",") {
+			p, err := netip.ParsePrefix(strings.TrimSpace(c))
+			if err != nil || p.Bits() == 0 || p != p.Masked() {
+				errs = append(errs, &InvalidError{Name: "TRUSTED_PROXIES", Rule: "must be a comma-separated list of network CIDRs such as 127.0.0.6/32 or 10.0.0.0/8, never /0"})
+				cfg.TrustedProxies = nil
+				break
+			}
+			cfg.TrustedProxies = append(cfg.TrustedProxies, p)
 		}
 	}
 	if v := getenv("RATE_LIMIT"); v != "" {

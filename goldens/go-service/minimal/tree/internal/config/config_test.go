@@ -50,12 +50,14 @@ func TestMissingVariablesAreNamed(t *testing.T) {
 // APP-12, APP-11: only https issuers and redirect URLs.
 func TestRejectsInsecureURLsAndBadValues(t *testing.T) {
 	for k, v := range map[string]string{
-		"OIDC_ISSUER":    "http://issuer.example.com",
-		"PORT":           "http",
-		"LOG_LEVEL":      "verbose",
-		"ENCRYPTION_KEY": "dG9vIHNob3J0",
-		"CORS_ORIGINS":   "https://a.example.com,*",
-		"RATE_LIMIT":     "0",
+		"OIDC_ISSUER":     "http://issuer.example.com",
+		"PORT":            "http",
+		"LOG_LEVEL":       "verbose",
+		"ENCRYPTION_KEY":  "dG9vIHNob3J0",
+		"CORS_ORIGINS":    "https://a.example.com,*",
+		"RATE_LIMIT":      "0",
+		"INTERNAL_PORT":   "8080",
+		"TRUSTED_PROXIES": "0.0.0.0/0",
 	} {
 		e := valid()
 		e[k] = v
@@ -93,5 +95,25 @@ func TestCORSOriginsFromEnvironment(t *testing.T) {
 	}
 	if len(cfg.CORSOrigins) != 2 || cfg.CORSOrigins[1] != "https://b.example.com" {
 		t.Fatalf("CORSOrigins = %q", cfg.CORSOrigins)
+	}
+}
+
+// Trusted proxies are validated CIDRs; anything else, /0 included, is refused.
+func TestTrustedProxies(t *testing.T) {
+	e := valid()
+	e["TRUSTED_PROXIES"] = "127.0.0.6/32, 10.0.0.0/8,fd00::/8"
+	cfg, err := config.Load(env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.TrustedProxies) != 3 || cfg.TrustedProxies[0].String() != "127.0.0.6/32" {
+		t.Fatalf("TrustedProxies = %v", cfg.TrustedProxies)
+	}
+	for _, bad := range []string{"::/0", "10.0.0.1", "10.0.0.1/8", "proxy.internal", "10.0.0.0/8,"} {
+		e["TRUSTED_PROXIES"] = bad
+		var invalid *config.InvalidError
+		if _, err := config.Load(env(e)); !errors.As(err, &invalid) || invalid.Name != "TRUSTED_PROXIES" {
+			t.Errorf("TRUSTED_PROXIES=%q: %v", bad, err)
+		}
 	}
 }

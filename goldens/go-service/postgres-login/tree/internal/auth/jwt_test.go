@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -191,5 +192,99 @@ func TestNewVerifierRequiresIssuerAndAudience(t *testing.T) {
 	}
 	if _, err := auth.NewVerifier("https://issuer.invalid", "", ks); err == nil {
 		t.Fatal("empty audience accepted")
+	}
+}
+
+// waitHits waits until the JWKS endpoint has been hit n times.
+func waitHits(t *testing.T, is *testIssuer, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for is.hits.Load() < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("JWKS endpoint hit %d times, waited for %d", is.hits.Load(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A hung issuer cannot couple the API to it: while a forged key ID waits on
+// a JWKS fetch that never returns, valid tokens keep verifying from the
+// warm cache, and further forged key IDs share the one fetch in flight.
+func TestSlowIssuerDoesNotStallValidRequests(t *testing.T) {
+	is := newTestIssuer(t, false)
+	ks := auth.NewKeySet(is.jwksURL(), is.srv.Client(), 0)
+	v, err := auth.NewVerifier(is.url(), audience, ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ks.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	is.stall.Store(true)
+	now := time.Now()
+	forged := is.sign(jose.RS256, is.rsa, "forged", is.claims(audience, now))
+	go func() { _, _ = v.Verify(context.Background(), forged) }()
+	waitHits(t, is, 2) // the forged kid's fetch is now hung in the issuer
+
+	valid := is.sign(jose.RS256, is.rsa, "rsa-1", is.claims(audience, now))
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { _, err := v.Verify(context.Background(), valid); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("valid token refused while the issuer hangs: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a valid request stalled behind a JWKS fetch for a forged key ID")
+	}
+	t.Logf("valid request served in %s while the issuer hangs", time.Since(start).Round(time.Millisecond))
+
+	for range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		if _, err := v.Verify(ctx, forged); err == nil {
+			t.Fatal("forged kid accepted")
+		}
+		cancel()
+	}
+	if hits := is.hits.Load(); hits != 2 {
+		t.Fatalf("JWKS fetched %d times, want 2 (warm-up and one shared fetch)", hits)
+	}
+}
+
+// A failing issuer never empties the cache: stale keys keep serving while
+// refreshes fail, and failed refreshes back off instead of running on
+// every request.
+func TestFailedFetchKeepsCachedKeys(t *testing.T) {
+	is := newTestIssuer(t, false)
+	ks := auth.NewKeySet(is.jwksURL(), is.srv.Client(), 0)
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	ks.SetClock(func() time.Time { return time.Unix(0, clock.Load()) })
+	v, err := auth.NewVerifier(is.url(), audience, ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ks.Warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	is.fail.Store(true)
+	clock.Add(int64(2 * time.Hour)) // the cache is now stale
+	valid := is.sign(jose.RS256, is.rsa, "rsa-1", is.claims(audience, time.Now()))
+	if _, err := v.Verify(context.Background(), valid); err != nil {
+		t.Fatalf("stale cached key refused: %v", err)
+	}
+	waitHits(t, is, 2) // the background refresh ran and failed
+	for i := range 50 {
+		if _, err := v.Verify(context.Background(), valid); err != nil {
+			t.Fatalf("request %d: cached key dropped after a failed fetch: %v", i, err)
+		}
+		forged := is.sign(jose.RS256, is.rsa, "forged", is.claims(audience, time.Now()))
+		if _, err := v.Verify(context.Background(), forged); err == nil {
+			t.Fatal("forged kid accepted")
+		}
+	}
+	if hits := is.hits.Load(); hits > 3 {
+		t.Fatalf("JWKS fetched %d times by 100 requests during a failure, want back-off", hits)
 	}
 }

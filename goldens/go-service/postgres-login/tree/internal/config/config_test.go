@@ -22,7 +22,7 @@ func valid() map[string]string {
 		"OIDC_CLIENT_SECRET": "s3cret",
 		"OIDC_REDIRECT_URL":  "https://app.example.com/auth/callback",
 
-		"DATABASE_URL": "postgres://db:5432/app",
+		"DATABASE_URL": "postgres://db:5432/app?sslmode=verify-full",
 	}
 }
 
@@ -56,14 +56,18 @@ func TestMissingVariablesAreNamed(t *testing.T) {
 // APP-12, APP-11: only https issuers and redirect URLs.
 func TestRejectsInsecureURLsAndBadValues(t *testing.T) {
 	for k, v := range map[string]string{
-		"OIDC_ISSUER":    "http://issuer.example.com",
-		"PORT":           "http",
-		"LOG_LEVEL":      "verbose",
-		"ENCRYPTION_KEY": "dG9vIHNob3J0",
-		"CORS_ORIGINS":   "https://a.example.com,*",
-		"RATE_LIMIT":     "0",
+		"OIDC_ISSUER":     "http://issuer.example.com",
+		"PORT":            "http",
+		"LOG_LEVEL":       "verbose",
+		"ENCRYPTION_KEY":  "dG9vIHNob3J0",
+		"CORS_ORIGINS":    "https://a.example.com,*",
+		"RATE_LIMIT":      "0",
+		"INTERNAL_PORT":   "9090",
+		"TRUSTED_PROXIES": "0.0.0.0/0",
 
 		"OIDC_REDIRECT_URL": "http://app.example.com/cb",
+
+		"DATABASE_URL": "postgres://app:pw-in-url@db:5432/app?sslmode=require",
 	} {
 		e := valid()
 		e[k] = v
@@ -101,5 +105,50 @@ func TestCORSOriginsFromEnvironment(t *testing.T) {
 	}
 	if len(cfg.CORSOrigins) != 2 || cfg.CORSOrigins[1] != "https://b.example.com" {
 		t.Fatalf("CORSOrigins = %q", cfg.CORSOrigins)
+	}
+}
+
+// Trusted proxies are validated CIDRs; anything else, /0 included, is refused.
+func TestTrustedProxies(t *testing.T) {
+	e := valid()
+	e["TRUSTED_PROXIES"] = "127.0.0.6/32, 10.0.0.0/8,fd00::/8"
+	cfg, err := config.Load(env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.TrustedProxies) != 3 || cfg.TrustedProxies[0].String() != "127.0.0.6/32" {
+		t.Fatalf("TrustedProxies = %v", cfg.TrustedProxies)
+	}
+	for _, bad := range []string{"::/0", "10.0.0.1", "10.0.0.1/8", "proxy.internal", "10.0.0.0/8,"} {
+		e["TRUSTED_PROXIES"] = bad
+		var invalid *config.InvalidError
+		if _, err := config.Load(env(e)); !errors.As(err, &invalid) || invalid.Name != "TRUSTED_PROXIES" {
+			t.Errorf("TRUSTED_PROXIES=%q: %v", bad, err)
+		}
+	}
+}
+
+// Database TLS: a DATABASE_URL that does not verify the server is refused at
+// startup, by variable name, never echoing the URL and its password.
+func TestDatabaseURLRequiresVerifyFull(t *testing.T) {
+	for _, u := range []string{
+		"postgres://app:pw-in-url@db:5432/app",
+		"postgres://app:pw-in-url@db:5432/app?sslmode=disable",
+		"postgres://app:pw-in-url@db:5432/app?sslmode=prefer",
+		"postgres://app:pw-in-url@db:5432/app?sslmode=verify-ca",
+		"postgres://app:pw-in-url@db:5432/app?sslmode=verify-full&sslmode=disable",
+		"host=db user=app password=pw-in-url sslmode=verify-full",
+	} {
+		e := valid()
+		e["DATABASE_URL"] = u
+		_, err := config.Load(env(e))
+		var invalid *config.InvalidError
+		if !errors.As(err, &invalid) || invalid.Name != "DATABASE_URL" {
+			t.Errorf("%s: %v", u, err)
+			continue
+		}
+		if strings.Contains(err.Error(), "pw-in-url") {
+			t.Errorf("error echoes the URL: %v", err)
+		}
 	}
 }

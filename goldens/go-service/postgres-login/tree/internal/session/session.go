@@ -1,10 +1,18 @@
 // Package session keeps browser sessions and their refresh tokens.
 //
-// Session IDs and refresh tokens are random 256-bit values; only their
-// SHA-256 hashes are stored, so a leaked store does not leak usable tokens.
-// Refresh tokens rotate on every use and belong to a family: presenting a
-// token that was already used means it was stolen, and the whole family is
-// revoked, with every session it created (APP-13).
+// A login starts a token family: one record holding the principal, the
+// SHA-256 hash of the family's current refresh token and of its current
+// session ID, and their expiries. A token is "<family ID>.<secret>"; only
+// hashes of secrets are stored, so a leaked store does not leak usable
+// tokens. Refresh tokens rotate on every use: the record's hashes are
+// replaced in place, so rotation never grows the store, and a token of the
+// family that is not the current one can only be an old one presented again,
+// which means it was stolen: the whole family is revoked (APP-13) without
+// any used token ever being kept.
+//
+// The store is bounded: at most Limits.FamiliesPerUser families per subject
+// (a new login evicts the subject's oldest) and Limits.Families in all.
+// Revoked and expired families are deleted.
 //
 // The store is in memory, so sessions do not survive a restart and are not
 // shared between replicas; put the same logic behind a shared store before
@@ -13,9 +21,10 @@ package session
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
+	"crypto/subtle"
 	"errors"
-	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,8 +37,22 @@ const (
 	SessionTTL   = 15 * time.Minute
 	RefreshTTL   = 8 * time.Hour
 	FamilyMaxAge = 24 * time.Hour
-	maxEntries   = 100_000
+	// sweepEvery bounds how often Create scans the whole store for expired
+	// families while it is not full.
+	sweepEvery = time.Minute
 )
+
+// Limits bound the number of token families kept in memory.
+type Limits struct {
+	// Families is the most families (logged-in browsers) in all.
+	Families int
+	// FamiliesPerUser is the most families of one subject; a new login of
+	// that subject ends its oldest one.
+	FamiliesPerUser int
+}
+
+// DefaultLimits are the limits of NewManager.
+var DefaultLimits = Limits{Families: 100_000, FamiliesPerUser: 10}
 
 // Errors returned by the Manager.
 var (
@@ -38,22 +61,15 @@ var (
 	ErrFull    = errors.New("session: too many sessions")
 )
 
-type sessionEntry struct {
-	principal authz.Principal
-	family    string
-	expires   time.Time
-}
-
-type refreshEntry struct {
-	family  string
-	used    bool
-	expires time.Time
-}
-
+// family is the only record of a login: its current tokens, as hashes.
 type family struct {
-	principal authz.Principal
-	revoked   bool
-	expires   time.Time
+	id             string
+	principal      authz.Principal
+	refreshHash    [sha256.Size]byte
+	refreshExpires time.Time
+	sessionHash    [sha256.Size]byte
+	sessionExpires time.Time
+	expires        time.Time
 }
 
 // Tokens are what a client holds after login or refresh.
@@ -64,50 +80,77 @@ type Tokens struct {
 
 // Manager issues, looks up, rotates and revokes sessions.
 type Manager struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	sessions map[string]sessionEntry
-	refresh  map[string]refreshEntry
-	families map[string]*family
+	mu        sync.Mutex
+	now       func() time.Time
+	limits    Limits
+	families  map[string]*family
+	byUser    map[string][]string // subject -> family IDs, oldest first
+	lastSweep time.Time
 }
 
-// NewManager returns an empty Manager using the wall clock.
-func NewManager() *Manager { return NewManagerWithClock(time.Now) }
+// NewManager returns an empty Manager using the wall clock and DefaultLimits.
+func NewManager() *Manager { return NewManagerWithLimits(time.Now, DefaultLimits) }
 
 // NewManagerWithClock returns an empty Manager using now as its clock.
 func NewManagerWithClock(now func() time.Time) *Manager {
-	return &Manager{
-		now:      now,
-		sessions: map[string]sessionEntry{},
-		refresh:  map[string]refreshEntry{},
-		families: map[string]*family{},
-	}
+	return NewManagerWithLimits(now, DefaultLimits)
 }
 
-func hash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+// NewManagerWithLimits returns an empty Manager using now as its clock and
+// the given limits; a limit below 1 is raised to 1.
+func NewManagerWithLimits(now func() time.Time, l Limits) *Manager {
+	l.Families = max(l.Families, 1)
+	l.FamiliesPerUser = max(l.FamiliesPerUser, 1)
+	return &Manager{now: now, limits: l, families: map[string]*family{}, byUser: map[string][]string{}}
 }
 
-// Create starts a new token family for p and returns its first tokens.
+// Len returns the number of live token families.
+func (m *Manager) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.families)
+}
+
+func hash(secret string) [sha256.Size]byte { return sha256.Sum256([]byte(secret)) }
+
+// split parses "<family ID>.<secret>".
+func split(token string) (fam, secret string, ok bool) {
+	fam, secret, ok = strings.Cut(token, ".")
+	return fam, secret, ok && fam != "" && secret != "" && len(token) <= 128
+}
+
+// Create starts a new token family for p and returns its first tokens. When
+// p's subject already has FamiliesPerUser families, the oldest ends.
 func (m *Manager) Create(p authz.Principal) (Tokens, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.sweep()
-	if len(m.refresh) >= maxEntries || len(m.sessions) >= maxEntries {
+	now := m.now()
+	if len(m.families) >= m.limits.Families || now.Sub(m.lastSweep) >= sweepEvery {
+		m.sweep(now)
+	}
+	for len(m.byUser[p.Subject]) >= m.limits.FamiliesPerUser {
+		m.remove(m.byUser[p.Subject][0])
+	}
+	if len(m.families) >= m.limits.Families {
 		return Tokens{}, ErrFull
 	}
-	id, err := crypto.Token(32)
+	id, err := crypto.Token(16)
 	if err != nil {
 		return Tokens{}, err
 	}
-	fam := hash(id)
-	m.families[fam] = &family{principal: p, expires: m.now().Add(FamilyMaxAge)}
-	return m.issue(fam)
+	p.Roles = slices.Clone(p.Roles)
+	f := &family{id: id, principal: p, expires: now.Add(FamilyMaxAge)}
+	t, err := m.rotate(f, now)
+	if err != nil {
+		return Tokens{}, err
+	}
+	m.families[id] = f
+	m.byUser[p.Subject] = append(m.byUser[p.Subject], id)
+	return t, nil
 }
 
-// issue creates a session and a refresh token in family fam. m.mu is held.
-func (m *Manager) issue(fam string) (Tokens, error) {
+// rotate gives f a new session and refresh token, replacing the old ones.
+func (m *Manager) rotate(f *family, now time.Time) (Tokens, error) {
 	sid, err := crypto.Token(32)
 	if err != nil {
 		return Tokens{}, err
@@ -116,101 +159,102 @@ func (m *Manager) issue(fam string) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, err
 	}
-	now := m.now()
-	f := m.families[fam]
-	m.sessions[hash(sid)] = sessionEntry{principal: f.principal, family: fam, expires: now.Add(SessionTTL)}
-	m.refresh[hash(rt)] = refreshEntry{family: fam, expires: minTime(now.Add(RefreshTTL), f.expires)}
-	return Tokens{SessionID: sid, RefreshToken: rt}, nil
+	f.sessionHash, f.sessionExpires = hash(sid), minTime(now.Add(SessionTTL), f.expires)
+	f.refreshHash, f.refreshExpires = hash(rt), minTime(now.Add(RefreshTTL), f.expires)
+	return Tokens{SessionID: f.id + "." + sid, RefreshToken: f.id + "." + rt}, nil
 }
 
 // Lookup returns the principal of a live session.
 func (m *Manager) Lookup(sessionID string) (authz.Principal, error) {
+	fam, secret, ok := split(sessionID)
+	if !ok {
+		return authz.Principal{}, ErrInvalid
+	}
+	sum := hash(secret)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, ok := m.sessions[hash(sessionID)]
-	if !ok || !m.now().Before(s.expires) {
+	f := m.families[fam]
+	if f == nil || subtle.ConstantTimeCompare(sum[:], f.sessionHash[:]) != 1 || !m.now().Before(f.sessionExpires) {
 		return authz.Principal{}, ErrInvalid
 	}
-	if f := m.families[s.family]; f == nil || f.revoked {
-		return authz.Principal{}, ErrInvalid
-	}
-	return s.principal, nil
+	p := f.principal
+	p.Roles = slices.Clone(p.Roles)
+	return p, nil
 }
 
 // Refresh exchanges a refresh token for new tokens. The old refresh token
-// and the family's sessions stop working. A refresh token presented a second
-// time revokes its whole family and returns ErrReuse.
+// and session stop working. A refresh token of the family that is not its
+// current one was used before: the whole family is revoked and Refresh
+// returns ErrReuse.
+//
+// Refresh only rewrites the family's record, so the limits Create enforces
+// hold after any number of refreshes; a family Create evicted to respect
+// them is gone, and its tokens are refused here.
 func (m *Manager) Refresh(refreshToken string) (Tokens, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	key := hash(refreshToken)
-	r, ok := m.refresh[key]
+	fam, secret, ok := split(refreshToken)
 	if !ok {
 		return Tokens{}, ErrInvalid
 	}
-	f := m.families[r.family]
-	if f == nil || f.revoked {
+	sum := hash(secret)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f := m.families[fam]
+	if f == nil {
 		return Tokens{}, ErrInvalid
 	}
-	if r.used {
-		m.revoke(r.family)
+	now := m.now()
+	if subtle.ConstantTimeCompare(sum[:], f.refreshHash[:]) != 1 {
+		m.remove(fam)
 		return Tokens{}, ErrReuse
 	}
-	if !m.now().Before(r.expires) {
+	if !now.Before(f.refreshExpires) {
+		m.remove(fam)
 		return Tokens{}, ErrInvalid
 	}
-	r.used = true
-	m.refresh[key] = r
-	m.endSessions(r.family)
-	t, err := m.issue(r.family)
-	if err != nil {
-		return Tokens{}, fmt.Errorf("session: refresh: %w", err)
-	}
-	return t, nil
+	return m.rotate(f, now)
 }
 
 // Revoke ends the family of refreshToken (logout). Unknown tokens are ignored.
-func (m *Manager) Revoke(refreshToken string) {
+func (m *Manager) Revoke(refreshToken string) { m.revokeFamilyOf(refreshToken) }
+
+// RevokeSession ends the family of a session ID (logout with only the
+// session cookie). Unknown IDs are ignored.
+func (m *Manager) RevokeSession(sessionID string) { m.revokeFamilyOf(sessionID) }
+
+// revokeFamilyOf ends the family a token names. Knowing a family ID means
+// having held one of its tokens, current or old; either way logging out
+// (or a replay) ends the family.
+func (m *Manager) revokeFamilyOf(token string) {
+	fam, _, ok := split(token)
+	if !ok {
+		return
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if r, ok := m.refresh[hash(refreshToken)]; ok {
-		m.revoke(r.family)
+	m.remove(fam)
+}
+
+// remove deletes family fam and its index entry. m.mu is held.
+func (m *Manager) remove(fam string) {
+	f := m.families[fam]
+	if f == nil {
+		return
+	}
+	delete(m.families, fam)
+	ids := slices.DeleteFunc(m.byUser[f.principal.Subject], func(id string) bool { return id == fam })
+	if len(ids) == 0 {
+		delete(m.byUser, f.principal.Subject)
+	} else {
+		m.byUser[f.principal.Subject] = ids
 	}
 }
 
-// revoke marks the family revoked and drops its sessions. m.mu is held.
-func (m *Manager) revoke(fam string) {
-	if f := m.families[fam]; f != nil {
-		f.revoked = true
-	}
-	m.endSessions(fam)
-}
-
-func (m *Manager) endSessions(fam string) {
-	for k, s := range m.sessions {
-		if s.family == fam {
-			delete(m.sessions, k)
-		}
-	}
-}
-
-// sweep drops expired entries. m.mu is held.
-func (m *Manager) sweep() {
-	now := m.now()
-	for k, s := range m.sessions {
-		if !now.Before(s.expires) {
-			delete(m.sessions, k)
-		}
-	}
-	for fam, f := range m.families {
-		if now.Before(f.expires) {
-			continue
-		}
-		delete(m.families, fam)
-		for k, r := range m.refresh {
-			if r.family == fam {
-				delete(m.refresh, k)
-			}
+// sweep deletes families that can no longer be used. m.mu is held.
+func (m *Manager) sweep(now time.Time) {
+	m.lastSweep = now
+	for id, f := range m.families {
+		if !now.Before(f.refreshExpires) {
+			m.remove(id)
 		}
 	}
 }

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secgen/secgen/generator/engine"
+)
+
+// ExitConflicts is check's exit code when conflict markers remain.
+const ExitConflicts = 3
+
+// CheckOptions are the inputs of `secgen check`.
+type CheckOptions struct {
+	Dir    string
+	Output string
+	Diff   bool
+}
+
+func newCheckCmd(streams *IO, runF func(context.Context, *CheckOptions) error) *cobra.Command {
+	opts := &CheckOptions{}
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Tell whether the project is what its recorded catalog version renders",
+		Long: "check compares the project with its recorded catalog version and answers.\n" +
+			"Exit 0 up to date, 1 a newer catalog version is available (or update would\n" +
+			"change files), 3 unresolved conflict markers remain. Files you changed are\n" +
+			"listed as information (--diff shows them); placeholder answers as warnings.",
+		Args: argsBetween(0, 0, "secgen check [-C DIR] [-o text|json] [--diff]"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runCheck(cmd.Context(), streams, opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Dir, "dir", "C", "", "the project directory (default: the working directory)")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&opts.Diff, "diff", false, "show each file you changed as a unified diff against what secgen generated")
+	return cmd
+}
+
+func runCheck(ctx context.Context, streams *IO, opts *CheckOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
+	cat, err := loadCatalog(ctx)
+	if err != nil {
+		return err
+	}
+	eng := &engine.Engine{Catalog: cat, Version: Version()}
+	res, err := eng.Check(ctx, engine.CheckRequest{Dir: opts.Dir, Diff: opts.Diff})
+	if err != nil {
+		return err
+	}
+	if opts.Output == "json" {
+		if err := writeJSON(streams.Out, res); err != nil {
+			return err
+		}
+	} else {
+		printCheck(streams.Out, res)
+	}
+	switch res.Status {
+	case engine.CheckConflicts:
+		return &exitError{code: ExitConflicts, err: fmt.Errorf("%d file(s) still hold conflict markers", len(res.Conflicts))}
+	case engine.CheckUpdateAvailable:
+		return fmt.Errorf("an update is available: run secgen update")
+	}
+	return nil
+}
+
+func printCheck(w io.Writer, res *engine.CheckResult) {
+	var b strings.Builder
+	switch res.Status {
+	case engine.CheckUpToDate:
+		fmt.Fprintf(&b, "Up to date with catalog %s %s.\n", res.CatalogID, res.RecordedVersion)
+	case engine.CheckUpdateAvailable:
+		if res.CatalogVersion != res.RecordedVersion {
+			fmt.Fprintf(&b, "Update available: catalog %s %s (this project has %s); run secgen update.\n", res.CatalogID, res.CatalogVersion, res.RecordedVersion)
+		} else {
+			fmt.Fprintf(&b, "Update available: secgen update would change %s.\n", strings.Join(res.Outdated, ", "))
+		}
+	case engine.CheckConflicts:
+		b.WriteString("Unresolved conflicts:\n")
+		for _, c := range res.Conflicts {
+			fmt.Fprintf(&b, "  %s:%d\n", c.Path, c.Line)
+		}
+	}
+	if len(res.Changed) > 0 {
+		b.WriteString("Changed by you (information):\n")
+		for _, c := range res.Changed {
+			if c.Deleted {
+				fmt.Fprintf(&b, "  %s (deleted)\n", c.Path)
+			} else {
+				fmt.Fprintf(&b, "  %s\n", c.Path)
+			}
+		}
+		for _, c := range res.Changed {
+			b.WriteString(c.Diff)
+		}
+	}
+	for _, p := range res.Placeholders {
+		fmt.Fprintf(&b, "warning: answer %s is still %q: %s\n", p.Answer, p.Value, p.Reason)
+	}
+	_, _ = io.WriteString(w, b.String())
+}

@@ -1,0 +1,162 @@
+package catalog
+
+import (
+	"errors"
+	"io/fs"
+	"regexp"
+	"strings"
+
+	"github.com/secgen/secgen/generator/failure"
+)
+
+// Check is one audit rule of a component, declared in its checks.yaml. The
+// catalog validates its shape; the audit package compiles and evaluates it
+// (docs/audit.md describes the format).
+type Check struct {
+	// ID names the rule; unique in the catalog.
+	ID string `yaml:"id" json:"id"`
+	// Control is the control ID the rule proves; the component must claim it.
+	Control string `yaml:"control" json:"control"`
+	// Match is a slash-separated glob over project paths ("**" spans directories).
+	Match string `yaml:"match" json:"match"`
+	// Format forces how matched files are parsed; "" infers it from the name.
+	Format string `yaml:"format,omitempty" json:"format,omitempty"`
+	// Scope is object (each parsed document, the default), file (all
+	// documents of one file as `documents`) or project (all documents of all
+	// matched files).
+	Scope string `yaml:"scope,omitempty" json:"scope,omitempty"`
+	// Select is a CEL expression over `object` choosing the documents the
+	// rule looks at (in every scope); "" selects every document.
+	Select string `yaml:"select,omitempty" json:"select,omitempty"`
+	// When is a CEL expression over the project's recorded `answers`; a rule
+	// with a When is skipped when it is false or when there are no answers.
+	When string `yaml:"when,omitempty" json:"when,omitempty"`
+	// Expr is the CEL expression that must hold.
+	Expr string `yaml:"expr" json:"expr"`
+	// Severity is error, warning or note.
+	Severity string `yaml:"severity" json:"severity"`
+	// Message says what is wrong when Expr does not hold.
+	Message string `yaml:"message" json:"message"`
+	// Fix says how to restore the control.
+	Fix string `yaml:"fix" json:"fix"`
+}
+
+// The check formats, scopes and severities.
+var (
+	CheckFormats    = []string{"yaml", "hcl", "dockerfile", "gomod", "go", "text"}
+	CheckScopes     = []string{"object", "file", "project"}
+	CheckSeverities = []string{"error", "warning", "note"}
+)
+
+var checkIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,80}$`)
+
+// checksFile is the shape of a component's checks.yaml.
+type checksFile struct {
+	Checks []Check `yaml:"checks"`
+}
+
+// loadChecks reads <dir>/checks.yaml when present and validates every rule
+// against the component's controls.
+func loadChecks(root fs.FS, dir string, comp *Component) error {
+	file := dir + "/checks.yaml"
+	if _, err := fs.Stat(root, file); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var doc checksFile
+	if err := decodeFile(root, file, &doc); err != nil {
+		return err
+	}
+	claimed := map[string]bool{}
+	for _, id := range comp.Controls {
+		claimed[id] = true
+	}
+	seen := map[string]bool{}
+	for i := range doc.Checks {
+		c := &doc.Checks[i]
+		bad := func(format string, args ...any) error {
+			return failure.Invalidf("%s: checks[%d] (%s): %s", file, i, failure.Quote(c.ID), sprintf(format, args...))
+		}
+		switch {
+		case !checkIDPattern.MatchString(c.ID):
+			return bad("id must be a lower-case name")
+		case seen[c.ID]:
+			return bad("id is declared twice")
+		case !claimed[c.Control]:
+			return bad("control %s is not one the component claims", failure.Quote(c.Control))
+		case !ValidGlob(c.Match):
+			return bad("match %s is not a valid pattern", failure.Quote(c.Match))
+		case c.Format != "" && !contains(CheckFormats, c.Format):
+			return bad("format must be one of %s", strings.Join(CheckFormats, ", "))
+		case c.Scope != "" && !contains(CheckScopes, c.Scope):
+			return bad("scope must be one of %s", strings.Join(CheckScopes, ", "))
+		case strings.TrimSpace(c.Expr) == "":
+			return bad("expr is required")
+		case !contains(CheckSeverities, c.Severity):
+			return bad("severity must be one of %s", strings.Join(CheckSeverities, ", "))
+		case strings.TrimSpace(c.Message) == "" || strings.TrimSpace(c.Fix) == "":
+			return bad("message and fix are required")
+		}
+		if c.Scope == "" {
+			c.Scope = "object"
+		}
+		seen[c.ID] = true
+	}
+	comp.Checks = doc.Checks
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidGlob reports whether pattern is a relative, slash-separated glob
+// whose segments are path.Match patterns or "**".
+func ValidGlob(pattern string) bool {
+	if pattern == "" || strings.HasPrefix(pattern, "/") || strings.Contains(pattern, "\\") {
+		return false
+	}
+	for _, seg := range strings.Split(pattern, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+		if seg == "**" {
+			continue
+		}
+		if _, err := pathMatch(seg, ""); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// GlobMatch reports whether a slash-separated relative path matches a
+// pattern accepted by ValidGlob; "**" matches zero or more segments.
+func GlobMatch(pattern, name string) bool {
+	return globSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+func globSegments(pat, name []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(name); i++ {
+				if globSegments(pat[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, _ := pathMatch(pat[0], name[0]); !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
+}

@@ -1,0 +1,459 @@
+package catsource
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/go-git/go-billy/v5/osfs"
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/storage/filesystem"
+
+	"github.com/secgen/secgen/generator/failure"
+)
+
+// The cache, under <user cache dir>/secgen/git:
+//
+//	obj/<id>   a bare repository holding (at least) the object id names and
+//	           everything it reaches in one commit: id is what a ref
+//	           pointed at (an annotated tag object or a commit). Written
+//	           once, by renaming a finished fetch into place.
+//	refs/<h>   the id a tag or commit resolved to, h = sha256(source "\n"
+//	           ref), so a cached tag or commit needs no network (tags are
+//	           treated as immutable, like Go module versions; branches are
+//	           always resolved again).
+//	tmp-*      fetches under way; removed when they fail.
+const (
+	objDir = "obj"
+	refDir = "refs"
+)
+
+// resolved is a ref resolved in the cache.
+type resolved struct {
+	repo   string // the bare repository in obj/
+	target string // the object the ref points at (tag or commit)
+	tag    bool   // the ref is a tag
+	commit string // the commit target peels to, when known
+}
+
+// MaxFetchSize bounds the pack a remote may send for one fetch, so a
+// hostile server cannot fill the disk. It is well above what a catalog
+// within the file limits compresses to, leaving room for the fallback that
+// fetches a repository's branches and tags in full.
+const MaxFetchSize = 256 << 20
+
+// gitCache fetches git catalogs into the cache.
+type gitCache struct {
+	dir     string
+	offline bool
+	// fetchLimit is MaxFetchSize; tests lower it.
+	fetchLimit int64
+}
+
+// errFetchTooLarge stops a fetch whose pack exceeds the limit.
+var errFetchTooLarge = errors.New("fetch too large")
+
+// boundedStore is a repository store whose incoming packs are bounded.
+type boundedStore struct {
+	*filesystem.Storage
+	limit int64
+}
+
+// PackfileWriter wraps the store's pack writer with the size bound.
+func (b boundedStore) PackfileWriter() (io.WriteCloser, error) {
+	w, err := b.Storage.PackfileWriter()
+	if err != nil {
+		return nil, err
+	}
+	return &boundedWriter{w: w, left: b.limit}, nil
+}
+
+type boundedWriter struct {
+	w    io.WriteCloser
+	left int64
+}
+
+func (b *boundedWriter) Write(p []byte) (int, error) {
+	if int64(len(p)) > b.left {
+		return 0, errFetchTooLarge
+	}
+	b.left -= int64(len(p))
+	return b.w.Write(p)
+}
+
+func (b *boundedWriter) Close() error { return b.w.Close() }
+
+func (g *gitCache) objPath(id string) string { return filepath.Join(g.dir, objDir, id) }
+
+func (g *gitCache) refPath(spec Spec) string {
+	sum := sha256.Sum256([]byte(spec.Display + "\n" + spec.Ref))
+	return filepath.Join(g.dir, refDir, hex.EncodeToString(sum[:]))
+}
+
+func exists(p string) bool {
+	info, err := os.Lstat(p)
+	return err == nil && info.IsDir()
+}
+
+// cached returns the cached repository for an object id, if any.
+func (g *gitCache) cached(id string) (string, bool) {
+	p := g.objPath(id)
+	return p, exists(p)
+}
+
+// resolve finds spec's ref in the cache or, unless offline, on the remote,
+// fetching it when it is not cached. pin, when set, is the object id the
+// ref was pinned to: a cached pin needs no network at all. check is run on
+// a fresh fetch before it is moved into the cache, so a catalog that is
+// refused never enters it.
+func (g *gitCache) resolve(ctx context.Context, spec Spec, pin string, check func(repo, target string) error) (resolved, error) {
+	if pin != "" {
+		if p, ok := g.cached(pin); ok {
+			return resolved{repo: p, target: pin}, nil
+		}
+	}
+	if CommitPattern.MatchString(spec.Ref) {
+		if p, ok := g.cached(spec.Ref); ok {
+			return resolved{repo: p, target: spec.Ref}, nil
+		}
+	}
+	// The ref index holds only tags and commits: a branch, which may move,
+	// is always resolved on the remote.
+	if spec.Ref != "" {
+		if data, err := os.ReadFile(g.refPath(spec)); err == nil {
+			id := strings.TrimSpace(string(data))
+			if p, ok := g.cached(id); ok && CommitPattern.MatchString(id) && (pin == "" || pin == id) {
+				return resolved{repo: p, target: id}, nil
+			}
+		}
+	}
+	if g.offline {
+		return resolved{}, failure.Invalidf("catalog %s is not in the cache and --offline forbids fetching it", spec)
+	}
+	r, err := g.fetch(ctx, spec, check)
+	if err != nil {
+		return resolved{}, err
+	}
+	if pin != "" && r.target != pin {
+		return resolved{}, failure.Invalidf("catalog %s now points at %s, not at the pinned %s; run secgen catalog update", spec, short(r.target), short(pin))
+	}
+	return r, nil
+}
+
+// openStore opens a cached repository's object store directly: no
+// configuration or hooks of any repository are read. Pack files stay open
+// while a catalog is read (close the store afterwards).
+func openStore(repo string) *filesystem.Storage {
+	return filesystem.NewStorageWithOptions(osfs.New(repo, osfs.WithBoundOS()), cache.NewObjectLRUDefault(), filesystem.Options{KeepDescriptors: true})
+}
+
+// fetch lists the remote, finds the ref and fetches only it (shallow when
+// the server allows) into a temporary repository, which is checked and
+// then renamed into obj/.
+func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target string) error) (resolved, error) {
+	if err := os.MkdirAll(filepath.Join(g.dir, objDir), 0o755); err != nil {
+		return resolved{}, fmt.Errorf("create catalog cache: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Join(g.dir, refDir), 0o755); err != nil {
+		return resolved{}, fmt.Errorf("create catalog cache: %w", err)
+	}
+	tmp, err := os.MkdirTemp(g.dir, "tmp-")
+	if err != nil {
+		return resolved{}, fmt.Errorf("create catalog cache: %w", err)
+	}
+	keep := false
+	defer func() {
+		if !keep {
+			_ = os.RemoveAll(tmp)
+		}
+	}()
+	st := openStore(tmp)
+	defer st.Close()
+	if _, err := git.Init(st, nil); err != nil {
+		return resolved{}, fmt.Errorf("prepare fetch: %w", err)
+	}
+	limit := g.fetchLimit
+	if limit == 0 {
+		limit = MaxFetchSize
+	}
+	remote := git.NewRemote(boundedStore{Storage: st, limit: limit}, &config.RemoteConfig{Name: "origin", URLs: []string{spec.URL}})
+	refs, err := remote.ListContext(ctx, &git.ListOptions{})
+	if err != nil {
+		return resolved{}, g.remoteError(spec, "list", err)
+	}
+	want, name, isTagRef, err := pickRef(spec, refs)
+	if err != nil {
+		return resolved{}, err
+	}
+	res := resolved{target: want, tag: isTagRef}
+	if p, ok := g.cached(want); ok {
+		res.repo = p
+		return res, g.recordRef(spec, res)
+	}
+	opts := &git.FetchOptions{Tags: git.NoTags, Depth: 1}
+	if name != "" {
+		opts.RefSpecs = []config.RefSpec{config.RefSpec("+" + name + ":" + name)}
+	} else {
+		opts.RefSpecs = []config.RefSpec{config.RefSpec(want + ":refs/secgen/want")}
+	}
+	err = remote.FetchContext(ctx, opts)
+	if errors.Is(err, git.ErrExactSHA1NotSupported) {
+		// The server will not send an arbitrary commit: fetch its branches
+		// and tags in full, and look for the commit among them.
+		opts = &git.FetchOptions{Tags: git.NoTags, RefSpecs: []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}}
+		err = remote.FetchContext(ctx, opts)
+	}
+	if errors.Is(err, errFetchTooLarge) {
+		return resolved{}, failure.Invalidf("catalog %s sent more than %d MiB; that is the limit for one fetch", spec.Display, limit>>20)
+	}
+	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return resolved{}, g.remoteError(spec, "fetch", err)
+	}
+	if _, err := st.EncodedObject(plumbing.AnyObject, plumbing.NewHash(want)); err != nil {
+		return resolved{}, failure.Invalidf("catalog %s has no branch, tag or commit %s", spec.Display, failure.Quote(spec.Ref))
+	}
+	c, _, err := readCommit(st, want)
+	if err != nil {
+		return resolved{}, err
+	}
+	res.commit = c.Hash.String()
+	if err := check(tmp, want); err != nil {
+		return resolved{}, err
+	}
+	dst := g.objPath(want)
+	if err := st.Close(); err != nil {
+		return resolved{}, fmt.Errorf("close fetched catalog: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		if !exists(dst) { // another secgen may have won the race
+			return resolved{}, fmt.Errorf("store catalog in cache: %w", err)
+		}
+	} else {
+		keep = true
+	}
+	res.repo = dst
+	return res, g.recordRef(spec, res)
+}
+
+// recordRef remembers, atomically, what a tag resolved to, and where the
+// commit it peels to is cached.
+func (g *gitCache) recordRef(spec Spec, r resolved) error {
+	if r.tag {
+		if err := g.writeRef(spec, r.target); err != nil {
+			return err
+		}
+	}
+	if r.commit != "" && r.commit != r.target {
+		at := spec
+		at.Ref = r.commit
+		return g.writeRef(at, r.target)
+	}
+	return nil
+}
+
+func (g *gitCache) writeRef(spec Spec, target string) error {
+	f, err := os.CreateTemp(filepath.Join(g.dir, refDir), "tmp-")
+	if err != nil {
+		return fmt.Errorf("record catalog ref: %w", err)
+	}
+	_, werr := f.WriteString(target + "\n")
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("record catalog ref: %w", err)
+	}
+	if err := os.Rename(f.Name(), g.refPath(spec)); err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("record catalog ref: %w", err)
+	}
+	return nil
+}
+
+// remoteError reports a failure to reach a remote without its user info.
+func (g *gitCache) remoteError(spec Spec, op string, err error) error {
+	msg := err.Error()
+	if spec.URL != spec.Display {
+		msg = strings.ReplaceAll(msg, spec.URL, spec.Display)
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("%s catalog %s: %s", op, spec.Display, msg)
+}
+
+// pickRef finds spec.Ref among the advertised refs: a full commit id, a
+// full ref name, a tag, then a branch; "" is HEAD. It returns the id the
+// ref points at, the ref name to fetch ("" to fetch by id) and whether it
+// is a tag.
+func pickRef(spec Spec, refs []*plumbing.Reference) (id, name string, tag bool, err error) {
+	byName := map[string]string{}
+	headTarget := ""
+	for _, r := range refs {
+		switch {
+		case r.Type() == plumbing.HashReference:
+			byName[r.Name().String()] = r.Hash().String()
+		case r.Name() == plumbing.HEAD:
+			headTarget = r.Target().String()
+		}
+	}
+	ref := spec.Ref
+	if ref == "" {
+		switch {
+		case headTarget != "":
+			ref = headTarget
+		case byName["HEAD"] != "":
+			ref = byName["HEAD"]
+		default:
+			return "", "", false, failure.Invalidf("catalog %s has no default branch; give @REF", spec.Display)
+		}
+	}
+	if CommitPattern.MatchString(ref) {
+		for n, h := range byName {
+			if h == ref && (strings.HasPrefix(n, "refs/heads/") || strings.HasPrefix(n, "refs/tags/")) {
+				return ref, n, strings.HasPrefix(n, "refs/tags/"), nil
+			}
+		}
+		return ref, "", false, nil
+	}
+	for _, n := range []string{ref, "refs/tags/" + ref, "refs/heads/" + ref} {
+		if !strings.HasPrefix(n, "refs/heads/") && !strings.HasPrefix(n, "refs/tags/") {
+			continue
+		}
+		if h, ok := byName[n]; ok {
+			return h, n, strings.HasPrefix(n, "refs/tags/"), nil
+		}
+	}
+	return "", "", false, failure.Invalidf("catalog %s has no branch, tag or commit %s", spec.Display, failure.Quote(spec.Ref))
+}
+
+// readCommit peels id (a tag or a commit) to its commit.
+func readCommit(st *filesystem.Storage, id string) (*object.Commit, *object.Tag, error) {
+	h := plumbing.NewHash(id)
+	var tag *object.Tag
+	for range 4 {
+		t, err := object.GetTag(st, h)
+		if err != nil {
+			break
+		}
+		if tag == nil {
+			tag = t
+		}
+		if t.TargetType != plumbing.CommitObject && t.TargetType != plumbing.TagObject {
+			return nil, nil, failure.Invalidf("tag %s does not point at a commit", short(id))
+		}
+		h = t.Target
+	}
+	c, err := object.GetCommit(st, h)
+	if err != nil {
+		return nil, nil, failure.Invalidf("catalog object %s is not a commit or a tag of one", short(id))
+	}
+	return c, tag, nil
+}
+
+// readTree reads the catalog parts of a commit's tree from git objects
+// only. A symbolic link, a submodule (gitlink) or any other non-regular
+// entry is refused; so is an unsafe name.
+func readTree(ctx context.Context, st storer.EncodedObjectStorer, c *object.Commit) (*memFS, error) {
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, fmt.Errorf("read commit %s: %w", short(c.Hash.String()), err)
+	}
+	s := newSnapshot()
+	for _, top := range catalogDirs {
+		e, err := tree.FindEntry(top)
+		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", top, err)
+		}
+		if e.Mode != filemode.Dir {
+			return nil, failure.Invalidf("catalog path %s is not a directory", top)
+		}
+		sub, err := object.GetTree(st, e.Hash)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", top, err)
+		}
+		if err := walkTree(ctx, st, sub, top, s); err != nil {
+			return nil, err
+		}
+	}
+	return s.fs(), nil
+}
+
+func walkTree(ctx context.Context, st storer.EncodedObjectStorer, t *object.Tree, dir string, s *snapshot) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.addDir(dir)
+	for _, e := range t.Entries {
+		if err := checkName(dir, e.Name); err != nil {
+			return err
+		}
+		p := path.Join(dir, e.Name)
+		switch e.Mode {
+		case filemode.Dir:
+			sub, err := object.GetTree(st, e.Hash)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", p, err)
+			}
+			if err := walkTree(ctx, st, sub, p, s); err != nil {
+				return err
+			}
+		case filemode.Regular, filemode.Deprecated, filemode.Executable:
+			if err := readBlob(st, e, p, s); err != nil {
+				return err
+			}
+		case filemode.Symlink:
+			return failure.Invalidf("catalog path %s is a symbolic link, which a catalog may not contain", failure.Quote(p))
+		case filemode.Submodule:
+			return failure.Invalidf("catalog path %s is a git submodule, which secgen does not follow", failure.Quote(p))
+		default:
+			return failure.Invalidf("catalog path %s is not a regular file", failure.Quote(p))
+		}
+	}
+	return nil
+}
+
+func readBlob(st storer.EncodedObjectStorer, e object.TreeEntry, p string, s *snapshot) error {
+	b, err := object.GetBlob(st, e.Hash)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", p, err)
+	}
+	if err := s.reserve(p, b.Size); err != nil {
+		return err
+	}
+	r, err := b.Reader()
+	if err != nil {
+		return fmt.Errorf("read %s: %w", p, err)
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", p, err)
+	}
+	return s.addFile(p, data)
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+var _ fs.FS = (*memFS)(nil)
