@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -45,6 +46,10 @@ func serviceTrees(t *testing.T) []serviceTree {
 	if err != nil {
 		t.Fatalf("listing goldens: %v", err)
 	}
+	// Blueprint and component cases first: an add case that renders the
+	// same service is the one left out.
+	isAdd := func(d string) bool { return strings.HasPrefix(filepath.Base(filepath.Dir(filepath.Dir(d))), "add-") }
+	sort.SliceStable(dirs, func(i, j int) bool { return !isAdd(dirs[i]) && isAdd(dirs[j]) })
 	var trees []serviceTree
 	seen := map[string]bool{}
 	for _, d := range dirs {
@@ -54,16 +59,6 @@ func serviceTrees(t *testing.T) []serviceTree {
 			}
 			t.Fatalf("stat %s: %v", d, err)
 		}
-		// An add case renders what its new case renders: build and scan
-		// each distinct service once.
-		sum, err := serviceSum(d)
-		if err != nil {
-			t.Fatalf("%s: %v", d, err)
-		}
-		if seen[sum] {
-			continue
-		}
-		seen[sum] = true
 		caseDir := filepath.Dir(d)
 		tr := serviceTree{
 			name: filepath.ToSlash(filepath.Join(filepath.Base(filepath.Dir(caseDir)), filepath.Base(caseDir))),
@@ -75,10 +70,30 @@ func serviceTrees(t *testing.T) []serviceTree {
 		}
 		var m struct {
 			Answers answers `yaml:"answers"`
+			Files   []struct {
+				Path      string `yaml:"path"`
+				Component string `yaml:"component"`
+				SHA256    string `yaml:"sha256"`
+			} `yaml:"files"`
 		}
 		if err := yaml.Unmarshal(data, &m); err != nil {
 			t.Fatalf("%s/.secgen.yaml: %v", tr.name, err)
 		}
+		// The service is the go-service component's files, which the
+		// manifest lists with their hashes (sorted by path). An add case
+		// renders what its new case renders: build and scan each distinct
+		// service once.
+		h := sha256.New()
+		for _, f := range m.Files {
+			if f.Component == "go-service" {
+				fmt.Fprintf(h, "%s %s\n", f.Path, f.SHA256)
+			}
+		}
+		sum := hex.EncodeToString(h.Sum(nil))
+		if seen[sum] {
+			continue
+		}
+		seen[sum] = true
 		tr.answers = m.Answers
 		if tr.answers.Name == "" || tr.answers.Database == "" {
 			t.Fatalf("%s: manifest lacks name or database answers", tr.name)
@@ -101,7 +116,13 @@ func TestComponentGoldensExist(t *testing.T) {
 	}
 	// One tree must have every option on, so that every control is exercised.
 	full := false
-	for _, tr := range serviceTrees(t) {
+	trees := serviceTrees(t)
+	var names []string
+	for _, tr := range trees {
+		names = append(names, tr.name)
+	}
+	t.Logf("%d distinct go services: %v", len(trees), names)
+	for _, tr := range trees {
 		if tr.answers.Database == "postgres" && tr.answers.OIDCLogin && len(tr.answers.CORSOrigins) > 0 {
 			full = true
 		}
@@ -157,40 +178,4 @@ func copyTree(t *testing.T, src string) string {
 		t.Fatalf("copying %s: %v", src, err)
 	}
 	return dst
-}
-
-// serviceSum hashes what the checks here read of a tree (path, executable
-// bit, bytes): the Go module and the container files. The manifest and the
-// other components' directories (deploy/, infra/, .github/) are left out,
-// so a blueprint tree and the add case of its go-service hash alike.
-func serviceSum(dir string) (string, error) {
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil || rel == ".secgen.yaml" {
-			return err
-		}
-		switch strings.SplitN(filepath.ToSlash(rel), "/", 2)[0] {
-		case "deploy", "infra", ".github":
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "%s %o %d\n", filepath.ToSlash(rel), info.Mode().Perm()&0o100, len(data))
-		h.Write(data)
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("hash the tree: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
