@@ -18,12 +18,12 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # tests/k8s (Kubernetes) and tests/terraform (HCL).
 TEST_MODULES := $(sort $(dir $(wildcard tests/*/go.mod)))
 
-.PHONY: all help build test unit verify lint tools goldens readme demo bench clean
+.PHONY: all help build test unit verify lint tools goldens readme demo bench clean catalog-history
 
 all: build ## Build bin/secgen (the default)
 
 help: ## List the targets, one line each
-	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/\1\t\2/' | expand -t 10
+	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## /{printf "%-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## Build bin/secgen
 	go build -trimpath -o bin/secgen ./cmd/secgen
@@ -53,6 +53,12 @@ verify: ## Verification modules under tests/: tidy, vet, test
 	@for m in $(TEST_MODULES); do \
 	  echo "== $$m"; (cd $$m && go mod tidy -diff && go vet ./... && go test -count=1 -timeout 30m ./...); \
 	done
+
+# The built-in catalog's history (every earlier released version, packed),
+# embedded so update re-renders merge bases offline. Run after bumping
+# templates/catalog.yaml's version, and commit the result.
+catalog-history: ## Pack the catalog's released versions into generator/builtin/history
+	scripts/catalog-history.sh generator/builtin/history
 
 # Re-record secgen's own goldens with the product's own command (review the
 # diff before committing it). `secgen test .` checks them; so does go test.

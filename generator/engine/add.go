@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/plan"
 	"github.com/secgen/secgen/generator/render"
-	"github.com/secgen/secgen/generator/writer"
 )
 
 // AddRequest asks to add one component to an existing project.
@@ -25,7 +23,10 @@ type AddRequest struct {
 	Prompter    answers.Prompter
 	DryRun      bool
 	Conflict    ConflictPolicy // "" is ConflictFail
-	FailAfter   int            // the writer's fault-injection seam (tests only)
+	// AllowDirty works even when tracked files have uncommitted changes.
+	AllowDirty bool
+	// AllowDowngrade accepts a catalog older than the recorded one.
+	AllowDowngrade bool
 }
 
 // Add renders one more component into a project made by `secgen new` or
@@ -36,14 +37,18 @@ type AddRequest struct {
 // nothing is written and the result lists them.
 func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error) {
 	policy := req.Conflict
-	if policy == "" {
+	switch policy {
+	case "":
 		policy = ConflictFail
+	case ConflictFail, ConflictSkip, ConflictNew:
+	default:
+		return nil, failure.Invalid(fmt.Errorf("add offers conflict policies fail, skip and new, not %s", failure.Quote(string(policy))))
 	}
 	comp, err := e.Catalog.Component(req.Component)
 	if err != nil {
 		return nil, err
 	}
-	p, err := e.openProject(req.Dir, req.DryRun)
+	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
 	if err != nil {
 		return nil, err
 	}
@@ -76,85 +81,52 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 			return nil, failure.Invalidf("component %s renders %s, which component %s already owns", comp.Name, failure.Quote(f.Path), o)
 		}
 	}
-
-	res := &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept, Finished: p.recov.RolledForward}
-	var changes []writer.Change
 	r, err := os.OpenRoot(p.root)
 	if err != nil {
 		return nil, fmt.Errorf("open project: %w", err)
 	}
 	defer r.Close()
+	o := newOutcome(p, components)
+	var generated []plan.File
 	for _, f := range rendered.Files {
-		old, err := readProjectFile(r, f.Path)
-		fc := FileChange{Path: f.Path, Component: f.Component, Old: old, Mode: f.Mode}
-		switch {
-		case err == errNotRegular:
-			fc.Action, fc.Reason = ActionConflict, "something other than a regular file is there"
-		case err != nil:
+		if p.manifest.Skipped(f.Path) {
+			o.res.Skipped = append(o.res.Skipped, f.Path)
+			continue
+		}
+		generated = append(generated, f)
+		st, mode, err := readState(r, f.Path, f.Mode)
+		if err != nil {
 			return nil, err
-		case old == nil:
-			fc.Action, fc.New = ActionCreate, f.Content
-			changes = append(changes, writer.Change{Path: f.Path, Mode: f.Mode, Content: f.Content})
-		case bytes.Equal(old, f.Content):
-			fc.Action = ActionUnchanged
-		default:
-			fc.Reason = fmt.Sprintf("exists and differs from what component %s renders", comp.Name)
-			switch policy {
-			case ConflictSkip:
-				fc.Action, fc.Reason = ActionSkip, "kept yours: it "+fc.Reason
-			case ConflictNew:
-				side := f.Path + ".secgen-new"
-				sideOld, err := readProjectFile(r, side)
-				if err == errNotRegular {
-					return nil, failure.Invalidf("%s is not a regular file; cannot write secgen's version there", failure.Quote(side))
-				}
-				if err != nil {
-					return nil, err
-				}
-				fc.Action, fc.New, fc.Written = ActionNew, f.Content, side
-				fc.Reason = "kept yours: it " + fc.Reason + "; secgen's version is in " + side
-				changes = append(changes, writer.Change{Path: side, Mode: f.Mode, Content: f.Content, Expect: expectOf(sideOld)})
-			default:
-				fc.Action = ActionConflict
+		}
+		st.New = f.Content
+		d := decide(st, policy)
+		if d.Action == ActionConflict && !st.NotRegular {
+			d.Reason = fmt.Sprintf("exists and differs from what component %s renders", comp.Name)
+		}
+		var sideOld []byte
+		if d.Side {
+			if sideOld, err = sideContent(r, f.Path); err != nil {
+				return nil, err
 			}
+			d.Reason = fmt.Sprintf("kept yours: it exists and differs from what component %s renders; secgen's version is in %s.secgen-new", comp.Name, f.Path)
 		}
-		res.Changes = append(res.Changes, fc)
-		if fc.Action == ActionConflict {
-			res.Conflicts = append(res.Conflicts, fc)
-		}
+		o.record(f.Path, f.Component, st.Yours, sideOld, d, mode)
 	}
-	if len(res.Conflicts) > 0 && policy == ConflictFail {
-		return res, nil
+	if len(o.res.Conflicts) > 0 {
+		// Nothing is written; the result lists every conflict.
+		sort.Slice(o.res.Changes, func(i, j int) bool { return o.res.Changes[i].Path < o.res.Changes[j].Path })
+		return o.res, nil
 	}
-	if len(res.Conflicts) > 0 {
-		// Something that is not a regular file cannot be skipped over
-		// safely: it would be claimed in the manifest.
-		return nil, failure.Invalidf("%s is not a regular file; move it away and run secgen add again", failure.Quote(res.Conflicts[0].Path))
-	}
-
 	refs := slices.Insert(slices.Clone(p.manifest.Components), at, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
-	records := append(slices.Clone(p.manifest.Files), manifest.Records(rendered.Files)...)
-	data, err := e.buildManifest(p.manifest, refs, p.manifest.Catalog, all, records)
+	next := e.nextManifest(p.manifest, refs, p.manifest.Catalog, append(slices.Clone(p.manifest.Files), manifest.Records(generated)...), o)
+	data, err := e.encodeManifest(next, all)
 	if err != nil {
 		return nil, err
 	}
-	oldManifest, err := readProjectFile(r, manifest.FileName)
-	if err != nil {
+	if err := e.commit(ctx, p, o, r, data, generated, req.DryRun); err != nil {
 		return nil, err
 	}
-	res.Changes = append(res.Changes, FileChange{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, Old: oldManifest, New: data, Mode: plan.ModeFile})
-	sort.Slice(res.Changes, func(i, j int) bool { return res.Changes[i].Path < res.Changes[j].Path })
-	if req.DryRun {
-		return res, nil
-	}
-	if _, err := storeBases(p.root, rendered.Files); err != nil {
-		return nil, err
-	}
-	if err := writer.Apply(ctx, p.root, changes, data, writer.ApplyOptions{ManifestPath: manifest.FileName, FailAfter: req.FailAfter}); err != nil {
-		return nil, err
-	}
-	res.Wrote = true
-	return res, nil
+	return o.res, nil
 }
 
 // insertAt is where a new component goes among the project's components:

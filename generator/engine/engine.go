@@ -31,6 +31,13 @@ type Engine struct {
 	// and Version are Catalog's. The zero value records the built-in
 	// catalog without a digest.
 	Origin manifest.CatalogRef
+	// Recorded opens the catalog version a project records, to re-render
+	// merge bases; nil allows only the current catalog.
+	Recorded CatalogOpener
+
+	// failAfter is the writer's fault-injection seam, set only by this
+	// package's tests.
+	failAfter int
 }
 
 // NewRequest asks for a new project.
@@ -52,8 +59,6 @@ type NewRequest struct {
 	DryRun bool
 	// Git, when set, initialises a repository with an initial commit.
 	Git *GitOptions
-	// FailAfter is the writer's fault-injection seam (tests only).
-	FailAfter int
 	// Without names components of the blueprint to leave out (for a
 	// later `secgen add`).
 	Without []string
@@ -153,7 +158,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 	if req.DryRun {
 		return res, nil
 	}
-	opt := writer.Options{FailAfter: req.FailAfter}
+	opt := writer.Options{FailAfter: e.failAfter}
 	if req.Git != nil {
 		g := *req.Git
 		opt.Finish = func(ctx context.Context, dir string) error {

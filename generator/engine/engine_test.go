@@ -109,7 +109,9 @@ func TestInvalidAnswersWriteNothing(t *testing.T) {
 func TestInjectedWriteFailureLeavesNothing(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "x")
-	_, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, FailAfter: 3})
+	e := testEngine(t)
+	e.failAfter = 3
+	_, err := e.New(context.Background(), NewRequest{Blueprint: "go-service", Target: target})
 	if err == nil {
 		t.Fatal("no error from the injected failure")
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,8 +11,6 @@ import (
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
-	"github.com/secgen/secgen/generator/plan"
-	"github.com/secgen/secgen/generator/writer"
 )
 
 // InitRequest asks to adopt an existing directory.
@@ -58,22 +57,19 @@ func (e *Engine) Init(ctx context.Context, req InitRequest) (*ProjectResult, err
 	if err != nil {
 		return nil, err
 	}
-	data, err := e.buildManifest(empty, []manifest.ComponentRef{}, e.catalogRef(), all, []manifest.FileRecord{})
+	o := newOutcome(p, []string{})
+	next := e.nextManifest(empty, []manifest.ComponentRef{}, e.catalogRef(), []manifest.FileRecord{}, o)
+	data, err := e.encodeManifest(next, all)
 	if err != nil {
 		return nil, err
 	}
-	res := &ProjectResult{
-		Root:      root,
-		Changes:   []FileChange{{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, New: data, Mode: plan.ModeFile}},
-		Recovered: p.recov.Kept,
-		Finished:  p.recov.RolledForward,
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open project: %w", err)
 	}
-	if req.DryRun {
-		return res, nil
-	}
-	if err := writer.Apply(ctx, root, nil, data, writer.ApplyOptions{ManifestPath: manifest.FileName}); err != nil {
+	defer r.Close()
+	if err := e.commit(ctx, p, o, r, data, nil, req.DryRun); err != nil {
 		return nil, err
 	}
-	res.Wrote = true
-	return res, nil
+	return o.res, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -36,7 +37,7 @@ const (
 	ActionMerge     Action = "merge"     // changed on both sides; merged cleanly
 	ActionConflict  Action = "conflict"  // changed on both sides; written with conflict markers (update) or refused (add)
 	ActionSkip      Action = "skip"      // differs from secgen's content; the user's file is kept (add --conflict=skip)
-	ActionNew       Action = "new"       // differs; secgen's content written beside it as <path>.secgen-new
+	ActionNew       Action = "new"       // differs, or became the user's; secgen's content written beside it as <path>.secgen-new
 	ActionRemove    Action = "remove"    // no longer rendered and unchanged; removed
 	ActionKeep      Action = "keep"      // no longer rendered but changed by the user; kept and no longer tracked
 	ActionManifest  Action = "manifest"  // the manifest itself
@@ -87,6 +88,12 @@ type ProjectResult struct {
 	// Weakenings are the controls update's changes made fail (update only,
 	// not in a dry run).
 	Weakenings []Weakening
+	// Notices are one-line messages for the user (answers defaulted or
+	// dropped).
+	Notices []string
+	// Skipped lists the rendered paths the manifest's skip patterns keep
+	// secgen away from.
+	Skipped []string
 }
 
 // ConflictPolicy says what add does with a file that exists and differs.
@@ -97,18 +104,10 @@ const (
 	ConflictFail ConflictPolicy = "fail" // write nothing, report (default)
 	ConflictSkip ConflictPolicy = "skip" // keep the user's file
 	ConflictNew  ConflictPolicy = "new"  // write <path>.secgen-new beside it
+	// ConflictMark is update's: merge, and write overlapping changes with
+	// conflict markers.
+	ConflictMark ConflictPolicy = "mark"
 )
-
-// ParseConflictPolicy checks a --conflict value; "" is ConflictFail.
-func ParseConflictPolicy(s string) (ConflictPolicy, error) {
-	switch p := ConflictPolicy(s); p {
-	case "":
-		return ConflictFail, nil
-	case ConflictFail, ConflictSkip, ConflictNew:
-		return p, nil
-	}
-	return "", failure.Invalidf("--conflict must be fail, skip or new, got %s", failure.Quote(s))
-}
 
 // project is an opened, locked project.
 type project struct {
@@ -126,9 +125,18 @@ func (p *project) release() {
 }
 
 // resolveRoot makes dir absolute and checks it is a directory, not a link.
+// The working directory ("") is taken as the real directory it is, even
+// when the user reached it through a symbolic link.
 func resolveRoot(dir string) (string, error) {
 	if dir == "" {
-		dir = "."
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", fmt.Errorf("find the working directory: %w", err)
+		}
+		if wd, err = filepath.EvalSymlinks(wd); err != nil {
+			return "", fmt.Errorf("resolve the working directory: %w", err)
+		}
+		dir = wd
 	}
 	root, err := filepath.Abs(dir)
 	if err != nil {
@@ -154,7 +162,7 @@ func lockProject(root string, dryRun bool) (*project, error) {
 	p := &project{root: root}
 	if dryRun {
 		if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(writer.TxnDir))); err == nil {
-			return nil, fmt.Errorf("an interrupted secgen run left %s; run the command without --dry-run to finish it first", writer.TxnDir)
+			return nil, fmt.Errorf("an interrupted secgen run left %s; run the command for real (not as a dry run) to finish it first", writer.TxnDir)
 		}
 		return p, nil
 	}
@@ -172,13 +180,55 @@ func lockProject(root string, dryRun bool) (*project, error) {
 	return p, nil
 }
 
-// openProject locks the project at dir and reads its manifest.
-func (e *Engine) openProject(dir string, dryRun bool) (*project, error) {
+// openOptions tune openProject.
+type openOptions struct {
+	dryRun         bool
+	allowDowngrade bool
+	allowDirty     bool
+}
+
+// ErrDowngrade is wrapped by the refusal of a catalog older than the one
+// a project records, or of another catalog.
+var ErrDowngrade = errors.New("catalog downgrade")
+
+// ErrUnresolved is wrapped by the refusal to work on a project whose
+// recorded conflicts still hold markers.
+var ErrUnresolved = errors.New("unresolved conflicts")
+
+// findProject resolves the project root for dir. From the working
+// directory ("") it walks up to the nearest directory holding the manifest,
+// stopping at the repository root (a directory holding .git) or the file
+// system's root; -C DIR names the root itself.
+func findProject(dir string) (string, error) {
 	root, err := resolveRoot(dir)
+	if err != nil || dir != "" {
+		return root, err
+	}
+	for d := root; ; {
+		if _, err := os.Lstat(filepath.Join(d, manifest.FileName)); err == nil {
+			return d, nil
+		}
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			break // the repository root: a project is never above it
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			break
+		}
+		d = up
+	}
+	return root, nil // readManifest says what is missing
+}
+
+// openProject locks the project at dir and reads its manifest. It refuses
+// another catalog or an older version of the recorded one unless allowed,
+// and a project whose recorded conflicts still hold markers.
+func (e *Engine) openProject(dir string, opt openOptions) (*project, error) {
+	root, err := findProject(dir)
 	if err != nil {
 		return nil, err
 	}
-	p, err := lockProject(root, dryRun)
+	p, err := lockProject(root, opt.dryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -187,9 +237,19 @@ func (e *Engine) openProject(dir string, dryRun bool) (*project, error) {
 		p.release()
 		return nil, err
 	}
-	if m.Catalog.ID != e.Catalog.ID {
+	if err := e.checkDowngrade(m.Catalog, opt.allowDowngrade); err != nil {
 		p.release()
-		return nil, failure.Invalidf("this project comes from catalog %s, not %s", failure.Quote(m.Catalog.ID), failure.Quote(e.Catalog.ID))
+		return nil, err
+	}
+	if err := unresolved(root, m.Conflicts); err != nil {
+		p.release()
+		return nil, err
+	}
+	if !opt.allowDirty && !opt.dryRun {
+		if err := checkClean(root); err != nil {
+			p.release()
+			return nil, err
+		}
 	}
 	for _, c := range m.Components {
 		if !e.Catalog.HasComponent(c.Name) {
@@ -200,6 +260,69 @@ func (e *Engine) openProject(dir string, dryRun bool) (*project, error) {
 	p.manifest = m
 	return p, nil
 }
+
+// checkDowngrade refuses a catalog other than the recorded one, or an
+// older version of it, unless allowed.
+func (e *Engine) checkDowngrade(rec manifest.CatalogRef, allow bool) error {
+	if allow {
+		return nil
+	}
+	if rec.ID != e.Catalog.ID {
+		return failure.Invalid(&refusal{fmt.Sprintf("this project comes from catalog %s, not %s", failure.Quote(rec.ID), failure.Quote(e.Catalog.ID)), ErrDowngrade})
+	}
+	if compareVersions(e.Catalog.Version, rec.Version) < 0 {
+		return failure.Invalid(&refusal{fmt.Sprintf("this project was generated by catalog %s %s, newer than this catalog's %s", rec.ID, rec.Version, e.Catalog.Version), ErrDowngrade})
+	}
+	return nil
+}
+
+// unresolved refuses while a file recorded as conflicted still holds a
+// conflict marker line.
+func unresolved(root string, conflicts []string) error {
+	if len(conflicts) == 0 {
+		return nil
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return fmt.Errorf("open project: %w", err)
+	}
+	defer r.Close()
+	var still []string
+	for _, c := range conflicts {
+		b, err := readProjectFile(r, c)
+		if err != nil && !errors.Is(err, errNotRegular) {
+			return err
+		}
+		if hasMarkers(b) {
+			still = append(still, c)
+		}
+	}
+	if len(still) == 0 {
+		return nil
+	}
+	return failure.Invalid(&refusal{fmt.Sprintf("%d file(s) still hold conflict markers from an earlier run: %s; resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen) first", len(still), strings.Join(still, ", ")), ErrUnresolved})
+}
+
+// hasMarkers reports whether b holds a line secgen's conflict markers
+// start with.
+func hasMarkers(b []byte) bool {
+	for _, line := range strings.Split(string(normalise(b)), "\n") {
+		if strings.HasPrefix(line, "<<<<<<< yours") || strings.HasPrefix(line, ">>>>>>> secgen") {
+			return true
+		}
+	}
+	return false
+}
+
+// refusal is an error that errors.Is matches to its kind (ErrDowngrade,
+// ErrUnresolved) without repeating the kind's text.
+type refusal struct {
+	msg  string
+	kind error
+}
+
+func (r *refusal) Error() string        { return r.msg }
+func (r *refusal) Is(target error) bool { return target == r.kind }
 
 // readManifest reads and parses root's manifest; it must be a regular file.
 func readManifest(root string) (*manifest.Manifest, error) {
@@ -242,6 +365,20 @@ type answerInput struct {
 	Set         []string
 	AnswersFile []byte
 	Prompter    answers.Prompter
+	// Change lets Set and AnswersFile change recorded answers (update).
+	Change bool
+	// notices, when set, collects what the user should be told.
+	notices *[]string
+}
+
+// asksAnywhere reports whether any component of the catalog asks question
+// name.
+func (e *Engine) asksAnywhere(name string) bool {
+	qs, err := e.Catalog.Questions(e.Catalog.ComponentNames())
+	if err != nil {
+		return true // keep what cannot be judged
+	}
+	return slices.ContainsFunc(qs, func(q answers.Asked) bool { return q.Name == name })
 }
 
 // projectAnswers parses the recorded answers against the questions of
@@ -277,16 +414,21 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 		}
 		known[q.Name] = v
 	}
-	// Recorded answers stand: --set may not change them, and an answers
-	// file (often the one `new` used) may repeat them.
+	// Recorded answers stand for add: --set may not change them, and an
+	// answers file (often the one `new` used) may repeat them. Update may
+	// change them (in.Change): the new value is validated as in new.
 	var set []string
 	for _, kv := range in.Set {
 		key, text, _ := strings.Cut(kv, "=")
 		if v, ok := known[key]; ok {
-			if answers.FormatText(v) != text {
-				return nil, nil, failure.Invalidf("answer %q is recorded in %s as %s; add and update do not change recorded answers", key, manifest.FileName, failure.Quote(answers.FormatText(v)))
+			if answers.FormatText(v) == text {
+				continue
 			}
-			continue
+			if !in.Change {
+				return nil, nil, failure.Invalidf("answer %q is recorded in %s as %s; add does not change recorded answers (update does)", key, manifest.FileName, failure.Quote(answers.FormatText(v)))
+			}
+			delete(known, key)
+			ask = append(ask, asked[key])
 		}
 		set = append(set, kv)
 	}
@@ -297,9 +439,29 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 			return nil, nil, err
 		}
 		for k := range file {
-			if _, ok := known[k]; ok {
+			if _, ok := known[k]; !ok {
+				continue
+			}
+			if in.Change {
+				delete(known, k)
+				ask = append(ask, asked[k])
+			} else {
 				delete(file, k)
 			}
+		}
+	}
+	if in.notices != nil {
+		var fresh []string
+		for _, q := range ask {
+			if _, recorded := stored[q.Name]; recorded {
+				continue
+			}
+			if !slices.ContainsFunc(set, func(kv string) bool { return strings.HasPrefix(kv, q.Name+"=") }) && file[q.Name] == nil {
+				fresh = append(fresh, q.Name)
+			}
+		}
+		if len(fresh) > 0 && in.Prompter == nil {
+			*in.notices = append(*in.notices, "the catalog asks new question(s), answered with their defaults: "+strings.Join(fresh, ", ")+"")
 		}
 	}
 	src := e.sources(components, filepath.Base(root))
@@ -312,8 +474,13 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 		return nil, nil, err
 	}
 	all = map[string]any{}
+	var dropped []string
 	for k, n := range stored {
 		if _, ok := asked[k]; ok {
+			continue
+		}
+		if in.Change && !e.asksAnywhere(k) {
+			dropped = append(dropped, k)
 			continue
 		}
 		var v any
@@ -325,54 +492,74 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 	for k, v := range values {
 		all[k] = v
 	}
+	if len(dropped) > 0 && in.notices != nil {
+		sort.Strings(dropped)
+		*in.notices = append(*in.notices, "recorded answer(s) no question of the catalog asks any more were dropped: "+strings.Join(dropped, ", "))
+	}
 	return values, all, nil
 }
 
-// buildManifest returns the manifest bytes for a project state.
-func (e *Engine) buildManifest(old *manifest.Manifest, components []manifest.ComponentRef, catalogRef manifest.CatalogRef, all map[string]any, records []manifest.FileRecord) ([]byte, error) {
+// encodeManifest sets the answers of m and encodes it, its lists sorted.
+func (e *Engine) encodeManifest(m *manifest.Manifest, all map[string]any) ([]byte, error) {
 	node, err := manifest.AnswersNode(all)
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(records, func(i, j int) bool { return records[i].Path < records[j].Path })
-	m := &manifest.Manifest{
-		Schema:        manifest.SchemaVersion,
-		SecgenVersion: e.Version,
-		Catalog:       catalogRef,
-		Blueprint:     old.Blueprint,
-		Components:    components,
-		Answers:       node,
-		Files:         records,
-	}
+	m.Answers = node
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	sort.Strings(m.Skip)
+	m.Conflicts = slices.Compact(slices.Sorted(slices.Values(m.Conflicts)))
 	return m.Marshal()
 }
 
 // readProjectFile reads a file of the project: nil when absent; an error
 // when something other than a regular file is there.
 func readProjectFile(r *os.Root, p string) ([]byte, error) {
+	b, _, err := readProjectFileInfo(r, p)
+	return b, err
+}
+
+// readProjectFileInfo is readProjectFile that also returns what Lstat said
+// (nil when absent).
+func readProjectFileInfo(r *os.Root, p string) ([]byte, fs.FileInfo, error) {
 	info, err := r.Lstat(p)
 	if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("inspect %s: %w", p, err)
+		return nil, nil, fmt.Errorf("inspect %s: %w", p, err)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, errNotRegular
+		return nil, info, errNotRegular
 	}
-	f, err := r.Open(p)
+	f, err := r.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, nil, fmt.Errorf("read %s: %w", p, err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, render.MaxFileSize+1))
+	b := make([]byte, 0, info.Size()+1)
+	b, err = readAllInto(b, io.LimitReader(f, render.MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", p, err)
+		return nil, nil, fmt.Errorf("read %s: %w", p, err)
 	}
-	if b == nil {
-		b = []byte{}
+	return b, info, nil
+}
+
+// readAllInto reads r to its end into b.
+func readAllInto(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
 	}
-	return b, nil
 }
 
 var errNotRegular = errors.New("not a regular file")
@@ -418,6 +605,13 @@ func storeBases(root string, files []plan.File) (*base.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !s.HasGit() {
+		contents := make([][]byte, 0, len(files))
+		for _, f := range files {
+			contents = append(contents, f.Content)
+		}
+		return s, base.PutDirAll(root, contents)
+	}
 	for _, f := range files {
 		if _, err := s.Put(f.Content); err != nil {
 			return nil, err
@@ -440,7 +634,7 @@ func (e *Engine) catalogRef() manifest.CatalogRef {
 // the project at dir ("" is the working directory), so the caller can open
 // the catalog the project was generated from.
 func ProjectCatalog(dir string) (manifest.CatalogRef, error) {
-	root, err := resolveRoot(dir)
+	root, err := findProject(dir)
 	if err != nil {
 		return manifest.CatalogRef{}, err
 	}

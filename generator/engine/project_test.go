@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -302,7 +303,7 @@ func TestUpdateMergesUserEdits(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root := mk(t)
 			write(t, root, "config.yaml", "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 10\n")
-			res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
+			res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root, AllowDirty: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,7 +340,7 @@ func TestUpdateMergesUserEdits(t *testing.T) {
 			}
 
 			// A second update has nothing left to do.
-			res, err = engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
+			res, err = engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root, AllowDirty: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -409,6 +410,37 @@ func TestUpdateKeepsADroppedFileTheUserChanged(t *testing.T) {
 	}
 }
 
+// The merge base is what the recorded catalog version renders with the
+// recorded answers: no stored object is needed (a fresh clone, a pruned
+// repository, a project whose .secgen/base was never committed).
+func TestUpdateRendersTheBaseFromTheRecordedVersion(t *testing.T) {
+	root := newProject(t)
+	if err := os.RemoveAll(filepath.Join(root, ".secgen")); err != nil {
+		t.Fatal(err)
+	}
+	write(t, root, "config.yaml", "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 10\n")
+	e := engineAt(t, 2)
+	opened := 0
+	e.Recorded = func(_ context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error) {
+		opened++
+		if ref.Version != "0.1.0" {
+			t.Errorf("asked for version %s", ref.Version)
+		}
+		return testCatalog(t, 1), nil
+	}
+	res, err := e.Update(context.Background(), UpdateRequest{Dir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Conflicts) != 0 || opened != 1 {
+		t.Fatalf("conflicts = %+v, opened %d times", res.Conflicts, opened)
+	}
+	got := readAll(t, root)["config.yaml"]
+	if got != "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 20\n" {
+		t.Errorf("config.yaml = %q", got)
+	}
+}
+
 // Without the recorded base, every difference is marked rather than one
 // side silently winning.
 func TestUpdateWithoutBaseMarksEveryDifference(t *testing.T) {
@@ -421,7 +453,7 @@ func TestUpdateWithoutBaseMarksEveryDifference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Conflicts) != 1 || !strings.Contains(res.Conflicts[0].Reason, "not found") {
+	if len(res.Conflicts) != 1 || !strings.Contains(res.Conflicts[0].Reason, "catalog test 0.1.0 cannot be opened here") {
 		t.Fatalf("conflicts = %+v", res.Conflicts)
 	}
 	got := readAll(t, root)["config.yaml"]
@@ -557,7 +589,9 @@ func TestKilledAddAndUpdateRecover(t *testing.T) {
 				return root
 			},
 			run: func(root string, n int) error {
-				_, err := engineAt(t, 1).Add(context.Background(), AddRequest{Dir: root, Component: "extra", FailAfter: n})
+				e := engineAt(t, 1)
+				e.failAfter = n
+				_, err := e.Add(context.Background(), AddRequest{Dir: root, Component: "extra"})
 				return err
 			},
 		},
@@ -569,7 +603,9 @@ func TestKilledAddAndUpdateRecover(t *testing.T) {
 				return root
 			},
 			run: func(root string, n int) error {
-				_, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root, FailAfter: n})
+				e := engineAt(t, 2)
+				e.failAfter = n
+				_, err := e.Update(context.Background(), UpdateRequest{Dir: root})
 				return err
 			},
 		},
@@ -668,5 +704,49 @@ func BenchmarkAddGit(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+	}
+}
+
+// A conflict is recorded with the files it was written to, in one
+// transaction: wherever the writer is stopped, the rerun either writes
+// and records the conflict or finds it recorded, and the run after that
+// refuses until the markers are gone (never "0 files written, exit 0").
+func TestConflictsSurviveInterruptions(t *testing.T) {
+	edit := "# config of demo\nname: \"demo\"\nlog: info\ntimeout: 30s\nretries: 3\nlimit: 15\n"
+	for n := 1; ; n++ {
+		root := newProject(t)
+		write(t, root, "config.yaml", edit)
+		e := engineAt(t, 2)
+		e.failAfter = n
+		_, err := e.Update(context.Background(), UpdateRequest{Dir: root})
+		if err == nil {
+			if n == 1 {
+				t.Fatal("the edit did not make the writer run")
+			}
+			break // n is past the last step
+		}
+		if !errors.Is(err, writer.ErrInjected) {
+			t.Fatalf("step %d: %v", n, err)
+		}
+		res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
+		switch {
+		case errors.Is(err, ErrUnresolved):
+		case err != nil:
+			t.Fatalf("step %d: rerun: %v", n, err)
+		case len(res.Conflicts) != 1:
+			t.Fatalf("step %d: rerun reports %d conflicts", n, len(res.Conflicts))
+		}
+		if !strings.Contains(readAll(t, root)["config.yaml"], "<<<<<<< yours") {
+			t.Fatalf("step %d: no markers in config.yaml", n)
+		}
+		if !slices.Contains(readManifestT(t, root).Conflicts, "config.yaml") {
+			t.Fatalf("step %d: the conflict is not recorded", n)
+		}
+		if _, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root}); !errors.Is(err, ErrUnresolved) || !failure.IsInvalidInput(err) {
+			t.Fatalf("step %d: a later update: %v", n, err)
+		}
+		if _, err := engineAt(t, 2).Add(context.Background(), AddRequest{Dir: root, Component: "big"}); !errors.Is(err, ErrUnresolved) {
+			t.Fatalf("step %d: add: %v", n, err)
+		}
 	}
 }

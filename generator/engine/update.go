@@ -1,21 +1,17 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/secgen/secgen/generator/answers"
-	"github.com/secgen/secgen/generator/audit"
-	"github.com/secgen/secgen/generator/base"
+	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
-	"github.com/secgen/secgen/generator/merge"
 	"github.com/secgen/secgen/generator/plan"
 	"github.com/secgen/secgen/generator/render"
-	"github.com/secgen/secgen/generator/writer"
 )
 
 // UpdateRequest asks to re-apply the current catalog to a project.
@@ -25,32 +21,46 @@ type UpdateRequest struct {
 	AnswersFile []byte
 	Prompter    answers.Prompter
 	DryRun      bool
-	FailAfter   int // the writer's fault-injection seam (tests only)
+	// Conflict is ConflictNew to write secgen's version of a file that
+	// became the user's (deleted, or replaced by a link) beside it as
+	// <path>.secgen-new; "" (or ConflictMark) only reports it.
+	Conflict ConflictPolicy
+	// AllowDirty works even when tracked files have uncommitted changes.
+	AllowDirty bool
+	// AllowDowngrade accepts a catalog older than the recorded one, or
+	// another catalog.
+	AllowDowngrade bool
 }
 
 // Update re-renders every component of a project with the current catalog
-// and the recorded answers (asking only questions the catalog added). A
-// file the user never changed is replaced; one the user changed is merged
-// three ways against the content secgen wrote last time, and a conflict is
-// written with markers and listed. A file the catalog no longer renders is
-// removed when unchanged and otherwise kept and reported. The manifest is
-// written last.
+// and the recorded answers (asking only questions the catalog added). Each
+// path is decided by decide: a file the user never changed is replaced;
+// one the user changed is merged three ways against what the recorded
+// catalog version renders with the recorded answers, and a conflict is
+// written with markers, listed and recorded. A file the catalog no longer
+// renders is removed when unchanged and otherwise kept and reported. The
+// manifest is written last.
 func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult, error) {
-	p, err := e.openProject(req.Dir, req.DryRun)
+	policy := ConflictMark
+	switch req.Conflict {
+	case "", ConflictMark:
+	case ConflictNew:
+		policy = conflictMarkSide
+	default:
+		return nil, failure.Invalid(fmt.Errorf("update offers conflict policies %s and %s, not %s", ConflictMark, ConflictNew, failure.Quote(string(req.Conflict))))
+	}
+	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
 	if err != nil {
 		return nil, err
 	}
 	defer p.release()
 	components := componentNames(p.manifest)
-	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter})
+	var notices []string
+	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter, Change: true, notices: &notices})
 	if err != nil {
 		return nil, err
 	}
 	rendered, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
-	if err != nil {
-		return nil, err
-	}
-	store, err := base.Open(p.root)
 	if err != nil {
 		return nil, err
 	}
@@ -64,55 +74,53 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	for _, f := range p.manifest.Files {
 		records[f.Path] = f
 	}
-	res := &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept, Finished: p.recov.RolledForward}
-	var changes []writer.Change
-	add := func(fc FileChange, mode os.FileMode) {
-		fc.Mode = mode
-		res.Changes = append(res.Changes, fc)
-		if fc.Action == ActionConflict {
-			res.Conflicts = append(res.Conflicts, fc)
-		}
-		switch {
-		case fc.Action == ActionRemove:
-			changes = append(changes, writer.Change{Path: fc.Path, Remove: true, Expect: expectOf(fc.Old)})
-		case fc.New != nil:
-			changes = append(changes, writer.Change{Path: fc.Path, Mode: mode, Content: fc.New, Expect: expectOf(fc.Old)})
-		}
-	}
+	bases := &baseFinder{ctx: ctx, e: e, root: p.root, m: p.manifest}
+	o := newOutcome(p, components)
+	o.res.Notices = notices
 	seen := map[string]bool{}
+	var generated []plan.File
 	for _, f := range rendered.Files {
 		seen[f.Path] = true
-		old, err := readProjectFile(r, f.Path)
-		if errors.Is(err, errNotRegular) {
-			add(FileChange{Path: f.Path, Component: f.Component, Action: ActionConflict, Reason: "something other than a regular file is there; left alone"}, f.Mode)
+		if p.manifest.Skipped(f.Path) {
+			o.res.Skipped = append(o.res.Skipped, f.Path)
 			continue
 		}
+		generated = append(generated, f)
+		rec, tracked := records[f.Path]
+		st, mode, err := readState(r, f.Path, f.Mode)
 		if err != nil {
 			return nil, err
 		}
-		fc, err := e.updateFile(r, store, f, records[f.Path], old)
-		if err != nil {
-			return nil, err
+		st.Tracked, st.Recorded, st.New = tracked, rec.SHA256, f.Content
+		if needsBase(st, policy) {
+			if st.Base, st.BaseMissing, err = bases.find(rec); err != nil {
+				return nil, err
+			}
 		}
-		add(fc, f.Mode)
+		if st.Tracked && st.Yours != nil && sha(normalise(st.Yours)) != st.Recorded && sha(st.Yours) != st.Recorded {
+			if prev := bases.findPrevious(f.Path); prev != nil && string(normalise(st.Yours)) == string(prev) {
+				st.Previous = prev
+			}
+		}
+		d := decide(st, policy)
+		var sideOld []byte
+		if d.Side {
+			if sideOld, err = sideContent(r, f.Path); err != nil {
+				return nil, err
+			}
+		}
+		o.record(f.Path, f.Component, st.Yours, sideOld, d, mode)
 	}
 	for _, rec := range p.manifest.Files {
-		if seen[rec.Path] {
+		if seen[rec.Path] || p.manifest.Skipped(rec.Path) {
 			continue
 		}
-		old, err := readProjectFile(r, rec.Path)
-		switch {
-		case errors.Is(err, errNotRegular):
-			add(FileChange{Path: rec.Path, Component: rec.Component, Action: ActionKeep, Reason: "no longer generated; something other than a regular file is there, left alone"}, 0)
-		case err != nil:
+		st, _, err := readState(r, rec.Path, plan.ModeFile)
+		if err != nil {
 			return nil, err
-		case old == nil:
-			// Gone already; it is simply no longer recorded.
-		case expectOf(old) == rec.SHA256:
-			add(FileChange{Path: rec.Path, Component: rec.Component, Action: ActionRemove, Old: old}, 0)
-		default:
-			add(FileChange{Path: rec.Path, Component: rec.Component, Action: ActionKeep, Old: old, Reason: "no longer generated, but you changed it: kept, and no longer tracked"}, 0)
 		}
+		st.Tracked, st.Recorded = true, rec.SHA256
+		o.record(rec.Path, rec.Component, st.Yours, nil, decide(st, policy), 0)
 	}
 
 	refs := make([]manifest.ComponentRef, 0, len(components))
@@ -123,141 +131,77 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 		}
 		refs = append(refs, manifest.ComponentRef{Name: c.Name, Version: c.Version})
 	}
-	newRecords := manifest.Records(rendered.Files)
-	data, err := e.buildManifest(p.manifest, refs, e.catalogRef(), all, newRecords)
+	next := e.nextManifest(p.manifest, refs, e.catalogRef(), manifest.Records(generated), o)
+	data, err := e.encodeManifest(next, all)
 	if err != nil {
 		return nil, err
 	}
-	oldManifest, err := readProjectFile(r, manifest.FileName)
-	if err != nil {
+	// Security-aware update: commit audits the files it changes before and
+	// after writing them; a control that fails only afterwards is a weakening.
+	o.audit = &auditScope{components: components, answers: all}
+	if err := e.commit(ctx, p, o, r, data, generated, req.DryRun); err != nil {
 		return nil, err
 	}
-	if !bytes.Equal(oldManifest, data) {
-		res.Changes = append(res.Changes, FileChange{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, Old: oldManifest, New: data, Mode: plan.ModeFile})
-	}
-	sort.Slice(res.Changes, func(i, j int) bool { return res.Changes[i].Path < res.Changes[j].Path })
-	if req.DryRun {
-		return res, nil
-	}
-	if _, err := storeBases(p.root, rendered.Files); err != nil {
-		return nil, err
-	}
-	// Security-aware update: audit the files update changes before and
-	// after writing them; a control that fails only afterwards is a
-	// weakening.
-	touched, actions := map[string]bool{}, map[string]Action{}
-	for _, fc := range res.Changes {
-		actions[fc.Path] = fc.Action
-		if fc.Action == ActionMerge || fc.Action == ActionReplace || fc.Action == ActionCreate {
-			touched[fc.Path] = true
-		}
-	}
-	var sec *securityAudit
-	var before map[string]audit.Finding
-	if len(touched) > 0 {
-		if sec, err = e.newSecurityAudit(p.root, components, all, touched); err != nil {
-			return nil, err
-		}
-		if before, err = sec.failing(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if len(changes) > 0 || !bytes.Equal(oldManifest, data) {
-		if err := writer.Apply(ctx, p.root, changes, data, writer.ApplyOptions{ManifestPath: manifest.FileName, FailAfter: req.FailAfter}); err != nil {
-			return nil, err
-		}
-	}
-	if sec != nil {
-		after, err := sec.failing(ctx)
-		if err != nil {
-			return nil, err
-		}
-		res.Weakenings = weakenings(before, after, actions)
-	}
-	if !store.HasGit() {
-		keep := map[string]bool{}
-		for _, rec := range newRecords {
-			keep[rec.GitBlob] = true
-		}
-		if err := base.Prune(p.root, keep); err != nil {
-			return nil, err
-		}
-	}
-	res.Wrote = true
-	return res, nil
+	return o.res, nil
 }
 
-// updateFile decides what update does with one rendered file, given its
-// record in the manifest (zero when it had none) and its content on disk
-// (nil when absent).
-func (e *Engine) updateFile(r *os.Root, store *base.Store, f plan.File, rec manifest.FileRecord, old []byte) (FileChange, error) {
-	fc := FileChange{Path: f.Path, Component: f.Component, Old: old}
-	tracked := rec.Path != ""
-	switch {
-	case old == nil && !tracked:
-		fc.Action, fc.New = ActionCreate, f.Content
-		return fc, nil
-	case old == nil:
-		if rec.SHA256 == f.SHA256() {
-			fc.Action, fc.Reason = ActionKeep, "you deleted it; it stays deleted"
-		} else {
-			fc.Action, fc.Reason = ActionConflict, "you deleted it and the template changed it; not restored"
-		}
-		return fc, nil
-	case bytes.Equal(old, f.Content):
-		fc.Action = ActionUnchanged
-		if modeOf(r, f.Path) != f.Mode {
-			fc.Action, fc.New = ActionReplace, f.Content // only the mode changes
-		}
-		return fc, nil
-	case tracked && expectOf(old) == rec.SHA256:
-		fc.Action, fc.New = ActionReplace, f.Content
-		return fc, nil
+// nextManifest is the manifest after a command: records of the files
+// secgen generated (the base of the next merge, not the merged file), less
+// those that became the user's, which join skip, and the files left with
+// conflict markers.
+func (e *Engine) nextManifest(old *manifest.Manifest, refs []manifest.ComponentRef, ref manifest.CatalogRef, records []manifest.FileRecord, o *outcome) *manifest.Manifest {
+	previous := old.Previous
+	if old.Catalog.ID != "" && !sameVersion(old.Catalog, ref) {
+		prev := old.Catalog
+		previous = &prev
 	}
-	// Both sides changed the file (or it appeared where the template now
-	// renders one): merge against what secgen wrote last time.
-	var m merge.Result
-	switch {
-	case !tracked:
-		m = merge.Merge(nil, old, f.Content, mergeOptions)
-	default:
-		var baseContent []byte
-		err := base.ErrNotFound
-		if rec.GitBlob != "" {
-			baseContent, err = store.Get(rec.GitBlob)
-		}
-		switch {
-		case errors.Is(err, base.ErrNotFound):
-			m = merge.TwoWay(old, f.Content, mergeOptions)
-			fc.Reason = "what secgen wrote last time was not found, so every difference is marked"
-		case err != nil:
-			return fc, err
-		default:
-			m = merge.Merge(baseContent, old, f.Content, mergeOptions)
+	m := &manifest.Manifest{
+		Schema:        manifest.SchemaVersion,
+		SecgenVersion: e.Version,
+		Catalog:       ref,
+		Previous:      previous,
+		Blueprint:     old.Blueprint,
+		Components:    refs,
+		Skip:          slices.Clone(old.Skip),
+		Files:         records,
+	}
+	for _, p := range o.owned {
+		if !m.Skipped(p) {
+			m.Skip = append(m.Skip, p)
 		}
 	}
-	if m.Clean() {
-		if bytes.Equal(m.Content, old) {
-			fc.Action = ActionUnchanged // the template's change was already there
-		} else {
-			fc.Action, fc.New = ActionMerge, m.Content
-		}
-		return fc, nil
+	if len(o.owned) > 0 {
+		m.Files = slices.DeleteFunc(m.Files, func(f manifest.FileRecord) bool { return slices.Contains(o.owned, f.Path) })
 	}
-	fc.Action, fc.New = ActionConflict, m.Content
-	if fc.Reason == "" {
-		fc.Reason = fmt.Sprintf("you and the template changed the same lines: %d conflict(s), first at line %d", len(m.Conflicts), m.Conflicts[0].StartLine)
-	}
-	return fc, nil
+	m.Conflicts = append(m.Conflicts, o.conflicted...)
+	return m
 }
 
-func modeOf(r *os.Root, p string) os.FileMode {
-	info, err := r.Lstat(p)
+// readState reads what is at p: its content and mode, or that something
+// other than a regular file is there. The mode returned is the one to
+// write with: the user's when the file exists (a +x or 0444 the user set
+// stays), else want.
+func readState(r *os.Root, p string, want os.FileMode) (fileState, os.FileMode, error) {
+	old, info, err := readProjectFileInfo(r, p)
+	if errors.Is(err, errNotRegular) {
+		return fileState{NotRegular: true}, want, nil
+	}
 	if err != nil {
-		return 0
+		return fileState{}, 0, err
 	}
-	if info.Mode().Perm()&0o100 != 0 {
-		return plan.ModeExecutable
+	mode := want
+	if info != nil {
+		mode = info.Mode().Perm()
 	}
-	return plan.ModeFile
+	return fileState{Yours: old}, mode, nil
+}
+
+// sideContent reads <p>.secgen-new, which must be a regular file or absent.
+func sideContent(r *os.Root, p string) ([]byte, error) {
+	side := p + ".secgen-new"
+	b, err := readProjectFile(r, side)
+	if errors.Is(err, errNotRegular) {
+		return nil, failure.Invalidf("%s is not a regular file; cannot write secgen's version there", failure.Quote(side))
+	}
+	return b, err
 }

@@ -15,7 +15,7 @@ import (
 func (e *Engine) without(bp *catalog.Blueprint, drop []string) ([]string, error) {
 	for _, d := range drop {
 		if !slices.Contains(bp.Components, d) {
-			return nil, failure.Invalidf("--without %s: blueprint %s has no component %s (it has %v)", failure.Quote(d), bp.Name, failure.Quote(d), bp.Components)
+			return nil, failure.Invalidf("blueprint %s has no component %s to leave out (it has %v)", bp.Name, failure.Quote(d), bp.Components)
 		}
 	}
 	var out []string
@@ -25,7 +25,7 @@ func (e *Engine) without(bp *catalog.Blueprint, drop []string) ([]string, error)
 		}
 	}
 	if len(out) == 0 {
-		return nil, failure.Invalidf("--without leaves blueprint %s with no component; adopt a directory with secgen init --blueprint %s instead", bp.Name, bp.Name)
+		return nil, failure.Invalidf("leaving those components out leaves blueprint %s with no component; adopt a directory with secgen init instead", bp.Name)
 	}
 	for _, c := range out {
 		comp, err := e.Catalog.Component(c)
@@ -34,7 +34,7 @@ func (e *Engine) without(bp *catalog.Blueprint, drop []string) ([]string, error)
 		}
 		for _, r := range comp.Requires {
 			if slices.Contains(drop, r) {
-				return nil, failure.Invalidf("component %s requires component %s, so --without %s cannot leave it out", c, r, r)
+				return nil, failure.Invalidf("component %s requires component %s, so %s cannot be left out", c, r, r)
 			}
 		}
 	}

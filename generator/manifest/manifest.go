@@ -24,9 +24,12 @@ package manifest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
+	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -48,13 +51,36 @@ const MaxSize = 4 << 20
 
 // Manifest is the parsed .secgen.yaml.
 type Manifest struct {
-	Schema        int            `yaml:"schema"`
-	SecgenVersion string         `yaml:"secgen_version"`
-	Catalog       CatalogRef     `yaml:"catalog"`
-	Blueprint     string         `yaml:"blueprint"`
-	Components    []ComponentRef `yaml:"components"`
-	Answers       yaml.Node      `yaml:"answers"`
-	Files         []FileRecord   `yaml:"files"`
+	Schema        int        `yaml:"schema"`
+	SecgenVersion string     `yaml:"secgen_version"`
+	Catalog       CatalogRef `yaml:"catalog"`
+	// Previous is the catalog the project was at before the last update
+	// that changed it: a file still holding what Previous rendered is
+	// re-applied (a revert after an interrupted update).
+	Previous   *CatalogRef    `yaml:"previous,omitempty"`
+	Blueprint  string         `yaml:"blueprint"`
+	Components []ComponentRef `yaml:"components"`
+	Answers    yaml.Node      `yaml:"answers"`
+	// Skip lists path patterns (path.Match syntax) secgen never creates,
+	// updates or deletes: the user owns them. A generated file the user
+	// deleted or replaced by a link joins it.
+	Skip []string `yaml:"skip,omitempty"`
+	// Conflicts lists files written with conflict markers that were not
+	// resolved yet; add and update refuse while any still holds markers.
+	Conflicts []string `yaml:"conflicts,omitempty"`
+	// Files is last, one entry per line, sorted by path, so two branches'
+	// manifests usually merge in git without a conflict.
+	Files []FileRecord `yaml:"files"`
+}
+
+// Skipped reports whether p matches a pattern of Skip.
+func (m *Manifest) Skipped(p string) bool {
+	for _, pat := range m.Skip {
+		if ok, _ := path.Match(pat, p); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // CatalogRef identifies the catalog a project was rendered from. Source
@@ -119,28 +145,82 @@ func Records(files []plan.File) []FileRecord {
 	return out
 }
 
-// Marshal encodes the manifest deterministically.
+// Marshal encodes the manifest deterministically: the files last, one
+// flow mapping per line, sorted by path.
 func (m *Manifest) Marshal() ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString(header)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(m); err != nil {
+	head := *m
+	head.Files = nil
+	if err := enc.Encode(&head); err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
 	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	return buf.Bytes(), nil
+	out, ok := bytes.CutSuffix(buf.Bytes(), []byte("files: []\n"))
+	if !ok {
+		return nil, fmt.Errorf("encode manifest: files are not last")
+	}
+	files := slices.Clone(m.Files)
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	if len(files) == 0 {
+		return append(out, "files: []\n"...), nil
+	}
+	out = append(out, "files:\n"...)
+	for _, f := range files {
+		out = fmt.Appendf(out, "  - {path: %s, component: %s, sha256: %s, git_blob: %s}\n", flowString(f.Path), flowString(f.Component), flowString(f.SHA256), flowString(f.GitBlob))
+	}
+	return out, nil
+}
+
+// plainScalar matches strings YAML may read back as the same plain string
+// in a flow mapping.
+var plainScalar = regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9._/-]*$`)
+
+// flowString writes s as a flow scalar: plain when that reads back as the
+// same string, else double-quoted (JSON's quoting is valid YAML).
+func flowString(s string) string {
+	if plainScalar.MatchString(s) && !ambiguous(s) {
+		return s
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// ambiguous reports whether a plain scalar would read as something other
+// than that string (a number, a boolean, null).
+func ambiguous(s string) bool {
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "y", "n", "null", ".inf", ".nan":
+		return true
+	}
+	// Only a hexadecimal number (0x...) holds other letters than e, o, x
+	// and b; most paths and every id stop here.
+	if strings.ContainsFunc(s, func(r rune) bool { return !strings.ContainsRune("0123456789+-.eExXoObB_:", r) }) && !strings.Contains(strings.ToLower(s), "0x") {
+		return false
+	}
+	var v any
+	if err := yaml.Unmarshal([]byte(s), &v); err != nil {
+		return true
+	}
+	got, isString := v.(string)
+	return !isString || got != s
 }
 
 var (
-	sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	signerPattern = regexp.MustCompile(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
-	refPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$`)
-	blobPattern   = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	namePattern   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	conflictMarkers = regexp.MustCompile(`(?m)^(<<<<<<<|>>>>>>>|=======)( |$)`)
+	sha256Pattern   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	digestPattern   = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	signerPattern   = regexp.MustCompile(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
+	refPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$`)
+	blobPattern     = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	namePattern     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 )
 
 // Parse decodes a manifest strictly and checks its invariants: a known
@@ -149,6 +229,9 @@ var (
 func Parse(data []byte) (*Manifest, error) {
 	if len(data) > MaxSize {
 		return nil, failure.Invalidf("%s is larger than %d bytes", FileName, MaxSize)
+	}
+	if conflictMarkers.Match(data) {
+		return nil, failure.Invalidf("%s holds merge conflict markers: keep the lines of both sides (one entry per line; for a file both sides changed, the entry of the side whose file you kept), delete the marker lines, then run secgen update", FileName)
 	}
 	var m Manifest
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -172,6 +255,11 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	if err := m.Catalog.check(); err != nil {
 		return nil, err
+	}
+	if m.Previous != nil {
+		if err := m.Previous.check(); err != nil {
+			return nil, err
+		}
 	}
 	seen := map[string]bool{}
 	for _, c := range m.Components {
@@ -200,6 +288,16 @@ func Parse(data []byte) (*Manifest, error) {
 		}
 		if !seen[f.Component] {
 			return nil, failure.Invalidf("%s: file %s belongs to unlisted component %s", FileName, failure.Quote(f.Path), failure.Quote(f.Component))
+		}
+	}
+	for _, pat := range m.Skip {
+		if _, err := path.Match(pat, ""); err != nil || pat == "" || strings.HasPrefix(pat, "/") || strings.Contains(pat, "..") {
+			return nil, failure.Invalidf("%s: skip pattern %s is malformed", FileName, failure.Quote(pat))
+		}
+	}
+	for _, c := range m.Conflicts {
+		if err := plan.CheckPath(c); err != nil || Reserved(c) {
+			return nil, failure.Invalidf("%s: conflicts names an invalid path %s", FileName, failure.Quote(c))
 		}
 	}
 	return &m, nil

@@ -63,7 +63,7 @@ func TestParseRefusesInvalidManifests(t *testing.T) {
 		"bad hash":              strings.Replace(string(good), "sha256: e3b0", "sha256: zzzz", 1),
 		"not yaml":              "{{{",
 		"two documents":         string(good) + "---\nschema: 1\n",
-		"unknown owner":         strings.Replace(string(good), "component: go-service\n    sha256: e3b0", "component: other\n    sha256: e3b0", 1),
+		"unknown owner":         strings.Replace(string(good), "component: go-service, sha256: e3b0", "component: other, sha256: e3b0", 1),
 		"self listed":           strings.Replace(string(good), "path: a/x", "path: .secgen.yaml", 1),
 		"files of no component": strings.Replace(string(good), "components:\n  - name: go-service\n    version: 0.1.0\n", "components: []\n", 1),
 		"bad git blob":          strings.Replace(string(good), "git_blob: e69d", "git_blob: zzzz", 1),
@@ -134,5 +134,44 @@ func TestParseAcceptsAGitCatalog(t *testing.T) {
 	got, err := Parse(data)
 	if err != nil || got.Catalog != m.Catalog {
 		t.Fatalf("Parse: %v, %+v", err, got)
+	}
+}
+
+// Files are one line each, sorted, so two branches' manifests merge; any
+// path reads back as itself.
+func TestFilesAreOneLineEachAndRoundTrip(t *testing.T) {
+	m := sample(t)
+	odd := []string{"0x1f", "1_000", "12:30", "1e10", ".inf", ".NaN", ".gitignore", "true", "1e3", "a b/c: d", "x#y", "null", "-x", "ü/é.txt", "{a}"}
+	var files []plan.File
+	for _, p := range odd {
+		files = append(files, plan.File{Path: p, Component: "go-service", Content: []byte(p)})
+	}
+	m.Files = Records(files)
+	data, err := m.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tail, _ := strings.Cut(string(data), "\nfiles:\n")
+	lines := strings.Split(strings.TrimSuffix(tail, "\n"), "\n")
+	if len(lines) != len(odd) {
+		t.Fatalf("files section:\n%s", tail)
+	}
+	got, err := Parse(data)
+	if err != nil {
+		t.Fatalf("Parse: %v\n%s", err, data)
+	}
+	for i, f := range got.Files {
+		if f != m.Files[i] {
+			t.Errorf("file %d: %+v, want %+v", i, f, m.Files[i])
+		}
+	}
+}
+
+func TestParseExplainsConflictMarkers(t *testing.T) {
+	good, _ := sample(t).Marshal()
+	bad := strings.Replace(string(good), "files:\n", "files:\n<<<<<<< HEAD\n=======\n>>>>>>> other\n", 1)
+	_, err := Parse([]byte(bad))
+	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "holds merge conflict markers: keep the lines of both sides") {
+		t.Fatalf("err = %v", err)
 	}
 }

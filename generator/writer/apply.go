@@ -161,8 +161,8 @@ func checkChanges(r *os.Root, changes []Change) error {
 		if err := plan.CheckPath(c.Path); err != nil {
 			return failure.Invalidf("refusing to write %s: %w", failure.Quote(c.Path), err)
 		}
-		if !c.Remove && c.Mode != plan.ModeFile && c.Mode != plan.ModeExecutable {
-			return fmt.Errorf("file %s has mode %v; only 0644 and 0755 are written", c.Path, c.Mode)
+		if !c.Remove && (c.Mode&^0o777 != 0 || c.Mode == 0) {
+			return fmt.Errorf("file %s has mode %v; only permission bits are written", c.Path, c.Mode)
 		}
 		if !c.Remove {
 			if err := checkParents(r, c.Path); err != nil {

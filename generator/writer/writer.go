@@ -11,10 +11,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lock"
 	"github.com/secgen/secgen/generator/plan"
 )
 
@@ -65,10 +68,22 @@ func Create(ctx context.Context, target string, p *plan.Plan, opt Options) (err 
 	if err := CheckTarget(target); err != nil {
 		return err
 	}
-	stage, err := os.MkdirTemp(filepath.Dir(target), "."+filepath.Base(target)+".secgen-stage-")
+	if _, err := SweepStages(filepath.Dir(target)); err != nil {
+		return err
+	}
+	stage, err := os.MkdirTemp(filepath.Dir(target), "."+filepath.Base(target)+stageInfix)
 	if err != nil {
 		return fmt.Errorf("create staging directory: %w", err)
 	}
+	// The stage's lock is its marker: a later run recognises a stage left
+	// by a killed run by its name and its lock, and removes it only when
+	// no live run holds that lock.
+	l, err := lock.Acquire(stage + stageLockSuffix)
+	if err != nil {
+		_ = os.Remove(stage)
+		return fmt.Errorf("lock staging directory: %w", err)
+	}
+	defer func() { _ = l.Release() }()
 	defer func() {
 		if err != nil {
 			_ = os.RemoveAll(stage)
@@ -92,6 +107,54 @@ func Create(ctx context.Context, target string, p *plan.Plan, opt Options) (err 
 		return fmt.Errorf("move project into %s: %w", failure.Quote(target), err)
 	}
 	return nil
+}
+
+// Staging directories of Create are named ".<target>" + stageInfix + digits,
+// each with a lock file of the same name + stageLockSuffix beside it.
+const (
+	stageInfix      = ".secgen-stage-"
+	stageLockSuffix = ".lock"
+)
+
+var stagePattern = regexp.MustCompile(`^\..+\.secgen-stage-[0-9]+$`)
+
+// SweepStages removes, in dir, the staging directories that killed runs of
+// Create left behind: recognised by name and by their lock file, and only
+// when no live run holds that lock. It returns the names removed.
+func SweepStages(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", failure.Quote(dir), err)
+	}
+	var removed []string
+	for _, e := range entries {
+		// A lock whose stage is gone already (killed while removing it).
+		if name, ok := strings.CutSuffix(e.Name(), stageLockSuffix); ok && e.Type().IsRegular() && stagePattern.MatchString(name) {
+			if _, err := os.Lstat(filepath.Join(dir, name)); errors.Is(err, fs.ErrNotExist) {
+				if l, err := lock.Acquire(filepath.Join(dir, e.Name())); err == nil {
+					_ = l.Release()
+				}
+			}
+			continue
+		}
+		if !e.IsDir() || !stagePattern.MatchString(e.Name()) {
+			continue // never a link: ReadDir does not follow them
+		}
+		stage := filepath.Join(dir, e.Name())
+		if info, err := os.Lstat(stage + stageLockSuffix); err != nil || !info.Mode().IsRegular() {
+			continue // not marked as secgen's
+		}
+		l, err := lock.Acquire(stage + stageLockSuffix)
+		if err != nil {
+			continue // a live run's stage, or a lock that cannot be proven stale
+		}
+		rerr := os.RemoveAll(stage)
+		if err := errors.Join(rerr, l.Release()); err != nil {
+			return removed, fmt.Errorf("remove a stale staging directory %s: %w", failure.Quote(stage), err)
+		}
+		removed = append(removed, e.Name())
+	}
+	return removed, nil
 }
 
 // ErrInjected is returned when Options.FailAfter triggers.

@@ -3,6 +3,7 @@ package writer
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lock"
 	"github.com/secgen/secgen/generator/plan"
 )
 
@@ -148,5 +150,59 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A stage left by a killed `new` is recognised by its name and its lock
+// file, and removed only when no live run holds that lock.
+func TestSweepStagesRemovesOnlyStaleStagesOfSecgen(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, lockPID string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Join(p, "sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, "sub", "f"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if lockPID != "" {
+			if err := os.WriteFile(p+".lock", []byte(lockPID+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	stale := mk(".demo.secgen-stage-123", "4194303") // the killed run holds no flock
+	unmarked := mk(".demo.secgen-stage-456", "")
+	other := mk(".demo.other-789", "4194303")
+	live := mk(".demo.secgen-stage-999", "")
+	l, err := lock.Acquire(live + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Release()
+	if err := os.Symlink(stale+"-target", filepath.Join(dir, ".x.secgen-stage-1")); err != nil {
+		t.Fatal(err)
+	}
+	orphan := filepath.Join(dir, ".y.secgen-stage-2.lock")
+	if err := os.WriteFile(orphan, []byte("4194303\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	removed, err := SweepStages(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 1 || removed[0] != filepath.Base(stale) {
+		t.Errorf("removed %v", removed)
+	}
+	for _, p := range []string{stale, stale + ".lock", orphan} {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there", p)
+		}
+	}
+	for _, p := range []string{unmarked, other, live, live + ".lock", filepath.Join(dir, ".x.secgen-stage-1")} {
+		if _, err := os.Lstat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
 	}
 }

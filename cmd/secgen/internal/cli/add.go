@@ -18,7 +18,13 @@ type AddOptions struct {
 	NoInput     bool
 	DryRun      bool
 	Conflict    string
-	Source      ProjectSource
+	// AllowDowngrade accepts a catalog older than the recorded one.
+	AllowDowngrade bool
+	// AllowDirty works even when tracked files have uncommitted changes.
+	AllowDirty bool
+	// Output is text or json.
+	Output string
+	Source ProjectSource
 }
 
 func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobra.Command {
@@ -51,13 +57,19 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
 	registerCompletions(cmd, componentScope)
+	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
+	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
+	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
 	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
 	return cmd
 }
 
 func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
-	policy, err := engine.ParseConflictPolicy(opts.Conflict)
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
+	policy, err := parseConflict(opts.Conflict, engine.ConflictFail, engine.ConflictFail, engine.ConflictSkip, engine.ConflictNew)
 	if err != nil {
 		return err
 	}
@@ -65,7 +77,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy}
+	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade, AllowDirty: opts.AllowDirty}
 	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
 	}
@@ -74,14 +86,22 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	}
 	res, err := l.engine().Add(ctx, req)
 	if err != nil {
-		return err
+		return projectError(err)
+	}
+	if opts.Output == "json" {
+		if err := printJSON(streams.Out, res, opts.DryRun); err != nil {
+			return err
+		}
 	}
 	if len(res.Conflicts) > 0 {
 		printConflicts(streams.Err, res)
-		if opts.DryRun {
+		if opts.DryRun && opts.Output != "json" {
 			printDiff(streams.Out, res)
 		}
 		return fmt.Errorf("%d file(s) conflict with component %s, so nothing was written; rerun with --conflict=skip to keep yours or --conflict=new to write secgen's beside them as <path>.secgen-new", len(res.Conflicts), opts.Component)
+	}
+	if opts.Output == "json" {
+		return nil
 	}
 	if opts.DryRun {
 		printDiff(streams.Out, res)

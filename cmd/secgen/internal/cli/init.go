@@ -17,6 +17,8 @@ type InitOptions struct {
 	AnswersFile string
 	NoInput     bool
 	DryRun      bool
+	// Output is text or json.
+	Output string
 }
 
 func newInitCmd(streams *IO, runF func(context.Context, *InitOptions) error) *cobra.Command {
@@ -44,10 +46,14 @@ func newInitCmd(streams *IO, runF func(context.Context, *InitOptions) error) *co
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print the manifest that would be written and write nothing")
 	registerCompletions(cmd, blueprintScope)
+	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	return cmd
 }
 
 func runInit(ctx context.Context, streams *IO, opts *InitOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
 	cat, err := loadCatalog(ctx)
 	if err != nil {
 		return err
@@ -63,6 +69,9 @@ func runInit(ctx context.Context, streams *IO, opts *InitOptions) error {
 	res, err := eng.Init(ctx, req)
 	if err != nil {
 		return err
+	}
+	if opts.Output == "json" {
+		return printJSON(streams.Out, res, opts.DryRun)
 	}
 	if opts.DryRun {
 		printDiff(streams.Out, res)

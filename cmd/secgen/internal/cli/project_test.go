@@ -48,22 +48,22 @@ func TestProjectCommandsParseFlags(t *testing.T) {
 	streams, _, _ := testIO(false, nil)
 	var got *AddOptions
 	cmd := newAddCmd(streams, func(_ context.Context, o *AddOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"k8s", "-C", "dir", "--conflict", "new", "--dry-run", "--set", "a=b", "--set", "c=d", "--no-input"})
+	cmd.SetArgs([]string{"k8s", "-C", "dir", "--conflict", "new", "--dry-run", "--set", "a=b", "--set", "c=d", "--no-input", "-o", "json", "--allow-dirty", "--allow-downgrade"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	want := &AddOptions{Component: "k8s", Dir: "dir", Conflict: "new", DryRun: true, Set: []string{"a=b", "c=d"}, NoInput: true}
+	want := &AddOptions{Component: "k8s", Dir: "dir", Conflict: "new", DryRun: true, Set: []string{"a=b", "c=d"}, NoInput: true, Output: "json", AllowDirty: true, AllowDowngrade: true}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("add options (-want +got):\n%s", diff)
 	}
 
 	var upd *UpdateOptions
 	cmd = newUpdateCmd(streams, func(_ context.Context, o *UpdateOptions) error { upd = o; return nil })
-	cmd.SetArgs([]string{"--directory", "p", "--dry-run"})
+	cmd.SetArgs([]string{"--directory", "p", "--dry-run", "--conflict=new", "--allow-dirty"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if upd.Dir != "p" || !upd.DryRun {
+	if upd.Dir != "p" || !upd.DryRun || upd.Conflict != "new" || !upd.AllowDirty || upd.Output != "text" {
 		t.Errorf("update options %+v", upd)
 	}
 
@@ -83,7 +83,7 @@ func TestProjectCommandRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"add", "k8s", "--conflict", "overwrite"}, "--conflict must be fail, skip or new"},
+		{[]string{"add", "k8s", "--conflict", "overwrite"}, "--conflict must be one of fail, skip, new"},
 		{[]string{"add"}, "usage: secgen add COMPONENT"},
 		{[]string{"update", "extra-arg"}, "usage: secgen update"},
 		{[]string{"add", "k8s", "-C", "/nonexistent/dir"}, "does not exist"},

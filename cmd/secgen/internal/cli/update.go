@@ -16,7 +16,16 @@ type UpdateOptions struct {
 	AnswersFile string
 	NoInput     bool
 	DryRun      bool
-	Source      ProjectSource
+	// Conflict is "mark" (default) or "new": secgen's version of a file
+	// that became yours goes beside it as <path>.secgen-new.
+	Conflict string
+	// AllowDowngrade accepts a catalog older than the recorded one.
+	AllowDowngrade bool
+	// AllowDirty works even when tracked files have uncommitted changes.
+	AllowDirty bool
+	// Output is text or json.
+	Output string
+	Source ProjectSource
 }
 
 func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error) *cobra.Command {
@@ -41,10 +50,14 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.Dir, "directory", "C", "", "the project's root `DIR` (default: the working directory)")
-	f.StringArrayVar(&opts.Set, "set", nil, "answer a question the catalog added: `KEY=VALUE` (repeatable)")
-	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
+	f.StringArrayVar(&opts.Set, "set", nil, "answer a question, or change a recorded answer: `KEY=VALUE` (repeatable; validated as in new)")
+	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers); its answers replace recorded ones")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
+	f.StringVar(&opts.Conflict, "conflict", "mark", "a file you deleted or replaced by a link stays yours: `mark` only reports it, new also writes secgen's version beside it as <path>.secgen-new")
+	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
+	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
+	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	registerCompletions(cmd, anyComponent)
 	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
 	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
@@ -53,25 +66,39 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 }
 
 func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
+	policy, err := parseConflict(opts.Conflict, engine.ConflictMark, engine.ConflictMark, engine.ConflictNew)
+	if err != nil {
+		return err
+	}
 	l, err := openProjectCatalog(ctx, opts.Dir, opts.Source, false)
 	if err != nil {
 		return err
 	}
 	cat := l.Catalog
-	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun}
+	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade, AllowDirty: opts.AllowDirty}
 	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
 	}
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	res, err := l.engine().Update(ctx, req)
+	e := l.engine()
+	e.Recorded = recordedOpener(opts.Source.Offline)
+	res, err := e.Update(ctx, req)
 	if err != nil {
-		return err
+		return projectError(err)
 	}
-	if opts.DryRun {
+	switch {
+	case opts.Output == "json":
+		if err := printJSON(streams.Out, res, opts.DryRun); err != nil {
+			return err
+		}
+	case opts.DryRun:
 		printDiff(streams.Out, res)
-	} else {
+	default:
 		at := ""
 		if l.Ref.Commit != "" {
 			at = " (commit " + l.Ref.Commit[:12] + ")"

@@ -67,7 +67,7 @@ func TestRejectsInsecureURLsAndBadValues(t *testing.T) {
 
 		"OIDC_REDIRECT_URL": "http://app.example.com/cb",
 
-		"DATABASE_URL": "postgres://app:pw-in-url@db:5432/app?sslmode=require",
+		"DATABASE_URL": "postgres://app:$PW_IN_URL@db:5432/app?sslmode=require",
 	} {
 		e := valid()
 		e[k] = v
@@ -132,12 +132,12 @@ func TestTrustedProxies(t *testing.T) {
 // startup, by variable name, never echoing the URL and its password.
 func TestDatabaseURLRequiresVerifyFull(t *testing.T) {
 	for _, u := range []string{
-		"postgres://app:pw-in-url@db:5432/app",
-		"postgres://app:pw-in-url@db:5432/app?sslmode=disable",
-		"postgres://app:pw-in-url@db:5432/app?sslmode=prefer",
-		"postgres://app:pw-in-url@db:5432/app?sslmode=verify-ca",
-		"postgres://app:pw-in-url@db:5432/app?sslmode=verify-full&sslmode=disable",
-		"host=db user=app password=pw-in-url sslmode=verify-full",
+		"postgres://app:$PW_IN_URL@db:5432/app",
+		"postgres://app:$PW_IN_URL@db:5432/app?sslmode=disable",
+		"postgres://app:$PW_IN_URL@db:5432/app?sslmode=prefer",
+		"postgres://app:$PW_IN_URL@db:5432/app?sslmode=verify-ca",
+		"postgres://app:$PW_IN_URL@db:5432/app?sslmode=verify-full&sslmode=disable",
+		"host=db user=app password=$PW_IN_URL sslmode=verify-full",
 	} {
 		e := valid()
 		e["DATABASE_URL"] = u
@@ -147,7 +147,7 @@ func TestDatabaseURLRequiresVerifyFull(t *testing.T) {
 			t.Errorf("%s: %v", u, err)
 			continue
 		}
-		if strings.Contains(err.Error(), "pw-in-url") {
+		if strings.Contains(err.Error(), "PW_IN_URL") {
 			t.Errorf("error echoes the URL: %v", err)
 		}
 	}

@@ -99,13 +99,13 @@ func (*zeroRowsDB) Exec(context.Context, string, ...any) (pgconn.CommandTag, err
 // Database TLS is required and verified: every sslmode but verify-full is
 // refused before any connection, and the error never quotes the URL.
 func TestOpenPostgresRequiresVerifyFull(t *testing.T) {
-	const base = "postgres://app:s3cret-password@db.internal:5432/app?sslmode="
+	const base = "postgres://app:$S3CRET_PASSWORD@db.internal:5432/app?sslmode="
 	for _, mode := range []string{"disable", "allow", "prefer", "require", "verify-ca"} {
 		_, err := store.OpenPostgres(context.Background(), base+mode)
 		if !errors.Is(err, store.ErrInsecureURL) {
 			t.Errorf("sslmode=%s: %v, want ErrInsecureURL", mode, err)
 		}
-		if err != nil && strings.Contains(err.Error(), "s3cret") {
+		if err != nil && strings.Contains(err.Error(), "S3CRET") {
 			t.Errorf("error quotes the URL: %v", err)
 		}
 	}

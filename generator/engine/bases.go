@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/base"
+	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/render"
+)
+
+// CatalogOpener opens the catalog a manifest records, at exactly the
+// recorded version (a git catalog at its recorded commit), so update can
+// re-render what secgen wrote last time. It returns an error saying what
+// is missing when it cannot.
+type CatalogOpener func(ctx context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error)
+
+// baseFinder finds the merge base of a file: what the recorded catalog
+// version renders with the recorded answers, checked against the recorded
+// git blob id; stored objects (git, .secgen/base) are only a fallback.
+// The recorded version is rendered at most once, and only when a merge
+// needs it.
+type baseFinder struct {
+	ctx      context.Context
+	e        *Engine
+	root     string
+	m        *manifest.Manifest
+	store    *base.Store
+	rendered map[string][]byte
+	missing  string // why the recorded version could not be rendered
+	tried    bool
+	// previous is what the catalog before the last update renders.
+	previous      map[string][]byte
+	triedPrevious bool
+}
+
+// findPrevious returns what the catalog the project was at before its last
+// update renders at path, or nil.
+func (b *baseFinder) findPrevious(path string) []byte {
+	if b.m.Previous == nil {
+		return nil
+	}
+	if !b.triedPrevious {
+		b.triedPrevious = true
+		b.previous, _ = b.renderAt(*b.m.Previous)
+	}
+	return b.previous[path]
+}
+
+// find returns the base of rec, or nil and why it is not available.
+func (b *baseFinder) find(rec manifest.FileRecord) ([]byte, string, error) {
+	if !b.tried {
+		b.tried = true
+		b.rendered, b.missing = b.renderRecorded()
+	}
+	if c, ok := b.rendered[rec.Path]; ok && (rec.GitBlob == "" || base.BlobID(c) == rec.GitBlob) {
+		return c, "", nil
+	}
+	if rec.GitBlob == "" {
+		return nil, b.why(), nil
+	}
+	if b.store == nil {
+		s, err := base.Open(b.root)
+		if err != nil {
+			return nil, "", err
+		}
+		b.store = s
+	}
+	c, err := b.store.Get(rec.GitBlob)
+	switch {
+	case errors.Is(err, base.ErrNotFound):
+		return nil, b.why(), nil
+	case err != nil:
+		return nil, "", err
+	}
+	return c, "", nil
+}
+
+func (b *baseFinder) why() string {
+	if b.missing != "" {
+		return b.missing
+	}
+	return fmt.Sprintf("catalog %s %s renders it differently than recorded", b.m.Catalog.ID, b.m.Catalog.Version)
+}
+
+// renderRecorded renders the recorded components with the recorded answers
+// from the recorded catalog version.
+func (b *baseFinder) renderRecorded() (map[string][]byte, string) {
+	return b.renderAt(b.m.Catalog)
+}
+
+// renderAt renders the recorded components with the recorded answers from
+// catalog version ref.
+func (b *baseFinder) renderAt(ref manifest.CatalogRef) (map[string][]byte, string) {
+	cat := b.e.Catalog
+	if !sameVersion(ref, b.e.catalogRef()) {
+		if b.e.Recorded == nil {
+			return nil, fmt.Sprintf("catalog %s %s cannot be opened here", ref.ID, ref.Version)
+		}
+		c, err := b.e.Recorded(b.ctx, ref)
+		if err != nil {
+			return nil, err.Error()
+		}
+		cat = c
+	}
+	components := componentNames(b.m)
+	values, err := recordedValues(cat, b.m, components)
+	if err != nil {
+		return nil, err.Error()
+	}
+	p, err := b.e.renderPlan(b.ctx, render.Input{Catalog: cat, Present: components, Answers: values})
+	if err != nil {
+		return nil, fmt.Sprintf("catalog %s %s does not render the recorded project: %v", ref.ID, ref.Version, err)
+	}
+	out := make(map[string][]byte, len(p.Files))
+	for _, f := range p.Files {
+		out[f.Path] = f.Content
+	}
+	return out, ""
+}
+
+// recordedValues parses the recorded answers against cat's questions.
+func recordedValues(cat *catalog.Catalog, m *manifest.Manifest, components []string) (answers.Values, error) {
+	questions, err := cat.Questions(components)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := m.AnswerNodes()
+	if err != nil {
+		return nil, err
+	}
+	values := answers.Values{}
+	for _, q := range questions {
+		n, ok := stored[q.Name]
+		if !ok {
+			continue
+		}
+		v, err := answers.ParseNode(q.Question, n)
+		if err != nil {
+			return nil, fmt.Errorf("recorded answer %q: %w", q.Name, err)
+		}
+		values[q.Name] = v
+	}
+	return values, nil
+}
+
+// sameVersion reports whether two references name the same catalog
+// content.
+func sameVersion(a, b manifest.CatalogRef) bool {
+	return a.ID == b.ID && a.Version == b.Version && a.Commit == b.Commit && a.Digest == b.Digest && a.Source == b.Source
+}

@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"sort"
+
+	"github.com/secgen/secgen/generator/audit"
+	"github.com/secgen/secgen/generator/base"
+	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/plan"
+	"github.com/secgen/secgen/generator/writer"
+)
+
+// outcome is what add, update or init decided for every path, before it
+// is committed.
+type outcome struct {
+	res     *ProjectResult
+	changes []writer.Change
+	// owned are paths that became the user's (recorded under skip).
+	owned []string
+	// conflicted are paths written with conflict markers.
+	conflicted []string
+	// audit, when set (update), makes commit report the controls its
+	// writes make fail as weakenings.
+	audit *auditScope
+}
+
+// auditScope is what the security-aware update audits with.
+type auditScope struct {
+	components []string
+	answers    map[string]any
+}
+
+func newOutcome(p *project, components []string) *outcome {
+	return &outcome{res: &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept, Finished: p.recov.RolledForward}}
+}
+
+// record adds one decision about path. old is the content on disk (nil
+// when absent), sideOld that of <path>.secgen-new, and mode the mode to
+// write with.
+func (o *outcome) record(path, component string, old, sideOld []byte, d decision, mode fs.FileMode) {
+	if d.Action == "" {
+		return
+	}
+	fc := FileChange{Path: path, Component: component, Action: d.Action, Old: old, New: d.Content, Mode: mode, Reason: d.Reason}
+	if d.Owned {
+		o.owned = append(o.owned, path)
+	}
+	switch {
+	case d.Action == ActionRemove:
+		o.changes = append(o.changes, writer.Change{Path: path, Remove: true, Expect: expectOf(old)})
+	case d.Side:
+		fc.Written = path + ".secgen-new"
+		o.changes = append(o.changes, writer.Change{Path: fc.Written, Mode: mode, Content: d.Content, Expect: expectOf(sideOld)})
+	case d.Content != nil:
+		o.changes = append(o.changes, writer.Change{Path: path, Mode: mode, Content: d.Content, Expect: expectOf(old)})
+	}
+	if d.Action == ActionConflict {
+		o.res.Conflicts = append(o.res.Conflicts, fc)
+		if d.Content != nil {
+			o.conflicted = append(o.conflicted, path)
+		}
+	}
+	o.res.Changes = append(o.res.Changes, fc)
+}
+
+// commit is the one way add, update and init write: the manifest change
+// joins the result, then (unless a dry run) every path is checked to be
+// writable, the bases are stored, and the changes and the manifest go
+// through one transaction (writer.Apply), the manifest last.
+func (e *Engine) commit(ctx context.Context, p *project, o *outcome, r *os.Root, data []byte, generated []plan.File, dryRun bool) error {
+	oldManifest, err := readProjectFile(r, manifest.FileName)
+	if err != nil {
+		return err
+	}
+	manifestChanged := !bytes.Equal(oldManifest, data)
+	if manifestChanged {
+		o.res.Changes = append(o.res.Changes, FileChange{Path: manifest.FileName, Component: "secgen", Action: ActionManifest, Old: oldManifest, New: data, Mode: plan.ModeFile})
+	}
+	sort.Slice(o.res.Changes, func(i, j int) bool { return o.res.Changes[i].Path < o.res.Changes[j].Path })
+	if dryRun {
+		return nil
+	}
+	if len(o.changes) > 0 || manifestChanged {
+		if err := preflight(r, o.changes); err != nil {
+			return err
+		}
+	}
+	// Bases recorded already were stored when they were recorded.
+	stored := map[string]bool{}
+	if p.manifest != nil {
+		for _, rec := range p.manifest.Files {
+			stored[rec.Path+"\x00"+rec.GitBlob] = true
+		}
+	}
+	fresh := make([]plan.File, 0, len(generated))
+	for _, f := range generated {
+		if !stored[f.Path+"\x00"+base.BlobID(f.Content)] {
+			fresh = append(fresh, f)
+		}
+	}
+	store, err := storeBases(p.root, fresh)
+	if err != nil {
+		return err
+	}
+	sec, before, actions, err := e.auditBefore(ctx, p.root, o)
+	if err != nil {
+		return err
+	}
+	if len(o.changes) > 0 || manifestChanged {
+		if err := writer.Apply(ctx, p.root, o.changes, data, writer.ApplyOptions{ManifestPath: manifest.FileName, FailAfter: e.failAfter}); err != nil {
+			return err
+		}
+	}
+	if sec != nil {
+		after, err := sec.failing(ctx)
+		if err != nil {
+			return err
+		}
+		o.res.Weakenings = weakenings(before, after, actions)
+	}
+	if !store.HasGit() {
+		keep := map[string]bool{}
+		for _, f := range generated {
+			keep[base.BlobID(f.Content)] = true
+		}
+		m, err := manifest.Parse(data)
+		if err != nil {
+			return err
+		}
+		for _, rec := range m.Files {
+			keep[rec.GitBlob] = true
+		}
+		if err := base.Prune(p.root, keep); err != nil {
+			return err
+		}
+	}
+	o.res.Wrote = true
+	return nil
+}
+
+// auditBefore audits, when o asks for it, the files the commit will write
+// (created, replaced or merged) as they are before the write. It returns
+// nil when there is nothing to audit.
+func (e *Engine) auditBefore(ctx context.Context, root string, o *outcome) (*securityAudit, map[string]audit.Finding, map[string]Action, error) {
+	if o.audit == nil {
+		return nil, nil, nil, nil
+	}
+	touched, actions := map[string]bool{}, map[string]Action{}
+	for _, fc := range o.res.Changes {
+		actions[fc.Path] = fc.Action
+		if fc.Action == ActionMerge || fc.Action == ActionReplace || fc.Action == ActionCreate {
+			touched[fc.Path] = true
+		}
+	}
+	if len(touched) == 0 {
+		return nil, nil, nil, nil
+	}
+	sec, err := e.newSecurityAudit(root, o.audit.components, o.audit.answers, touched)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	before, err := sec.failing(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sec, before, actions, nil
+}
