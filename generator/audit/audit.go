@@ -84,8 +84,8 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range comp.Controls {
-			rs.renders[id] = true
+		for _, c := range comp.Controls {
+			rs.renders[c.ID] = true
 		}
 	}
 	// Every distinct expression is compiled once, on all cores: compiling

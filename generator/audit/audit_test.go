@@ -124,7 +124,8 @@ func TestEveryControlHasARule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, id := range comp.Controls {
+		for _, c := range comp.Controls {
+			id := c.ID
 			claimed[id] = true
 			if !ruled[name][id] {
 				t.Errorf("component %s claims %s but has no audit rule for it", name, id)
@@ -236,9 +237,9 @@ func TestBreakagesAreCaught(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, id := range comp.Controls {
-			if !covered[id] {
-				t.Errorf("%s (component %s) has no deliberate breakage", id, name)
+		for _, c := range comp.Controls {
+			if !covered[c.ID] {
+				t.Errorf("%s (component %s) has no deliberate breakage", c.ID, name)
 			}
 		}
 	}

@@ -46,21 +46,23 @@ func rename(file, test string) edit {
 func remove(file string) edit { return edit{file: file, remove: true} }
 
 const (
-	k8sFull   = "k8s/full"
-	svc       = "go-service/defaults"
-	tfFull    = "terraform-aws/full"
-	dep       = "deploy/k8s/base/deployment.yaml"
-	ns        = "deploy/k8s/base/namespace.yaml"
-	sa        = "deploy/k8s/base/serviceaccount.yaml"
-	npAllow   = "deploy/k8s/base/networkpolicy-allow.yaml"
-	npDeny    = "deploy/k8s/base/networkpolicy-default-deny.yaml"
-	es        = "deploy/k8s/base/externalsecret.yaml"
-	pa        = "deploy/k8s/base/peerauthentication.yaml"
-	hpa       = "deploy/k8s/base/horizontalpodautoscaler.yaml"
-	pdb       = "deploy/k8s/base/poddisruptionbudget.yaml"
-	ci        = ".github/workflows/ci.yml"
-	release   = ".github/workflows/release.yml"
-	tfModules = "infra/terraform/modules/"
+	k8sFull = "k8s/full"
+	svc     = "go-service/defaults"
+	tfFull  = "terraform-aws/full"
+	dep     = "deploy/k8s/base/deployment.yaml"
+	ns      = "deploy/k8s/base/namespace.yaml"
+	sa      = "deploy/k8s/base/serviceaccount.yaml"
+	npAllow = "deploy/k8s/base/networkpolicy-allow.yaml"
+	npDeny  = "deploy/k8s/base/networkpolicy-default-deny.yaml"
+	es      = "deploy/k8s/base/externalsecret.yaml"
+	pa      = "deploy/k8s/base/peerauthentication.yaml"
+	hpa     = "deploy/k8s/base/horizontalpodautoscaler.yaml"
+	pdb     = "deploy/k8s/base/poddisruptionbudget.yaml"
+	// prodOverlay annotates the production ServiceAccount with its IRSA role.
+	prodOverlay = "deploy/k8s/overlays/production/kustomization.yaml"
+	ci          = ".github/workflows/ci.yml"
+	release     = ".github/workflows/release.yml"
+	tfModules   = "infra/terraform/modules/"
 )
 
 var breakages = []breakage{
@@ -94,13 +96,15 @@ var breakages = []breakage{
 	{"DNS egress dropped", "K8S-08", k8sFull, []edit{replace(npAllow, "        - protocol: UDP\n          port: 53\n        - protocol: TCP\n          port: 53", "        - protocol: TCP\n          port: 443")}},
 	{"Secret with data", "K8S-09", k8sFull, []edit{appendTo(es, "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: leak\n  namespace: payments-prod\nstringData:\n  k: v\n")}},
 	{"ExternalSecret dropped", "K8S-09", k8sFull, []edit{remove(es)}},
-	{"namespaced SecretStore", "K8S-09", k8sFull, []edit{replace(es, "kind: ClusterSecretStore", "kind: SecretStore")}},
+	{"cluster-wide store instead of the chosen SecretStore", "K8S-09", k8sFull, []edit{replace(es, `kind: "SecretStore"`, `kind: "ClusterSecretStore"`)}},
 	{"deprecated ESO API", "K8S-09", k8sFull, []edit{replace(es, "apiVersion: external-secrets.io/v1", "apiVersion: external-secrets.io/v1beta1")}},
 	{"secret value inline", "K8S-09", k8sFull, []edit{replace(dep, "          envFrom:\n", "          env:\n            - name: OIDC_CLIENT_SECRET\n              value: x\n          envFrom:\n")}},
 	{"PeerAuthentication dropped", "K8S-10", k8sFull, []edit{remove(pa)}},
 	{"mTLS permissive", "K8S-10", k8sFull, []edit{replace(pa, "mode: STRICT", "mode: PERMISSIVE")}},
 	{"no sidecar injection", "K8S-10", k8sFull, []edit{replace(ns, "    istio-injection: enabled\n", "")}},
-	{"IRSA annotation dropped", "K8S-11", k8sFull, []edit{replace(sa, `    eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/payments-api"`+"\n", "")}},
+	{"IRSA role of another environment", "K8S-11", k8sFull, []edit{replace(prodOverlay, `eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/payments-api-production"`, `eks.amazonaws.com/role-arn: "arn:aws:iam::123456789012:role/payments-api-staging"`)}},
+	{"ingress from the whole internet", "K8S-08", k8sFull, []edit{replace(npAllow, `cidr: "203.0.113.0/24"`, `cidr: "0.0.0.0/0"`)}},
+	{"issuer egress on another port", "K8S-08", k8sFull, []edit{replace(npAllow, "            cidr: \"192.0.2.0/24\"\n      ports:\n        - protocol: TCP\n          port: 443", "            cidr: \"192.0.2.0/24\"\n      ports:\n        - protocol: TCP\n          port: 8080")}},
 	{"PSA enforce baseline", "K8S-12", k8sFull, []edit{replace(ns, "pod-security.kubernetes.io/enforce: restricted", "pod-security.kubernetes.io/enforce: baseline")}},
 	{"PSA warn dropped", "K8S-12", k8sFull, []edit{replace(ns, "    pod-security.kubernetes.io/warn: restricted\n", "")}},
 	{"PSA version latest", "K8S-12", k8sFull, []edit{replace(ns, `pod-security.kubernetes.io/audit-version: "v1.33"`, `pod-security.kubernetes.io/audit-version: latest`)}},
@@ -109,8 +113,8 @@ var breakages = []breakage{
 	{"ClusterRole", "K8S-13", k8sFull, []edit{appendTo(sa, "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: x\n")}},
 	{"wildcard Role", "K8S-13", k8sFull, []edit{appendTo(sa, "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: x\n  namespace: payments-prod\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"*\"]\n    verbs: [get]\n")}},
 	{"RoleBinding to a ClusterRole", "K8S-13", k8sFull, []edit{appendTo(sa, "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: x\n  namespace: payments-prod\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\n")}},
-	{"no readiness probe", "K8S-14", k8sFull, []edit{replace(dep, "          readinessProbe:\n            httpGet:\n              path: /healthz\n              port: http\n            periodSeconds: 5\n            timeoutSeconds: 2\n            failureThreshold: 3\n", "")}},
-	{"same probe twice", "K8S-14", k8sFull, []edit{replace(dep, "          livenessProbe:\n            tcpSocket:\n              port: http\n            initialDelaySeconds: 5\n            periodSeconds: 10\n", "          livenessProbe:\n            httpGet:\n              path: /healthz\n              port: http\n            periodSeconds: 5\n")}},
+	{"no readiness probe", "K8S-14", k8sFull, []edit{replace(dep, "          readinessProbe:\n            httpGet:\n              path: /readyz\n              port: http\n            periodSeconds: 5\n            timeoutSeconds: 2\n            failureThreshold: 3\n", "")}},
+	{"same probe twice", "K8S-14", k8sFull, []edit{replace(dep, "          livenessProbe:\n            tcpSocket:\n              port: http\n            initialDelaySeconds: 5\n            periodSeconds: 10\n", "          livenessProbe:\n            httpGet:\n              path: /readyz\n              port: http\n            periodSeconds: 5\n")}},
 	{"PDB dropped", "K8S-14", k8sFull, []edit{remove(pdb)}},
 	{"one replica", "K8S-14", k8sFull, []edit{replace(hpa, "minReplicas: 3", "minReplicas: 1")}},
 	{"autoscaler dropped, one replica", "K8S-14", k8sFull, []edit{remove(hpa), replace(dep, "  revisionHistoryLimit: 5\n", "  replicas: 1\n  revisionHistoryLimit: 5\n")}},

@@ -53,7 +53,9 @@ type Component struct {
 	Description string   `yaml:"description" json:"description"`
 	Version     string   `yaml:"version" json:"version"`
 	Requires    []string `yaml:"requires" json:"requires,omitempty"`
-	Controls    []string `yaml:"controls" json:"controls"` // optional; IDs of the catalog's registry
+	// Controls is optional: IDs of the catalog's registry, each with the
+	// condition it depends on, if any.
+	Controls []ControlRef `yaml:"controls" json:"controls"`
 	// Questions are the component's questions in order: shared ones (the
 	// catalog's declaration, referenced by name) and its own.
 	Questions []*answers.Question `yaml:"-" json:"-"`
@@ -66,6 +68,44 @@ type Component struct {
 	Sources []string `yaml:"-" json:"-"`
 	// Files is the component's files/ tree.
 	Files fs.FS `yaml:"-" json:"-"`
+}
+
+// ControlRef is one control a component implements. In component.yaml it is
+// either an ID ("K8S-07") or a mapping with the condition the control
+// depends on ({id: K8S-10, when: '{{ eq .mesh "istio" }}'}); When is a
+// template over the answers, like a file rule's, that yields true or false.
+// An empty When means the control always applies.
+type ControlRef struct {
+	ID   string `yaml:"id" json:"id"`
+	When string `yaml:"when,omitempty" json:"when,omitempty"`
+}
+
+// UnmarshalYAML accepts the short form (a bare ID) and the mapping form;
+// a mapping with any key other than id and when is refused.
+func (r *ControlRef) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		return n.Decode(&r.ID)
+	}
+	var m map[string]string
+	if err := n.Decode(&m); err != nil {
+		return fmt.Errorf("line %d: a control is an ID or a mapping of id and when: %w", n.Line, err)
+	}
+	for k := range m {
+		if k != "id" && k != "when" {
+			return fmt.Errorf("line %d: field %s not found in a control (want id and when)", n.Line, k)
+		}
+	}
+	*r = ControlRef{ID: m["id"], When: m["when"]}
+	return nil
+}
+
+// IDs returns the IDs of controls, in order.
+func IDs(controls []ControlRef) []string {
+	out := make([]string, len(controls))
+	for i, c := range controls {
+		out[i] = c.ID
+	}
+	return out
 }
 
 // FileRule applies to the source paths it matches: render only when When is
@@ -359,14 +399,14 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 		return nil, bad("version %s must be a semantic version", failure.Quote(comp.Version))
 	}
 	seen := map[string]bool{}
-	for _, id := range comp.Controls {
-		if _, ok := reg.Lookup(id); !ok {
-			return nil, bad("controls: unknown control ID %s", failure.Quote(id))
+	for _, c := range comp.Controls {
+		if _, ok := reg.Lookup(c.ID); !ok {
+			return nil, bad("controls: unknown control ID %s", failure.Quote(c.ID))
 		}
-		if seen[id] {
-			return nil, bad("controls: %s is listed twice", id)
+		if seen[c.ID] {
+			return nil, bad("controls: %s is listed twice", c.ID)
 		}
-		seen[id] = true
+		seen[c.ID] = true
 	}
 	if len(decl.Questions) > MaxQuestions {
 		return nil, bad("questions: more than %d questions", MaxQuestions)

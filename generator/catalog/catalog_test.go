@@ -71,6 +71,9 @@ func TestMalformedEntriesNameFileAndField(t *testing.T) {
 		{"dead rule", goodComponent + "files:\n  - {match: nope/**, when: 'true'}\n", nil, "", []string{"files[0]", "matches no template"}},
 		{"unknown blueprint component", goodComponent, nil, "name: b\ndescription: d\ncomponents: [c, zz]\n", []string{"blueprints/b.yaml", "zz"}},
 		{"bad blueprint default", goodComponent, nil, "name: b\ndescription: d\ncomponents: [c]\ndefaults: {name: 5}\n", []string{"blueprints/b.yaml", "defaults", "name"}},
+		{"unknown control in a mapping", strings.Replace(goodComponent, "[SEC-01]", "[{id: SEC-99, when: 'true'}]", 1), nil, "", []string{"c/component.yaml", "SEC-99"}},
+		{"unknown control field", strings.Replace(goodComponent, "[SEC-01]", "[{id: SEC-01, if: 'true'}]", 1), nil, "", []string{"c/component.yaml", "if"}},
+		{"control listed twice", strings.Replace(goodComponent, "[SEC-01]", "[SEC-01, {id: SEC-01, when: 'true'}]", 1), nil, "", []string{"SEC-01", "twice"}},
 		{"undeclared section", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, section: nowhere,", 1), nil, "", []string{"c/component.yaml", "nowhere", "catalog.yaml"}},
 		{"bad condition", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, when: 'yes',", 1), nil, "", []string{"questions[0]", "when"}},
 		{"placeholder without reason", strings.Replace(goodComponent, "prompt: Name,", "prompt: Name, default: x, placeholder: true,", 1), nil, "", []string{"placeholder_reason"}},
@@ -295,6 +298,25 @@ func TestPinForSubActions(t *testing.T) {
 	}
 	if _, err := cat.PinFor("actions/checkout-evil"); err == nil {
 		t.Fatal("an unpinned action resolved")
+	}
+}
+
+func TestControlsTakeAnIDOrAConditionalMapping(t *testing.T) {
+	comp := strings.Replace(goodComponent, "[SEC-01]", "[{id: ORG-01, when: '{{ .name }}'}, SEC-01]", 1)
+	cat, err := load(t, fstest.MapFS{"c/component.yaml": file(comp), "c/files/a.tmpl": file("a")}, fstest.MapFS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := cat.Component("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []catalog.ControlRef{{ID: "ORG-01", When: "{{ .name }}"}, {ID: "SEC-01"}}
+	if len(c.Controls) != len(want) || c.Controls[0] != want[0] || c.Controls[1] != want[1] {
+		t.Fatalf("controls = %+v, want %+v", c.Controls, want)
+	}
+	if got := cat.Controls([]string{"c"}); strings.Join(got, ",") != "SEC-01,ORG-01" {
+		t.Fatalf("Controls = %v, want every declared ID in registry order", got)
 	}
 }
 

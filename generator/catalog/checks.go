@@ -67,8 +67,8 @@ func loadChecks(root fs.FS, dir string, comp *Component) error {
 		return err
 	}
 	claimed := map[string]bool{}
-	for _, id := range comp.Controls {
-		claimed[id] = true
+	for _, c := range comp.Controls {
+		claimed[c.ID] = true
 	}
 	seen := map[string]bool{}
 	for i := range doc.Checks {

@@ -81,7 +81,9 @@ func (c *Catalog) declaredQuestions(components []string) ([]answers.Asked, error
 	return out, nil
 }
 
-// Controls returns the sorted union of control IDs of components.
+// Controls returns the sorted union of control IDs of components, whatever
+// their conditions: what the components can implement (see render.Controls
+// for what a set of answers does implement).
 func (c *Catalog) Controls(components []string) []string {
 	seen := map[string]bool{}
 	var ids []string
@@ -90,10 +92,10 @@ func (c *Catalog) Controls(components []string) []string {
 		if !ok {
 			continue
 		}
-		for _, id := range comp.Controls {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
+		for _, c := range comp.Controls {
+			if !seen[c.ID] {
+				seen[c.ID] = true
+				ids = append(ids, c.ID)
 			}
 		}
 	}
@@ -101,11 +103,12 @@ func (c *Catalog) Controls(components []string) []string {
 	return ids
 }
 
-// AppliedControls are the components' controls plus those secgen itself
-// implements while generating (for example SEC-02: it took no secret),
-// sorted.
-func (c *Catalog) AppliedControls(components []string) []string {
-	ids := c.Controls(components)
+// AppliedControls completes the controls the components implement with a
+// project's answers (render.AppliedControls evaluates each control's
+// condition) with those secgen itself implements while generating (for
+// example SEC-02: it took no secret), in registry order.
+func (c *Catalog) AppliedControls(implemented []string) []string {
+	ids := slices.Clone(implemented)
 	for _, ctl := range c.Registry.All() {
 		if ctl.Secgen && !slices.Contains(ids, ctl.ID) {
 			ids = append(ids, ctl.ID)

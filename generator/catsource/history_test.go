@@ -2,6 +2,7 @@ package catsource
 
 import (
 	"context"
+	"github.com/secgen/secgen/generator/builtin"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -106,9 +107,24 @@ func TestCatalogHistoryScriptAndReader(t *testing.T) {
 // when a version is missing.
 func TestBuiltinVersion(t *testing.T) {
 	ctx := context.Background()
-	cur, err := BuiltinVersion(ctx, "0.1.0")
-	if err != nil || cur.ID != "builtin" {
+	cat, err := builtin.Catalog(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := BuiltinVersion(ctx, cat.Version)
+	if err != nil || cur.ID != "builtin" || cur.Version != cat.Version {
 		t.Fatalf("current version: %v", err)
+	}
+	// Every version the history lists opens, as that version.
+	for _, v := range builtin.HistoryVersions() {
+		old, err := BuiltinVersion(ctx, v)
+		if err != nil {
+			t.Errorf("history version %s: %v", v, err)
+			continue
+		}
+		if old.Version != v {
+			t.Errorf("history version %s opens as %s", v, old.Version)
+		}
 	}
 	_, err = BuiltinVersion(ctx, "0.0.1")
 	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "built-in catalog 0.0.1 is not in this secgen's history") {

@@ -31,8 +31,8 @@ func controlsTable(t *testing.T) string {
 	by := map[string][]string{}
 	for _, name := range cat.ComponentNames() {
 		comp, _ := cat.Component(name)
-		for _, id := range comp.Controls {
-			by[id] = append(by[id], "`"+name+"`")
+		for _, c := range comp.Controls {
+			by[c.ID] = append(by[c.ID], "`"+name+"`")
 		}
 	}
 	var b strings.Builder
@@ -129,8 +129,8 @@ func TestEveryControlIsImplemented(t *testing.T) {
 	claimed := map[string]bool{}
 	for _, name := range cat.ComponentNames() {
 		comp, _ := cat.Component(name)
-		for _, id := range comp.Controls {
-			claimed[id] = true
+		for _, c := range comp.Controls {
+			claimed[c.ID] = true
 		}
 	}
 	for _, c := range cat.Registry.All() {

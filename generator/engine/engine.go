@@ -142,7 +142,11 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 			return nil, err
 		}
 	}
-	p, err := e.render(ctx, components, values, blueprintName(bp))
+	applied, err := e.appliedControls(components, values)
+	if err != nil {
+		return nil, err
+	}
+	p, err := e.render(ctx, components, values, blueprintName(bp), applied)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +154,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		Target:     target,
 		Blueprint:  blueprintName(bp),
 		Components: components,
-		Controls:   e.appliedControls(components),
+		Controls:   applied,
 		Answers:    values,
 		Plan:       p,
 	}
@@ -234,14 +238,15 @@ func (e *Engine) selection(req NewRequest) ([]string, *catalog.Blueprint, error)
 	return components, bp, nil
 }
 
-// render renders components and appends the manifest.
-func (e *Engine) render(ctx context.Context, components []string, values answers.Values, blueprint string) (*plan.Plan, error) {
+// render renders components and appends the manifest, which records the
+// applied controls.
+func (e *Engine) render(ctx context.Context, components []string, values answers.Values, blueprint string, applied []string) (*plan.Plan, error) {
 	rendered, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
 	if err != nil {
 		return nil, err
 	}
 	files := rendered.Files
-	m, err := e.manifest(components, values, blueprint, files)
+	m, err := e.manifest(components, values, blueprint, files, applied)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +258,7 @@ func (e *Engine) render(ctx context.Context, components []string, values answers
 	return plan.New(files)
 }
 
-func (e *Engine) manifest(components []string, values answers.Values, blueprint string, files []plan.File) (*manifest.Manifest, error) {
+func (e *Engine) manifest(components []string, values answers.Values, blueprint string, files []plan.File, applied []string) (*manifest.Manifest, error) {
 	node, err := manifest.AnswersNode(values)
 	if err != nil {
 		return nil, err
@@ -263,6 +268,7 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 		SecgenVersion: e.Version,
 		Catalog:       e.catalogRef(),
 		Blueprint:     blueprint,
+		Controls:      applied,
 		Answers:       node,
 		Files:         manifest.Records(files),
 	}
@@ -276,10 +282,12 @@ func (e *Engine) manifest(components []string, values answers.Values, blueprint 
 	return m, nil
 }
 
-// appliedControls are the components' controls plus those secgen itself
-// implements while generating (for example SEC-02: it took no secret).
-func (e *Engine) appliedControls(components []string) []string {
-	return e.Catalog.AppliedControls(components)
+// appliedControls are the controls the components implement with these
+// answers (each control's condition evaluated) plus those secgen itself
+// implements while generating (for example SEC-02: it took no secret), in
+// registry order.
+func (e *Engine) appliedControls(components []string, values answers.Values) ([]string, error) {
+	return render.AppliedControls(render.Input{Catalog: e.Catalog, Present: components, Answers: values})
 }
 
 func commitMessage(res *Result) string {

@@ -65,6 +65,77 @@ func TestNewWritesProjectAndManifest(t *testing.T) {
 	}
 }
 
+// TestAppliedControlsFollowTheAnswers: the summary and the manifest list a conditional
+// control only when the answers render it (issue: K8S-10 without a mesh, K8S-11 without a
+// role, ENC-02 and ENC-05 without RDS or ALB were listed).
+func TestAppliedControlsFollowTheAnswers(t *testing.T) {
+	cases := []struct {
+		set       []string
+		want, not []string
+	}{
+		{set: []string{"database=none", "include_alb=false", "oidc_login=false"},
+			not: []string{"K8S-10", "K8S-11", "ENC-02", "ENC-05", "APP-04", "APP-11"}},
+		// The defaults: include_rds follows database=postgres and include_alb is on.
+		{set: nil, want: []string{"ENC-02", "ENC-05", "APP-04", "APP-11"}, not: []string{"K8S-10", "K8S-11"}},
+		{set: []string{"mesh=istio", "irsa_role_arn=arn:aws:iam::123456789012:role/svc"}, want: []string{"K8S-10", "K8S-11"}},
+	}
+	for _, tc := range cases {
+		target := filepath.Join(t.TempDir(), "svc")
+		res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, Set: tc.set, DryRun: true})
+		if err != nil {
+			t.Fatalf("%v: %v", tc.set, err)
+		}
+		var recorded []string
+		backstage := ""
+		for _, f := range res.Plan.Files {
+			switch f.Path {
+			case manifest.FileName:
+				m, err := manifest.Parse(f.Content)
+				if err != nil {
+					t.Fatal(err)
+				}
+				recorded = m.Controls
+			case "catalog-info.yaml":
+				backstage = string(f.Content)
+			}
+		}
+		if strings.Join(recorded, ",") != strings.Join(res.Controls, ",") {
+			t.Errorf("%v: manifest controls %v, summary %v", tc.set, recorded, res.Controls)
+		}
+		// The Backstage entity's annotation (appliedControls) lists the same controls.
+		if want := `secgen/controls: "` + strings.Join(res.Controls, ",") + `"`; !strings.Contains(backstage, want) {
+			t.Errorf("%v: catalog-info.yaml lacks %s:\n%s", tc.set, want, backstage)
+		}
+		for _, id := range tc.want {
+			if !slices.Contains(res.Controls, id) {
+				t.Errorf("%v: %s is not applied: %v", tc.set, id, res.Controls)
+			}
+		}
+		for _, id := range tc.not {
+			if slices.Contains(res.Controls, id) {
+				t.Errorf("%v: %s is listed although not rendered", tc.set, id)
+			}
+		}
+	}
+}
+
+// TestDeploymentAnswersMustBeConsistent: an option whose NetworkPolicy rule needs addresses
+// is refused without them, rather than rendered into pods that cannot connect.
+func TestDeploymentAnswersMustBeConsistent(t *testing.T) {
+	for _, set := range [][]string{
+		{"include_rds=true", "database_cidrs="},
+		{"include_alb=true", "alb_cidrs="},
+		{"oidc_issuer=https://issuer.example.com:99999"},
+		{"oidc_issuer_cidrs=0.0.0.0/0"},
+		{"oidc_issuer_cidrs=10.0.0.0/8"},
+	} {
+		_, err := testEngine(t).New(context.Background(), NewRequest{Components: []string{"k8s"}, Target: filepath.Join(t.TempDir(), "svc"), Set: set, DryRun: true})
+		if err == nil || !failure.IsInvalidInput(err) {
+			t.Errorf("%v: err = %v, want invalid input", set, err)
+		}
+	}
+}
+
 func TestDryRunWritesNothing(t *testing.T) {
 	target := filepath.Join(t.TempDir(), "x")
 	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, DryRun: true})
@@ -282,12 +353,48 @@ func TestDefaultInteractivePathAsksAtMostTwelve(t *testing.T) {
 	if len(p.asked) > 12 {
 		t.Errorf("the default path asks %d questions, want at most 12: %q", len(p.asked), p.asked)
 	}
-	want := "name,module,description,port,database,gate:Authentication,gate:Kubernetes,gate:AWS,gate:CI,gate:Backstage"
+	want := "name,module,description,port,database,gate:Authentication,gate:AWS,gate:Kubernetes,gate:CI,gate:Backstage"
 	if got := strings.Join(p.asked, ","); got != want {
 		t.Errorf("asked %s\nwant  %s", got, want)
 	}
 	// The gated sections still get their defaults.
 	if res.Answers["replicas"] != 2 || res.Answers["iac_tool"] != "terraform" {
 		t.Errorf("answers of skipped sections: replicas=%v iac_tool=%v", res.Answers["replicas"], res.Answers["iac_tool"])
+	}
+}
+
+// An update names the questions the catalog added that it answered with
+// their defaults, and never a question whose condition is false (it was
+// not asked at all).
+func TestUpdateNoticesOnlyActiveNewQuestions(t *testing.T) {
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "payments")
+	e := testEngine(t)
+	if _, err := e.New(ctx, NewRequest{Blueprint: "go-service", Target: root, StoreBases: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Forget the recorded port, as if the catalog had just added the question.
+	path := filepath.Join(root, manifest.FileName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "\n  port: 8080\n", "\n", 1)
+	if edited == string(data) {
+		t.Fatal("the manifest records no port: 8080 answer to remove")
+	}
+	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Update(ctx, UpdateRequest{Dir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := strings.Join(res.Notices, "\n")
+	if !strings.Contains(notices, "answered with their defaults: port") {
+		t.Errorf("no notice for the new question port: %q", notices)
+	}
+	if strings.Contains(notices, "aws_endpoint_cidrs") {
+		t.Errorf("a question whose condition is false was announced: %q", notices)
 	}
 }

@@ -450,9 +450,22 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 			}
 		}
 	}
+	src := e.sources(components, filepath.Base(root))
+	src.Known, src.Set, src.File, src.Prompter = known, set, file, in.Prompter
+	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
+		src.Defaults = nodes(bp.Defaults)
+	}
+	values, err = answers.Resolve(ctx, ask, src)
+	if err != nil {
+		return nil, nil, err
+	}
 	if in.notices != nil {
 		var fresh []string
 		for _, q := range ask {
+			// A question whose condition is false was not asked: no notice.
+			if _, active := values[q.Name]; !active {
+				continue
+			}
 			if _, recorded := stored[q.Name]; recorded {
 				continue
 			}
@@ -463,15 +476,6 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 		if len(fresh) > 0 && in.Prompter == nil {
 			*in.notices = append(*in.notices, "the catalog asks new question(s), answered with their defaults: "+strings.Join(fresh, ", ")+"")
 		}
-	}
-	src := e.sources(components, filepath.Base(root))
-	src.Known, src.Set, src.File, src.Prompter = known, set, file, in.Prompter
-	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
-		src.Defaults = nodes(bp.Defaults)
-	}
-	values, err = answers.Resolve(ctx, ask, src)
-	if err != nil {
-		return nil, nil, err
 	}
 	all = map[string]any{}
 	var dropped []string
@@ -506,6 +510,18 @@ func (e *Engine) encodeManifest(m *manifest.Manifest, all map[string]any) ([]byt
 		return nil, err
 	}
 	m.Answers = node
+	// The controls applied with these answers; a directory adopted by init
+	// has no components and so none.
+	m.Controls = []string{}
+	if len(m.Components) > 0 {
+		names := make([]string, len(m.Components))
+		for i, c := range m.Components {
+			names[i] = c.Name
+		}
+		if m.Controls, err = e.appliedControls(names, all); err != nil {
+			return nil, err
+		}
+	}
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
 	sort.Strings(m.Skip)
 	m.Conflicts = slices.Compact(slices.Sorted(slices.Values(m.Conflicts)))

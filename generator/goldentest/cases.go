@@ -47,6 +47,9 @@ type Spec struct {
 	// init), then the component is added. The tree holds what add writes:
 	// its files and the updated manifest.
 	Add string `yaml:"add"`
+	// Without, with Blueprint, leaves components of the blueprint out (as
+	// `secgen new --without` does). It does not combine with Add.
+	Without []string `yaml:"without"`
 	// Adversarial cases carry hostile free text that must arrive as data.
 	Adversarial bool `yaml:"adversarial"`
 	// Carries lists the languages (go, yaml, markdown) in which an
@@ -151,6 +154,9 @@ func loadCase(dir, name string) (Case, error) {
 	s := c.Spec
 	if (s.Blueprint == "") == (s.Component == "") {
 		return c, failure.Invalidf("%s/case.yaml: set exactly one of blueprint and component", name)
+	}
+	if len(s.Without) > 0 && (s.Blueprint == "" || s.Add != "") {
+		return c, failure.Invalidf("%s/case.yaml: without applies to a blueprint case that adds nothing", name)
 	}
 	if s.Add != "" && s.Blueprint == "" {
 		return c, failure.Invalidf("%s/case.yaml: an add case names the blueprint it starts from", name)

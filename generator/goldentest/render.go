@@ -33,6 +33,7 @@ func Render(ctx context.Context, cat *catalog.Catalog, c Case) (*plan.Plan, erro
 		Target:      root,
 		AnswersFile: c.Answers,
 		DryRun:      true,
+		Without:     c.Spec.Without,
 	}
 	if c.Spec.Component != "" {
 		req.Components = []string{c.Spec.Component}

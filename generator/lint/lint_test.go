@@ -78,7 +78,7 @@ func TestBuiltinCatalogWithARawDescription(t *testing.T) {
 const componentYAML = `name: demo
 description: A fixture component.
 version: 1.0.0
-controls: [SEC-01]
+controls: [SEC-01, {id: ORG-01, when: '{{ eq .level "high" }}'}]
 questions:
   - name
   - team

@@ -12,6 +12,7 @@
 //	blueprint: go-service          # "" when components were chosen directly
 //	components:                    # in rendering order
 //	  - {name: go-service, version: 0.1.0}
+//	controls: [APP-01, K8S-01, ...]  # the controls applied with these answers
 //	answers: {name: demo, port: 8080, ...}   # validated answers, sorted by key
 //	files:                         # sorted by path; the manifest itself is not listed
 //	  - {path: go.mod, component: go-service, sha256: <64 hex>, git_blob: <40 hex>}
@@ -60,7 +61,10 @@ type Manifest struct {
 	Previous   *CatalogRef    `yaml:"previous,omitempty"`
 	Blueprint  string         `yaml:"blueprint"`
 	Components []ComponentRef `yaml:"components"`
-	Answers    yaml.Node      `yaml:"answers"`
+	// Controls are the IDs of the controls applied with these answers,
+	// in registry order.
+	Controls []string  `yaml:"controls"`
+	Answers  yaml.Node `yaml:"answers"`
 	// Skip lists path patterns (path.Match syntax) secgen never creates,
 	// updates or deletes: the user owns them. A generated file the user
 	// deleted or replaced by a link joins it.

@@ -32,6 +32,9 @@ func baseFuncs() template.FuncMap {
 	for _, name := range forbiddenFuncs {
 		delete(fm, name)
 	}
+	// fail refuses answers that are valid one by one but not together (a template's own
+	// consistency check); its message reaches the user as the whole error.
+	fm["fail"] = func(msg string) (string, error) { return "", inconsistentAnswers(msg) }
 	fm["yamlString"] = yamlString
 	fm["hclString"] = hclString
 	fm["goString"] = goString
@@ -41,3 +44,8 @@ func baseFuncs() template.FuncMap {
 	fm["oneLine"] = oneLine
 	return fm
 }
+
+// inconsistentAnswers is the error of a template's fail: answers that do not fit together.
+type inconsistentAnswers string
+
+func (e inconsistentAnswers) Error() string { return string(e) }

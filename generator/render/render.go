@@ -225,6 +225,10 @@ func executeBytes(name, text string, base *template.Template, data answers.Value
 		if errors.Is(err, errTooLarge) {
 			return nil, failure.Invalidf("template %s renders more than %d bytes", name, MaxFileSize)
 		}
+		var inconsistent inconsistentAnswers
+		if errors.As(err, &inconsistent) {
+			return nil, failure.Invalidf("the answers do not fit together: %s", string(inconsistent))
+		}
 		return nil, failure.Invalidf("template %w", err)
 	}
 	return buf.Bytes(), nil
@@ -280,7 +284,9 @@ func funcs(cat *catalog.Catalog, present []string, data answers.Values, inDefaul
 	// files that record provenance (the Backstage entity's annotations).
 	fm["catalogID"] = func() string { return cat.ID }
 	fm["catalogVersion"] = func() string { return cat.Version }
-	fm["appliedControls"] = func() []string { return cat.AppliedControls(present) }
+	fm["appliedControls"] = func() ([]string, error) {
+		return AppliedControls(Input{Catalog: cat, Present: present, Answers: data})
+	}
 	fm["pin"] = func(action string) (string, error) {
 		p, err := cat.PinFor(action)
 		if err != nil {
@@ -298,4 +304,59 @@ func funcs(cat *catalog.Catalog, present []string, data answers.Values, inDefaul
 		return "", nil
 	}
 	return fm
+}
+
+// Controls returns the IDs of the controls that the components in
+// in.Present implement with in.Answers: every control without a condition,
+// and every control whose condition (its When, a template over the answers
+// like a file rule's) yields true. IDs are in component order, each once.
+func Controls(in Input) ([]string, error) {
+	fm := funcs(in.Catalog, in.Present, in.Answers, false, "")
+	// A condition decides whether its control applies, so it cannot ask
+	// which controls apply.
+	fm["appliedControls"] = func() ([]string, error) {
+		return nil, errors.New("appliedControls is not available in a control's condition")
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, name := range in.Present {
+		comp, err := in.Catalog.Component(name)
+		if err != nil {
+			return nil, err
+		}
+		base := newBase(fm)
+		for i, c := range comp.Controls {
+			if seen[c.ID] {
+				continue
+			}
+			if c.When != "" {
+				v, err := execute(fmt.Sprintf("%s/component.yaml controls[%d].when", comp.Name, i), c.When, base, in.Answers)
+				if err != nil {
+					return nil, err
+				}
+				switch strings.TrimSpace(v) {
+				case "true":
+				case "false":
+					continue
+				default:
+					return nil, failure.Invalidf("%s/component.yaml: controls[%d].when must yield true or false, got %s", comp.Name, i, failure.Quote(v))
+				}
+			}
+			seen[c.ID] = true
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids, nil
+}
+
+// AppliedControls returns what a project with these components and answers
+// applies: Controls plus the controls secgen itself implements while
+// generating, in registry order. The manifest records it, and the template
+// function appliedControls returns it.
+func AppliedControls(in Input) ([]string, error) {
+	ids, err := Controls(in)
+	if err != nil {
+		return nil, err
+	}
+	return in.Catalog.AppliedControls(ids), nil
 }

@@ -151,6 +151,14 @@ func TestRenderErrors(t *testing.T) {
 	}
 }
 
+func TestFailNamesTheInconsistencyOnly(t *testing.T) {
+	cat := testCatalog(t, map[string]string{"f.tmpl": `{{ if .flag }}{{ fail "flag needs name" }}{{ end }}`})
+	_, err := Render(context.Background(), Input{Catalog: cat, Present: []string{"c"}, Answers: answers.Values{"name": "x", "flag": true}})
+	if err == nil || !failure.IsInvalidInput(err) || err.Error() != "the answers do not fit together: flag needs name" {
+		t.Fatalf("err = %v, want the template's message as invalid input", err)
+	}
+}
+
 func TestRenderDoesNotLetTemplatesMutateAnswers(t *testing.T) {
 	cat := testCatalog(t, map[string]string{"a.tmpl": `{{ $_ := set . "name" "changed" }}`, "b.tmpl": "{{ .name }}"})
 	ans := answers.Values{"name": "orig", "flag": false}
@@ -165,6 +173,86 @@ func TestRenderDoesNotLetTemplatesMutateAnswers(t *testing.T) {
 	}
 	if ans["name"] != "orig" {
 		t.Fatal("the caller's answers changed")
+	}
+}
+
+func TestControlsFollowTheirConditions(t *testing.T) {
+	tm := fstest.MapFS{
+		"catalog.yaml": {Data: []byte("id: test\nversion: 1.0.0\n")},
+		"controls.yaml": {Data: []byte(`controls:
+  - {id: SEC-01, title: No secrets, description: No secret in any rendered file.}
+  - {id: SEC-02, title: No secret taken, description: secgen takes no secret., secgen: true}
+  - {id: K8S-10, title: mTLS, description: Strict mTLS with a mesh.}
+  - {id: K8S-11, title: IRSA, description: AWS access through IRSA.}
+`)},
+		"c/component.yaml": {Data: []byte(`name: c
+description: test component
+version: 1.0.0
+controls: [SEC-01, {id: K8S-10, when: '{{ eq .mesh "istio" }}'}, {id: K8S-11, when: '{{ ne .role "" }}'}]
+questions:
+  - {name: mesh, type: enum, prompt: Mesh, choices: [none, istio], default: none}
+  - {name: role, type: string, prompt: Role, default: ""}
+`)},
+		"c/files/a.tmpl": {Data: []byte(`{{ join "," appliedControls }}`)},
+		"d/component.yaml": {Data: []byte(`name: d
+description: test component
+version: 1.0.0
+controls: [{id: SEC-01, when: 'maybe'}]
+`)},
+		"d/files/a.tmpl": {Data: []byte("a")},
+		"e/component.yaml": {Data: []byte(`name: e
+description: test component
+version: 1.0.0
+controls: [{id: SEC-01, when: '{{ gt (len appliedControls) 0 }}'}]
+`)},
+		"e/files/a.tmpl": {Data: []byte("a")},
+	}
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: tm, Blueprints: fstest.MapFS{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		answers       answers.Values
+		want, applied string
+	}{
+		{answers.Values{"mesh": "none", "role": ""}, "SEC-01", "SEC-01,SEC-02"},
+		{answers.Values{"mesh": "istio", "role": ""}, "SEC-01,K8S-10", "SEC-01,SEC-02,K8S-10"},
+		{answers.Values{"mesh": "istio", "role": "arn"}, "SEC-01,K8S-10,K8S-11", "SEC-01,SEC-02,K8S-10,K8S-11"},
+	}
+	for _, tc := range cases {
+		in := Input{Catalog: cat, Present: []string{"c"}, Answers: tc.answers}
+		got, err := Controls(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != tc.want {
+			t.Errorf("answers %v: controls %v, want %s", tc.answers, got, tc.want)
+		}
+		// What the project applies adds secgen's own controls; the template
+		// function appliedControls sees the same list.
+		applied, err := AppliedControls(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(applied, ",") != tc.applied {
+			t.Errorf("answers %v: applied %v, want %s", tc.answers, applied, tc.applied)
+		}
+		p, err := Render(context.Background(), in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p) != 1 || string(p[0].Content) != tc.applied {
+			t.Errorf("answers %v: appliedControls rendered %q, want %s", tc.answers, p[0].Content, tc.applied)
+		}
+	}
+	// A condition decides whether its control applies, so it cannot ask which do.
+	_, err = Controls(Input{Catalog: cat, Present: []string{"e"}, Answers: answers.Values{}})
+	if err == nil || !strings.Contains(err.Error(), "appliedControls is not available") {
+		t.Errorf("a condition calling appliedControls: %v", err)
+	}
+	_, err = Controls(Input{Catalog: cat, Present: []string{"d"}, Answers: answers.Values{}})
+	if err == nil || !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "controls[0].when") {
+		t.Fatalf("a condition that is neither true nor false: %v", err)
 	}
 }
 

@@ -3,8 +3,10 @@ package k8s
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,8 +34,17 @@ type Answers struct {
 	AWSEndpointCIDRs  []string `json:"aws_endpoint_cidrs"`
 	Mesh              string   `json:"mesh"`
 	IRSARoleARN       string   `json:"irsa_role_arn"`
+	SecretStoreKind   string   `json:"secret_store_kind"`
 	SecretStore       string   `json:"secret_store"`
 	SecretKeys        []string `json:"secret_keys"`
+	OIDCIssuer        string   `json:"oidc_issuer"`
+	OIDCIssuerCIDRs   []string `json:"oidc_issuer_cidrs"`
+	IncludeRDS        bool     `json:"include_rds"`
+	DatabaseCIDRs     []string `json:"database_cidrs"`
+	IncludeALB        bool     `json:"include_alb"`
+	ALBCIDRs          []string `json:"alb_cidrs"`
+	Namespace         string   `json:"namespace"`
+	ServiceAccount    string   `json:"service_account"`
 }
 
 // componentDefaults reads the literal defaults of the k8s component's questions; defaults
@@ -162,4 +173,20 @@ func loadAnswers(caseDir, root string, defaults map[string]any) (Answers, error)
 		return Answers{}, fmt.Errorf("answers of %s: %w", caseDir, err)
 	}
 	return a, nil
+}
+
+// IssuerPort is the port of the OIDC issuer URL: the one it names, else 443.
+func (a Answers) IssuerPort() (int32, error) {
+	u, err := url.Parse(a.OIDCIssuer)
+	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
+		return 0, fmt.Errorf("oidc_issuer %q is not an https URL", a.OIDCIssuer)
+	}
+	if u.Port() == "" {
+		return 443, nil
+	}
+	p, err := strconv.ParseInt(u.Port(), 10, 32)
+	if err != nil {
+		return 0, fmt.Errorf("oidc_issuer %q: port: %w", a.OIDCIssuer, err)
+	}
+	return int32(p), nil
 }

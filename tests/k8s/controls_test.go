@@ -79,7 +79,7 @@ func checkControls(m Manifests, a Answers) findings {
 	checkScratch(&f, pod)
 	checkNetworkPolicies(&f, m, podLabels, a)
 	checkSecrets(&f, m, pod, a)
-	checkMesh(&f, m, ns, a)
+	checkMesh(&f, m, ns, podLabels, a)
 	checkNamespace(&f, m, ns, a)
 	checkRBAC(&f, m)
 	checkAvailability(&f, m, d, a)
@@ -178,11 +178,20 @@ func checkServiceAccount(f *findings, m Manifests, pod corev1.PodTemplateSpec, a
 	if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
 		f.add("K8S-03", "ServiceAccount %s: automountServiceAccountToken is not false", sa.Name)
 	}
+	// One role per environment: an overlay annotates its environment's role (the answer is
+	// the roles' common prefix); the base, which is no environment, annotates none.
+	want := ""
+	if env := pod.Labels[envLabel]; env != "" && a.IRSARoleARN != "" {
+		want = a.IRSARoleARN + "-" + env
+	}
 	got := sa.Annotations["eks.amazonaws.com/role-arn"]
-	if got != a.IRSARoleARN {
-		f.add("K8S-11", "ServiceAccount %s: IRSA role annotation is %q, want %q", sa.Name, got, a.IRSARoleARN)
+	if got != want {
+		f.add("K8S-11", "ServiceAccount %s: IRSA role annotation is %q, want %q", sa.Name, got, want)
 	}
 }
+
+// envLabel names the environment of an overlay's objects.
+const envLabel = "app.kubernetes.io/environment"
 
 // K8S-04 and K8S-05.
 func checkImagesAndResources(f *findings, pod corev1.PodTemplateSpec, a Answers) {
@@ -299,7 +308,11 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 	}
 
 	appPort := fmt.Sprintf("TCP/%d", a.Port)
-	var ingressOK, dnsOK, dbOK, awsOK, istiodOK bool
+	issuerPort, err := a.IssuerPort()
+	if err != nil {
+		f.add("K8S-08", "%v", err)
+	}
+	var ingressOK, albOK, dnsOK, dbOK, rdsOK, issuerOK, awsOK, istiodOK bool
 	for _, np := range nps {
 		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
 		if err != nil || !sel.Matches(podLabels) {
@@ -314,14 +327,18 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 				f.add("K8S-08", "NetworkPolicy %s admits ingress from anywhere", np.Name)
 			}
 			for _, p := range r.From {
-				if got := namespaceOnly(p); got != a.IngressNamespace || p.PodSelector != nil {
-					f.add("K8S-08", "NetworkPolicy %s admits ingress from %+v, want only namespace %s", np.Name, p, a.IngressNamespace)
+				switch {
+				case namespaceOnly(p) == a.IngressNamespace && p.PodSelector == nil:
+					ingressOK = true
+				case a.IncludeALB && p.IPBlock != nil && slices.Contains(a.ALBCIDRs, p.IPBlock.CIDR) && len(p.IPBlock.Except) == 0:
+					albOK = true
+				default:
+					f.add("K8S-08", "NetworkPolicy %s admits ingress from %+v, want only namespace %s or the load balancer's subnets", np.Name, p, a.IngressNamespace)
 				}
 			}
 			if !slices.Equal(ports, []string{appPort}) {
 				f.add("K8S-08", "NetworkPolicy %s admits ingress on %v, want only %s", np.Name, ports, appPort)
 			}
-			ingressOK = ingressOK || len(r.From) > 0
 		}
 		for _, r := range np.Spec.Egress {
 			ports := portSet(r.Ports)
@@ -341,17 +358,32 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 				case p.IPBlock != nil && slices.Contains(a.AWSEndpointCIDRs, p.IPBlock.CIDR) &&
 					len(p.IPBlock.Except) == 0 && slices.Equal(ports, []string{"TCP/443"}):
 					awsOK = true
+				case p.IPBlock != nil && slices.Contains(a.OIDCIssuerCIDRs, p.IPBlock.CIDR) &&
+					len(p.IPBlock.Except) == 0 && slices.Equal(ports, []string{fmt.Sprintf("TCP/%d", issuerPort)}):
+					issuerOK = true
+				case a.IncludeRDS && p.IPBlock != nil && slices.Contains(a.DatabaseCIDRs, p.IPBlock.CIDR) &&
+					len(p.IPBlock.Except) == 0 && slices.Equal(ports, []string{fmt.Sprintf("TCP/%d", a.DatabasePort)}):
+					rdsOK = true
 				case a.Mesh == "istio" && namespaceOnly(p) == "istio-system" && p.PodSelector != nil &&
 					p.PodSelector.MatchLabels["app"] == "istiod" && slices.Equal(ports, []string{"TCP/15012"}):
 					istiodOK = true
 				default:
-					f.add("K8S-08", "NetworkPolicy %s allows egress to %+v on %v, which is neither DNS nor the database", np.Name, p, ports)
+					f.add("K8S-08", "NetworkPolicy %s allows egress to %+v on %v, which is none of DNS, the issuer, the database, the AWS endpoints or istiod", np.Name, p, ports)
 				}
 			}
 		}
 	}
 	if !ingressOK {
 		f.add("K8S-08", "no NetworkPolicy admits the ingress controller's namespace %s on %s", a.IngressNamespace, appPort)
+	}
+	if a.IncludeALB && !albOK {
+		f.add("K8S-08", "no NetworkPolicy admits the load balancer's subnets %v on %s", a.ALBCIDRs, appPort)
+	}
+	if !issuerOK {
+		f.add("K8S-08", "no NetworkPolicy allows egress to the OIDC issuer %v on TCP/%d", a.OIDCIssuerCIDRs, issuerPort)
+	}
+	if a.IncludeRDS && !rdsOK {
+		f.add("K8S-08", "no NetworkPolicy allows egress to the RDS subnets %v on TCP/%d", a.DatabaseCIDRs, a.DatabasePort)
 	}
 	if !dnsOK {
 		f.add("K8S-08", "no NetworkPolicy allows egress to cluster DNS")
@@ -400,8 +432,8 @@ func checkSecrets(f *findings, m Manifests, pod corev1.PodTemplateSpec, a Answer
 	if es.APIVersion != "external-secrets.io/v1" {
 		f.add("K8S-09", "ExternalSecret apiVersion %s, want external-secrets.io/v1", es.APIVersion)
 	}
-	if es.Spec.SecretStoreRef.Kind != "ClusterSecretStore" || es.Spec.SecretStoreRef.Name != a.SecretStore {
-		f.add("K8S-09", "ExternalSecret reads from %+v, want ClusterSecretStore %s", es.Spec.SecretStoreRef, a.SecretStore)
+	if es.Spec.SecretStoreRef.Kind != a.SecretStoreKind || es.Spec.SecretStoreRef.Name != a.SecretStore {
+		f.add("K8S-09", "ExternalSecret reads from %+v, want %s %s", es.Spec.SecretStoreRef, a.SecretStoreKind, a.SecretStore)
 	}
 	if es.Spec.RefreshInterval == "" || es.Spec.Target.Name == "" {
 		f.add("K8S-09", "ExternalSecret has no refreshInterval or target name")
@@ -422,7 +454,7 @@ func checkSecrets(f *findings, m Manifests, pod corev1.PodTemplateSpec, a Answer
 }
 
 // K8S-10.
-func checkMesh(f *findings, m Manifests, ns string, a Answers) {
+func checkMesh(f *findings, m Manifests, ns string, podLabels labels.Set, a Answers) {
 	pas := of[*PeerAuthentication](m)
 	if a.Mesh != "istio" {
 		if len(pas) != 0 {
@@ -435,8 +467,16 @@ func checkMesh(f *findings, m Manifests, ns string, a Answers) {
 		if pa.APIVersion != "security.istio.io/v1" {
 			f.add("K8S-10", "PeerAuthentication apiVersion %s, want security.istio.io/v1", pa.APIVersion)
 		}
+		if pa.Spec.Mtls == nil || pa.Spec.Mtls.Mode != "STRICT" {
+			f.add("K8S-10", "PeerAuthentication %s does not require STRICT mutual TLS", pa.Name)
+		}
 		for port, pl := range pa.Spec.PortLevelMtls {
-			if pl.Mode != "STRICT" {
+			// The one exception: the app port of the app's pods accepts the load balancer's
+			// plaintext when there is a load balancer.
+			exception := a.IncludeALB && port == fmt.Sprint(a.Port) && pl.Mode == "PERMISSIVE" &&
+				pa.Spec.Selector != nil && labels.SelectorFromSet(pa.Spec.Selector.MatchLabels).Matches(podLabels) &&
+				len(pa.Spec.Selector.MatchExpressions) == 0
+			if pl.Mode != "STRICT" && !exception {
 				f.add("K8S-10", "PeerAuthentication %s weakens port %s to %s", pa.Name, port, pl.Mode)
 			}
 		}
@@ -515,6 +555,23 @@ func checkAvailability(f *findings, m Manifests, d *appsv1.Deployment, a Answers
 		if c.ReadinessProbe.HTTPGet != nil && c.LivenessProbe.HTTPGet != nil &&
 			c.ReadinessProbe.HTTPGet.Path == c.LivenessProbe.HTTPGet.Path {
 			f.add("K8S-14", "container %s uses the same endpoint for readiness and liveness", c.Name)
+		}
+		// Readiness asks the service whether it can serve (its store included): /readyz.
+		if c.ReadinessProbe.HTTPGet == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
+			f.add("K8S-14", "container %s: the readiness probe does not ask GET /readyz", c.Name)
+		}
+		// Shutdown: the pod leaves the endpoints before the server stops, with the kubelet's
+		// sleep handler (no shell in the image), and the grace period covers the delay plus
+		// the service's own 20 s graceful shutdown.
+		var delay int64
+		if c.Lifecycle != nil && c.Lifecycle.PreStop != nil && c.Lifecycle.PreStop.Sleep != nil {
+			delay = c.Lifecycle.PreStop.Sleep.Seconds
+		}
+		if delay < 5 {
+			f.add("K8S-14", "container %s has no preStop sleep of at least 5 s before shutdown", c.Name)
+		}
+		if g := d.Spec.Template.Spec.TerminationGracePeriodSeconds; g == nil || *g < delay+20 {
+			f.add("K8S-14", "terminationGracePeriodSeconds %v does not cover the preStop delay %d s plus 20 s of graceful shutdown", g, delay)
 		}
 	}
 	pdbOK := false

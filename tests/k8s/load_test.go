@@ -86,6 +86,23 @@ type PeerAuthentication struct {
 	} `json:"spec"`
 }
 
+// ServiceEntry mirrors the fields of networking.istio.io/v1 ServiceEntry that secgen renders.
+type ServiceEntry struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Hosts      []string `json:"hosts"`
+		ExportTo   []string `json:"exportTo,omitempty"`
+		Location   string   `json:"location"`
+		Resolution string   `json:"resolution"`
+		Ports      []struct {
+			Number   int32  `json:"number"`
+			Name     string `json:"name"`
+			Protocol string `json:"protocol"`
+		} `json:"ports"`
+	} `json:"spec"`
+}
+
 // newObject returns an empty typed object for apiVersion/kind, or an error for anything secgen
 // is not expected to render (an unknown kind is a failure, not a pass).
 func newObject(apiVersion, kind string) (any, error) {
@@ -120,6 +137,8 @@ func newObject(apiVersion, kind string) (any, error) {
 		return &ExternalSecret{}, nil
 	case "security.istio.io/v1/PeerAuthentication":
 		return &PeerAuthentication{}, nil
+	case "networking.istio.io/v1/ServiceEntry":
+		return &ServiceEntry{}, nil
 	}
 	return nil, fmt.Errorf("unexpected kind %s %s", apiVersion, kind)
 }

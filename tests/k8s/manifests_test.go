@@ -113,9 +113,27 @@ func TestGoldensCoverEveryOption(t *testing.T) {
 		covered["secret keys"] = covered["secret keys"] || len(a.SecretKeys) > 0
 		covered["no secret keys"] = covered["no secret keys"] || len(a.SecretKeys) == 0
 		covered["multi-line description"] = covered["multi-line description"] || strings.Contains(a.Description, "\n")
+		// The deployment variants of the flow matrix: mesh x load balancer, and RDS with and
+		// without a mesh.
+		for _, mesh := range []string{"none", "istio"} {
+			covered["mesh="+mesh+", alb"] = covered["mesh="+mesh+", alb"] || a.Mesh == mesh && a.IncludeALB
+			covered["mesh="+mesh+", no alb"] = covered["mesh="+mesh+", no alb"] || a.Mesh == mesh && !a.IncludeALB
+			covered["mesh="+mesh+", rds"] = covered["mesh="+mesh+", rds"] || a.Mesh == mesh && a.IncludeRDS
+		}
+		covered["no rds"] = covered["no rds"] || !a.IncludeRDS
+		covered["SecretStore"] = covered["SecretStore"] || a.SecretStoreKind == "SecretStore"
+		covered["ClusterSecretStore"] = covered["ClusterSecretStore"] || a.SecretStoreKind == "ClusterSecretStore"
+		port, err := a.IssuerPort()
+		if err != nil {
+			t.Fatalf("%s: %v", tree.Case, err)
+		}
+		covered["issuer on its own port"] = covered["issuer on its own port"] || port != 443
 	}
 	for _, opt := range []string{"mesh=istio", "mesh=none", "irsa", "no irsa", "database", "no database",
-		"aws endpoints", "secret keys", "no secret keys", "multi-line description"} {
+		"aws endpoints", "secret keys", "no secret keys", "multi-line description",
+		"mesh=none, alb", "mesh=none, no alb", "mesh=istio, alb", "mesh=istio, no alb",
+		"mesh=none, rds", "mesh=istio, rds", "no rds", "SecretStore", "ClusterSecretStore",
+		"issuer on its own port"} {
 		if !covered[opt] {
 			t.Errorf("no golden case covers %q", opt)
 		}

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,11 +24,11 @@ func fullTree(t *testing.T) Tree {
 	for _, tree := range k8sTrees(t) {
 		a := tree.Answers
 		if a.Mesh == "istio" && a.IRSARoleARN != "" && a.DatabaseNamespace != "" &&
-			len(a.SecretKeys) > 0 && len(a.AWSEndpointCIDRs) > 0 {
+			len(a.SecretKeys) > 0 && len(a.AWSEndpointCIDRs) > 0 && a.IncludeALB {
 			return tree
 		}
 	}
-	t.Fatal("no golden case turns every option on (istio, IRSA, database, AWS endpoints, secret keys)")
+	t.Fatal("no golden case turns every option on (istio, IRSA, database, AWS endpoints, secret keys, load balancer)")
 	return Tree{}
 }
 
@@ -150,7 +151,10 @@ var regressions = []struct {
 	{"ExternalSecret dropped", "K8S-09", func(m *Manifests, a Answers) {
 		without(m, func(o any) bool { _, ok := o.(*ExternalSecret); return ok })
 	}},
-	{"namespaced SecretStore", "K8S-09", func(m *Manifests, a Answers) { of[*ExternalSecret](*m)[0].Spec.SecretStoreRef.Kind = "SecretStore" }},
+	{"other kind of secret store", "K8S-09", func(m *Manifests, a Answers) {
+		other := map[string]string{"SecretStore": "ClusterSecretStore", "ClusterSecretStore": "SecretStore"}
+		of[*ExternalSecret](*m)[0].Spec.SecretStoreRef.Kind = other[a.SecretStoreKind]
+	}},
 	{"deprecated ESO API", "K8S-09", func(m *Manifests, a Answers) { of[*ExternalSecret](*m)[0].APIVersion = "external-secrets.io/v1beta1" }},
 	{"secret value inline", "K8S-09", func(m *Manifests, a Answers) {
 		c := container(*m)
@@ -162,6 +166,58 @@ var regressions = []struct {
 	{"mTLS permissive", "K8S-10", func(m *Manifests, a Answers) { of[*PeerAuthentication](*m)[0].Spec.Mtls.Mode = "PERMISSIVE" }},
 	{"no sidecar injection", "K8S-10", func(m *Manifests, a Answers) { delete(of[*corev1.Namespace](*m)[0].Labels, "istio-injection") }},
 	{"IRSA annotation dropped", "K8S-11", func(m *Manifests, a Answers) { of[*corev1.ServiceAccount](*m)[0].Annotations = nil }},
+	{"IRSA role of the base prefix, shared by every environment", "K8S-11", func(m *Manifests, a Answers) {
+		of[*corev1.ServiceAccount](*m)[0].Annotations["eks.amazonaws.com/role-arn"] = a.IRSARoleARN
+	}},
+	{"issuer egress dropped", "K8S-08", func(m *Manifests, a Answers) {
+		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
+			var kept []networkingv1.NetworkPolicyEgressRule
+			for _, r := range np.Spec.Egress {
+				if len(r.To) == 0 || r.To[0].IPBlock == nil || !slices.Contains(a.OIDCIssuerCIDRs, r.To[0].IPBlock.CIDR) {
+					kept = append(kept, r)
+				}
+			}
+			np.Spec.Egress = kept
+		}
+	}},
+	{"issuer opened to the internet", "K8S-08", func(m *Manifests, a Answers) {
+		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
+			for _, r := range np.Spec.Egress {
+				if len(r.To) > 0 && r.To[0].IPBlock != nil && slices.Contains(a.OIDCIssuerCIDRs, r.To[0].IPBlock.CIDR) {
+					r.To[0].IPBlock.CIDR = "0.0.0.0/0"
+				}
+			}
+		}
+	}},
+	{"load balancer ingress dropped", "K8S-08", func(m *Manifests, a Answers) {
+		for _, np := range of[*networkingv1.NetworkPolicy](*m) {
+			var kept []networkingv1.NetworkPolicyIngressRule
+			for _, r := range np.Spec.Ingress {
+				if len(r.From) == 0 || r.From[0].IPBlock == nil {
+					kept = append(kept, r)
+				}
+			}
+			np.Spec.Ingress = kept
+		}
+	}},
+	{"plaintext admitted on another port", "K8S-10", func(m *Manifests, a Answers) {
+		for _, pa := range of[*PeerAuthentication](*m) {
+			for port, pl := range pa.Spec.PortLevelMtls {
+				delete(pa.Spec.PortLevelMtls, port)
+				pa.Spec.PortLevelMtls["15000"] = pl
+			}
+		}
+	}},
+	{"plaintext admitted namespace-wide", "K8S-10", func(m *Manifests, a Answers) {
+		for _, pa := range of[*PeerAuthentication](*m) {
+			pa.Spec.Mtls.Mode = "PERMISSIVE"
+		}
+	}},
+	{"readiness on the liveness endpoint", "K8S-14", func(m *Manifests, a Answers) { container(*m).ReadinessProbe.HTTPGet.Path = "/healthz" }},
+	{"no preStop delay", "K8S-14", func(m *Manifests, a Answers) { container(*m).Lifecycle = nil }},
+	{"grace period shorter than the delay", "K8S-14", func(m *Manifests, a Answers) {
+		deployment(*m).Spec.Template.Spec.TerminationGracePeriodSeconds = ptrTo(int64(10))
+	}},
 	{"PSA enforce baseline", "K8S-12", func(m *Manifests, a Answers) {
 		of[*corev1.Namespace](*m)[0].Labels["pod-security.kubernetes.io/enforce"] = "baseline"
 	}},
@@ -209,7 +265,16 @@ var regressions = []struct {
 // control K8S-01..14 has at least one such regression.
 func TestChecksCatchRegressions(t *testing.T) {
 	tree := fullTree(t)
-	base := builds(t, tree)[0]
+	// The production overlay: the IRSA annotation exists only in an environment.
+	var base Build
+	for _, b := range builds(t, tree) {
+		if b.Name == "overlays/production" {
+			base = b
+		}
+	}
+	if base.Name == "" {
+		t.Fatalf("%s has no production overlay", tree.Case)
+	}
 	if f := checkControls(base.Manifests, tree.Answers); len(f) != 0 {
 		t.Fatalf("the unmodified base already fails: %v", f)
 	}

@@ -1,6 +1,7 @@
 package k8s
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,14 +85,38 @@ func TestComponentDeclaresAndCitesControls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each item is an ID, or a mapping of id and the condition (when) it depends on.
 	var c struct {
-		Controls []string `json:"controls"`
+		Controls []any `json:"controls"`
 	}
 	if err := yaml.Unmarshal(data, &c); err != nil {
 		t.Fatalf("parsing %s: %v", componentFile, err)
 	}
-	if !slices.Equal(c.Controls, controlIDs) {
-		t.Errorf("%s declares %v, want %v", componentFile, c.Controls, controlIDs)
+	var declared []string
+	when := map[string]string{}
+	for _, item := range c.Controls {
+		switch v := item.(type) {
+		case string:
+			declared = append(declared, v)
+		case map[string]any:
+			id, _ := v["id"].(string)
+			declared = append(declared, id)
+			when[id], _ = v["when"].(string)
+		default:
+			t.Fatalf("%s: control %v is neither an ID nor a mapping", componentFile, item)
+		}
+	}
+	if !slices.Equal(declared, controlIDs) {
+		t.Errorf("%s declares %v, want %v", componentFile, declared, controlIDs)
+	}
+	// Controls whose objects exist only with some answers are applied only with them.
+	wantWhen := map[string]string{
+		"K8S-09": `{{ gt (len .secret_keys) 0 }}`,
+		"K8S-10": `{{ eq .mesh "istio" }}`,
+		"K8S-11": `{{ ne .irsa_role_arn "" }}`,
+	}
+	if !maps.Equal(when, wantWhen) {
+		t.Errorf("%s: control conditions %v, want %v", componentFile, when, wantWhen)
 	}
 	var templates strings.Builder
 	err = filepath.WalkDir("../../templates/k8s/files", func(p string, d os.DirEntry, err error) error {

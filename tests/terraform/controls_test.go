@@ -39,6 +39,11 @@ var moduleWants = map[string][]want{
 		{"IAM-02", "main.tf", []string{"data", "aws_iam_policy_document", "key"}, "statement[sid=KeyUseByAdministratorsThroughServices].condition[variable=kms:ViaService].values", "var.via_services"},
 		{"IAM-02", "main.tf", []string{"data", "aws_iam_policy_document", "key"}, "statement[sid=GrantsForAwsResourcesOnly].condition[variable=kms:GrantIsForAWSResource].values", `["true"]`},
 		{"IAM-02", "main.tf", []string{"data", "aws_iam_policy_document", "key"}, "dynamic[statement].content.condition.variable", `"kms:ViaService"`},
+		// Break glass: a deleted administrator cannot strand the key; the account is the
+		// principal only through the one named role (matched by ARN, so re-creatable).
+		{"ENC-04", "main.tf", []string{"data", "aws_iam_policy_document", "key"}, "statement[sid=BreakGlassAdministration].condition[variable=aws:PrincipalArn].test", `"ArnEquals"`},
+		{"ENC-04", "main.tf", []string{"data", "aws_iam_policy_document", "key"}, "statement[sid=BreakGlassAdministration].condition[variable=aws:PrincipalArn].values", "[var.break_glass_role_arn]"},
+		{"IAM-01", "main.tf", []string{"data", "aws_iam_policy_document", "key"}, "statement[sid=BreakGlassAdministration].resources", "[aws_kms_key.this.arn]"},
 	},
 	"s3-bucket": {
 		{"ENC-01", "main.tf", []string{"resource", "aws_s3_bucket_server_side_encryption_configuration", "this"}, "rule.apply_server_side_encryption_by_default.sse_algorithm", `"aws:kms"`},
@@ -84,6 +89,9 @@ var moduleWants = map[string][]want{
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "master_user_secret_kms_key_id", "var.kms_key_arn"},
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "parameter_group_name", "aws_db_parameter_group.this.name"},
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_parameter_group", "this"}, "parameter[name=rds.force_ssl].value", `"1"`},
+		{"ENC-02", "main.tf", []string{"resource", "aws_db_parameter_group", "this"}, "parameter[name=log_connections].value", `"1"`},
+		{"ENC-02", "main.tf", []string{"resource", "aws_db_parameter_group", "this"}, "parameter[name=log_disconnections].value", `"1"`},
+		{"ENC-02", "main.tf", []string{"resource", "aws_db_parameter_group", "this"}, "parameter[name=log_statement].value", `"ddl"`},
 		{"ENC-02", "variables.tf", []string{"variable", "backup_retention_days"}, "default", "14"},
 		{"ENC-02", "variables.tf", []string{"variable", "backup_retention_days"}, "validation.condition", "var.backup_retention_days >= 7 && var.backup_retention_days <= 35"},
 	},
@@ -107,12 +115,17 @@ var moduleWants = map[string][]want{
 		{"ENC-01", "main.tf", []string{"resource", "aws_s3_bucket_versioning", "access_logs"}, "versioning_configuration.status", `"Enabled"`},
 		{"ENC-01", "main.tf", []string{"data", "aws_iam_policy_document", "access_logs"}, "statement[sid=DenyInsecureTransport].condition[variable=aws:SecureTransport].values", `["false"]`},
 		{"IAM-02", "main.tf", []string{"data", "aws_iam_policy_document", "access_logs"}, "statement[sid=S3ServerAccessLogDelivery].condition[variable=aws:SourceAccount].test", `"StringEquals"`},
+		// Load balancers deliver their logs under alb/<name>/AWSLogs/<this account>/ only.
+		{"IAM-01", "main.tf", []string{"data", "aws_iam_policy_document", "access_logs"}, "statement[sid=LoadBalancerLogDelivery].resources", `["${aws_s3_bucket.access_logs.arn}/alb/*/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]`},
+		{"IAM-01", "main.tf", []string{"data", "aws_iam_policy_document", "access_logs"}, "statement[sid=LoadBalancerLogDeliveryService].resources", `["${aws_s3_bucket.access_logs.arn}/alb/*/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]`},
+		{"ENC-04", "main.tf", []string{"module", "state_key"}, "source", `"../kms-key"`},
 	},
 }
 
 // serviceWants are the controls wired by the composition module.
 var serviceWants = []want{
 	{"ENC-04", "main.tf", []string{"module", "kms"}, "source", `"../kms-key"`},
+	{"ENC-04", "main.tf", []string{"module", "kms"}, "break_glass_role_arn", `"arn:aws:iam::${var.aws_account_id}:role/${var.break_glass_role_name}"`},
 	{"ENC-01", "main.tf", []string{"module", "bucket"}, "source", `"../s3-bucket"`},
 	{"ENC-01", "main.tf", []string{"module", "bucket"}, "kms_key_arn", "module.kms.key_arn"},
 	{"ENC-01", "main.tf", []string{"module", "bucket"}, "access_log_bucket", "var.access_log_bucket"},
@@ -404,6 +417,12 @@ func checkRoots(t *testing.T, tr *tree, seen map[string]bool) {
 			"config.skip_bucket_versioning":             "false",
 			"config.skip_bucket_ssl_requests_only":      "false",
 			"config.skip_bucket_public_access_blocking": "false",
+			// The state bucket and its objects use the customer-managed state key, and
+			// access to it is logged.
+			"config.kms_key_id":                  `"arn:aws:kms:${local.aws_region}:${local.aws_account_id}:alias/${local.name}-tfstate"`,
+			"config.bucket_sse_kms_key_id":       `"arn:aws:kms:${local.aws_region}:${local.aws_account_id}:alias/${local.name}-tfstate"`,
+			"config.accesslogging_bucket_name":   `"${local.name}-logs-${local.aws_account_id}"`,
+			"config.accesslogging_target_prefix": `"s3/${local.name}-tfstate-${local.aws_account_id}/"`,
 		} {
 			if got, err := resolve(tr.src[root], b, key); err != nil || got != text {
 				t.Errorf("%s: ENC-01 lost in %s: remote_state %s = %q, want %s (%v)", tr.name, root, key, got, text, err)
@@ -418,6 +437,9 @@ func checkRoots(t *testing.T, tr *tree, seen map[string]bool) {
 			check(t, tr, "infra/terraform/live/"+env, want{"ENC-01", "terragrunt.hcl", []string{"terraform"}, "source", `"${get_repo_root()}/infra/terraform/modules//service"`}, seen)
 		}
 		check(t, tr, "infra/terraform/live/account", want{"ENC-03", "terragrunt.hcl", []string{"terraform"}, "source", `"${get_repo_root()}/infra/terraform/modules//account-baseline"`}, seen)
+		if got, err := resolve(tr.src["infra/terraform/live/account/terragrunt.hcl"], &hclsyntax.Block{Body: tr.body(t, "infra/terraform/live/account/terragrunt.hcl")}, "inputs.state_key_alias"); err != nil || !strings.HasSuffix(got, `-tfstate"`) {
+			t.Errorf("%s: ENC-01 lost in live/account: it does not create the state key (%q, %v)", tr.name, got, err)
+		}
 		return
 	}
 	roots := []string{"infra/terraform/account"}

@@ -135,9 +135,12 @@ func wildcardProblems(s statement) []string {
 		case v == "*":
 			problems = append(problems, "resource \"*\"")
 		case allow && strings.ContainsAny(v, "*?"):
-			body, isObjects := strings.CutSuffix(v, "/*")
+			// Objects of one named bucket: a pattern over the object keys (bucket/*, or
+			// alb/*/AWSLogs/<account>/* for log delivery) narrows access within that bucket;
+			// the bucket itself must be named exactly.
+			bucketPart, keys, isObjects := strings.Cut(v, "/")
 			bucket := strings.HasPrefix(v, "arn:aws:s3:::") || strings.HasPrefix(v, "${}") && objectsOfBucket(r)
-			if !isObjects || !bucket || strings.ContainsAny(body, "*?") {
+			if !isObjects || !bucket || keys == "" || strings.ContainsAny(bucketPart, "*?") {
 				problems = append(problems, fmt.Sprintf("wildcard resource %q", v))
 			}
 		}
@@ -228,6 +231,12 @@ func TestIAMWildcardCheckCatchesWildcards(t *testing.T) {
   statement {
     actions   = ["s3:GetObject"]
     resources = ["arn:aws:s3:::*"]
+  }
+}`,
+		"bucket name pattern": `data "aws_iam_policy_document" "x" {
+  statement {
+    actions   = ["s3:PutObject"]
+    resources = ["arn:aws:s3:::logs-*/alb/*"]
   }
 }`,
 	}

@@ -206,14 +206,27 @@ func TestEveryControlIsMapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each item is an ID, or a mapping of id and the condition (when) it depends on.
 	var comp struct {
-		Controls []string `yaml:"controls"`
+		Controls []yaml.Node `yaml:"controls"`
 	}
 	if err := yaml.Unmarshal(data, &comp); err != nil {
 		t.Fatal(err)
 	}
+	var declared []string
+	for _, n := range comp.Controls {
+		var ref struct {
+			ID string `yaml:"id"`
+		}
+		if n.Kind == yaml.ScalarNode {
+			ref.ID = n.Value
+		} else if err := n.Decode(&ref); err != nil {
+			t.Fatalf("component.yaml controls: %v", err)
+		}
+		declared = append(declared, ref.ID)
+	}
 	for _, id := range ids {
-		if !slices.Contains(comp.Controls, id) {
+		if !slices.Contains(declared, id) {
 			t.Errorf("templates/go-service/component.yaml does not declare %s", id)
 		}
 	}

@@ -205,7 +205,7 @@ func TestDefaultPathAsksAtMostTwelve(t *testing.T) {
 	}
 	want := []string{
 		"Service name", "Go module path", "One-line description", "HTTP port the service listens on", "Database",
-		"Customize Authentication settings?", "Customize Kubernetes settings?", "Customize AWS settings?",
+		"Customize Authentication settings?", "Customize AWS settings?", "Customize Kubernetes settings?",
 		"Customize CI settings?", "Customize Backstage settings?",
 	}
 	if strings.Join(asked, "|") != strings.Join(want, "|") {
@@ -248,7 +248,7 @@ func TestConditionHidesTheDatabasePort(t *testing.T) {
 			t.Fatalf("database=%s: exit %d; output:\n%s", tc.db, code, term.text())
 		}
 		got := strings.Contains(strings.Join(asked, "|"), "|Database port|")
-		if got != tc.want || !strings.Contains(strings.Join(asked, "|"), "|Kubernetes namespace|") {
+		if got != tc.want || !strings.Contains(strings.Join(asked, "|"), "|Kubernetes namespace prefix|") {
 			t.Errorf("database=%s: Database port asked = %v, want %v; asked %q", tc.db, got, tc.want, asked)
 		}
 		manifest, err := os.ReadFile(filepath.Join(dir, "shop", ".secgen.yaml"))

@@ -179,7 +179,7 @@ func listDocument(cat *catalog.Catalog) listDoc {
 	}
 	for _, name := range cat.ComponentNames() {
 		c, _ := cat.Component(name)
-		ids := append([]string{}, c.Controls...) // [] rather than null for a component without controls
+		ids := catalog.IDs(c.Controls) // [] rather than null for a component without controls
 		doc.Components = append(doc.Components, componentJSON{Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires, Controls: ids})
 	}
 	return doc

@@ -94,6 +94,9 @@ type controlJSON struct {
 	ID          string `json:"id"`
 	Title       string `json:"title"`
 	Description string `json:"description,omitempty"`
+	// When is the condition over the answers under which a component
+	// implements the control; empty when it always does.
+	When string `json:"when,omitempty"`
 }
 
 func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
@@ -158,7 +161,7 @@ func showDocument(cat *catalog.Catalog, name string) (showDoc, error) {
 		}
 		doc.Component = &showComponent{
 			Name: c.Name, Version: c.Version, Description: c.Description, Requires: c.Requires,
-			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: controlsJSON(cat, cat.Controls([]string{c.Name})),
+			Questions: questionsJSON(qs, nil), Files: c.Sources, Controls: componentControlsJSON(cat, c),
 		}
 	}
 	if doc.Blueprint == nil && doc.Component == nil {
@@ -202,6 +205,20 @@ func controlsJSON(cat *catalog.Catalog, ids []string) []controlJSON {
 	return out
 }
 
+// componentControlsJSON lists a component's controls in registry order,
+// each with its condition.
+func componentControlsJSON(cat *catalog.Catalog, c *catalog.Component) []controlJSON {
+	when := make(map[string]string, len(c.Controls))
+	for _, ref := range c.Controls {
+		when[ref.ID] = ref.When
+	}
+	out := controlsJSON(cat, cat.Controls([]string{c.Name}))
+	for i := range out {
+		out[i].When = when[out[i].ID]
+	}
+	return out
+}
+
 func printQuestions(w io.Writer, qs []questionJSON) {
 	fmt.Fprintf(w, "\nQuestions (%d):\n", len(qs))
 	for _, q := range qs {
@@ -228,6 +245,10 @@ func printQuestions(w io.Writer, qs []questionJSON) {
 func printControls(w io.Writer, cs []controlJSON) {
 	fmt.Fprintf(w, "\nControls (%d):\n", len(cs))
 	for _, c := range cs {
+		if c.When != "" {
+			fmt.Fprintf(w, "  %-7s %s (when %s)\n", c.ID, c.Title, c.When)
+			continue
+		}
 		fmt.Fprintf(w, "  %-7s %s\n", c.ID, c.Title)
 	}
 }

@@ -60,7 +60,9 @@ module "state_key" {
   alias              = "hostile-svc-tfstate"
   description        = "Terraform state of hostile-svc"
   administrator_arns = [data.aws_iam_session_context.deployer.issuer_arn]
-  via_services       = ["s3.eu-west-1.amazonaws.com"]
+  # A deleted deployer role cannot strand the state key (and with it every state).
+  break_glass_role_arn = "arn:aws:iam::111122223333:role/break-glass"
+  via_services         = ["s3.eu-west-1.amazonaws.com"]
 }
 
 # ENC-01: the Terraform state bucket (SSE-KMS, versioned, TLS only, access-logged).

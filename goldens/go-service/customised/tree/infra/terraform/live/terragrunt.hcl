@@ -7,8 +7,10 @@ locals {
   aws_region     = "eu-central-1"
 }
 
-# ENC-01: the remote state is encrypted with SSE-KMS, the bucket is versioned, public access
-# is blocked, TLS is enforced by the bucket policy, and every state is locked while in use.
+# ENC-01: the remote state is encrypted with the customer-managed state key (live/account
+# creates it), the bucket is versioned and access-logged into the account's log bucket,
+# public access is blocked, TLS is enforced by the bucket policy, and every state is locked
+# while in use.
 remote_state {
   backend = "s3"
 
@@ -24,7 +26,11 @@ remote_state {
     encrypt      = true
     use_lockfile = true
 
+    kms_key_id                         = "arn:aws:kms:${local.aws_region}:${local.aws_account_id}:alias/${local.name}-tfstate"
     bucket_sse_algorithm               = "aws:kms"
+    bucket_sse_kms_key_id              = "arn:aws:kms:${local.aws_region}:${local.aws_account_id}:alias/${local.name}-tfstate"
+    accesslogging_bucket_name          = "${local.name}-logs-${local.aws_account_id}"
+    accesslogging_target_prefix        = "s3/${local.name}-tfstate-${local.aws_account_id}/"
     skip_bucket_versioning             = false
     skip_bucket_ssl_requests_only      = false
     skip_bucket_enforced_tls           = false

@@ -4,6 +4,26 @@ data "aws_partition" "current" {}
 
 data "aws_elb_service_account" "current" {}
 
+data "aws_region" "current" {}
+
+data "aws_iam_session_context" "deployer" {
+  arn = data.aws_caller_identity.current.arn
+}
+
+# ENC-01, ENC-04: the customer-managed key of the Terraform state bucket, when this baseline
+# also owns it (the Terragrunt layout, whose state bucket Terragrunt creates with this key).
+module "state_key" {
+  source = "../kms-key"
+  count  = var.state_key_alias == "" ? 0 : 1
+
+  alias                = var.state_key_alias
+  description          = "Terraform state"
+  administrator_arns   = [data.aws_iam_session_context.deployer.issuer_arn]
+  break_glass_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.break_glass_role_name}"
+  via_services         = ["s3.${data.aws_region.current.region}.amazonaws.com"]
+  tags                 = var.tags
+}
+
 # ENC-03: every new EBS volume and snapshot copy in this account and region is encrypted.
 resource "aws_ebs_encryption_by_default" "this" {
   enabled = true
@@ -87,8 +107,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
   }
 }
 
-# ENC-01, IAM-02: TLS-only access; log delivery may write only under its own prefixes,
-# only for this account.
+# ENC-01, IAM-01, IAM-02: TLS-only access; log delivery may write only under its own prefixes,
+# only for this account (load balancers: alb/<name>/AWSLogs/<this account>/ only).
 data "aws_iam_policy_document" "access_logs" {
   statement {
     sid       = "DenyInsecureTransport"
@@ -130,7 +150,7 @@ data "aws_iam_policy_document" "access_logs" {
     sid       = "LoadBalancerLogDelivery"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/alb/*"]
+    resources = ["${aws_s3_bucket.access_logs.arn}/alb/*/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
 
     principals {
       type        = "AWS"
@@ -142,7 +162,7 @@ data "aws_iam_policy_document" "access_logs" {
     sid       = "LoadBalancerLogDeliveryService"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/alb/*"]
+    resources = ["${aws_s3_bucket.access_logs.arn}/alb/*/AWSLogs/${data.aws_caller_identity.current.account_id}/*"]
 
     principals {
       type        = "Service"

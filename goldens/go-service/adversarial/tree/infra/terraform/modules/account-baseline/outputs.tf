@@ -7,3 +7,8 @@ output "ebs_encryption_by_default" {
   description = "Whether EBS encryption by default is on (always true)."
   value       = aws_ebs_encryption_by_default.this.enabled
 }
+
+output "state_key_arn" {
+  description = "ARN of the Terraform state key, or null when the baseline creates none."
+  value       = var.state_key_alias == "" ? null : module.state_key[0].key_arn
+}

@@ -21,6 +21,28 @@ variable "access_log_retention_days" {
   }
 }
 
+variable "state_key_alias" {
+  description = "Alias of a customer-managed key for the Terraform state to create here; empty for none."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.state_key_alias == "" || (can(regex("^[a-zA-Z0-9/_-]{1,250}$", var.state_key_alias)) && !startswith(var.state_key_alias, "aws/"))
+    error_message = "The alias must be empty or 1-250 letters, digits, '/', '_' or '-', not under aws/."
+  }
+}
+
+variable "break_glass_role_name" {
+  description = "Name of the IAM role that may recover administration of the state key if its administrators are lost (it need not exist until needed)."
+  type        = string
+  default     = "break-glass"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.break_glass_role_name))
+    error_message = "The break-glass role name must be an IAM role name (1-64 characters)."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to the access-log bucket."
   type        = map(string)

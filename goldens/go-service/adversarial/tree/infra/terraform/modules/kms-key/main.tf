@@ -47,6 +47,36 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # Break glass: should every administrator be deleted, the account can still administer
+  # (never use) the key through one named role. The principal is the account, narrowed by
+  # aws:PrincipalArn to that role's ARN: a role named in a key policy is pinned to its unique
+  # ID, so once deleted and re-created it would no longer match, whereas this condition
+  # matches whichever role carries the name. Creating that role is an account administrator's
+  # act, outside this configuration.
+  statement {
+    sid    = "BreakGlassAdministration"
+    effect = "Allow"
+    actions = [
+      "kms:CancelKeyDeletion",
+      "kms:DescribeKey",
+      "kms:EnableKey",
+      "kms:GetKeyPolicy",
+      "kms:PutKeyPolicy",
+    ]
+    resources = [aws_kms_key.this.arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${split(":", var.break_glass_role_arn)[1]}:iam::${split(":", var.break_glass_role_arn)[4]}:root"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:PrincipalArn"
+      values   = [var.break_glass_role_arn]
+    }
+  }
+
   # IAM-02: administrators may use the key only through the listed AWS services.
   statement {
     sid    = "KeyUseByAdministratorsThroughServices"

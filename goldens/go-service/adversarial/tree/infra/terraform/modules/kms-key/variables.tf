@@ -30,6 +30,16 @@ variable "administrator_arns" {
   }
 }
 
+variable "break_glass_role_arn" {
+  description = "The IAM role that may recover administration of the key (put its policy, cancel its deletion) if every administrator is lost. It need not exist yet."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", var.break_glass_role_arn))
+    error_message = "The break-glass principal must be an IAM role ARN."
+  }
+}
+
 variable "user_arns" {
   description = "IAM roles that may encrypt and decrypt with the key through the services in via_services."
   type        = list(string)

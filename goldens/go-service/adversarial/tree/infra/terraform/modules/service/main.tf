@@ -19,6 +19,8 @@ locals {
   })
   via_services = [
     "s3.${var.aws_region}.amazonaws.com",
+    "rds.${var.aws_region}.amazonaws.com",
+    "secretsmanager.${var.aws_region}.amazonaws.com",
   ]
 }
 
@@ -30,9 +32,11 @@ module "kms" {
   alias              = local.prefix
   description        = var.description
   administrator_arns = distinct(concat([data.aws_iam_session_context.deployer.issuer_arn], var.key_administrator_arns))
-  user_arns          = [module.irsa.role_arn]
-  via_services       = local.via_services
-  tags               = local.tags
+  # A deleted deployer role cannot strand the key (and the data and state it encrypts).
+  break_glass_role_arn = "arn:aws:iam::${var.aws_account_id}:role/${var.break_glass_role_name}"
+  user_arns            = [module.irsa.role_arn]
+  via_services         = local.via_services
+  tags                 = local.tags
 }
 
 # ENC-01: the service's bucket, encrypted with the environment's key.
@@ -43,6 +47,34 @@ module "bucket" {
   kms_key_arn       = module.kms.key_arn
   access_log_bucket = var.access_log_bucket
   tags              = local.tags
+}
+
+# ENC-02: PostgreSQL, private, encrypted with the environment's key, TLS and IAM auth.
+module "database" {
+  source = "../rds-postgres"
+
+  identifier                 = local.prefix
+  database_name              = var.database_name
+  kms_key_arn                = module.kms.key_arn
+  vpc_id                     = var.vpc_id
+  subnet_ids                 = var.database_subnet_ids
+  allowed_security_group_ids = [var.workload_security_group_id]
+  tags                       = local.tags
+}
+
+# ENC-05: the service's HTTPS entry point.
+module "alb" {
+  source = "../alb-https"
+
+  name                     = local.short_prefix
+  vpc_id                   = var.vpc_id
+  subnet_ids               = var.alb_subnet_ids
+  ingress_cidr_blocks      = var.alb_ingress_cidr_blocks
+  certificate_arn          = var.certificate_arn
+  target_port              = var.target_port
+  target_security_group_id = var.workload_security_group_id
+  access_log_bucket        = var.access_log_bucket
+  tags                     = local.tags
 }
 
 # IAM-01, IAM-02, IAM-03: the workload's role, assumable only by its ServiceAccount; each
@@ -84,6 +116,13 @@ module "irsa" {
       conditions = [
         { test = "StringEquals", variable = "kms:ViaService", values = ["s3.${var.aws_region}.amazonaws.com"] },
       ]
+    },
+    {
+      # rds-db:connect is authorised when the token is presented; it supports no request
+      # conditions beyond the ARN, which names the instance and the database user.
+      sid       = "ConnectAsDatabaseUser"
+      actions   = ["rds-db:connect"]
+      resources = ["arn:aws:rds-db:${var.aws_region}:${var.aws_account_id}:dbuser:${module.database.resource_id}/${var.database_user}"]
     },
   ]
 }

@@ -12,3 +12,23 @@ output "irsa_role_arn" {
   description = "Role to annotate the Kubernetes ServiceAccount with (eks.amazonaws.com/role-arn, K8S-11)."
   value       = module.irsa.role_arn
 }
+
+output "database_endpoint" {
+  description = "Host name of the database."
+  value       = module.database.endpoint
+}
+
+output "database_master_user_secret_arn" {
+  description = "Secrets Manager secret with the generated master password (never in state variables or code)."
+  value       = module.database.master_user_secret_arn
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer."
+  value       = module.alb.dns_name
+}
+
+output "alb_target_group_arn" {
+  description = "Target group to bind the service's pods to."
+  value       = module.alb.target_group_arn
+}

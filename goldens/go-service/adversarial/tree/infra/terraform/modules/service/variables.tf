@@ -61,7 +61,7 @@ variable "oidc_provider" {
 }
 
 variable "namespace" {
-  description = "Kubernetes namespace of the workload (IAM-03)."
+  description = "Kubernetes namespace of the workload in this environment (IAM-03); no other environment may share it."
   type        = string
 
   validation {
@@ -108,6 +108,107 @@ variable "key_administrator_arns" {
   validation {
     condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", arn))])
     error_message = "Each key administrator must be an IAM role or user ARN."
+  }
+}
+
+variable "break_glass_role_name" {
+  description = "Name of the IAM role that may recover administration of the environment's key if its administrators are lost (it need not exist until needed)."
+  type        = string
+  default     = "break-glass"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.break_glass_role_name))
+    error_message = "The break-glass role name must be an IAM role name (1-64 characters)."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of the environment."
+  type        = string
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]{8,17}$", var.vpc_id))
+    error_message = "The VPC ID must look like vpc-0123456789abcdef0."
+  }
+}
+
+variable "workload_security_group_id" {
+  description = "Security group of the service's pods (security groups for pods) or of its nodes."
+  type        = string
+
+  validation {
+    condition     = can(regex("^sg-[0-9a-f]{8,17}$", var.workload_security_group_id))
+    error_message = "The security group must be an ID such as sg-0123456789abcdef0."
+  }
+}
+
+variable "database_subnet_ids" {
+  description = "Private subnets of the database."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.database_subnet_ids) >= 2 && alltrue([for s in var.database_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    error_message = "Give at least two subnet IDs."
+  }
+}
+
+variable "database_name" {
+  description = "Name of the service's database."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.database_name))
+    error_message = "The database name must start with a letter and hold only lower-case letters, digits and '_'."
+  }
+}
+
+variable "database_user" {
+  description = "Database user the workload connects as with IAM authentication (GRANT rds_iam TO it)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.database_user))
+    error_message = "The database user must start with a letter and hold only lower-case letters, digits and '_'."
+  }
+}
+
+variable "alb_subnet_ids" {
+  description = "Subnets of the load balancer."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.alb_subnet_ids) >= 2 && alltrue([for s in var.alb_subnet_ids : can(regex("^subnet-[0-9a-f]{8,17}$", s))])
+    error_message = "Give at least two subnet IDs."
+  }
+}
+
+variable "alb_ingress_cidr_blocks" {
+  description = "IPv4 networks allowed to reach the load balancer."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.alb_ingress_cidr_blocks) > 0 && alltrue([for c in var.alb_ingress_cidr_blocks : can(cidrhost(c, 0))])
+    error_message = "Give at least one IPv4 CIDR block."
+  }
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate of the HTTPS listener."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:certificate/[a-f0-9-]{36}$", var.certificate_arn))
+    error_message = "The certificate must be an ACM certificate ARN."
+  }
+}
+
+variable "target_port" {
+  description = "Port the service's pods listen on."
+  type        = number
+
+  validation {
+    condition     = var.target_port >= 1 && var.target_port <= 65535
+    error_message = "The target port must be 1-65535."
   }
 }
 

@@ -17,6 +17,8 @@ dependency "account" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
+# One identity per environment: the workload runs in its own namespace, so the IRSA trust of
+# this environment's role names a subject no other environment's pods have (IAM-03).
 inputs = {
   name              = "ledger"
   environment       = "production"
@@ -24,7 +26,7 @@ inputs = {
   aws_account_id    = "210987654321"
   aws_region        = "eu-central-1"
   oidc_provider     = "oidc.eks.eu-central-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
-  namespace         = "ledger-prod"
+  namespace         = "payments-production"
   service_account   = "ledger-api"
   bucket_name       = "ledger-210987654321"
   access_log_bucket = dependency.account.outputs.access_log_bucket

@@ -36,6 +36,8 @@ provider "aws" {
   }
 }
 
+# One identity per environment: the workload runs in its own namespace, so the IRSA trust of
+# this environment's role names a subject no other environment's pods have (IAM-03).
 module "service" {
   source = "../../modules/service"
 
@@ -45,7 +47,7 @@ module "service" {
   aws_account_id    = "111122223333"
   aws_region        = "eu-west-1"
   oidc_provider     = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
-  namespace         = "evil-svc"
+  namespace         = "evil-svc-staging"
   service_account   = "evil-svc"
   bucket_name       = "evil-svc-111122223333"
   access_log_bucket = "evil-svc-logs-111122223333"

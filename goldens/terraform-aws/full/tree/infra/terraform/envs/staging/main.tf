@@ -36,6 +36,8 @@ provider "aws" {
   }
 }
 
+# One identity per environment: the workload runs in its own namespace, so the IRSA trust of
+# this environment's role names a subject no other environment's pods have (IAM-03).
 module "service" {
   source = "../../modules/service"
 
@@ -45,7 +47,7 @@ module "service" {
   aws_account_id    = "210987654321"
   aws_region        = "us-east-2"
   oidc_provider     = "oidc.eks.us-east-2.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"
-  namespace         = "payments"
+  namespace         = "payments-staging"
   service_account   = "payments-api"
   bucket_name       = "payments-api-documents"
   access_log_bucket = "payments-api-logs-210987654321"

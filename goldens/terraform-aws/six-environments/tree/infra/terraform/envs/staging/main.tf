@@ -36,6 +36,8 @@ provider "aws" {
   }
 }
 
+# One identity per environment: the workload runs in its own namespace, so the IRSA trust of
+# this environment's role names a subject no other environment's pods have (IAM-03).
 module "service" {
   source = "../../modules/service"
 
@@ -45,10 +47,46 @@ module "service" {
   aws_account_id    = "111122223333"
   aws_region        = "eu-west-1"
   oidc_provider     = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
-  namespace         = "fleet"
+  namespace         = "fleet-staging"
   service_account   = "fleet"
   bucket_name       = "fleet-111122223333"
   access_log_bucket = "fleet-logs-111122223333"
+
+  vpc_id                     = var.vpc_id
+  workload_security_group_id = var.workload_security_group_id
+
+  alb_subnet_ids          = var.alb_subnet_ids
+  alb_ingress_cidr_blocks = var.alb_ingress_cidr_blocks
+  certificate_arn         = var.certificate_arn
+  target_port             = 8080
+}
+
+# The environment's network and certificate are not secgen's to invent: give them in
+# terraform.tfvars (or TF_VAR_*); a plan without them stops here.
+
+variable "vpc_id" {
+  description = "VPC of the environment."
+  type        = string
+}
+
+variable "workload_security_group_id" {
+  description = "Security group of the service's pods (or nodes)."
+  type        = string
+}
+
+variable "alb_subnet_ids" {
+  description = "Subnets of the load balancer."
+  type        = list(string)
+}
+
+variable "alb_ingress_cidr_blocks" {
+  description = "IPv4 networks allowed to reach the load balancer."
+  type        = list(string)
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate of the HTTPS listener."
+  type        = string
 }
 
 output "irsa_role_arn" {
@@ -59,4 +97,9 @@ output "irsa_role_arn" {
 output "bucket_name" {
   description = "The service's bucket."
   value       = module.service.bucket_name
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the load balancer."
+  value       = module.service.alb_dns_name
 }

@@ -17,6 +17,8 @@ dependency "account" {
   mock_outputs_allowed_terraform_commands = ["validate", "plan"]
 }
 
+# One identity per environment: the workload runs in its own namespace, so the IRSA trust of
+# this environment's role names a subject no other environment's pods have (IAM-03).
 inputs = {
   name              = "ledger"
   environment       = "staging"
@@ -24,7 +26,7 @@ inputs = {
   aws_account_id    = "111122223333"
   aws_region        = "eu-west-1"
   oidc_provider     = "oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
-  namespace         = "ledger"
+  namespace         = "ledger-staging"
   service_account   = "ledger"
   bucket_name       = "ledger-111122223333"
   access_log_bucket = dependency.account.outputs.access_log_bucket

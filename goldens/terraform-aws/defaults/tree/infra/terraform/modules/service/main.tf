@@ -1,0 +1,106 @@
+# The service's AWS resources for one environment, composed from the hardened modules.
+# Every environment root (envs/<env>/ or live/<env>/) instantiates this module once.
+
+data "aws_caller_identity" "current" {}
+
+# The role (or user) running Terraform administers the keys it creates, so a plan can
+# never lock its own deployer out of a key.
+data "aws_iam_session_context" "deployer" {
+  arn = data.aws_caller_identity.current.arn
+}
+
+locals {
+  prefix = "${var.name}-${var.environment}"
+  # Load balancer and target group names are limited to 32 characters.
+  short_prefix = "${trimsuffix(substr(var.name, 0, 31 - length(var.environment)), "-")}-${var.environment}"
+  tags = merge(var.tags, {
+    Service     = var.name
+    Environment = var.environment
+  })
+  via_services = [
+    "s3.${var.aws_region}.amazonaws.com",
+  ]
+}
+
+# ENC-04: one customer-managed key per environment, administered by the deploying role and
+# usable by the workload only through the services above.
+module "kms" {
+  source = "../kms-key"
+
+  alias              = local.prefix
+  description        = var.description
+  administrator_arns = distinct(concat([data.aws_iam_session_context.deployer.issuer_arn], var.key_administrator_arns))
+  # A deleted deployer role cannot strand the key (and the data and state it encrypts).
+  break_glass_role_arn = "arn:aws:iam::${var.aws_account_id}:role/${var.break_glass_role_name}"
+  user_arns            = [module.irsa.role_arn]
+  via_services         = local.via_services
+  tags                 = local.tags
+}
+
+# ENC-01: the service's bucket, encrypted with the environment's key.
+module "bucket" {
+  source = "../s3-bucket"
+
+  bucket_name       = "${var.bucket_name}-${var.environment}"
+  kms_key_arn       = module.kms.key_arn
+  access_log_bucket = var.access_log_bucket
+  tags              = local.tags
+}
+
+# ENC-05: the service's HTTPS entry point.
+module "alb" {
+  source = "../alb-https"
+
+  name                     = local.short_prefix
+  vpc_id                   = var.vpc_id
+  subnet_ids               = var.alb_subnet_ids
+  ingress_cidr_blocks      = var.alb_ingress_cidr_blocks
+  certificate_arn          = var.certificate_arn
+  target_port              = var.target_port
+  target_security_group_id = var.workload_security_group_id
+  access_log_bucket        = var.access_log_bucket
+  tags                     = local.tags
+}
+
+# IAM-01, IAM-02, IAM-03: the workload's role, assumable only by its ServiceAccount; each
+# statement names its actions and ARNs and carries the conditions the service supports.
+module "irsa" {
+  source = "../irsa-role"
+
+  role_name        = local.prefix
+  role_description = "IRSA role of ${var.name} in ${var.environment}."
+  aws_account_id   = var.aws_account_id
+  oidc_provider    = var.oidc_provider
+  namespace        = var.namespace
+  service_account  = var.service_account
+  tags             = local.tags
+
+  statements = [
+    {
+      sid       = "ReadWriteObjects"
+      actions   = ["s3:GetObject", "s3:PutObject"]
+      resources = ["arn:aws:s3:::${var.bucket_name}-${var.environment}/*"]
+      conditions = [
+        { test = "Bool", variable = "aws:SecureTransport", values = ["true"] },
+        { test = "StringEquals", variable = "aws:RequestedRegion", values = [var.aws_region] },
+      ]
+    },
+    {
+      sid       = "ListBucket"
+      actions   = ["s3:ListBucket"]
+      resources = ["arn:aws:s3:::${var.bucket_name}-${var.environment}"]
+      conditions = [
+        { test = "Bool", variable = "aws:SecureTransport", values = ["true"] },
+        { test = "StringEquals", variable = "aws:RequestedRegion", values = [var.aws_region] },
+      ]
+    },
+    {
+      sid       = "UseKeyThroughS3"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = [module.kms.key_arn]
+      conditions = [
+        { test = "StringEquals", variable = "kms:ViaService", values = ["s3.${var.aws_region}.amazonaws.com"] },
+      ]
+    },
+  ]
+}
