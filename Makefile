@@ -13,17 +13,22 @@ ACTIONLINT  := github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 GOSEC       := github.com/securego/gosec/v2/cmd/gosec@v2.30.0
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-# Nested modules holding heavy, test-only verification dependencies.
+# Verification modules: tests/verify (scanners, builds, schemas, terminal
+# sessions on the golden trees) and, isolating a heavy dependency each,
+# tests/k8s (Kubernetes) and tests/terraform (HCL).
 TEST_MODULES := $(sort $(dir $(wildcard tests/*/go.mod)))
 
-.PHONY: all build test unit verify lint tools goldens readme demo bench clean catalog-history
+.PHONY: all help build test unit verify lint tools goldens readme demo bench clean catalog-history
 
-all: build
+all: build ## Build bin/secgen (the default)
 
-build:
+help: ## List the targets, one line each
+	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## /{printf "%-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## Build bin/secgen
 	go build -trimpath -o bin/secgen ./cmd/secgen
 
-tools:
+tools: ## Install the pinned scanners into .tools/bin
 	@for t in $(KUBE_SCORE) $(TFSEC) $(ACTIONLINT) $(GOSEC) $(STATICCHECK); do \
 	  name=$${t%@*}; name=$${name##*/}; \
 	  if [ ! -x "$(TOOLS_BIN)/$$name" ] || [ "$$(cat $(TOOLS_BIN)/.$$name.pin 2>/dev/null)" != "$$t" ]; then \
@@ -32,19 +37,19 @@ tools:
 	done
 	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1; }
 
-test: tools lint unit verify
+test: tools lint unit verify ## Everything CI runs: tools, lint, unit, verify
 
-lint:
+lint: ## gofmt, go vet, staticcheck and go mod tidy of the main module
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^goldens/')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:" $$out >&2; exit 1; fi
 	go vet ./...
 	staticcheck ./...
 	go mod tidy -diff
 
-unit:
+unit: ## go test ./... of the main module (goldens and catalog invariants included)
 	go test -count=1 ./...
 
-verify:
+verify: ## Verification modules under tests/: tidy, vet, test
 	@for m in $(TEST_MODULES); do \
 	  echo "== $$m"; (cd $$m && go mod tidy -diff && go vet ./... && go test -count=1 -timeout 30m ./...); \
 	done
@@ -52,22 +57,22 @@ verify:
 # The built-in catalog's history (every earlier released version, packed),
 # embedded so update re-renders merge bases offline. Run after bumping
 # templates/catalog.yaml's version, and commit the result.
-catalog-history:
+catalog-history: ## Pack the catalog's released versions into generator/builtin/history
 	scripts/catalog-history.sh generator/builtin/history
 
 # Re-record secgen's own goldens with the product's own command (review the
 # diff before committing it). `secgen test .` checks them; so does go test.
-goldens:
+goldens: ## Re-record the golden trees (secgen test --update .)
 	go run ./cmd/secgen test --update .
 
-readme:
+readme: ## Regenerate the README controls table
 	go test ./generator/controls -run TestREADMEControlsTable -update
 
 # Performance: engine and golden benchmarks, whole-process wall time and peak
 # RSS of `secgen test .` (budget: 2 s) and of `secgen new` (11 runs; read the
 # median) with /usr/bin/time.
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)
-bench: build
+bench: build ## Benchmarks, wall time and peak RSS of secgen test, new, check and audit
 	go test ./generator/engine ./generator/goldentest ./generator/audit -run '^$$' -bench . -benchtime 5x
 	@for i in 1 2 3; do \
 	  /usr/bin/time -f "test (built-in goldens): %e s wall, %M KB max RSS" ./bin/secgen test . >/dev/null; \
@@ -77,13 +82,15 @@ bench: build
 	  /usr/bin/time -f "new go-service: %e s wall, %M KB max RSS" ./bin/secgen new go-service "$$d" --no-input --no-git >/dev/null; \
 	  rm -rf "$$d"; \
 	done
-	@for i in $$(seq 1 11); do \
-	  /usr/bin/time -f "check go-service: %e s wall, %U s user, %S s sys" ./bin/secgen check -C goldens/go-service/defaults/tree >/dev/null; \
-	  /usr/bin/time -f "audit go-service: %e s wall, %U s user, %S s sys" ./bin/secgen audit -C goldens/go-service/defaults/tree >/dev/null; \
-	done
+	@d="$(BENCH_DIR)/secgen-bench-check"; rm -rf "$$d"; \
+	  ./bin/secgen new go-service "$$d" --no-input --no-git --answers goldens/go-service/defaults/answers.yaml >/dev/null; \
+	  for i in $$(seq 1 11); do \
+	    /usr/bin/time -f "check go-service: %e s wall, %U s user, %S s sys" ./bin/secgen check -C "$$d" >/dev/null; \
+	    /usr/bin/time -f "audit go-service: %e s wall, %U s user, %S s sys" ./bin/secgen audit -C "$$d" >/dev/null; \
+	  done; rm -rf "$$d"
 
-demo:
+demo: ## Render go-service into ./demo
 	rm -rf demo && go run ./cmd/secgen new go-service ./demo --no-input
 
-clean:
+clean: ## Remove bin/ and demo/
 	rm -rf bin demo

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,9 +16,25 @@ import (
 	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/goldentest"
 )
 
-const goldensDir = "../../goldens"
+// goldensDir holds every golden case with its whole tree, laid out like
+// goldens/ (which records each distinct output once); TestMain
+// materializes it.
+var goldensDir string
+
+func TestMain(m *testing.M) {
+	dir, cleanup, err := goldentest.MaterializeTemp(context.Background(), "../../goldens")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	goldensDir = dir
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
 
 func loadCatalog(t testing.TB) *catalog.Catalog {
 	t.Helper()

@@ -1,8 +1,12 @@
 // Package goldentest is secgen's golden-file machinery, the one behind
 // `secgen test` and secgen's own golden tests: it loads the golden cases of a
 // catalog (goldens/<entry>/<case>/{case.yaml,answers.yaml,tree/}), renders
-// each with the catalog, compares the result with tree/ byte for byte and
-// mode for mode, and re-records trees on request. It never prints.
+// each with the catalog, compares the result byte for byte and mode for mode
+// with what the case records, and re-records trees on request. Each distinct
+// output is recorded once: a tree holds its manifest and the files no other
+// tree holds, and refers to the rest by the hashes its manifest records
+// (Store). Materialize writes every case's whole tree for tools that need
+// one on disk. It never prints.
 package goldentest
 
 import (

@@ -81,17 +81,23 @@ type Options struct {
 }
 
 // Run renders and compares every case, in parallel, and returns one result
-// per case in the order given. With opt.Update, each differing case's tree
-// is replaced atomically by the render. A case that fails to render is an
-// Error result, not an error of Run: the other cases still run.
+// per case in the order given. cases are all the cases of one goldens
+// directory: a case's tree may refer to content another case's tree holds
+// (see Store). With opt.Update, the trees are laid out again from the
+// renders, each distinct output once, and every tree that changes is
+// replaced atomically; cases whose tree changed only in layout are Updated
+// too. A case that fails to render is an Error result, not an error of Run:
+// the other cases still run, and its tree is kept.
 func Run(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options) []Result {
 	results := make([]Result, len(cases))
+	plans := make([]*plan.Plan, len(cases))
+	store, storeErr := OpenStore(cases)
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(cases)) {
 		wg.Go(func() {
 			for i := range work {
-				results[i] = runCase(ctx, cat, cases[i], opt)
+				results[i], plans[i] = runCase(ctx, cat, cases[i], store, storeErr, opt)
 			}
 		})
 	}
@@ -100,49 +106,101 @@ func Run(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options) [
 	}
 	close(work)
 	wg.Wait()
+	if opt.Update {
+		relayout(ctx, cases, plans, store, storeErr, results)
+	}
 	return results
 }
 
-func runCase(ctx context.Context, cat *catalog.Catalog, c Case, opt Options) Result {
+// runCase renders and compares one case; it returns the render unless the
+// case could not be rendered.
+func runCase(ctx context.Context, cat *catalog.Catalog, c Case, store *Store, storeErr error, opt Options) (Result, *plan.Plan) {
 	res := Result{Case: c.Name}
-	fail := func(err error) Result {
-		res.Status, res.Err = Error, err
-		return res
-	}
 	if err := ctx.Err(); err != nil {
-		return fail(err)
+		res.Status, res.Err = Error, err
+		return res, nil
 	}
 	p, err := Render(ctx, cat, c)
 	if err != nil {
-		return fail(err)
+		res.Status, res.Err = Error, err
+		return res, nil
 	}
-	diffs, err := Compare(p, c.TreeDir())
-	if err != nil {
-		return fail(fmt.Errorf("%s: %w", c.Name, err))
-	}
-	res.Differences = diffs
-	switch {
-	case len(diffs) == 0:
-		res.Status = Pass
-	case opt.Update:
-		if err := Record(ctx, c, p); err != nil {
-			return fail(err)
+	if storeErr == nil {
+		var want map[string]TreeFile
+		if want, err = store.Tree(c); err == nil {
+			res.Differences = compare(p, want, store)
 		}
-		res.Status = Updated
-	default:
-		res.Status = Fail
+	} else {
+		err = storeErr
 	}
-	return res
+	switch {
+	case err != nil && !opt.Update:
+		res.Status, res.Err = Error, fmt.Errorf("%s: %w", c.Name, err)
+	case err != nil || len(res.Differences) > 0:
+		res.Status = Fail // Updated once relayout records it
+	default:
+		res.Status = Pass
+	}
+	return res, p
 }
 
-// Compare compares a plan with a golden tree: file set, executable bit and
-// bytes. A missing tree directory is an empty tree. Symbolic links and other
-// non-regular files in the tree are errors, never followed.
-func Compare(p *plan.Plan, treeDir string) ([]Difference, error) {
-	want, err := ReadTree(treeDir)
-	if err != nil {
-		return nil, err
+// relayout records the renders with each distinct output once and marks
+// every case whose tree it rewrote as Updated.
+func relayout(ctx context.Context, cases []Case, plans []*plan.Plan, store *Store, storeErr error, results []Result) {
+	fail := func(err error) {
+		for i := range results {
+			if plans[i] != nil {
+				results[i].Status, results[i].Err = Error, err
+			}
+		}
 	}
+	if storeErr != nil {
+		// The trees cannot be read (a link, a non-regular file): record
+		// nothing rather than replace what could not be inspected.
+		fail(storeErr)
+		return
+	}
+	byName := map[string]*plan.Plan{}
+	for i, c := range cases {
+		if plans[i] != nil {
+			byName[c.Name] = plans[i]
+		}
+	}
+	trees, err := layout(cases, byName, store)
+	if err != nil {
+		fail(err)
+		return
+	}
+	for i, c := range cases {
+		tree, ok := trees[c.Name]
+		if !ok || sameTree(tree, store.local[c.Name]) {
+			continue
+		}
+		if err := Record(ctx, c, tree); err != nil {
+			results[i].Status, results[i].Err = Error, err
+			continue
+		}
+		results[i].Status = Updated
+	}
+}
+
+func sameTree(a, b map[string]TreeFile) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for p, f := range a {
+		g, ok := b[p]
+		if !ok || g.Mode != f.Mode || string(g.Content) != string(f.Content) {
+			return false
+		}
+	}
+	return true
+}
+
+// compare compares a plan with the whole tree a case expects: file set,
+// executable bit and bytes. A file shared with another tree may take its
+// executable bit from any tree that holds its content.
+func compare(p *plan.Plan, want map[string]TreeFile, store *Store) []Difference {
 	var diffs []Difference
 	got := make(map[string]bool, len(p.Files))
 	for _, f := range p.Files {
@@ -152,7 +210,7 @@ func Compare(p *plan.Plan, treeDir string) ([]Difference, error) {
 			diffs = append(diffs, Difference{Path: f.Path, Kind: Extra})
 			continue
 		}
-		if w.Mode != f.Mode {
+		if w.Mode != f.Mode && !(w.Shared && string(w.Content) == string(f.Content) && store.holds(f.Content, f.Mode)) {
 			diffs = append(diffs, Difference{Path: f.Path, Kind: Mode, Want: w.Mode, Got: f.Mode,
 				WantMode: fmt.Sprintf("%04o", w.Mode.Perm()), GotMode: fmt.Sprintf("%04o", f.Mode.Perm())})
 		}
@@ -167,7 +225,7 @@ func Compare(p *plan.Plan, treeDir string) ([]Difference, error) {
 		}
 	}
 	sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].Path < diffs[j].Path })
-	return diffs, nil
+	return diffs
 }
 
 // TreeFile is one file of a golden tree.
@@ -175,6 +233,9 @@ type TreeFile struct {
 	// Mode is plan.ModeExecutable or plan.ModeFile: what git records.
 	Mode    fs.FileMode
 	Content []byte
+	// Shared marks a file a case's manifest refers to and another case's
+	// tree holds (Store.Tree).
+	Shared bool
 }
 
 // ReadTree reads a golden tree through an os.Root, refusing symbolic links
@@ -231,11 +292,11 @@ func execBit(m fs.FileMode) fs.FileMode {
 	return plan.ModeFile
 }
 
-// Record replaces the case's tree with the plan's files, atomically: the
+// Record replaces the case's tree with the files, atomically: the
 // files are written into a staging directory inside the case directory,
 // which then takes the place of tree/. Everything happens under the case
 // directory through os.Root, and no symbolic link is followed.
-func Record(ctx context.Context, c Case, p *plan.Plan) (err error) {
+func Record(ctx context.Context, c Case, tree map[string]TreeFile) (err error) {
 	root, err := os.OpenRoot(c.Dir)
 	if err != nil {
 		return fmt.Errorf("%s: open case directory: %w", c.Name, err)
@@ -254,7 +315,11 @@ func Record(ctx context.Context, c Case, p *plan.Plan) (err error) {
 	if err := root.Chmod(stageName, plan.ModeDir); err != nil {
 		return fmt.Errorf("%s: %w", c.Name, err)
 	}
-	if err := writer.WriteTree(ctx, stage, p.Files, 0); err != nil {
+	files := make([]plan.File, 0, len(tree))
+	for _, p := range sortedPaths(tree) {
+		files = append(files, plan.File{Path: p, Mode: tree[p].Mode, Content: tree[p].Content})
+	}
+	if err := writer.WriteTree(ctx, stage, files, 0); err != nil {
 		return fmt.Errorf("%s: %w", c.Name, err)
 	}
 	old := ".tree.secgen-old-" + strings.TrimPrefix(stageName, ".tree.secgen-stage-")

@@ -27,9 +27,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// goldensGlob finds every rendered tree of every golden case, blueprint or component.
-const goldensGlob = "../../goldens/*/*/tree"
-
 // k8sDir is where the k8s component renders inside a tree.
 const k8sDir = "deploy/k8s"
 
@@ -231,7 +228,7 @@ func (t Tree) Dir() string { return filepath.Join(t.Root, k8sDir) }
 // k8sTrees returns every golden tree with deploy/k8s; none at all is a failure.
 func k8sTrees(t *testing.T) []Tree {
 	t.Helper()
-	roots, err := filepath.Glob(goldensGlob)
+	roots, err := filepath.Glob(filepath.Join(goldensDir, "*", "*", "tree"))
 	if err != nil {
 		t.Fatalf("listing goldens: %v", err)
 	}
@@ -247,10 +244,10 @@ func k8sTrees(t *testing.T) []Tree {
 		if err != nil {
 			t.Fatalf("%s: %v", caseDir, err)
 		}
-		trees = append(trees, Tree{Case: strings.TrimPrefix(caseDir, "../../"), Root: root, Answers: answers})
+		trees = append(trees, Tree{Case: caseName(caseDir), Root: root, Answers: answers})
 	}
 	if len(trees) == 0 {
-		t.Fatalf("no golden tree matching %s holds %s: record the goldens with make goldens", goldensGlob, k8sDir)
+		t.Fatalf("no golden tree holds %s: record the goldens with make goldens", k8sDir)
 	}
 	return trees
 }
@@ -332,4 +329,14 @@ func builds(t *testing.T, tree Tree) []Build {
 		out = append(out, Build{Name: d, Manifests: m, YAML: y})
 	}
 	return out
+}
+
+// caseName names a materialized case directory as it lives in the
+// repository: goldens/<group>/<case>.
+func caseName(caseDir string) string {
+	rel, err := filepath.Rel(goldensDir, caseDir)
+	if err != nil {
+		return caseDir
+	}
+	return "goldens/" + filepath.ToSlash(rel)
 }

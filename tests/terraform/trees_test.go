@@ -11,7 +11,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // defaultDescription is the shared default of the description question.
@@ -37,7 +37,7 @@ var (
 // there is none, so that no test here can pass vacuously.
 func loadTrees(t *testing.T) []*tree {
 	t.Helper()
-	treesOnce.Do(func() { treesVal, treesErr = findTrees(filepath.Join("..", "..", "goldens")) })
+	treesOnce.Do(func() { treesVal, treesErr = findTrees(goldensDir) })
 	if treesErr != nil {
 		t.Fatal(treesErr)
 	}
@@ -56,7 +56,7 @@ func findTrees(goldens string) ([]*tree, error) {
 	var trees []*tree
 	for _, dir := range dirs {
 		tr := &tree{
-			name:   filepath.ToSlash(filepath.Dir(dir)),
+			name:   caseName(goldens, filepath.Dir(dir)),
 			dir:    dir,
 			src:    map[string][]byte{},
 			parsed: map[string]*hclsyntax.Body{},
@@ -159,4 +159,14 @@ func (tr *tree) environments() []string {
 // terragrunt reports whether the case renders the Terragrunt layout.
 func (tr *tree) terragrunt() bool {
 	return tr.str("iac_tool", "terraform") == "terragrunt"
+}
+
+// caseName names a materialized case directory as it lives in the
+// repository: goldens/<blueprint-or-component>/<case>.
+func caseName(goldens, caseDir string) string {
+	rel, err := filepath.Rel(goldens, caseDir)
+	if err != nil {
+		return caseDir
+	}
+	return "goldens/" + filepath.ToSlash(rel)
 }

@@ -25,8 +25,10 @@ func newTestCmd(streams *IO, runF func(context.Context, *TestOptions) error) *co
 		Short: "Render a catalog's golden cases and compare them byte for byte",
 		Long: "test renders every golden case of the catalog in directory CATALOG (default: the\n" +
 			"current directory), goldens/<entry>/<case>/{case.yaml,answers.yaml,tree/}, and compares\n" +
-			"each render with tree/: file set, executable bit and bytes. It prints a unified diff per\n" +
-			"differing file and exits 1 on any difference. --update re-records the differing trees.",
+			"each render with what the case records: file set, executable bit and bytes. A tree holds\n" +
+			"its manifest and the files no other tree holds; the manifest's hashes refer to the rest.\n" +
+			"It prints a unified diff per differing file and exits 1 on any difference. --update\n" +
+			"re-records the trees, each distinct output once.",
 		Args: argsBetween(0, 1, "secgen test [CATALOG] [--update] [--output json]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Catalog = "."

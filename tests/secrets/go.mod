@@ -1,3 +1,0 @@
-module github.com/secgen/secgen/tests/secrets
-
-go 1.26.8

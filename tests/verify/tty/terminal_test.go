@@ -1,0 +1,328 @@
+package tty
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+)
+
+// secgen is the binary under test, built once by TestMain.
+var secgen string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "secgen-tty-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	secgen = filepath.Join(dir, "secgen")
+	build := exec.Command("go", "build", "-o", secgen, "./cmd/secgen")
+	build.Dir = filepath.Join("..", "..", "..")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build secgen:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// terminal is the far end of a pseudo-terminal running secgen: it records
+// the output and answers the terminal queries survey sends (cursor
+// position), as a terminal emulator would.
+type terminal struct {
+	pty  *os.File
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  []byte
+	done chan struct{}
+	err  error
+}
+
+// start runs secgen with args in dir on a new pseudo-terminal. The
+// environment is cleared but for PATH and HOME so no user config leaks in.
+func start(t *testing.T, dir string, args ...string) *terminal {
+	t.Helper()
+	cmd := exec.Command(secgen, args...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TERM=xterm"}
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 250})
+	if err != nil {
+		t.Fatal(err)
+	}
+	term := &terminal{pty: f, cmd: cmd, done: make(chan struct{})}
+	go term.read()
+	go func() {
+		term.err = cmd.Wait()
+		close(term.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-term.done:
+		default:
+			_ = cmd.Process.Kill()
+			<-term.done
+		}
+		f.Close()
+	})
+	return term
+}
+
+var cursorQuery = []byte("\x1b[6n")
+
+func (term *terminal) read() {
+	buf := make([]byte, 4096)
+	for {
+		n, err := term.pty.Read(buf)
+		term.mu.Lock()
+		before := bytes.Count(term.out, cursorQuery)
+		term.out = append(term.out, buf[:n]...)
+		after := bytes.Count(term.out, cursorQuery)
+		term.mu.Unlock()
+		for range after - before {
+			_, _ = term.pty.Write([]byte("\x1b[1;1R"))
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (term *terminal) output() []byte {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return bytes.Clone(term.out)
+}
+
+// A prompt line as survey draws it: the bold message, then either a hint
+// ("[? for help]", "(default)", "[Use arrows...]": the question is being
+// asked) or the answer in cyan (the question is answered).
+var promptLine = regexp.MustCompile("\x1b\\[1;99m([^\x1b]*)\x1b\\[0m( ?)(\x1b\\[36m)?(.)?")
+
+type event struct {
+	msg      string
+	answered bool
+	end      int
+}
+
+// events parses the prompt lines of out from offset from; an event at the
+// very end (its hint not yet drawn) is left for the next call.
+func events(out []byte, from int) []event {
+	var evs []event
+	for _, m := range promptLine.FindAllSubmatchIndex(out[from:], -1) {
+		if m[9] < 0 { // the character after the message is not there yet
+			break
+		}
+		e := event{msg: strings.TrimSpace(string(out[from+m[2] : from+m[3]])), end: from + m[1]}
+		// Answered: the message, then the answer in cyan right away (a
+		// hint starts with "[" or comes after two spaces).
+		e.answered = m[6] >= 0 && out[from+m[8]] != '[' && m[5]-m[4] <= 1
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+// converse answers each prompt with reply(message, times asked before) until
+// secgen exits, and returns the prompts in the order they were asked.
+func (term *terminal) converse(t *testing.T, reply func(msg string, n int) string) []string {
+	t.Helper()
+	var asked []string
+	seen := map[string]int{}
+	pos := 0
+	current := ""
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		for _, e := range events(term.output(), pos) {
+			pos = e.end
+			switch {
+			case current != "" && e.msg == current && e.answered:
+				current = "" // the answer was taken
+			case current != "" && e.msg == current && !e.answered:
+				current = "" // asked again (after help or an invalid entry)
+				fallthrough
+			case current == "" && !e.answered:
+				asked = append(asked, e.msg)
+				r := reply(e.msg, seen[e.msg])
+				seen[e.msg]++
+				current = e.msg
+				time.Sleep(50 * time.Millisecond) // let survey enter raw mode
+				if _, err := term.pty.Write([]byte(r)); err != nil {
+					t.Fatalf("answer %q: %v", e.msg, err)
+				}
+			}
+		}
+		select {
+		case <-term.done:
+			return asked
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("secgen did not finish; asked %q; output:\n%q", asked, term.output())
+		}
+	}
+}
+
+// exitCode waits for secgen and returns its exit code.
+func (term *terminal) exitCode(t *testing.T) int {
+	t.Helper()
+	<-term.done
+	var exit *exec.ExitError
+	if errors.As(term.err, &exit) {
+		return exit.ExitCode()
+	}
+	if term.err != nil {
+		t.Fatal(term.err)
+	}
+	return 0
+}
+
+// text is the output without escape sequences, for plain assertions.
+func (term *terminal) text() string {
+	return ansi.ReplaceAllString(string(term.output()), "")
+}
+
+var ansi = regexp.MustCompile("\x1b(\\[[0-9;?]*[A-Za-z]|[78])")
+
+const enter = "\r"
+
+func TestDefaultPathAsksAtMostTwelve(t *testing.T) {
+	dir := t.TempDir()
+	term := start(t, dir, "new", "go-service", "shop", "--no-git")
+	asked := term.converse(t, func(string, int) string { return enter })
+	if code := term.exitCode(t); code != 0 {
+		t.Fatalf("exit %d; output:\n%s", code, term.text())
+	}
+	want := []string{
+		"Service name", "Go module path", "One-line description", "HTTP port the service listens on", "Database",
+		"Customize Authentication settings?", "Customize AWS settings?", "Customize Kubernetes settings?",
+		"Customize CI settings?", "Customize Backstage settings?",
+	}
+	if strings.Join(asked, "|") != strings.Join(want, "|") {
+		t.Errorf("asked:\n  %q\nwant:\n  %q", asked, want)
+	}
+	if len(asked) > 12 {
+		t.Errorf("the default path asked %d questions, want at most 12", len(asked))
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shop", ".secgen.yaml")); err != nil {
+		t.Fatalf("no project: %v", err)
+	}
+	if !strings.Contains(term.text(), "Before you deploy") {
+		t.Errorf("the summary has no \"Before you deploy\" list:\n%s", term.text())
+	}
+}
+
+// customizeKubernetes answers the Database question with db and opens the
+// Kubernetes section; everything else keeps its default.
+func customizeKubernetes(db string) func(string, int) string {
+	return func(msg string, _ int) string {
+		switch msg {
+		case "Database":
+			return db + enter // typing filters the choices
+		case "Customize Kubernetes settings?":
+			return "y" + enter
+		}
+		return enter
+	}
+}
+
+func TestConditionHidesTheDatabasePort(t *testing.T) {
+	for _, tc := range []struct {
+		db   string
+		want bool
+	}{{"none", false}, {"postgres", true}} {
+		dir := t.TempDir()
+		term := start(t, dir, "new", "go-service", "shop", "--no-git")
+		asked := term.converse(t, customizeKubernetes(tc.db))
+		if code := term.exitCode(t); code != 0 {
+			t.Fatalf("database=%s: exit %d; output:\n%s", tc.db, code, term.text())
+		}
+		got := strings.Contains(strings.Join(asked, "|"), "|Database port|")
+		if got != tc.want || !strings.Contains(strings.Join(asked, "|"), "|Kubernetes namespace prefix|") {
+			t.Errorf("database=%s: Database port asked = %v, want %v; asked %q", tc.db, got, tc.want, asked)
+		}
+		manifest, err := os.ReadFile(filepath.Join(dir, "shop", ".secgen.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(manifest), "database_port:") != tc.want {
+			t.Errorf("database=%s: database_port recorded = %v, want %v", tc.db, !tc.want, tc.want)
+		}
+	}
+}
+
+func TestHelpTrimAndReask(t *testing.T) {
+	dir := t.TempDir()
+	term := start(t, dir, "new", "go-service", "shop", "--no-git")
+	asked := term.converse(t, func(msg string, n int) string {
+		switch {
+		case msg == "Service name" && n == 0:
+			return "Not A Label" + enter
+		case msg == "Service name":
+			return "  ledger  " + enter // surrounding spaces are trimmed
+		case msg == "One-line description" && n == 0:
+			return "?" + enter // the question's help
+		case msg == "Go module path" && n == 0:
+			return "?" + enter // no help: the validation rule
+		}
+		return enter
+	})
+	if code := term.exitCode(t); code != 0 {
+		t.Fatalf("exit %d; output:\n%s", code, term.text())
+	}
+	count := map[string]int{}
+	for _, a := range asked {
+		count[a]++
+	}
+	if count["Service name"] != 2 || count["One-line description"] != 2 || count["Go module path"] != 2 {
+		t.Errorf("asked %q; want the name re-asked and both help prompts asked again", asked)
+	}
+	text := term.text()
+	for _, want := range []string{
+		"name: must be a DNS label",                         // why the entry was refused
+		"Free text; it is quoted for every file",            // the description's help
+		"a Go module path such as example.com/team/service", // the module's rule
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the terminal never showed %q:\n%s", want, text)
+		}
+	}
+	manifest, err := os.ReadFile(filepath.Join(dir, "shop", ".secgen.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(manifest), "\n  name: ledger\n") {
+		t.Errorf("the trimmed name was not recorded:\n%s", manifest)
+	}
+}
+
+func TestCtrlCExits130AndLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	term := start(t, dir, "new", "go-service", "shop", "--no-git")
+	term.converse(t, func(msg string, _ int) string {
+		if msg == "Customize Kubernetes settings?" {
+			return "\x03" // Ctrl-C
+		}
+		return enter
+	})
+	if code := term.exitCode(t); code != 130 {
+		t.Fatalf("exit %d, want 130; output:\n%s", code, term.text())
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("Ctrl-C left %v in the working directory", entries)
+	}
+}
