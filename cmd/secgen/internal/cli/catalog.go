@@ -72,11 +72,7 @@ func runCatalogAdd(ctx context.Context, streams *IO, opts *CatalogOptions) error
 	if err != nil {
 		return err
 	}
-	store, err := catalogs.Default()
-	if err != nil {
-		return err
-	}
-	f, err := store.Load()
+	store, f, err := openNamedCatalogs()
 	if err != nil {
 		return err
 	}
@@ -133,11 +129,7 @@ func newCatalogListCmd(streams *IO) *cobra.Command {
 			if err := checkOutput(opts.Output, "table", "json"); err != nil {
 				return err
 			}
-			store, err := catalogs.Default()
-			if err != nil {
-				return err
-			}
-			f, err := store.Load()
+			_, f, err := openNamedCatalogs()
 			if err != nil {
 				return err
 			}
@@ -206,11 +198,7 @@ func runCatalogUpdate(ctx context.Context, streams *IO, opts *CatalogOptions) er
 	if opts.Ref != "" && opts.Name == "" {
 		return failure.Invalidf("--ref needs the NAME of the catalog to move")
 	}
-	store, err := catalogs.Default()
-	if err != nil {
-		return err
-	}
-	f, err := store.Load()
+	store, f, err := openNamedCatalogs()
 	if err != nil {
 		return err
 	}
@@ -281,11 +269,7 @@ func newCatalogRemoveCmd(streams *IO) *cobra.Command {
 			if err := catalogs.CheckName(name); err != nil {
 				return err
 			}
-			store, err := catalogs.Default()
-			if err != nil {
-				return err
-			}
-			f, err := store.Load()
+			store, f, err := openNamedCatalogs()
 			if err != nil {
 				return err
 			}

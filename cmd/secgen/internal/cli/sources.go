@@ -116,11 +116,7 @@ func namedEntry(name string) (*catalogs.Store, catalogs.Entry, error) {
 	if err := catalogs.CheckName(name); err != nil {
 		return nil, catalogs.Entry{}, err
 	}
-	store, err := catalogs.Default()
-	if err != nil {
-		return nil, catalogs.Entry{}, err
-	}
-	f, err := store.Load()
+	store, f, err := openNamedCatalogs()
 	if err != nil {
 		return nil, catalogs.Entry{}, err
 	}
@@ -220,4 +216,17 @@ func openProjectCatalog(ctx context.Context, dir string, opts ProjectSource, exa
 		return nil, err
 	}
 	return &loaded{Opened: op, Ref: refOf(op, "")}, nil
+}
+
+// openNamedCatalogs opens the user's store of named catalogs and reads it.
+func openNamedCatalogs() (*catalogs.Store, *catalogs.File, error) {
+	store, err := catalogs.Default()
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := store.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, f, nil
 }
