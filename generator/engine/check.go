@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/semver"
@@ -128,7 +126,7 @@ func (e *Engine) Check(ctx context.Context, req CheckRequest) (*CheckResult, err
 			res.Changed = append(res.Changed, ChangedFile{Path: rec.Path, Deleted: true})
 			continue
 		}
-		if line := conflictMarkerLine(data); line > 0 {
+		if line := merge.MarkerLine(data); line > 0 {
 			res.Conflicts = append(res.Conflicts, ConflictMarker{Path: rec.Path, Line: line})
 		}
 		if expectOf(data) == rec.SHA256 {
@@ -206,24 +204,6 @@ func (e *Engine) outdated(ctx context.Context, root string, m *manifest.Manifest
 		out = []string{}
 	}
 	return out, nil
-}
-
-// conflictMarkerLine returns the line of the first conflict marker
-// (a line starting with "<<<<<<< " or ">>>>>>> ", or exactly
-// "<<<<<<<"/">>>>>>>"), or 0.
-func conflictMarkerLine(data []byte) int {
-	if !bytes.Contains(data, []byte("<<<<<<<")) && !bytes.Contains(data, []byte(">>>>>>>")) {
-		return 0
-	}
-	for n, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSuffix(l, "\r")
-		for _, mk := range []string{"<<<<<<<", ">>>>>>>"} {
-			if l == mk || strings.HasPrefix(l, mk+" ") {
-				return n + 1
-			}
-		}
-	}
-	return 0
 }
 
 // compareVersions compares two semantic versions (without "v"); an

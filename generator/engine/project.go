@@ -293,7 +293,7 @@ func unresolved(root string, conflicts []string) error {
 		if err != nil && !errors.Is(err, errNotRegular) {
 			return err
 		}
-		if hasMarkers(b) {
+		if merge.MarkerLine(b) > 0 {
 			still = append(still, c)
 		}
 	}
@@ -301,17 +301,6 @@ func unresolved(root string, conflicts []string) error {
 		return nil
 	}
 	return failure.Invalid(&refusal{fmt.Sprintf("%d file(s) still hold conflict markers from an earlier run: %s; resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen) first", len(still), strings.Join(still, ", ")), ErrUnresolved})
-}
-
-// hasMarkers reports whether b holds a line secgen's conflict markers
-// start with.
-func hasMarkers(b []byte) bool {
-	for _, line := range strings.Split(string(normalise(b)), "\n") {
-		if strings.HasPrefix(line, "<<<<<<< yours") || strings.HasPrefix(line, ">>>>>>> secgen") {
-			return true
-		}
-	}
-	return false
 }
 
 // refusal is an error that errors.Is matches to its kind (ErrDowngrade,

@@ -233,3 +233,22 @@ func TwoWay(ours, theirs []byte, opts Options) Result {
 	m.emit(m.ours[at:])
 	return Result{Content: []byte(m.out.String()), Conflicts: m.conflicts}
 }
+
+// MarkerLine returns the 1-based line of the first conflict marker in data
+// (a line that is "<<<<<<<" or ">>>>>>>", alone or followed by a space and
+// a label, with LF or CRLF endings), or 0 when there is none. add, update
+// and check use it to tell whether a marked file is resolved.
+func MarkerLine(data []byte) int {
+	if !bytes.Contains(data, []byte("<<<<<<<")) && !bytes.Contains(data, []byte(">>>>>>>")) {
+		return 0
+	}
+	for n, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSuffix(l, "\r")
+		for _, mk := range []string{"<<<<<<<", ">>>>>>>"} {
+			if l == mk || strings.HasPrefix(l, mk+" ") {
+				return n + 1
+			}
+		}
+	}
+	return 0
+}

@@ -472,3 +472,18 @@ func TestTwoWay(t *testing.T) {
 		}
 	}
 }
+
+func TestMarkerLine(t *testing.T) {
+	for in, want := range map[string]int{
+		"a\nb\n":                               0,
+		"a\n<<<<<<< yours\nx\n=======\n":       2,
+		"a\r\nb\r\n>>>>>>>\r\n":                3,
+		"<<<<<<<< not a marker\n":              0,
+		"text <<<<<<< inside a line\n":         0,
+		"ok\n<<<<<<< HEAD\nmine\n>>>>>>> main": 2,
+	} {
+		if got := MarkerLine([]byte(in)); got != want {
+			t.Errorf("MarkerLine(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
