@@ -1,12 +1,10 @@
 package terraform
 
 import (
-	"context"
-	"fmt"
 	"os"
 	"testing"
 
-	"github.com/secgen/secgen/generator/goldentest"
+	"github.com/secgen/secgen/generator/goldentest/suite"
 )
 
 // goldensDir holds every golden case with its whole tree, laid out like
@@ -14,14 +12,4 @@ import (
 // materializes it with the golden machinery.
 var goldensDir string
 
-func TestMain(m *testing.M) {
-	dir, cleanup, err := goldentest.MaterializeTemp(context.Background(), "../../goldens")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	goldensDir = dir
-	code := m.Run()
-	cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(suite.Main(m, "../../goldens", &goldensDir)) }

@@ -5,12 +5,9 @@
 package goldentree
 
 import (
-	"context"
-	"fmt"
-	"os"
 	"testing"
 
-	"github.com/secgen/secgen/generator/goldentest"
+	"github.com/secgen/secgen/generator/goldentest/suite"
 )
 
 // Source is the repository's goldens directory, relative to a suite's
@@ -19,13 +16,4 @@ const Source = "../../../goldens"
 
 // Main materializes the goldens, stores their directory in *dir, runs the
 // tests and removes the directory; it returns the exit code for os.Exit.
-func Main(m *testing.M, dir *string) int {
-	d, cleanup, err := goldentest.MaterializeTemp(context.Background(), Source)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cleanup()
-	*dir = d
-	return m.Run()
-}
+func Main(m *testing.M, dir *string) int { return suite.Main(m, Source, dir) }
