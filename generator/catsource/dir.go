@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -101,9 +100,5 @@ func readRootFile(root *os.Root, p string, s *snapshot) error {
 		return fmt.Errorf("open %s: %w", p, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return fmt.Errorf("read %s: %w", p, err)
-	}
-	return s.addFile(p, data)
+	return s.addFrom(p, f)
 }

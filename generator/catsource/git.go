@@ -442,11 +442,7 @@ func readBlob(st storer.EncodedObjectStorer, e object.TreeEntry, p string, s *sn
 		return fmt.Errorf("read %s: %w", p, err)
 	}
 	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
-	if err != nil {
-		return fmt.Errorf("read %s: %w", p, err)
-	}
-	return s.addFile(p, data)
+	return s.addFrom(p, r)
 }
 
 func short(id string) string {

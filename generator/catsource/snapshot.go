@@ -2,6 +2,7 @@ package catsource
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"io/fs"
 	"path"
@@ -89,6 +90,16 @@ func (s *snapshot) addFile(p string, data []byte) error {
 	s.files[p] = data
 	s.addDir(path.Dir(p))
 	return nil
+}
+
+// addFrom reads file p from r, at most one byte over the per-file limit so
+// that reserve refuses a file larger than announced, and adds it.
+func (s *snapshot) addFrom(p string, r io.Reader) error {
+	data, err := io.ReadAll(io.LimitReader(r, MaxFileSize+1))
+	if err != nil {
+		return fmt.Errorf("read %s: %w", p, err)
+	}
+	return s.addFile(p, data)
 }
 
 // fs freezes the snapshot.
