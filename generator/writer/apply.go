@@ -54,6 +54,9 @@ type ApplyOptions struct {
 type journal struct {
 	Entries  []journalEntry `json:"entries"`
 	Manifest string         `json:"manifest"` // its path in the project
+	// ManifestExpect is the SHA-256 of the manifest before the change
+	// ("" when there was none).
+	ManifestExpect string `json:"manifest_expect,omitempty"`
 }
 
 type journalEntry struct {
@@ -118,7 +121,7 @@ func Apply(ctx context.Context, root string, changes []Change, manifest []byte, 
 			}
 			e.Staged = strconv.Itoa(i)
 			e.Want = sum(c.Content)
-			if err := writeStaged(r, path.Join(TxnDir, e.Staged), c.Mode, c.Content); err != nil {
+			if err := stageTwice(r, e.Staged, c.Mode, c.Content); err != nil {
 				return err
 			}
 		}
@@ -127,10 +130,13 @@ func Apply(ctx context.Context, root string, changes []Change, manifest []byte, 
 	if err := step(); err != nil {
 		return err
 	}
-	if err := writeStaged(r, path.Join(TxnDir, manifestName), plan.ModeFile, manifest); err != nil {
+	if err := stageTwice(r, manifestName, plan.ModeFile, manifest); err != nil {
 		return err
 	}
 	j.Manifest = opt.ManifestPath
+	if j.ManifestExpect, err = hashFile(r, opt.ManifestPath); err != nil {
+		return err
+	}
 	data, err := json.Marshal(j)
 	if err != nil {
 		return fmt.Errorf("encode journal: %w", err)
@@ -327,45 +333,113 @@ func rollForward(r *os.Root, j *journal, step func() error) (kept []string, err 
 			removeEmptyParents(r, e.Path)
 			continue
 		}
-		staged := path.Join(TxnDir, e.Staged)
-		if _, err := r.Lstat(staged); errors.Is(err, fs.ErrNotExist) {
-			continue // renamed already
-		}
-		target := e.Path
 		got, err := hashFile(r, e.Path)
 		if err != nil {
 			return nil, err
 		}
-		if got != e.Expect && got != e.Want {
-			// Edited after the change was planned (between a kill and
-			// this recovery): never clobber it.
-			target = e.Path + ".secgen-new"
+		k, err := placeEntry(r, e, got, step)
+		if err != nil {
+			return nil, err
+		}
+		if k {
 			kept = append(kept, e.Path)
 		}
-		if err := step(); err != nil {
-			return nil, err
-		}
-		if err := mkdirAll(r, path.Dir(target)); err != nil {
-			return nil, err
-		}
-		if err := r.Rename(staged, target); err != nil {
-			return nil, fmt.Errorf("move %s into place: %w", target, err)
-		}
 	}
-	staged := path.Join(TxnDir, manifestName)
-	if _, err := r.Lstat(staged); err == nil {
-		if err := step(); err != nil {
-			return nil, err
-		}
-		if err := r.Rename(staged, j.Manifest); err != nil {
-			return nil, fmt.Errorf("write %s: %w", j.Manifest, err)
-		}
+	got, err := hashFile(r, j.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	if err := place(r, manifestName, j.Manifest, got, j.ManifestExpect, "", step); err != nil {
+		return nil, err
 	}
 	if err := r.RemoveAll(TxnDir); err != nil {
 		return nil, fmt.Errorf("clean %s: %w", TxnDir, err)
 	}
 	_ = r.Remove(path.Dir(TxnDir)) // only when empty
 	return kept, nil
+}
+
+// appliedSuffix names, in TxnDir, a second copy of each staged content. It
+// stays until the transaction is finished, so a file the user reverts
+// between a kill and the recovery (git checkout -- . after an interrupted
+// update) is applied again. It is a copy, not a link: an edit in place of
+// the file moved into place must not change it.
+const appliedSuffix = ".applied"
+
+// stageTwice stages content under name in TxnDir, and its copy beside it.
+func stageTwice(r *os.Root, name string, mode fs.FileMode, content []byte) error {
+	if err := writeStaged(r, path.Join(TxnDir, name), mode, content); err != nil {
+		return err
+	}
+	return writeStaged(r, path.Join(TxnDir, name+appliedSuffix), mode, content)
+}
+
+// placeEntry moves one entry's staged content into place; got is the
+// SHA-256 of the file there now. It reports whether the file was kept
+// because it was edited since the change was planned, in which case
+// secgen's content goes beside it as <path>.secgen-new.
+func placeEntry(r *os.Root, e journalEntry, got string, step func() error) (kept bool, err error) {
+	staged := path.Join(TxnDir, e.Staged)
+	_, serr := r.Lstat(staged)
+	if errors.Is(serr, fs.ErrNotExist) || got == e.Expect || got == e.Want {
+		return false, place(r, e.Staged, e.Path, got, e.Expect, e.Want, step)
+	}
+	// Edited after the change was planned (between a kill and this
+	// recovery): never clobber it.
+	if err := step(); err != nil {
+		return false, err
+	}
+	side := e.Path + ".secgen-new"
+	if err := mkdirAll(r, path.Dir(side)); err != nil {
+		return false, err
+	}
+	if err := r.Rename(staged, side); err != nil {
+		return false, fmt.Errorf("move %s into place: %w", side, err)
+	}
+	return true, nil
+}
+
+// place moves the content staged in TxnDir under name to target, whose
+// SHA-256 is got now. Once moved, it is placed again (from its copy) only
+// when target holds again what it held before the change (expect): a
+// revert after an interrupted run converges to the finished change, while
+// a later edit of the user's is left alone. want, when set, is the
+// SHA-256 the copy must have.
+func place(r *os.Root, name, target, got, expect, want string, step func() error) error {
+	staged := path.Join(TxnDir, name)
+	if _, err := r.Lstat(staged); errors.Is(err, fs.ErrNotExist) {
+		if got != expect {
+			return nil // in place, or changed since it was placed
+		}
+		copied := staged + appliedSuffix
+		content, err := r.ReadFile(copied)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // a journal without copies
+		}
+		if err != nil {
+			return fmt.Errorf("re-apply %s: %w", target, err)
+		}
+		if want != "" && sum(content) != want {
+			return fmt.Errorf("re-apply %s: %s%s is not what was staged", target, staged, appliedSuffix)
+		}
+		info, err := r.Lstat(copied)
+		if err != nil {
+			return fmt.Errorf("re-apply %s: %w", target, err)
+		}
+		if err := writeStaged(r, staged, info.Mode().Perm(), content); err != nil {
+			return err
+		}
+	}
+	if err := step(); err != nil {
+		return err
+	}
+	if err := mkdirAll(r, path.Dir(target)); err != nil {
+		return err
+	}
+	if err := r.Rename(staged, target); err != nil {
+		return fmt.Errorf("move %s into place: %w", target, err)
+	}
+	return nil
 }
 
 // mkdirAll creates dir and its missing parents inside r. os.Root refuses

@@ -3,6 +3,7 @@ package writer
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -246,5 +247,58 @@ func TestApplyRefusesAFileInTheWayOfADirectory(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dir, ".secgen")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf(".secgen left behind: %v", err)
+	}
+}
+
+// A file moved into place before a kill and then reverted by the user (git
+// checkout -- . after an interrupted update) holds again what the journal
+// expected before the change: the recovery applies it again, whatever the
+// step, so the project converges to the finished change. A file edited to
+// anything else after it was placed is the user's and left alone.
+func TestRecoverReappliesARevert(t *testing.T) {
+	for n := 1; ; n++ {
+		dir := t.TempDir()
+		writeTree(t, dir, oldTree)
+		err := Apply(context.Background(), dir, testChanges(), []byte("new manifest\n"), ApplyOptions{ManifestPath: ".secgen.yaml", FailAfter: n})
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, ErrInjected) {
+			t.Fatalf("step %d: %v", n, err)
+		}
+		committed := false
+		if _, err := os.Stat(filepath.Join(dir, TxnDir, journalName)); err == nil {
+			committed = true
+		}
+		// The user restores every file the change touched, the manifest
+		// too, and edits d.txt if it was placed already.
+		restore := map[string]string{}
+		for p, c := range oldTree {
+			if p != "keep.txt" && p != "user-notes.md" {
+				restore[p] = c
+			}
+		}
+		writeTree(t, dir, restore)
+		edited := tree(t, dir)["d.txt"] == "new d\n"
+		if edited {
+			writeTree(t, dir, map[string]string{"d.txt": "mine now\n"})
+		}
+		rec, err := Recover(dir)
+		if err != nil {
+			t.Fatalf("step %d: %v", n, err)
+		}
+		if !committed {
+			continue // nothing had happened; the restore changed nothing
+		}
+		want := maps.Clone(newTree)
+		if edited {
+			want["d.txt"] = "mine now\n"
+		}
+		if diff := cmp.Diff(want, tree(t, dir)); diff != "" {
+			t.Errorf("step %d: after the revert and the recovery (-want +got):\n%s", n, diff)
+		}
+		if len(rec.Kept) != 0 {
+			t.Errorf("step %d: kept %v", n, rec.Kept)
+		}
 	}
 }
