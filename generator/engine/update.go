@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -136,6 +137,9 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	if err != nil {
 		return nil, err
 	}
+	if data, err = e.keepSettledConflicts(r, p.manifest, next, all, data, len(o.changes)); err != nil {
+		return nil, err
+	}
 	// Security-aware update: commit audits the files it changes before and
 	// after writing them; a control that fails only afterwards is a weakening.
 	o.audit = &auditScope{components: components, answers: all}
@@ -204,4 +208,29 @@ func sideContent(r *os.Root, p string) ([]byte, error) {
 		return nil, failure.Invalidf("%s is not a regular file; cannot write secgen's version there", failure.Quote(side))
 	}
 	return b, err
+}
+
+// keepSettledConflicts keeps the manifest as it is when an update writes no
+// file and the only change to the manifest would be dropping conflicts the
+// user has resolved (none still holds markers, or the project would have
+// been refused): "0 file(s) written" leaves git status clean. The entries
+// go at the next run that writes.
+func (e *Engine) keepSettledConflicts(r *os.Root, old, next *manifest.Manifest, all map[string]any, data []byte, writes int) ([]byte, error) {
+	if writes > 0 || len(next.Conflicts) > 0 || len(old.Conflicts) == 0 {
+		return data, nil
+	}
+	onDisk, err := readProjectFile(r, manifest.FileName)
+	if err != nil {
+		return nil, err
+	}
+	next.Conflicts = slices.Clone(old.Conflicts)
+	kept, err := e.encodeManifest(next, all)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Equal(kept, onDisk) {
+		return kept, nil
+	}
+	next.Conflicts = nil
+	return data, nil
 }
