@@ -36,13 +36,9 @@ type AddRequest struct {
 // conflict, handled by req.Conflict. With ConflictFail and any conflict,
 // nothing is written and the result lists them.
 func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error) {
-	policy := req.Conflict
-	switch policy {
-	case "":
-		policy = ConflictFail
-	case ConflictFail, ConflictSkip, ConflictNew:
-	default:
-		return nil, failure.Invalid(fmt.Errorf("add offers conflict policies fail, skip and new, not %s", failure.Quote(string(policy))))
+	policy, err := conflictPolicy(req.Conflict, ConflictFail)
+	if err != nil {
+		return nil, err
 	}
 	comp, err := e.Catalog.Component(req.Component)
 	if err != nil {
@@ -102,6 +98,9 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 		d := decide(st, policy)
 		if d.Action == ActionConflict && !st.NotRegular {
 			d.Reason = fmt.Sprintf("exists and differs from what component %s renders", comp.Name)
+			if d.Content != nil {
+				d.Reason += "; every difference is marked"
+			}
 		}
 		var sideOld []byte
 		if d.Side {
@@ -112,7 +111,7 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 		}
 		o.record(f.Path, f.Component, st.Yours, sideOld, d, mode)
 	}
-	if len(o.res.Conflicts) > 0 {
+	if o.refused() {
 		// Nothing is written; the result lists every conflict.
 		sort.Slice(o.res.Changes, func(i, j int) bool { return o.res.Changes[i].Path < o.res.Changes[j].Path })
 		return o.res, nil

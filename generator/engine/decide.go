@@ -32,11 +32,6 @@ type fileState struct {
 	Previous []byte
 }
 
-// conflictMarkSide is update's policy under --conflict=new: files both
-// sides changed are merged (and marked), and a file that became the user's
-// gets secgen's version beside it.
-const conflictMarkSide ConflictPolicy = "mark-side"
-
 // decision is what a command does to one path.
 type decision struct {
 	Action Action
@@ -50,10 +45,10 @@ type decision struct {
 	Owned bool
 }
 
-// needsBase reports whether deciding st under policy merges three ways, so
-// the caller fetches the base only then.
-func needsBase(st fileState, policy ConflictPolicy) bool {
-	if (policy != ConflictMark && policy != conflictMarkSide) || !st.Tracked || st.NotRegular || st.Yours == nil || st.New == nil {
+// needsBase reports whether deciding st merges three ways, so the caller
+// fetches the base only then.
+func needsBase(st fileState) bool {
+	if !st.Tracked || st.NotRegular || st.Yours == nil || st.New == nil {
 		return false
 	}
 	yours := normalise(st.Yours)
@@ -95,17 +90,10 @@ func decide(st fileState, policy ConflictPolicy) decision {
 		// previous one's (a revert after an interrupted update).
 		return decision{Action: ActionReplace, Content: styled(st.New), Reason: "it still held the previous catalog version's content: re-applied"}
 	}
-	differs := "exists and differs from what secgen renders"
-	if st.Tracked {
-		differs = "you and the template changed it"
-	}
-	switch policy {
-	case ConflictFail:
-		return decision{Action: ActionConflict, Reason: differs}
-	case ConflictSkip:
-		return decision{Action: ActionSkip, Reason: "kept yours: it " + differs}
-	case ConflictNew:
-		return decision{Action: ActionNew, Content: st.New, Side: true, Reason: "kept yours: it " + differs + "; secgen's version is beside it"}
+	if !st.Tracked && policy != ConflictMark {
+		// add: a file secgen never wrote is in the way; with no base
+		// there is nothing to merge.
+		return decideConflict(policy, st.New, nil, "exists and differs from what secgen renders")
 	}
 	var m merge.Result
 	reason := ""
@@ -127,7 +115,24 @@ func decide(st fileState, policy ConflictPolicy) decision {
 	if reason == "" {
 		reason = fmt.Sprintf("you and the template changed the same lines: %d conflict(s), first at line %d", len(m.Conflicts), m.Conflicts[0].StartLine)
 	}
-	return decision{Action: ActionConflict, Content: styled(m.Content), Reason: reason}
+	return decideConflict(policy, styled(st.New), styled(m.Content), reason)
+}
+
+// decideConflict applies a --conflict policy, the same on every verb, to a
+// file whose content and secgen's cannot be reconciled: fail writes
+// nothing (the command refuses), skip keeps yours, new keeps yours and
+// writes secgen's version beside it, mark writes marked, the markers
+// listed and recorded.
+func decideConflict(policy ConflictPolicy, theirs, marked []byte, reason string) decision {
+	switch policy {
+	case ConflictFail:
+		return decision{Action: ActionConflict, Reason: reason}
+	case ConflictSkip:
+		return decision{Action: ActionSkip, Reason: "kept yours: " + reason}
+	case ConflictNew:
+		return decision{Action: ActionNew, Content: theirs, Side: true, Reason: "kept yours: " + reason + "; secgen's version is beside it"}
+	}
+	return decision{Action: ActionConflict, Content: marked, Reason: reason}
 }
 
 // decideDropped handles a path the catalog no longer renders.
@@ -147,10 +152,10 @@ func decideDropped(st fileState) decision {
 // something that is not a regular file: it becomes the user's. Add, which
 // never wrote it, refuses under its default policy.
 func decideOwned(st fileState, policy ConflictPolicy, what string) decision {
-	switch policy {
-	case ConflictFail:
+	switch {
+	case policy == ConflictFail && !st.Tracked:
 		return decision{Action: ActionConflict, Reason: what}
-	case ConflictNew, conflictMarkSide:
+	case policy == ConflictNew:
 		return decision{Action: ActionNew, Content: st.New, Side: true, Owned: true, Reason: what + ": it is yours now; secgen's version is beside it"}
 	}
 	return decision{Action: ActionKeep, Owned: true, Reason: what + ": it is yours now, and secgen leaves it alone (recorded under skip in .secgen.yaml)"}

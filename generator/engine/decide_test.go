@@ -34,7 +34,13 @@ func TestDecide(t *testing.T) {
 		{"add --conflict=skip", fileState{Yours: []byte(mine), New: []byte(next)}, ConflictSkip, ActionSkip, "", false, false},
 		{"add --conflict=new", fileState{Yours: []byte(mine), New: []byte(next)}, ConflictNew, ActionNew, next, true, false},
 		{"deleted by the user: yours now", fileState{New: []byte(next), Tracked: true, Recorded: rec}, ConflictMark, ActionKeep, "", false, true},
-		{"deleted, --conflict=new: beside", fileState{New: []byte(next), Tracked: true, Recorded: rec}, conflictMarkSide, ActionNew, next, true, true},
+		{"deleted, --conflict=new: beside", fileState{New: []byte(next), Tracked: true, Recorded: rec}, ConflictNew, ActionNew, next, true, true},
+		{"deleted, --conflict=fail: yours now, no refusal", fileState{New: []byte(next), Tracked: true, Recorded: rec}, ConflictFail, ActionKeep, "", false, true},
+		{"update, same lines, --conflict=fail: refused", fileState{Yours: []byte(mine), New: []byte(other), Tracked: true, Recorded: rec, Base: []byte(base)}, ConflictFail, ActionConflict, "", false, false},
+		{"update, same lines, --conflict=skip: yours kept", fileState{Yours: []byte(mine), New: []byte(other), Tracked: true, Recorded: rec, Base: []byte(base)}, ConflictSkip, ActionSkip, "", false, false},
+		{"update, same lines, --conflict=new: no markers in yours, secgen's beside", fileState{Yours: []byte(mine), New: []byte(other), Tracked: true, Recorded: rec, Base: []byte(base)}, ConflictNew, ActionNew, other, true, false},
+		{"update, merges cleanly, --conflict=new: merged", fileState{Yours: []byte(mine), New: []byte(next), Tracked: true, Recorded: rec, Base: []byte(base)}, ConflictNew, ActionMerge, both, false, false},
+		{"add --conflict=mark: every difference marked", fileState{Yours: []byte("x\n"), New: []byte("x\ny\n")}, ConflictMark, ActionConflict, "x\n<<<<<<< yours\n=======\ny\n>>>>>>> secgen\n", false, false},
 		{"a link in its place: yours now", fileState{NotRegular: true, New: []byte(next), Tracked: true, Recorded: rec}, ConflictMark, ActionKeep, "", false, true},
 		{"add: a link in the way: refused", fileState{NotRegular: true, New: []byte(next)}, ConflictFail, ActionConflict, "", false, false},
 		{"dropped, untouched: removed", fileState{Yours: []byte(base), Tracked: true, Recorded: rec}, ConflictMark, ActionRemove, "", false, false},
@@ -69,7 +75,7 @@ func TestNeedsBaseOnlyWhenBothSidesChanged(t *testing.T) {
 		{fileState{Yours: []byte("c\n"), New: []byte("c\n"), Tracked: true, Recorded: rec}, false},
 		{fileState{Yours: []byte("b\n"), New: []byte("c\n")}, false},
 	} {
-		if got := needsBase(c.st, ConflictMark); got != c.want {
+		if got := needsBase(c.st); got != c.want {
 			t.Errorf("needsBase(%+v) = %v", c.st, got)
 		}
 	}

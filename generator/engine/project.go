@@ -96,18 +96,35 @@ type ProjectResult struct {
 	Skipped []string
 }
 
-// ConflictPolicy says what add does with a file that exists and differs.
+// ConflictPolicy says what add and update do with a file whose content and
+// secgen's cannot be reconciled: one that exists and differs (add), or that
+// both sides changed on the same lines (update). Every policy means the
+// same on both verbs.
 type ConflictPolicy string
 
-// The conflict policies of add.
+// The conflict policies.
 const (
-	ConflictFail ConflictPolicy = "fail" // write nothing, report (default)
+	ConflictFail ConflictPolicy = "fail" // write nothing, report (add's default)
 	ConflictSkip ConflictPolicy = "skip" // keep the user's file
-	ConflictNew  ConflictPolicy = "new"  // write <path>.secgen-new beside it
-	// ConflictMark is update's: merge, and write overlapping changes with
-	// conflict markers.
+	ConflictNew  ConflictPolicy = "new"  // keep the user's file; write secgen's version beside it as <path>.secgen-new
+	// ConflictMark writes the file with conflict markers, listed and
+	// recorded under conflicts (update's default).
 	ConflictMark ConflictPolicy = "mark"
 )
+
+// ConflictPolicies are the policies in the order help texts list them.
+var ConflictPolicies = []ConflictPolicy{ConflictFail, ConflictSkip, ConflictNew, ConflictMark}
+
+// conflictPolicy checks a requested policy; "" is def.
+func conflictPolicy(p, def ConflictPolicy) (ConflictPolicy, error) {
+	if p == "" {
+		return def, nil
+	}
+	if !slices.Contains(ConflictPolicies, p) {
+		return "", &failure.FieldError{Field: failure.FieldConflict, Value: string(p), Reason: "is not one of fail, skip, new and mark"}
+	}
+	return p, nil
+}
 
 // project is an opened, locked project.
 type project struct {

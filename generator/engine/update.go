@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sort"
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/failure"
@@ -22,9 +23,10 @@ type UpdateRequest struct {
 	AnswersFile []byte
 	Prompter    answers.Prompter
 	DryRun      bool
-	// Conflict is ConflictNew to write secgen's version of a file that
-	// became the user's (deleted, or replaced by a link) beside it as
-	// <path>.secgen-new; "" (or ConflictMark) only reports it.
+	// Conflict says what to do with a file both sides changed on the
+	// same lines (as for add; "" is ConflictMark). ConflictNew also writes
+	// secgen's version of a file that became the user's (deleted, or
+	// replaced by a link) beside it as <path>.secgen-new.
 	Conflict ConflictPolicy
 	// AllowDirty works even when tracked files have uncommitted changes.
 	AllowDirty bool
@@ -42,13 +44,9 @@ type UpdateRequest struct {
 // renders is removed when unchanged and otherwise kept and reported. The
 // manifest is written last.
 func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult, error) {
-	policy := ConflictMark
-	switch req.Conflict {
-	case "", ConflictMark:
-	case ConflictNew:
-		policy = conflictMarkSide
-	default:
-		return nil, failure.Invalid(fmt.Errorf("update offers conflict policies %s and %s, not %s", ConflictMark, ConflictNew, failure.Quote(string(req.Conflict))))
+	policy, err := conflictPolicy(req.Conflict, ConflictMark)
+	if err != nil {
+		return nil, err
 	}
 	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
 	if err != nil {
@@ -93,7 +91,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 			return nil, err
 		}
 		st.Tracked, st.Recorded, st.New = tracked, rec.SHA256, f.Content
-		if needsBase(st, policy) {
+		if needsBase(st) {
 			if st.Base, st.BaseMissing, err = bases.find(rec); err != nil {
 				return nil, err
 			}
@@ -124,6 +122,11 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 		o.record(rec.Path, rec.Component, st.Yours, nil, decide(st, policy), 0)
 	}
 
+	if o.refused() {
+		// --conflict=fail: nothing is written; the result lists every conflict.
+		sort.Slice(o.res.Changes, func(i, j int) bool { return o.res.Changes[i].Path < o.res.Changes[j].Path })
+		return o.res, nil
+	}
 	refs := make([]manifest.ComponentRef, 0, len(components))
 	for _, name := range components {
 		c, err := e.Catalog.Component(name)

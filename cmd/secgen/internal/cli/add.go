@@ -36,7 +36,8 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 			"answers recorded in .secgen.yaml and asking only the component's new questions. Absent files\n" +
 			"are created and identical ones left alone. A file that exists and differs is a conflict: by\n" +
 			"default nothing is written and every conflict is listed (exit 1); --conflict=skip keeps your\n" +
-			"files, --conflict=new writes secgen's version beside each as <path>.secgen-new.",
+			"files, --conflict=new writes secgen's version beside each as <path>.secgen-new, and\n" +
+			"--conflict=mark writes every difference with conflict markers (as update does).",
 		Example: "  secgen add k8s --set namespace=payments\n" +
 			"  secgen add terraform-aws -C ./payments --dry-run",
 		Args:              argsBetween(1, 1, "secgen add COMPONENT [-C DIR]"),
@@ -55,7 +56,7 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
-	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
+	f.StringVar(&opts.Conflict, "conflict", "fail", conflictUsage)
 	registerCompletions(cmd, componentScope)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
@@ -69,7 +70,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	policy, err := parseConflict(opts.Conflict, engine.ConflictFail, engine.ConflictFail, engine.ConflictSkip, engine.ConflictNew)
+	policy, err := parseConflict(opts.Conflict, engine.ConflictFail)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 			return err
 		}
 	}
-	if len(res.Conflicts) > 0 {
+	if refused(res) {
 		printConflicts(streams.Err, res)
 		if opts.DryRun && opts.Output != "json" {
 			printDiff(streams.Out, res)
@@ -101,13 +102,13 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 		return fmt.Errorf("%d file(s) conflict with component %s, so nothing was written; rerun with --conflict=skip to keep yours or --conflict=new to write secgen's beside them as <path>.secgen-new", len(res.Conflicts), opts.Component)
 	}
 	if opts.Output == "json" {
-		return nil
+		return markedError(streams, res)
 	}
 	if opts.DryRun {
 		printDiff(streams.Out, res)
-		return nil
+		return markedError(streams, res)
 	}
 	fmt.Fprintf(streams.Out, "Added component %s to %s.\n", opts.Component, res.Root)
 	printChanges(streams.Out, res)
-	return nil
+	return markedError(streams, res)
 }

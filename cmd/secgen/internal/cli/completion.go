@@ -133,7 +133,7 @@ func registerCompletions(cmd *cobra.Command, scope setScope, outputs ...string) 
 		}
 	}
 	register("set", completeSet(scope))
-	register("conflict", completeWords("fail", "skip", "new"))
+	register("conflict", completeWords("fail", "skip", "new", "mark"))
 	register("blueprint", completeBlueprints)
 	dirs := func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return nil, cobra.ShellCompDirectiveFilterDirs

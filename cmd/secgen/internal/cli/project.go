@@ -85,20 +85,47 @@ func printConflicts(w io.Writer, res *engine.ProjectResult) {
 	}
 }
 
-// parseConflict checks a --conflict value against the policies a command
-// offers; "" is def.
-func parseConflict(s string, def engine.ConflictPolicy, offered ...engine.ConflictPolicy) (engine.ConflictPolicy, error) {
+// conflictUsage is the help of --conflict, the same on add and update.
+const conflictUsage = "what to do with a file whose content and secgen's cannot be reconciled: `POLICY` fail (write nothing), skip (keep yours), new (keep yours, secgen's beside it as <path>.secgen-new) or mark (conflict markers); add's default is fail, update's mark"
+
+// parseConflict checks a --conflict value; "" is def. Every policy means
+// the same on every verb.
+func parseConflict(s string, def engine.ConflictPolicy) (engine.ConflictPolicy, error) {
 	if s == "" {
 		return def, nil
 	}
-	names := make([]string, 0, len(offered))
-	for _, p := range offered {
+	names := make([]string, 0, len(engine.ConflictPolicies))
+	for _, p := range engine.ConflictPolicies {
 		if string(p) == s {
 			return p, nil
 		}
 		names = append(names, string(p))
 	}
 	return "", failure.Invalidf("--conflict must be one of %s, got %s", strings.Join(names, ", "), failure.Quote(s))
+}
+
+// markedError lists the conflicts written with markers (--conflict=mark)
+// and says what to do; nil when there are none.
+func markedError(streams *IO, res *engine.ProjectResult) error {
+	if len(res.Conflicts) == 0 {
+		return nil
+	}
+	printConflicts(streams.Err, res)
+	if !res.Wrote {
+		return fmt.Errorf("%d file(s) would get conflict markers", len(res.Conflicts))
+	}
+	return fmt.Errorf("%d file(s) have conflicts: resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen), nothing of yours was lost", len(res.Conflicts))
+}
+
+// refused reports whether a command refused to write because of conflicts
+// (--conflict=fail): they carry no content.
+func refused(res *engine.ProjectResult) bool {
+	for _, c := range res.Conflicts {
+		if c.New == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // projectError adds to the engine's refusals the flag that overrides them.

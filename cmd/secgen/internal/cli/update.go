@@ -16,8 +16,7 @@ type UpdateOptions struct {
 	AnswersFile string
 	NoInput     bool
 	DryRun      bool
-	// Conflict is "mark" (default) or "new": secgen's version of a file
-	// that became yours goes beside it as <path>.secgen-new.
+	// Conflict is the --conflict policy: mark (default), fail, skip or new.
 	Conflict string
 	// AllowDowngrade accepts a catalog older than the recorded one.
 	AllowDowngrade bool
@@ -38,7 +37,9 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 			"moves to another ref) and the recorded answers.\n" +
 			"Files you never changed are replaced; files you changed are merged three ways against what\n" +
 			"secgen wrote last time. Conflicts are written with <<<<<<< yours / >>>>>>> secgen markers and\n" +
-			"listed (exit 1). Files the catalog dropped are removed only if you never changed them.",
+			"listed (exit 1); --conflict means what it means for add: fail writes nothing, skip keeps your\n" +
+			"file, new keeps it and writes secgen's version beside it as <path>.secgen-new. Files the\n" +
+			"catalog dropped are removed only if you never changed them.",
 		Example: "  secgen update --dry-run\n  secgen update -C ./payments",
 		Args:    argsBetween(0, 0, "secgen update [-C DIR] [--dry-run]"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -54,7 +55,7 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers); its answers replace recorded ones")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
-	f.StringVar(&opts.Conflict, "conflict", "mark", "a file you deleted or replaced by a link stays yours: `mark` only reports it, new also writes secgen's version beside it as <path>.secgen-new")
+	f.StringVar(&opts.Conflict, "conflict", "mark", conflictUsage)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
@@ -69,7 +70,7 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	policy, err := parseConflict(opts.Conflict, engine.ConflictMark, engine.ConflictMark, engine.ConflictNew)
+	policy, err := parseConflict(opts.Conflict, engine.ConflictMark)
 	if err != nil {
 		return err
 	}
@@ -92,6 +93,14 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 		return projectError(err)
 	}
 	switch {
+	case refused(res):
+		if opts.Output == "json" {
+			if err := printJSON(streams.Out, res, opts.DryRun); err != nil {
+				return err
+			}
+		}
+		printConflicts(streams.Err, res)
+		return fmt.Errorf("%d file(s) conflict, so nothing was written (--conflict=fail); rerun with --conflict=mark to merge with markers, skip to keep yours or new to write secgen's beside them as <path>.secgen-new", len(res.Conflicts))
 	case opts.Output == "json":
 		if err := printJSON(streams.Out, res, opts.DryRun); err != nil {
 			return err
@@ -106,12 +115,8 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 		fmt.Fprintf(streams.Out, "Updated %s to catalog %s %s%s.\n", res.Root, cat.ID, cat.Version, at)
 		printChanges(streams.Out, res)
 	}
-	if len(res.Conflicts) > 0 {
-		printConflicts(streams.Err, res)
-		if opts.DryRun {
-			return fmt.Errorf("%d file(s) would get conflict markers", len(res.Conflicts))
-		}
-		return fmt.Errorf("%d file(s) have conflicts: resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen), nothing of yours was lost", len(res.Conflicts))
+	if err := markedError(streams, res); err != nil {
+		return err
 	}
 	if len(res.Weakenings) > 0 {
 		for _, w := range res.Weakenings {
