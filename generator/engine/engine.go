@@ -72,6 +72,10 @@ type GitOptions struct {
 	Author  gitinit.Author
 	SignKey *openpgp.Entity
 	When    time.Time // zero: now
+	// Nested creates the repository even when the target is inside
+	// another one; without it, a project inside an enclosing repository
+	// (a monorepo) gets none and belongs to that one.
+	Nested bool
 }
 
 // Result describes a rendered (and, unless a dry run, written) project.
@@ -86,6 +90,10 @@ type Result struct {
 	Placeholders []PlaceholderUse
 	Plan         *plan.Plan // includes the manifest
 	Commit       string     // the initial commit, when git was requested
+	// Enclosing is the work tree of the git repository the target is
+	// inside, when git was requested and no nested repository was made
+	// for that reason (the merge bases then go to .secgen/base).
+	Enclosing string
 }
 
 // New renders a project and, unless req.DryRun, writes it atomically.
@@ -163,6 +171,12 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		return res, nil
 	}
 	opt := writer.Options{FailAfter: e.failAfter}
+	storeBases := req.StoreBases
+	if req.Git != nil && !req.Git.Nested {
+		if res.Enclosing = gitinit.Enclosing(filepath.Dir(target)); res.Enclosing != "" {
+			req.Git, storeBases = nil, true
+		}
+	}
 	if req.Git != nil {
 		g := *req.Git
 		opt.Finish = func(ctx context.Context, dir string) error {
@@ -176,7 +190,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 			return err
 		}
 	}
-	if req.Git == nil && req.StoreBases {
+	if req.Git == nil && storeBases {
 		opt.Finish = func(_ context.Context, dir string) error { return storeDirBases(dir, p.Files) }
 	}
 	if err := writer.Create(ctx, target, p, opt); err != nil {

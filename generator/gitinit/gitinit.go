@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
@@ -129,4 +130,21 @@ func InitAndCommit(ctx context.Context, dir string, opt Options) (string, error)
 		return "", errors.New("git commit: no commit was created")
 	}
 	return hash.String(), nil
+}
+
+// Enclosing returns the work tree of the git repository that dir is inside
+// (dir itself or one of its parents holds .git, a directory or a worktree
+// pointer), or "" when there is none. A project made there belongs to that
+// repository (a monorepo), which a nested one would hide it from.
+func Enclosing(dir string) string {
+	for d := filepath.Clean(dir); ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return ""
+		}
+		d = up
+	}
 }

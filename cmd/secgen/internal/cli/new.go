@@ -29,11 +29,13 @@ type NewOptions struct {
 	NoInput     bool
 	DryRun      bool
 	NoGit       bool
-	GitAuthor   string
-	SignKey     string
-	Output      string
-	Without     []string
-	Source      SourceOptions
+	// Git creates a repository even inside an enclosing one.
+	Git       bool
+	GitAuthor string
+	SignKey   string
+	Output    string
+	Without   []string
+	Source    SourceOptions
 }
 
 func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobra.Command {
@@ -74,6 +76,7 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "show the plan and write nothing")
 	f.BoolVar(&opts.NoGit, "no-git", false, "do not create a git repository")
+	f.BoolVar(&opts.Git, "git", false, "create a git repository even inside an enclosing one (by default a project inside a repository, such as a monorepo, belongs to it)")
 	f.StringVar(&opts.GitAuthor, "git-author", "", "author of the initial commit: `\"Name <email>\"` (default: your git config)")
 	f.StringVar(&opts.SignKey, "sign-key", "", "sign the initial commit with the armored OpenPGP private key in `FILE`")
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format for the summary or plan: text or json")
@@ -102,6 +105,9 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	if _, err := l.Catalog.Blueprint(blueprint); err != nil {
 		return err
 	}
+	if opts.NoGit && opts.Git {
+		return failure.Invalidf("--git and --no-git contradict each other; give one")
+	}
 	if opts.NoGit && (opts.SignKey != "" || opts.GitAuthor != "") {
 		return failure.Invalidf("--sign-key and --git-author need a git repository; drop --no-git")
 	}
@@ -120,6 +126,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		if err != nil {
 			return err
 		}
+		g.Nested = opts.Git
 		req.Git = g
 	}
 	res, err := l.engine().New(ctx, req)
@@ -195,13 +202,16 @@ type planFileJSON struct {
 }
 
 type planJSONDoc struct {
-	Target     string         `json:"target"`
-	DryRun     bool           `json:"dry_run"`
-	Blueprint  string         `json:"blueprint,omitempty"`
-	Components []string       `json:"components"`
-	Controls   []string       `json:"controls"`
-	Commit     string         `json:"commit,omitempty"`
-	Files      []planFileJSON `json:"files"`
+	Target     string   `json:"target"`
+	DryRun     bool     `json:"dry_run"`
+	Blueprint  string   `json:"blueprint,omitempty"`
+	Components []string `json:"components"`
+	Controls   []string `json:"controls"`
+	Commit     string   `json:"commit,omitempty"`
+	// Enclosing is the repository the project belongs to when no nested
+	// one was created.
+	Enclosing string         `json:"enclosing_repository,omitempty"`
+	Files     []planFileJSON `json:"files"`
 	// Placeholders is the "Before you deploy" list of the text summary.
 	Placeholders []engine.PlaceholderUse `json:"placeholders"`
 	NextSteps    []string                `json:"next_steps,omitempty"`
@@ -211,7 +221,7 @@ func planJSON(res *engine.Result, dir, entry string, dryRun bool) planJSONDoc {
 	doc := planJSONDoc{
 		Target: res.Target, DryRun: dryRun, Blueprint: res.Blueprint,
 		Components: res.Components, Controls: res.Controls, Commit: res.Commit,
-		Placeholders: res.Placeholders,
+		Enclosing: res.Enclosing, Placeholders: res.Placeholders,
 	}
 	if doc.Placeholders == nil {
 		doc.Placeholders = []engine.PlaceholderUse{}
@@ -249,6 +259,9 @@ func printSummary(w io.Writer, res *engine.Result, dir, entry string) {
 	what := "blueprint " + res.Blueprint
 	fmt.Fprintf(w, "Created %s from %s: %d files, %s.\n", res.Target, what, len(res.Plan.Files), humanSize(res.Plan.Size()))
 	fmt.Fprintf(w, "Controls applied (%d): %s\n", len(res.Controls), strings.Join(res.Controls, ", "))
+	if res.Enclosing != "" {
+		fmt.Fprintf(w, "No git repository created: %s is inside the repository at %s; commit it there (--git creates one of its own).\n", res.Target, res.Enclosing)
+	}
 	if res.Commit != "" {
 		fmt.Fprintf(w, "Initial commit %s on branch main.\n", res.Commit[:12])
 	}
