@@ -129,9 +129,13 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		g.Nested = opts.Git
 		req.Git = g
 	}
-	res, err := l.engine().New(ctx, req)
+	res, err := l.engine(streams.version()).New(ctx, req)
 	if err != nil {
 		return err
+	}
+	if !opts.DryRun {
+		// Last on standard error, after the summary.
+		defer warnUninstallable(streams)
 	}
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, planJSON(res, opts.Dir, opts.Blueprint, opts.DryRun))
