@@ -192,6 +192,11 @@ type Request struct {
 	// Only, when not nil, limits the audit to these project paths (update
 	// audits the files it changed).
 	Only map[string]bool
+	// Overlay, when not nil, gives the content of project paths as they
+	// are to be judged instead of as they are on disk: a nil content is a
+	// path that is to be absent. update audits the result it decided before
+	// writing it.
+	Overlay map[string][]byte
 }
 
 // Run evaluates every rule on the project's files.
@@ -200,6 +205,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	files = overlaid(files, req.Overlay)
 	root, err := os.OpenRoot(req.Root)
 	if err != nil {
 		return nil, fmt.Errorf("audit: open %s: %w", req.Root, err)
@@ -265,7 +271,11 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		index[k] = i
 	}
 	parallel(len(keys), func(i int) {
-		data, err := readFile(root, keys[i].path)
+		data, over := req.Overlay[keys[i].path]
+		var err error
+		if !over {
+			data, err = readFile(root, keys[i].path)
+		}
 		if err == nil {
 			parsed[i], err = parse(keys[i].path, keys[i].format, data)
 		}
@@ -506,6 +516,28 @@ func listFiles(root string) ([]string, error) {
 		return nil, fmt.Errorf("audit: list %s: %w", root, err)
 	}
 	return out, nil
+}
+
+// overlaid is files with the paths overlay adds or removes, sorted.
+func overlaid(files []string, overlay map[string][]byte) []string {
+	if overlay == nil {
+		return files
+	}
+	out := make([]string, 0, len(files)+len(overlay))
+	listed := make(map[string]bool, len(files))
+	for _, p := range files {
+		listed[p] = true
+		if c, ok := overlay[p]; !ok || c != nil {
+			out = append(out, p)
+		}
+	}
+	for p, c := range overlay {
+		if c != nil && !listed[p] && !manifest.Reserved(p) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 var errTooLarge = errors.New("file too large")

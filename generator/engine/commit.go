@@ -7,7 +7,6 @@ import (
 	"os"
 	"sort"
 
-	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/base"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/plan"
@@ -23,19 +22,14 @@ type outcome struct {
 	owned []string
 	// conflicted are paths written with conflict markers.
 	conflicted []string
-	// audit, when set (update), makes commit report the controls its
-	// writes make fail as weakenings.
-	audit *auditScope
-}
-
-// auditScope is what the security-aware update audits with.
-type auditScope struct {
-	components []string
-	answers    map[string]any
+	// rendered holds, for each merged path, what the catalog's new version
+	// renders there alone (without the user's side), to tell the cause of
+	// a weakening.
+	rendered map[string][]byte
 }
 
 func newOutcome(p *project, components []string) *outcome {
-	return &outcome{res: &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept, Finished: p.recov.RolledForward}}
+	return &outcome{res: &ProjectResult{Root: p.root, Components: components, Recovered: p.recov.Kept, Finished: p.recov.RolledForward}, rendered: map[string][]byte{}}
 }
 
 // record adds one decision about path. old is the content on disk (nil
@@ -117,21 +111,10 @@ func (e *Engine) commit(ctx context.Context, p *project, o *outcome, r *os.Root,
 	if err != nil {
 		return err
 	}
-	sec, before, actions, err := e.auditBefore(ctx, p.root, o)
-	if err != nil {
-		return err
-	}
 	if len(o.changes) > 0 || manifestChanged {
 		if err := writer.Apply(ctx, p.root, o.changes, data, writer.ApplyOptions{ManifestPath: manifest.FileName, FailAfter: e.failAfter}); err != nil {
 			return err
 		}
-	}
-	if sec != nil {
-		after, err := sec.failing(ctx)
-		if err != nil {
-			return err
-		}
-		o.res.Weakenings = weakenings(before, after, actions)
 	}
 	if !store.HasGit() {
 		keep := map[string]bool{}
@@ -151,32 +134,4 @@ func (e *Engine) commit(ctx context.Context, p *project, o *outcome, r *os.Root,
 	}
 	o.res.Wrote = true
 	return nil
-}
-
-// auditBefore audits, when o asks for it, the files the commit will write
-// (created, replaced or merged) as they are before the write. It returns
-// nil when there is nothing to audit.
-func (e *Engine) auditBefore(ctx context.Context, root string, o *outcome) (*securityAudit, map[string]audit.Finding, map[string]Action, error) {
-	if o.audit == nil {
-		return nil, nil, nil, nil
-	}
-	touched, actions := map[string]bool{}, map[string]Action{}
-	for _, fc := range o.res.Changes {
-		actions[fc.Path] = fc.Action
-		if fc.Action == ActionMerge || fc.Action == ActionReplace || fc.Action == ActionCreate {
-			touched[fc.Path] = true
-		}
-	}
-	if len(touched) == 0 {
-		return nil, nil, nil, nil
-	}
-	sec, err := e.newSecurityAudit(root, o.audit.components, o.audit.answers, touched)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	before, err := sec.failing(ctx)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return sec, before, actions, nil
 }

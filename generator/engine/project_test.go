@@ -27,14 +27,17 @@ import (
 const (
 	configV1 = "# config of {{ .name }}\nname: {{ yamlString .name }}\nlog: info\ntimeout: 30s\nretries: 3\nlimit: 10\n"
 	configV2 = "# config of {{ .name }}\nname: {{ yamlString .name }}\nlog: info\ntimeout: 30s\nretries: 3\nlimit: 20\n"
+	// configV3 turns debug logging on with the higher limit: the catalog
+	// alone fails the audit rule.
+	configV3 = "# config of {{ .name }}\nname: {{ yamlString .name }}\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 20\n"
 )
 
 // testCatalog builds a small catalog in memory: component app (with a file
-// that version 2 drops and one it adds), extra (requires app) and big (60
+// that version 2 drops and one it adds; version 3 also weakens config.yaml), extra (requires app) and big (60
 // files, for the benchmark). Blueprint bp is [app, extra].
 func testCatalog(t testing.TB, version int) *catalog.Catalog {
 	t.Helper()
-	v := map[int]string{1: "0.1.0", 2: "0.2.0"}[version]
+	v := map[int]string{1: "0.1.0", 2: "0.2.0", 3: "0.3.0"}[version]
 	tfs := fstest.MapFS{
 		"catalog.yaml":  {Data: []byte("id: test\nversion: " + v + "\n")},
 		"controls.yaml": {Data: []byte("controls:\n  - {id: APP-07, title: Headers, description: Security headers.}\n")},
@@ -75,11 +78,15 @@ questions:
 		"extra/files/deploy/extra.yaml.tmpl": {Data: []byte("name: {{ yamlString .name }}\nreplicas: {{ .replicas }}\n")},
 		"big/component.yaml":                 {Data: []byte("name: big\ndescription: Many files.\nversion: 0.1.0\ncontrols: [APP-07]\n")},
 	}
-	if version == 1 {
+	switch version {
+	case 1:
 		tfs["app/files/config.yaml.tmpl"] = &fstest.MapFile{Data: []byte(configV1)}
 		tfs["app/files/dropped.txt.tmpl"] = &fstest.MapFile{Data: []byte("only in v1\n")}
-	} else {
+	case 2:
 		tfs["app/files/config.yaml.tmpl"] = &fstest.MapFile{Data: []byte(configV2)}
+		tfs["app/files/added.txt.tmpl"] = &fstest.MapFile{Data: []byte("new in v2\n")}
+	case 3:
+		tfs["app/files/config.yaml.tmpl"] = &fstest.MapFile{Data: []byte(configV3)}
 		tfs["app/files/added.txt.tmpl"] = &fstest.MapFile{Data: []byte("new in v2\n")}
 	}
 	for i := range 60 {

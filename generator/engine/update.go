@@ -109,6 +109,9 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 			}
 		}
 		o.record(f.Path, f.Component, st.Yours, sideOld, d, mode)
+		if d.Action == ActionMerge {
+			o.rendered[f.Path] = f.Content
+		}
 	}
 	for _, rec := range p.manifest.Files {
 		if seen[rec.Path] || p.manifest.Skipped(rec.Path) {
@@ -143,9 +146,13 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	if data, err = e.keepSettledConflicts(r, p.manifest, next, all, data, len(o.changes)); err != nil {
 		return nil, err
 	}
-	// Security-aware update: commit audits the files it changes before and
-	// after writing them; a control that fails only afterwards is a weakening.
-	o.audit = &auditScope{components: components, answers: all}
+	// Security-aware update: the files it changes are audited as they are
+	// and as decided; a control that fails only afterwards is a weakening.
+	if !req.DryRun {
+		if o.res.Weakenings, err = e.judge(ctx, p.root, o, components, all); err != nil {
+			return nil, err
+		}
+	}
 	if err := e.commit(ctx, p, o, r, data, generated, req.DryRun); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/secgen/secgen/generator/audit"
@@ -22,24 +23,64 @@ type Weakening struct {
 	Cause string
 }
 
-// securityAudit evaluates the audit rules of the project's components on
-// the given paths (project-wide rules see every file).
-type securityAudit struct {
-	rules *audit.Rules
-	req   audit.Request
-}
-
-func (e *Engine) newSecurityAudit(root string, components []string, answers map[string]any, paths map[string]bool) (*securityAudit, error) {
+// judge audits the result update decided, before anything is written: the
+// files it creates, replaces or merges, as they are on disk and as they
+// are to be. A control that holds now and fails afterwards is a weakening.
+// Its cause is the catalog's new version when that version alone (the
+// merged files replaced by what the catalog renders, without the user's
+// side) fails it too; else it is the merge of the user's changes with it.
+func (e *Engine) judge(ctx context.Context, root string, o *outcome, components []string, answers map[string]any) ([]Weakening, error) {
+	touched, actions := map[string]bool{}, map[string]Action{}
+	overlay := map[string][]byte{}
+	for _, fc := range o.res.Changes {
+		actions[fc.Path] = fc.Action
+		switch {
+		case fc.Action == ActionMerge || fc.Action == ActionReplace || fc.Action == ActionCreate:
+			touched[fc.Path] = true
+			overlay[fc.Path] = fc.New
+		case fc.Action == ActionRemove:
+			overlay[fc.Path] = nil
+		case fc.Writes() && fc.Written != "":
+			overlay[fc.Written] = fc.New
+		case fc.Writes():
+			overlay[fc.Path] = fc.New
+		}
+	}
+	if len(touched) == 0 {
+		return nil, nil
+	}
 	rules, err := audit.Compile(e.Catalog, components)
 	if err != nil {
 		return nil, err
 	}
-	return &securityAudit{rules: rules, req: audit.Request{Root: root, Answers: answers, Restorable: true, Only: paths}}, nil
+	req := audit.Request{Root: root, Answers: answers, Restorable: true, Only: touched}
+	before, err := failing(ctx, rules, req)
+	if err != nil {
+		return nil, err
+	}
+	req.Overlay = overlay
+	after, err := failing(ctx, rules, req)
+	if err != nil {
+		return nil, err
+	}
+	var alone map[string]audit.Finding
+	for key, f := range after {
+		if _, held := before[key]; held || actions[f.File] != ActionMerge || alone != nil {
+			continue
+		}
+		catalogOnly := maps.Clone(overlay)
+		maps.Copy(catalogOnly, o.rendered)
+		req.Overlay = catalogOnly
+		if alone, err = failing(ctx, rules, req); err != nil {
+			return nil, err
+		}
+	}
+	return weakenings(before, after, alone, actions), nil
 }
 
 // failing returns the findings of the audit keyed by rule and file.
-func (s *securityAudit) failing(ctx context.Context) (map[string]audit.Finding, error) {
-	rep, err := s.rules.Run(ctx, s.req)
+func failing(ctx context.Context, rules *audit.Rules, req audit.Request) (map[string]audit.Finding, error) {
+	rep, err := rules.Run(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("audit the updated files: %w", err)
 	}
@@ -51,8 +92,10 @@ func (s *securityAudit) failing(ctx context.Context) (map[string]audit.Finding, 
 }
 
 // weakenings lists the findings of after that were not in before, on the
-// files update changed without conflict.
-func weakenings(before, after map[string]audit.Finding, actions map[string]Action) []Weakening {
+// files update changed without conflict. A finding on a merged file is the
+// merge's doing unless alone (the catalog's new version without the user's
+// side) has it too.
+func weakenings(before, after, alone map[string]audit.Finding, actions map[string]Action) []Weakening {
 	var out []Weakening
 	for key, f := range after {
 		if _, ok := before[key]; ok {
@@ -61,7 +104,9 @@ func weakenings(before, after map[string]audit.Finding, actions map[string]Actio
 		cause := "the catalog's new version"
 		switch actions[f.File] {
 		case ActionMerge:
-			cause = "your changes merged with the catalog's new version"
+			if _, catalogs := alone[key]; !catalogs {
+				cause = "your changes merged with the catalog's new version"
+			}
 		case ActionConflict:
 			continue // reported as a conflict already
 		}
