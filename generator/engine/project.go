@@ -354,7 +354,25 @@ func readManifest(root string) (*manifest.Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", manifest.FileName, err)
 	}
-	return manifest.Parse(data)
+	return manifest.ParseMerged(data, onDisk(r))
+}
+
+// onDisk settles a file that a merged manifest lists with two records (the
+// union of two branches' lines): the record of the content on disk stands,
+// the one the merge kept.
+func onDisk(r *os.Root) manifest.Pick {
+	return func(p string, recs []manifest.FileRecord) (manifest.FileRecord, bool) {
+		b, err := readProjectFile(r, p)
+		if err != nil || b == nil {
+			return manifest.FileRecord{}, false
+		}
+		for _, rec := range recs {
+			if rec.SHA256 == sha(b) || rec.SHA256 == sha(normalise(b)) {
+				return rec, true
+			}
+		}
+		return manifest.FileRecord{}, false
+	}
 }
 
 // componentNames lists the manifest's components in order.

@@ -10,7 +10,7 @@
 //	catalog:                       # the catalog rendered from (see CatalogRef)
 //	  {id: builtin, version: 0.1.0, source: builtin, digest: "sha256:<64 hex>"}
 //	blueprint: go-service          # "" when components were chosen directly
-//	components:                    # in rendering order
+//	components:                    # in rendering order, one per line
 //	  - {name: go-service, version: 0.1.0}
 //	controls: [APP-01, K8S-01, ...]  # the controls applied with these answers
 //	answers: {name: demo, port: 8080, ...}   # validated answers, sorted by key
@@ -32,6 +32,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -107,6 +108,21 @@ func (c CatalogRef) Builtin() bool { return c.Source == "builtin" }
 type ComponentRef struct {
 	Name    string `yaml:"name"`
 	Version string `yaml:"version"`
+}
+
+// MarshalYAML writes a component on one line, `{name: k8s, version:
+// 0.2.0}`, so that a line-wise merge of two branches' manifests keeps
+// whole entries.
+func (c ComponentRef) MarshalYAML() (any, error) {
+	n := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+	for _, kv := range [][2]string{{"name", c.Name}, {"version", c.Version}} {
+		var v yaml.Node
+		if err := v.Encode(kv[1]); err != nil {
+			return nil, err
+		}
+		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv[0]}, &v)
+	}
+	return n, nil
 }
 
 // FileRecord is one file secgen wrote.
@@ -229,13 +245,30 @@ var (
 
 // Parse decodes a manifest strictly and checks its invariants: a known
 // schema, named components, and file records whose paths stay inside the
-// project. Every error is invalid input.
+// project. Every error is invalid input. A file listed twice with
+// different records is refused; ParseMerged settles it.
 func Parse(data []byte) (*Manifest, error) {
+	return ParseMerged(data, nil)
+}
+
+// Pick chooses, for a path a merged manifest lists more than once with
+// different records, the record that stands; false refuses the manifest.
+type Pick func(path string, records []FileRecord) (FileRecord, bool)
+
+// ParseMerged is Parse for a manifest that may be the line-wise union of
+// two branches' manifests (the documented recipe for a conflict in git:
+// keep the lines of both sides). Each entry is one line, so the union is
+// valid YAML; what the union may hold twice is settled: an entry listed
+// twice as the same line counts once, a component listed at two versions
+// counts once at the newer one (versions never go backwards), and a file
+// listed with two records is settled by pick (the engine keeps the record
+// of the content on disk).
+func ParseMerged(data []byte, pick Pick) (*Manifest, error) {
 	if len(data) > MaxSize {
 		return nil, failure.Invalidf("%s is larger than %d bytes", FileName, MaxSize)
 	}
 	if conflictMarkers.Match(data) {
-		return nil, failure.Invalidf("%s holds merge conflict markers: keep the lines of both sides (one entry per line; for a file both sides changed, the entry of the side whose file you kept), delete the marker lines, then run secgen update", FileName)
+		return nil, failure.Invalidf("%s holds merge conflict markers: keep the lines of both sides (git merge-file --union does), delete the marker lines, then run secgen update", FileName)
 	}
 	var m Manifest
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -267,11 +300,17 @@ func Parse(data []byte) (*Manifest, error) {
 	}
 	seen := map[string]bool{}
 	for _, c := range m.Components {
-		if !namePattern.MatchString(c.Name) || seen[c.Name] {
-			return nil, failure.Invalidf("%s: component %s is malformed or listed twice", FileName, failure.Quote(c.Name))
+		if !namePattern.MatchString(c.Name) {
+			return nil, failure.Invalidf("%s: component %s is malformed", FileName, failure.Quote(c.Name))
 		}
 		seen[c.Name] = true
 	}
+	m.Components = settleComponents(m.Components)
+	files, err := settleFiles(m.Files, pick)
+	if err != nil {
+		return nil, err
+	}
+	m.Files = files
 	if m.Answers.Kind != 0 && m.Answers.Kind != yaml.MappingNode {
 		return nil, failure.Invalidf("%s: answers must be a mapping", FileName)
 	}
@@ -279,9 +318,6 @@ func Parse(data []byte) (*Manifest, error) {
 	for _, f := range m.Files {
 		if err := plan.CheckPath(f.Path); err != nil || Reserved(f.Path) {
 			return nil, failure.Invalidf("%s names a file outside the project or otherwise invalid: %s", FileName, failure.Quote(f.Path))
-		}
-		if paths[f.Path] {
-			return nil, failure.Invalidf("%s lists %s twice", FileName, failure.Quote(f.Path))
 		}
 		paths[f.Path] = true
 		if !sha256Pattern.MatchString(f.SHA256) {
@@ -305,6 +341,77 @@ func Parse(data []byte) (*Manifest, error) {
 		}
 	}
 	return &m, nil
+}
+
+// settleComponents keeps each component once, where it is first listed,
+// at the newest version it is listed at.
+func settleComponents(refs []ComponentRef) []ComponentRef {
+	at := map[string]int{}
+	out := refs[:0:0]
+	for _, c := range refs {
+		i, ok := at[c.Name]
+		if !ok {
+			at[c.Name] = len(out)
+			out = append(out, c)
+			continue
+		}
+		if newer(c.Version, out[i].Version) {
+			out[i].Version = c.Version
+		}
+	}
+	return out
+}
+
+// newer reports whether dotted version a is above b (numeric parts compare
+// as numbers, others as text).
+func newer(a, b string) bool {
+	pa, pb := strings.Split(strings.TrimPrefix(a, "v"), "."), strings.Split(strings.TrimPrefix(b, "v"), ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		if pa[i] == pb[i] {
+			continue
+		}
+		na, ea := strconv.Atoi(pa[i])
+		nb, eb := strconv.Atoi(pb[i])
+		if ea == nil && eb == nil {
+			return na > nb
+		}
+		return pa[i] > pb[i]
+	}
+	return len(pa) > len(pb)
+}
+
+// settleFiles keeps each file once: the same record listed twice counts
+// once, and different records of one path are settled by pick (nil
+// refuses them).
+func settleFiles(files []FileRecord, pick Pick) ([]FileRecord, error) {
+	byPath := map[string][]FileRecord{}
+	var order []string
+	for _, f := range files {
+		if _, ok := byPath[f.Path]; !ok {
+			order = append(order, f.Path)
+		}
+		if !slices.Contains(byPath[f.Path], f) {
+			byPath[f.Path] = append(byPath[f.Path], f)
+		}
+	}
+	out := make([]FileRecord, 0, len(order))
+	for _, p := range order {
+		recs := byPath[p]
+		if len(recs) == 1 {
+			out = append(out, recs[0])
+			continue
+		}
+		var chosen FileRecord
+		ok := false
+		if pick != nil {
+			chosen, ok = pick(p, recs)
+		}
+		if !ok {
+			return nil, failure.Invalidf("%s lists %s twice, and neither record is the file there (after a merge, keep the entry of the side whose file you kept)", FileName, failure.Quote(p))
+		}
+		out = append(out, chosen)
+	}
+	return out, nil
 }
 
 // check validates a recorded catalog reference, which later commands use

@@ -65,7 +65,7 @@ func TestParseRefusesInvalidManifests(t *testing.T) {
 		"two documents":         string(good) + "---\nschema: 1\n",
 		"unknown owner":         strings.Replace(string(good), "component: go-service, sha256: e3b0", "component: other, sha256: e3b0", 1),
 		"self listed":           strings.Replace(string(good), "path: a/x", "path: .secgen.yaml", 1),
-		"files of no component": strings.Replace(string(good), "components:\n  - name: go-service\n    version: 0.1.0\n", "components: []\n", 1),
+		"files of no component": strings.Replace(string(good), "components:\n  - {name: go-service, version: 0.1.0}\n", "components: []\n", 1),
 		"bad git blob":          strings.Replace(string(good), "git_blob: e69d", "git_blob: zzzz", 1),
 		"lock listed":           strings.Replace(string(good), "path: a/x", "path: .secgen.lock", 1),
 		"secgen dir listed":     strings.Replace(string(good), "path: a/x", "path: .secgen/base/x", 1),
@@ -173,5 +173,49 @@ func TestParseExplainsConflictMarkers(t *testing.T) {
 	_, err := Parse([]byte(bad))
 	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "holds merge conflict markers: keep the lines of both sides") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Every component and every file is one line, so the line-wise union of two
+// branches' manifests (keep the lines of both sides) is valid YAML, and
+// what it holds twice is settled: a line twice counts once, a component at
+// two versions counts at the newer, and a file with two records is
+// settled by pick or refused.
+func TestParseMergedSettlesTheUnionOfTwoBranches(t *testing.T) {
+	good, _ := sample(t).Marshal()
+	if !strings.Contains(string(good), "components:\n  - {name: go-service, version: 0.1.0}\n") {
+		t.Fatalf("a component is not one line:\n%s", good)
+	}
+	union := strings.Replace(string(good), "  - {name: go-service, version: 0.1.0}\n",
+		"  - {name: go-service, version: 0.2.0}\n  - {name: go-service, version: 0.1.0}\n  - {name: go-service, version: 0.10.0}\n", 1)
+	lines := strings.SplitAfter(union, "\n")
+	var fileLine string
+	for _, l := range lines {
+		if strings.Contains(l, "path: b,") {
+			fileLine = l
+		}
+	}
+	other := strings.Replace(fileLine, "sha256: ", "sha256: 0", 1)
+	other = other[:strings.Index(other, "sha256: ")+8] + strings.Repeat("1", 64) + other[strings.Index(other, ", git_blob"):]
+	twice := strings.Replace(union, fileLine, fileLine+fileLine, 1)
+	m, err := Parse([]byte(twice))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Components) != 1 || m.Components[0].Version != "0.10.0" || len(m.Files) != 2 {
+		t.Errorf("settled to components %+v, files %+v", m.Components, m.Files)
+	}
+	conflicting := strings.Replace(union, fileLine, fileLine+other, 1)
+	if _, err := Parse([]byte(conflicting)); !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "the side whose file you kept") {
+		t.Errorf("two records of b: %v", err)
+	}
+	m, err = ParseMerged([]byte(conflicting), func(p string, recs []FileRecord) (FileRecord, bool) {
+		if p != "b" || len(recs) != 2 {
+			t.Errorf("pick(%s, %d records)", p, len(recs))
+		}
+		return recs[1], true
+	})
+	if err != nil || m.Files[1].SHA256 != strings.Repeat("1", 64) {
+		t.Errorf("picked: %v, %+v", err, m)
 	}
 }
