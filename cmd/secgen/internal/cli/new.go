@@ -122,7 +122,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		}
 		req.Git = g
 	}
-	res, err := l.engine().New(ctx, req)
+	res, err := engineFor(l).New(ctx, req)
 	if err != nil {
 		return err
 	}
