@@ -17,10 +17,10 @@ import (
 
 // AddRequest asks to add one component to an existing project.
 type AddRequest struct {
-	Dir         string // the project root; "" is the working directory
+	Dir string // the project root; "" is the working directory
 	// Project, when set, is the project opened by the project layer (Dir
 	// is then ignored): its root and manifest are used as they were read.
-	Project *projectpkg.Project
+	Project     *projectpkg.Project
 	Component   string
 	Set         []string // "key=value" answers for the new questions
 	AnswersFile []byte

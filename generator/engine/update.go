@@ -17,10 +17,10 @@ import (
 
 // UpdateRequest asks to re-apply the current catalog to a project.
 type UpdateRequest struct {
-	Dir         string // the project root; "" is the working directory
+	Dir string // the project root; "" is the working directory
 	// Project, when set, is the project opened by the project layer (Dir
 	// is then ignored): its root and manifest are used as they were read.
-	Project *projectpkg.Project
+	Project     *projectpkg.Project
 	Set         []string
 	AnswersFile []byte
 	Prompter    answers.Prompter

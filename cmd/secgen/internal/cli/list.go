@@ -11,8 +11,8 @@ import (
 
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/catalogs"
-	"github.com/secgen/secgen/generator/project"
 	"github.com/secgen/secgen/generator/catsource"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // ListOptions are the inputs of `secgen list`.

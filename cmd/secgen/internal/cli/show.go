@@ -10,8 +10,8 @@ import (
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/project"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // ShowOptions are the inputs of `secgen show`.
