@@ -55,7 +55,7 @@ func runCheck(ctx context.Context, streams *IO, opts *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := projectEngine(p).Check(ctx, engine.CheckRequest{Project: p, Diff: opts.Diff})
+	res, err := projectEngine(p, streams.version()).Check(ctx, engine.CheckRequest{Project: p, Diff: opts.Diff})
 	if err != nil {
 		return err
 	}

@@ -31,9 +31,10 @@ func resolver(offline bool) *project.Resolver {
 	return &project.Resolver{Offline: offline, Token: os.Getenv(catsource.TokenEnv)}
 }
 
-// engineFor is the engine working on an opened catalog.
-func engineFor(c *project.Catalog) *engine.Engine {
-	return &engine.Engine{Catalog: c.Catalog, Version: Version(), Origin: c.Ref}
+// engineFor is the engine working on an opened catalog; version is the
+// secgen version manifests record.
+func engineFor(c *project.Catalog, version string) *engine.Engine {
+	return &engine.Engine{Catalog: c.Catalog, Version: version, Origin: c.Ref}
 }
 
 // openFor opens the catalog an entry argument refers to (NAME/ENTRY, or
@@ -94,8 +95,8 @@ func openProject(ctx context.Context, dir string, src ProjectSource, use project
 
 // projectEngine is the engine working on an opened project: its catalog,
 // and its earlier versions for merge bases.
-func projectEngine(p *project.Project) *engine.Engine {
-	e := engineFor(p.Catalog)
+func projectEngine(p *project.Project, version string) *engine.Engine {
+	e := engineFor(p.Catalog, version)
 	e.Versions = p
 	return e
 }

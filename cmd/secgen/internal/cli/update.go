@@ -86,9 +86,13 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	res, err := projectEngine(p).Update(ctx, req)
+	res, err := projectEngine(p, streams.version()).Update(ctx, req)
 	if err != nil {
 		return projectError(err)
+	}
+	if res.Wrote {
+		// Last on standard error, after the summary.
+		defer warnUninstallable(streams)
 	}
 	switch {
 	case opts.Output == "json":
