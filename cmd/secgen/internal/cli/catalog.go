@@ -185,16 +185,6 @@ func runCatalogUpdate(ctx context.Context, streams *IO, opts *CatalogOptions) er
 	return nil
 }
 
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	if id == "" {
-		return "(none)"
-	}
-	return id
-}
-
 func newCatalogRemoveCmd(streams *IO) *cobra.Command {
 	return &cobra.Command{
 		Use:   "remove NAME",
