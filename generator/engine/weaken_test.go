@@ -28,7 +28,7 @@ func TestWeakeningNamesItsCause(t *testing.T) {
 			root := newProject(t)
 			write(t, root, "config.yaml", c.edit)
 			e := &Engine{Catalog: testCatalog(t, c.version), Version: "test",
-				Recorded: func(context.Context, manifest.CatalogRef) (*catalog.Catalog, error) { return v1, nil }}
+				Versions: VersionFunc(func(context.Context, manifest.CatalogRef) (*catalog.Catalog, error) { return v1, nil })}
 			res, err := e.Update(context.Background(), UpdateRequest{Dir: root})
 			if err != nil {
 				t.Fatal(err)
