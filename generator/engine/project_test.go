@@ -495,7 +495,7 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 		"outside path": func(s string) string { return strings.Replace(s, "path: README.md", "path: ../outside.txt", 1) },
 		"absolute":     func(s string) string { return strings.Replace(s, "path: README.md", "path: /etc/passwd", 1) },
 		"unknown component": func(s string) string {
-			return strings.Replace(s, "- name: app\n", "- name: ghost\n", 1)
+			return strings.Replace(s, "- {name: app,", "- {name: ghost,", 1)
 		},
 		"bad answer": func(s string) string { return strings.Replace(s, "name: demo\n", "name: [1]\n", 1) },
 	} {
