@@ -126,7 +126,12 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 		}
 		if !active {
 			if from, ok := origin[q.Name]; ok {
-				problems = append(problems, fmt.Sprintf("%s answers a question that is not asked here, because its condition %s is false", from, q.When))
+				why := " answers a question that is not asked here, because its condition " + q.When + " is false"
+				if from == failure.FieldSet {
+					problems = append(problems, failure.Says(failure.FieldSet, " "+q.Name+why))
+				} else {
+					problems = append(problems, failure.Invalidf("the answers file's %s%s", q.Name, why))
+				}
 				if src.Prompter != nil {
 					return nil, problemsError(problems)
 				}
@@ -163,7 +168,7 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 		}
 		switch {
 		case defErr != nil:
-			return nil, failure.Invalidf("the default of %q is not valid (%w); give it with --set %s=VALUE", q.Name, defErr, q.Name)
+			return nil, failure.Invalid(&failure.Hint{Err: fmt.Errorf("the default of %q is not valid (%w)", q.Name, defErr), Ways: []failure.Way{{Field: failure.FieldSet, Example: q.Name + "=VALUE"}}})
 		case hasDef:
 			out[q.Name] = def
 		case !q.Required:
@@ -176,7 +181,8 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 		return nil, err
 	}
 	if len(missing) > 0 {
-		return nil, failure.Invalidf("missing required answers: %s (give them with --set KEY=VALUE or --answers FILE)", strings.Join(missing, ", "))
+		return nil, failure.Invalid(&failure.Hint{Err: fmt.Errorf("missing required answers: %s", strings.Join(missing, ", ")), Plural: true,
+			Ways: []failure.Way{{Field: failure.FieldSet, Example: "KEY=VALUE"}, {Field: failure.FieldAnswersFile, Example: "FILE"}}})
 	}
 	for _, p := range placeholders {
 		if v, ok := out[p.Name]; ok && FormatText(v) == p.Value {
@@ -189,25 +195,25 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 // collectGiven parses and validates the answers given by --set and the
 // answers file, and says where each came from. Every problem is collected,
 // so that they can be reported together.
-func collectGiven(qs []Asked, src Sources) (given Values, origin map[string]string, problems []string) {
+func collectGiven(qs []Asked, src Sources) (given Values, origin map[string]failure.Field, problems []error) {
 	byName := make(map[string]Asked, len(qs))
 	for _, q := range qs {
 		byName[q.Name] = q
 	}
-	given, origin = Values{}, map[string]string{}
+	given, origin = Values{}, map[string]failure.Field{}
 	for _, kv := range src.Set {
 		key, text, ok := strings.Cut(kv, "=")
 		if !ok {
-			problems = append(problems, fmt.Sprintf("--set %s must have the form KEY=VALUE", failure.Quote(kv)))
+			problems = append(problems, &failure.FieldError{Field: failure.FieldSet, Value: kv, Reason: "must have the form KEY=VALUE"})
 			continue
 		}
 		q, err := lookup(byName, key)
 		if err != nil {
-			problems = append(problems, err.Error())
+			problems = append(problems, err)
 			continue
 		}
 		if _, dup := given[key]; dup {
-			problems = append(problems, fmt.Sprintf("--set gives %q more than once", key))
+			problems = append(problems, &failure.FieldError{Field: failure.FieldSet, Value: key, Reason: "is given more than once"})
 			continue
 		}
 		v, err := ParseText(q.Question, text)
@@ -215,15 +221,15 @@ func collectGiven(qs []Asked, src Sources) (given Values, origin map[string]stri
 			err = q.Check(v)
 		}
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("answer %q: %v", key, err))
+			problems = append(problems, fmt.Errorf("answer %q: %w", key, err))
 			continue
 		}
-		given[key], origin[key] = v, "--set "+key
+		given[key], origin[key] = v, failure.FieldSet
 	}
 	for _, key := range slices.Sorted(maps.Keys(src.File)) {
 		q, err := lookup(byName, key)
 		if err != nil {
-			problems = append(problems, "answers file: "+err.Error())
+			problems = append(problems, fmt.Errorf("answers file: %w", err))
 			continue
 		}
 		if _, fromFlag := origin[key]; fromFlag {
@@ -234,23 +240,37 @@ func collectGiven(qs []Asked, src Sources) (given Values, origin map[string]stri
 			err = q.Check(v)
 		}
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("answers file: answer %q: %v", key, err))
+			problems = append(problems, fmt.Errorf("answers file: answer %q: %w", key, err))
 			continue
 		}
-		given[key], origin[key] = v, "the answers file's "+key
+		given[key], origin[key] = v, failure.FieldAnswersFile
 	}
 	return given, origin, problems
 }
 
-func problemsError(problems []string) error {
+func problemsError(problems []error) error {
 	switch len(problems) {
 	case 0:
 		return nil
 	case 1:
-		return failure.Invalidf("%s", problems[0])
+		return failure.Invalid(problems[0])
 	}
-	return failure.Invalidf("%d invalid answers: %s", len(problems), strings.Join(problems, "; "))
+	return failure.Invalid(problemList(problems))
 }
+
+// problemList is several invalid answers reported together; each stays in
+// the chain, so a front end can render every field error in its words.
+type problemList []error
+
+func (l problemList) Error() string {
+	texts := make([]string, len(l))
+	for i, e := range l {
+		texts[i] = e.Error()
+	}
+	return fmt.Sprintf("%d invalid answers: %s", len(l), strings.Join(texts, "; "))
+}
+
+func (l problemList) Unwrap() []error { return l }
 
 // isActive evaluates a question's condition over the answers so far.
 func isActive(q Asked, src Sources, sofar Values) (bool, error) {

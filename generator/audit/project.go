@@ -92,7 +92,7 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 		}
 	}
 	if len(names) == 0 {
-		return nil, Request{}, failure.Invalidf("%s has no %s and no --components were named: nothing to audit", failure.Quote(dir), manifest.FileName)
+		return nil, Request{}, failure.Says(failure.Quote(dir), " has no ", manifest.FileName, " and no ", failure.FieldComponents, " were named: nothing to audit")
 	}
 	rs, err := Compile(cat, names)
 	if err != nil {

@@ -122,7 +122,7 @@ const dirSnapDir = "dir"
 // version with that digest.
 func (o *Opener) openDir(ctx context.Context, req Request) (*Opened, error) {
 	if req.Keyring != nil {
-		return nil, failure.Invalidf("--keyring applies to git catalogs; a directory has no signatures")
+		return nil, &failure.FieldError{Field: failure.FieldKeyring, Reason: "applies to git catalogs; a directory has no signatures"}
 	}
 	cache, cerr := o.cacheDir()
 	if req.Digest != "" && cerr == nil {

@@ -150,7 +150,7 @@ func (g *gitCache) resolve(ctx context.Context, req Request, check func(repo, ta
 		}
 	}
 	if g.offline {
-		return resolved{}, failure.Invalidf("catalog %s is not in the cache and --offline forbids fetching it", spec)
+		return resolved{}, failure.Says("catalog ", spec.String(), " is not in the cache and ", failure.FieldOffline, " forbids fetching it")
 	}
 	r, err := g.fetch(ctx, spec, req.AcceptMovedTag, check)
 	if err != nil {
@@ -536,7 +536,7 @@ func (o *Opener) Tags(ctx context.Context, spec Spec) ([]string, error) {
 		return nil, failure.Invalidf("catalog %s is not a git repository; it has no tags", spec.Display)
 	}
 	if o.Offline {
-		return nil, failure.Invalidf("listing the tags of catalog %s needs the network, which --offline forbids", spec.Display)
+		return nil, failure.Says("listing the tags of catalog ", spec.Display, " needs the network, which ", failure.FieldOffline, " forbids")
 	}
 	dir, err := o.cacheDir()
 	if err != nil {

@@ -78,7 +78,7 @@ func (o *Opener) Open(ctx context.Context, req Request) (*Opened, error) {
 	switch req.Spec.Kind {
 	case Builtin:
 		if req.Keyring != nil {
-			return nil, failure.Invalidf("--keyring applies to git catalogs, not the built-in one")
+			return nil, &failure.FieldError{Field: failure.FieldKeyring, Reason: "applies to git catalogs, not the built-in one"}
 		}
 		cat, err := builtin.Catalog(ctx)
 		if err != nil {
@@ -91,7 +91,7 @@ func (o *Opener) Open(ctx context.Context, req Request) (*Opened, error) {
 		return &Opened{Catalog: cat, Origin: Origin{Source: BuiltinName, Digest: d}}, nil
 	case Dir:
 		if req.Keyring != nil {
-			return nil, failure.Invalidf("--keyring applies to git catalogs; a directory has no signatures")
+			return nil, &failure.FieldError{Field: failure.FieldKeyring, Reason: "applies to git catalogs; a directory has no signatures"}
 		}
 		return o.openDir(ctx, req)
 	case Git:
@@ -199,11 +199,17 @@ type MovedTagError struct {
 }
 
 func (e *MovedTagError) Error() string {
+	return e.Render(func(f failure.Field) string { return string(f) })
+}
+
+// Render writes the refusal with the field that accepts the move called
+// name(failure.FieldAcceptMovedTag).
+func (e *MovedTagError) Render(name func(failure.Field) string) string {
 	where := "this machine's cache"
 	if e.RecordedByRepo {
 		where = "the project"
 	}
-	return fmt.Sprintf("tag %s of catalog %s now points at commit %s, but %s recorded commit %s: a release tag must not move; ask the catalog's publisher, or give --accept-moved-tag to accept %s", e.Tag, e.Source, e.Now, where, e.Recorded, short(e.Now))
+	return fmt.Sprintf("tag %s of catalog %s now points at commit %s, but %s recorded commit %s: a release tag must not move; ask the catalog's publisher, or give %s to accept %s", e.Tag, e.Source, e.Now, where, e.Recorded, name(failure.FieldAcceptMovedTag), short(e.Now))
 }
 
 // Unwrap classifies the refusal as invalid input.

@@ -2,6 +2,7 @@ package catsource
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -95,7 +96,8 @@ func TestOpenSignedTagThenOffline(t *testing.T) {
 	}
 	// Something never fetched is an error offline.
 	_, err = open(t, cache, true, Request{Spec: spec(t, f.url+"@v1.1.0")})
-	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "--offline") {
+	var offline *failure.Sentence
+	if !failure.IsInvalidInput(err) || !errors.As(err, &offline) || !strings.Contains(err.Error(), string(failure.FieldOffline)) {
 		t.Errorf("offline miss: %v", err)
 	}
 }

@@ -93,7 +93,7 @@ func Parse(source, ref string) (Spec, error) {
 		return Spec{}, failure.Invalidf("catalog source %s is not a URL secgen understands", failure.Quote(redact(source)))
 	}
 	if ref != "" {
-		return Spec{}, failure.Invalidf("a directory catalog has no refs; drop --ref or use a git URL")
+		return Spec{}, failure.Says("a directory catalog has no refs; drop ", failure.FieldRef, " or use a git URL")
 	}
 	abs, err := filepath.Abs(source)
 	if err != nil {
@@ -114,7 +114,7 @@ func parseURL(source, scheme, ref string) (Spec, error) {
 	authority, p, _ := strings.Cut(rest, "/")
 	if at := strings.LastIndex(p, "@"); at >= 0 {
 		if ref != "" {
-			return Spec{}, failure.Invalidf("give the ref either as SOURCE@REF or with --ref, not both")
+			return Spec{}, failure.Says("give the ref either as SOURCE@REF or with ", failure.FieldRef, ", not both")
 		}
 		p, ref = p[:at], p[at+1:]
 	}
@@ -160,7 +160,7 @@ func parseURL(source, scheme, ref string) (Spec, error) {
 func parseSCP(user, host, p, ref string) (Spec, error) {
 	if at := strings.LastIndex(p, "@"); at >= 0 {
 		if ref != "" {
-			return Spec{}, failure.Invalidf("give the ref either as SOURCE@REF or with --ref, not both")
+			return Spec{}, failure.Says("give the ref either as SOURCE@REF or with ", failure.FieldRef, ", not both")
 		}
 		p, ref = p[:at], p[at+1:]
 	}

@@ -39,12 +39,12 @@ func DefaultAuthor() Author {
 func ParseAuthor(s string) (Author, error) {
 	for _, r := range s {
 		if unicode.IsControl(r) {
-			return Author{}, failure.Invalidf("--git-author must be a single line of the form \"Name <email>\"")
+			return Author{}, &failure.FieldError{Field: failure.FieldGitAuthor, Reason: "must be a single line of the form \"Name <email>\""}
 		}
 	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || strings.TrimSpace(addr.Name) == "" || len(s) > 256 {
-		return Author{}, failure.Invalidf("--git-author %s must have the form \"Name <email>\"", failure.Quote(s))
+		return Author{}, &failure.FieldError{Field: failure.FieldGitAuthor, Value: s, Reason: "must have the form \"Name <email>\""}
 	}
 	return Author{Name: addr.Name, Email: addr.Address}, nil
 }
@@ -68,22 +68,22 @@ func GlobalAuthor() (Author, bool) {
 func ReadSignKey(path string) (*openpgp.Entity, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, failure.Invalidf("read --sign-key %s: %w", failure.Quote(path), err)
+		return nil, &failure.FieldError{Prefix: "read ", Field: failure.FieldSignKey, Value: path, Err: err}
 	}
 	keys, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(data))
 	if err != nil {
-		return nil, failure.Invalidf("--sign-key %s is not an armored OpenPGP key: %w", failure.Quote(path), err)
+		return nil, &failure.FieldError{Field: failure.FieldSignKey, Value: path, Reason: "is not an armored OpenPGP key", Err: err}
 	}
 	for _, k := range keys {
 		if k.PrivateKey == nil {
 			continue
 		}
 		if k.PrivateKey.Encrypted {
-			return nil, failure.Invalidf("--sign-key %s is passphrase-protected; secgen never asks for a passphrase, so export an unprotected signing subkey or sign the commit yourself", failure.Quote(path))
+			return nil, &failure.FieldError{Field: failure.FieldSignKey, Value: path, Reason: "is passphrase-protected; secgen never asks for a passphrase, so export an unprotected signing subkey or sign the commit yourself"}
 		}
 		return k, nil
 	}
-	return nil, failure.Invalidf("--sign-key %s holds no private key", failure.Quote(path))
+	return nil, &failure.FieldError{Field: failure.FieldSignKey, Value: path, Reason: "holds no private key"}
 }
 
 // Options describe the initial commit.

@@ -81,8 +81,8 @@ func (s *Store) Tree(c Case) (map[string]TreeFile, error) {
 	for _, r := range records {
 		have := s.byHash[r.SHA256]
 		if len(have) == 0 {
-			return nil, failure.Invalidf("%s: tree/%s records %s with SHA-256 %s, which no golden tree holds; re-record with secgen test --update",
-				c.Name, manifest.FileName, r.Path, r.SHA256)
+			return nil, failure.Says(fmt.Sprintf("%s: tree/%s records %s with SHA-256 %s, which no golden tree holds; re-record with secgen test ",
+				c.Name, manifest.FileName, r.Path, r.SHA256), failure.FieldRerecord)
 		}
 		f := have[0]
 		f.Shared = true

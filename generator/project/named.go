@@ -113,7 +113,7 @@ func describe(ref, commit string) string {
 // once.
 func (r *Resolver) UpdateNamed(ctx context.Context, req NamedUpdate) ([]NamedChange, error) {
 	if (req.Ref != "" || req.Keyring != nil) && req.Name == "" {
-		return nil, failure.Invalidf("--ref and --keyring need the NAME of the catalog to change")
+		return nil, failure.Says(failure.FieldRef, " and ", failure.FieldKeyring, " need the NAME of the catalog to change")
 	}
 	store, f, err := r.Catalogs()
 	if err != nil {
@@ -191,7 +191,7 @@ func (r *Resolver) updateEntry(ctx context.Context, store *catalogs.Store, e cat
 		return NamedChange{}, nil, &catsource.MovedTagError{Source: spec.Display, Tag: ref, Recorded: e.Commit, Now: next.Commit}
 	}
 	if e.Signer != "" && next.Signer != e.Signer && next.Signer != req.AcceptSigner {
-		return NamedChange{}, nil, failure.Invalidf("%s is signed by %s, not by the pinned signer %s; if its publisher rotated its key, give --accept-signer %s", spec, next.Signer, e.Signer, next.Signer)
+		return NamedChange{}, nil, failure.Says(spec.String(), " is signed by ", next.Signer, ", not by the pinned signer ", e.Signer, "; if its publisher rotated its key, give ", failure.FieldAcceptSigner, " ", next.Signer)
 	}
 	if e.Signer != "" && ring == nil {
 		return NamedChange{}, nil, failure.Invalidf("it was verified (signer %s) and now has no keyring", e.Signer)

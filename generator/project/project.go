@@ -133,11 +133,11 @@ func (r *Resolver) Open(ctx context.Context, opts Options) (*Project, error) {
 // the package documentation.
 func (r *Resolver) projectCatalog(ctx context.Context, root string, rec manifest.CatalogRef, opts Options) (*Catalog, error) {
 	if opts.Use != Current && opts.Ref != "" {
-		return nil, failure.Invalidf("--catalog-ref applies to update only")
+		return nil, &failure.FieldError{Field: failure.FieldRef, Reason: "applies to update only"}
 	}
 	if opts.Source == "" && rec.Builtin() {
 		if opts.Ref != "" {
-			return nil, failure.Invalidf("this project uses the built-in catalog, which has no refs; drop --catalog-ref")
+			return nil, failure.Says("this project uses the built-in catalog, which has no refs; drop ", failure.FieldRef)
 		}
 		return r.Source(ctx, "", opts.Keyring)
 	}
@@ -157,7 +157,7 @@ func (r *Resolver) projectCatalog(ctx context.Context, root string, rec manifest
 		}
 		if ok {
 			if ring != nil {
-				return nil, failure.Invalidf("this project uses named catalog %s, which has its own keyring; drop --keyring (rotate it with secgen catalog update %s --keyring FILE)", rec.Name, rec.Name)
+				return nil, failure.Says("this project uses named catalog ", rec.Name, ", which has its own keyring; drop ", failure.FieldKeyring, " (rotate it with secgen catalog update ", rec.Name, " ", failure.FieldKeyring, " FILE)")
 			}
 			entry, named = e, true
 			source = e.Source
@@ -172,13 +172,13 @@ func (r *Resolver) projectCatalog(ctx context.Context, root string, rec manifest
 	}
 	if spec.Kind == catsource.Builtin {
 		if opts.Ref != "" {
-			return nil, failure.Invalidf("the built-in catalog has no refs; drop --catalog-ref")
+			return nil, failure.Says("the built-in catalog has no refs; drop ", failure.FieldRef)
 		}
 		return r.Source(ctx, "", opts.Keyring)
 	}
 	if spec.Kind == catsource.Dir {
 		if opts.Ref != "" {
-			return nil, failure.Invalidf("this project's catalog is a directory, which has no refs; drop --catalog-ref")
+			return nil, failure.Says("this project's catalog is a directory, which has no refs; drop ", failure.FieldRef)
 		}
 		req := catsource.Request{Spec: spec, Keyring: ring}
 		if opts.Use == Recorded {
@@ -197,7 +197,7 @@ func (r *Resolver) projectCatalog(ctx context.Context, root string, rec manifest
 		}
 	}
 	if rec.Signer != "" && ring == nil {
-		return nil, failure.Invalidf("this project's catalog was verified (signer %s); give --keyring to verify it again, or commit the catalog's public keys as %s", rec.Signer, KeyringFile)
+		return nil, failure.Says("this project's catalog was verified (signer ", rec.Signer, "); give ", failure.FieldKeyring, " to verify it again, or commit the catalog's public keys as ", KeyringFile)
 	}
 	req := catsource.Request{Keyring: ring, AcceptMovedTag: opts.AcceptMovedTag}
 	ref := rec.Ref
@@ -231,7 +231,7 @@ func (r *Resolver) projectCatalog(ctx context.Context, root string, rec manifest
 		return nil, &catsource.MovedTagError{Source: spec.Display, Tag: rec.Ref, Recorded: rec.Commit, Now: c.Origin.Commit, RecordedByRepo: true}
 	}
 	if rec.Signer != "" && c.Origin.Signer != rec.Signer && c.Origin.Signer != opts.AcceptSigner {
-		return nil, failure.Invalidf("catalog %s is signed by %s, not by %s as this project records; if its publisher rotated its key, give --accept-signer %s", spec, c.Origin.Signer, rec.Signer, c.Origin.Signer)
+		return nil, failure.Says("catalog ", spec.String(), " is signed by ", c.Origin.Signer, ", not by ", rec.Signer, " as this project records; if its publisher rotated its key, give ", failure.FieldAcceptSigner, " ", c.Origin.Signer)
 	}
 	return c, nil
 }

@@ -85,7 +85,7 @@ func (r *Resolver) Entry(ctx context.Context, arg, source string, keyring []byte
 		return c, entry, err
 	}
 	if source != "" || keyring != nil {
-		return nil, "", failure.Invalidf("%s names catalog %s; drop --catalog and --keyring", failure.Quote(arg), failure.Quote(name))
+		return nil, "", failure.Says(failure.Quote(arg), " names catalog ", failure.Quote(name), "; drop ", failure.FieldCatalog, " and ", failure.FieldKeyring)
 	}
 	if name == catsource.BuiltinName {
 		c, err := r.Source(ctx, "", nil)
@@ -215,14 +215,14 @@ func ReadKeyring(path string) ([]byte, error) {
 	}
 	info, err := os.Lstat(path)
 	if err != nil {
-		return nil, failure.Invalidf("read --keyring %s: %w", failure.Quote(path), err)
+		return nil, &failure.FieldError{Prefix: "read ", Field: failure.FieldKeyring, Value: path, Err: err}
 	}
 	if !info.Mode().IsRegular() || info.Size() > catsource.MaxKeyringSize {
-		return nil, failure.Invalidf("--keyring %s is not a regular file of at most %d bytes", failure.Quote(path), catsource.MaxKeyringSize)
+		return nil, &failure.FieldError{Field: failure.FieldKeyring, Value: path, Reason: fmt.Sprintf("is not a regular file of at most %d bytes", catsource.MaxKeyringSize)}
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, failure.Invalidf("read --keyring %s: %w", failure.Quote(path), err)
+		return nil, &failure.FieldError{Prefix: "read ", Field: failure.FieldKeyring, Value: path, Err: err}
 	}
 	if err := catsource.CheckKeyring(data); err != nil {
 		return nil, err

@@ -41,8 +41,6 @@ type IO struct {
 	OutTTY bool
 	// Prompter asks questions when prompting is possible; nil means never.
 	Prompter answers.Prompter
-	// Getwd returns the working directory.
-	Getwd func() (string, error)
 	// Build is this secgen's version; the zero value reads the binary's
 	// build information.
 	Build buildinfo.Info
@@ -80,7 +78,6 @@ func System() *IO {
 		In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
 		InTTY: inTTY, OutTTY: outTTY,
 		Prompter: prompt.Survey{In: os.Stdin, Out: os.Stderr, Err: os.Stderr},
-		Getwd:    os.Getwd,
 		Build:    buildinfo.Read(),
 	}
 }
@@ -98,7 +95,7 @@ func Main(ctx context.Context, args []string, streams *IO) int {
 	defer stop()
 	root := NewRoot(streams)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -107,7 +104,7 @@ func Main(ctx context.Context, args []string, streams *IO) int {
 		fmt.Fprintln(streams.Err, "secgen: interrupted")
 		return ExitInterrupted
 	}
-	fmt.Fprintln(streams.Err, "secgen: "+oneLine(err.Error()))
+	fmt.Fprintln(streams.Err, "secgen: "+oneLine(inFlags(err, cmd)))
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code

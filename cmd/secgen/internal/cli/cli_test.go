@@ -29,7 +29,7 @@ func (p *scriptedPrompter) Ask(_ context.Context, q answers.Prompt) (string, err
 
 func testIO(tty bool, p answers.Prompter) (*IO, *bytes.Buffer, *bytes.Buffer) {
 	var out, errOut bytes.Buffer
-	return &IO{In: strings.NewReader(""), Out: &out, Err: &errOut, InTTY: tty, OutTTY: tty, Prompter: p, Getwd: os.Getwd}, &out, &errOut
+	return &IO{In: strings.NewReader(""), Out: &out, Err: &errOut, InTTY: tty, OutTTY: tty, Prompter: p}, &out, &errOut
 }
 
 func TestPromptsOnlyOnATerminal(t *testing.T) {
