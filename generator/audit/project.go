@@ -11,11 +11,13 @@ import (
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/suggest"
 )
 
 // ProjectRequest asks to audit a directory.
 type ProjectRequest struct {
-	// Dir is the directory to audit; "" is the working directory.
+	// Dir is the directory to audit; "" is the project the working
+	// directory is in (walking up to its manifest), else the working directory.
 	Dir string
 	// Components, when not empty, names the components whose rules apply
 	// (for repositories secgen did not generate); otherwise they come from
@@ -43,6 +45,10 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	if err != nil {
 		return nil, Request{}, fmt.Errorf("resolve %s: %w", failure.Quote(dir), err)
 	}
+	if req.Dir == "" {
+		// From a subdirectory of a project: the project it is in.
+		root, _ = manifest.FindRoot(root)
+	}
 	info, err := os.Lstat(root)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -60,7 +66,7 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	names := req.Components
 	for _, n := range names {
 		if !cat.HasComponent(n) {
-			return nil, Request{}, failure.Invalidf("catalog %s has no component %s", cat.ID, failure.Quote(n))
+			return nil, Request{}, failure.Invalidf("catalog %s has no component %s%s", cat.ID, failure.Quote(n), suggest.Phrase(n, cat.ComponentNames()))
 		}
 	}
 	if m != nil {

@@ -22,7 +22,7 @@ import (
 
 // CheckRequest asks whether a project is what its recorded catalog renders.
 type CheckRequest struct {
-	Dir string // the project root; "" is the working directory
+	Dir string // the project root; "" is the project the working directory is in
 	// Diff asks for a unified diff of each file the user changed, against
 	// what secgen generated.
 	Diff bool
@@ -85,7 +85,7 @@ type Placeholder struct {
 // Check compares a project with what its recorded catalog version renders
 // with its recorded answers. It reads only: no lock, no write.
 func (e *Engine) Check(ctx context.Context, req CheckRequest) (*CheckResult, error) {
-	root, err := resolveRoot(req.Dir)
+	root, err := findProject(req.Dir)
 	if err != nil {
 		return nil, err
 	}

@@ -204,20 +204,8 @@ func findProject(dir string) (string, error) {
 	if err != nil || dir != "" {
 		return root, err
 	}
-	for d := root; ; {
-		if _, err := os.Lstat(filepath.Join(d, manifest.FileName)); err == nil {
-			return d, nil
-		}
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			break // the repository root: a project is never above it
-		}
-		up := filepath.Dir(d)
-		if up == d {
-			break
-		}
-		d = up
-	}
-	return root, nil // readManifest says what is missing
+	root, _ = manifest.FindRoot(root) // when there is none, readManifest says what is missing
+	return root, nil
 }
 
 // openProject locks the project at dir and reads its manifest. It refuses

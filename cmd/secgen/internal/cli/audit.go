@@ -16,9 +16,11 @@ import (
 
 // AuditOptions are the inputs of `secgen audit`.
 type AuditOptions struct {
-	Dir        string
-	Format     string
-	Output     string
+	Dir string
+	// Output is the report's format: text, json or sarif.
+	Output string
+	// OutputFile, when set, receives the report instead of standard output.
+	OutputFile string
 	Components string
 }
 
@@ -29,9 +31,13 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 		Short: "Check that every control still holds in the project's files as they are now",
 		Long: "audit evaluates the catalog's rules (CEL over parsed YAML, Terraform, Dockerfile,\n" +
 			"go.mod and Go source) for the components the project's .secgen.yaml records, or\n" +
-			"those named with --components for a repository secgen did not generate.\n" +
-			"Exit 1 when a rule fails.",
-		Args: argsBetween(0, 1, "secgen audit [DIR] [-C DIR] [--format text|json|sarif] [--output FILE] [--components a,b]"),
+			"those named with --components for a repository secgen did not generate. Without a\n" +
+			"directory it audits the project the working directory is in (walking up to its\n" +
+			".secgen.yaml). Exit 1 when a rule fails.",
+		Example: "  secgen audit\n" +
+			"  secgen audit -o sarif --output-file results.sarif\n" +
+			"  secgen audit ./vendor-service --components go-service,k8s -o json",
+		Args: argsBetween(0, 1, "secgen audit [DIR] [-C DIR] [-o text|json|sarif] [--output-file FILE] [--components a,b]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if opts.Dir != "" {
@@ -45,18 +51,19 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 			return runAudit(cmd.Context(), streams, opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Dir, "dir", "C", "", "the directory to audit (default: the working directory)")
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "report format: text, json or sarif")
-	cmd.Flags().StringVar(&opts.Output, "output", "", "write the report to FILE instead of standard output")
-	cmd.Flags().StringVar(&opts.Components, "components", "", "audit with these components' rules (comma-separated) instead of the manifest's")
+	f := cmd.Flags()
+	f.StringVarP(&opts.Dir, "directory", "C", "", "the `DIR` to audit (default: the project the working directory is in)")
+	f.StringVarP(&opts.Output, "output", "o", "text", "report format: text, json or sarif")
+	f.StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of standard output")
+	f.StringVar(&opts.Components, "components", "", "audit with these components' rules (comma-separated) instead of the manifest's")
+	registerCompletions(cmd, nil, "text", "json", "sarif")
+	_ = cmd.RegisterFlagCompletionFunc("components", completeComponentList)
 	return cmd
 }
 
 func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
-	switch opts.Format {
-	case "text", "json", "sarif":
-	default:
-		return failure.Invalidf("--format must be one of text, json, sarif, got %s", failure.Quote(opts.Format))
+	if err := checkOutput(opts.Output, "text", "json", "sarif"); err != nil {
+		return err
 	}
 	var names []string
 	if opts.Components != "" {
@@ -78,7 +85,7 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 		return err
 	}
 	var buf bytes.Buffer
-	switch opts.Format {
+	switch opts.Output {
 	case "json":
 		err = audit.WriteJSON(&buf, rep)
 	case "sarif":
@@ -89,8 +96,8 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	if err != nil {
 		return fmt.Errorf("write the audit report: %w", err)
 	}
-	if opts.Output != "" {
-		if err := writeReport(opts.Output, buf.Bytes()); err != nil {
+	if opts.OutputFile != "" {
+		if err := writeReport(opts.OutputFile, buf.Bytes()); err != nil {
 			return err
 		}
 	} else if _, err := streams.Out.Write(buf.Bytes()); err != nil {
@@ -114,7 +121,7 @@ func countControls(rep *audit.Report) int {
 // same directory, renamed) and refuses to write through a symbolic link.
 func writeReport(name string, data []byte) error {
 	if info, err := os.Lstat(name); err == nil && !info.Mode().IsRegular() {
-		return failure.Invalidf("--output %s exists and is not a regular file", failure.Quote(name))
+		return failure.Invalidf("--output-file %s exists and is not a regular file", failure.Quote(name))
 	}
 	dir := filepath.Dir(name)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")

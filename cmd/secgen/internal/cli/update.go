@@ -58,10 +58,10 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
-	registerCompletions(cmd, anyComponent)
 	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
 	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
 	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
+	registerCompletions(cmd, anyComponent, "text", "json")
 	return cmd
 }
 
