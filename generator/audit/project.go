@@ -16,13 +16,15 @@ import (
 
 // ProjectRequest asks to audit a directory.
 type ProjectRequest struct {
-	// Dir is the directory to audit; "" is the project the working
-	// directory is in (walking up to its manifest), else the working directory.
+	// Dir is the directory to audit; "" is the working directory.
 	Dir string
 	// Components, when not empty, names the components whose rules apply
 	// (for repositories secgen did not generate); otherwise they come from
 	// the directory's manifest.
 	Components []string
+	// Manifest, when set, is the directory's manifest as the project layer
+	// read it (it is not read again).
+	Manifest *manifest.Manifest
 }
 
 // Project audits a directory with cat's rules: those of the components its
@@ -45,10 +47,6 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	if err != nil {
 		return nil, Request{}, fmt.Errorf("resolve %s: %w", failure.Quote(dir), err)
 	}
-	if req.Dir == "" {
-		// From a subdirectory of a project: the project it is in.
-		root, _ = manifest.FindRoot(root)
-	}
 	info, err := os.Lstat(root)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -59,9 +57,11 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 		return nil, Request{}, failure.Invalidf("%s is not a directory", failure.Quote(dir))
 	}
 	out := Request{Root: root}
-	m, err := readManifest(root)
-	if err != nil {
-		return nil, Request{}, err
+	m := req.Manifest
+	if m == nil {
+		if m, err = readManifest(root); err != nil {
+			return nil, Request{}, err
+		}
 	}
 	names := req.Components
 	for _, n := range names {

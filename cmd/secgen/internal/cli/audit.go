@@ -12,6 +12,7 @@ import (
 
 	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // AuditOptions are the inputs of `secgen audit`.
@@ -22,6 +23,7 @@ type AuditOptions struct {
 	// OutputFile, when set, receives the report instead of standard output.
 	OutputFile string
 	Components string
+	Source     ProjectSource
 }
 
 func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *cobra.Command {
@@ -58,6 +60,7 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 	f.StringVar(&opts.Components, "components", "", "audit with these components' rules (comma-separated) instead of the manifest's")
 	registerCompletions(cmd, nil, "text", "json", "sarif")
 	_ = cmd.RegisterFlagCompletionFunc("components", completeComponentList)
+	opts.Source.register(f)
 	return cmd
 }
 
@@ -76,11 +79,12 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 			return failure.Invalidf("--components names no component")
 		}
 	}
-	cat, err := loadCatalog(ctx)
+	p, err := openProject(ctx, opts.Dir, opts.Source, project.Recorded, true)
 	if err != nil {
 		return err
 	}
-	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: opts.Dir, Components: names})
+	cat := p.Catalog.Catalog
+	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: p.Root, Manifest: p.Manifest, Components: names})
 	if err != nil {
 		return err
 	}
