@@ -34,6 +34,9 @@ type ProjectRequest struct {
 	Set map[string]any
 	// Today is the date waivers expire against (YYYY-MM-DD); "" is today.
 	Today string
+	// Manifest, when set, is the directory's manifest as the project layer
+	// read it (it is not read again).
+	Manifest *manifest.Manifest
 }
 
 // ConfigName is the audit configuration file read from the audited
@@ -70,9 +73,11 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 		return nil, Request{}, failure.Invalidf("%s is not a directory", failure.Quote(dir))
 	}
 	out := Request{Root: root, Today: req.Today}
-	m, err := readManifest(root)
-	if err != nil {
-		return nil, Request{}, err
+	m := req.Manifest
+	if m == nil {
+		if m, err = readManifest(root); err != nil {
+			return nil, Request{}, err
+		}
 	}
 	cfg, err := readConfig(root, req.ConfigFile)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // AuditOptions are the inputs of `secgen audit`.
@@ -29,7 +30,8 @@ type AuditOptions struct {
 	Config   string
 	Baseline string
 	// Set gives answers (KEY=VALUE) to a directory without a manifest.
-	Set []string
+	Set    []string
+	Source ProjectSource
 }
 
 func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *cobra.Command {
@@ -63,6 +65,7 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 	cmd.Flags().StringVar(&opts.Config, "config", "", "audit configuration file (exclude, set, waivers; default: "+audit.ConfigName+" in the directory)")
 	cmd.Flags().StringVar(&opts.Baseline, "baseline", "", "file of accepted exceptions (waivers with a reason and an expiry)")
 	cmd.Flags().StringArrayVar(&opts.Set, "set", nil, "an answer KEY=VALUE for rules that need one (database_port, oidc_issuer) when there is no manifest")
+	opts.Source.register(cmd.Flags())
 	return cmd
 }
 
@@ -83,7 +86,7 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 			return failure.Invalidf("--components names no component")
 		}
 	}
-	cat, err := loadCatalog(ctx)
+	p, err := openProject(ctx, opts.Dir, opts.Source, project.Recorded, true)
 	if err != nil {
 		return err
 	}
@@ -95,7 +98,8 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 		}
 		set[k] = answerValue(v)
 	}
-	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: opts.Dir, Components: names,
+	cat := p.Catalog.Catalog
+	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: p.Root, Manifest: p.Manifest, Components: names,
 		Exclude: opts.Exclude, ConfigFile: opts.Config, BaselineFile: opts.Baseline, Set: set})
 	if err != nil {
 		return err
@@ -105,7 +109,7 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	case "json":
 		err = audit.WriteJSON(&buf, rep)
 	case "sarif":
-		err = audit.WriteSARIFWith(&buf, rep, cat.Registry, audit.SARIFOptions{Version: Version(), Prefix: audit.RepositoryPrefix(opts.Dir)})
+		err = audit.WriteSARIFWith(&buf, rep, cat.Registry, audit.SARIFOptions{Version: streams.version(), Prefix: audit.RepositoryPrefix(p.Root)})
 		if err == nil && audit.Truncated(rep) {
 			fmt.Fprintf(streams.Err, "secgen: warning: the SARIF log holds the first %d of %d results, the most code scanning accepts; --format json lists all\n", audit.MaxSARIFResults, len(rep.Findings)+len(rep.Waived))
 		}
