@@ -68,6 +68,7 @@ func TestContributingGuide(t *testing.T) {
 	for _, dir := range []string{"templates", "blueprints", "goldens"} {
 		copyDir(t, filepath.Join(repo, dir), filepath.Join(cat, dir))
 	}
+	writeFile(t, filepath.Join(cat, "docs", "audit.md"), readFile(t, filepath.Join(repo, "docs", "audit.md")))
 	for _, s := range sections {
 		for i, st := range s.steps {
 			t.Logf("%s, step %d: %s", s.heading, i+1, st.title)
@@ -89,9 +90,26 @@ func TestContributingGuide(t *testing.T) {
 	if err != nil || !strings.Contains(string(manifest), "name: "+fixtureComponent) {
 		t.Errorf("the recorded manifest does not name the component: %v\n%s", err, manifest)
 	}
+	// The add case recorded the component added to the blueprint.
+	added, err := os.ReadFile(filepath.Join(cat, "goldens", "add-"+fixtureComponent, "defaults", "tree", ".secgen.yaml"))
+	if err != nil || !strings.Contains(string(added), "name: "+fixtureComponent) || !strings.Contains(string(added), "name: go-service") {
+		t.Errorf("the add case did not record the component added to go-service: %v", err)
+	}
+	if !strings.Contains(readFile(t, filepath.Join(cat, "docs", "audit.md")), "\n### "+fixtureControl+"\n") {
+		t.Errorf("docs/audit.md has no section for %s", fixtureControl)
+	}
 }
 
-// guideSections are CONTRIBUTING.md's checklists, as code.
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// guideSections are CONTRIBUTING.md's checklists, as code. No step edits Go.
 func guideSections() []guideSection {
 	component := func(cat string) string { return filepath.Join(cat, "templates", fixtureComponent) }
 	return []guideSection{
@@ -103,12 +121,27 @@ func guideSections() []guideSection {
 			{"Write its templates", func(t *testing.T, cat string) {
 				writeFile(t, filepath.Join(component(cat), "files", "NOTES.md.tmpl"), "# Notes for {{ .name }}\n")
 			}},
+			{"Write its audit rules", func(t *testing.T, cat string) {
+				// It claims no control yet: no rule yet (the control's
+				// checklist adds it).
+				writeFile(t, filepath.Join(component(cat), "checks.yaml"), "# Audit rules of "+fixtureComponent+" (docs/audit.md).\nchecks: []\n")
+			}},
+			{"Give it an add case", func(t *testing.T, cat string) {
+				replaceIn(t, filepath.Join(cat, "blueprints", "go-service.yaml"), ", backstage]\n", ", backstage, "+fixtureComponent+"]\n")
+				dir := filepath.Join(cat, "goldens", "add-"+fixtureComponent, "defaults")
+				writeFile(t, filepath.Join(dir, "case.yaml"), "blueprint: go-service\nadd: "+fixtureComponent+"\n")
+				writeFile(t, filepath.Join(dir, "answers.yaml"), "name: notes-demo\n")
+			}},
 		}},
 		{"Add a question", []guideStep{
 			{"Declare the question", func(t *testing.T, cat string) {
 				appendFile(t, filepath.Join(cat, "templates", "questions.yaml"), "  # Who answers for the fixture component's notes.\n"+
 					"  - name: "+fixtureQuestion+"\n    type: string\n    prompt: Team that owns the notes\n"+
 					"    help: A team name.\n    default: platform\n    validate:\n      pattern: '[a-z][a-z0-9-]{0,39}'\n")
+			}},
+			{"Place it in a section", func(t *testing.T, cat string) {
+				replaceIn(t, filepath.Join(cat, "templates", "questions.yaml"), "    prompt: Team that owns the notes\n", "    prompt: Team that owns the notes\n    section: notes\n")
+				replaceIn(t, filepath.Join(cat, "templates", "catalog.yaml"), "sections:\n", "sections:\n  - {name: notes, title: Notes}\n")
 			}},
 			{"Ask it from the component", func(t *testing.T, cat string) {
 				replaceIn(t, filepath.Join(component(cat), "component.yaml"), "  - name\n", "  - name\n  - "+fixtureQuestion+"\n")
@@ -128,6 +161,16 @@ func guideSections() []guideSection {
 			{"Cite it in the template", func(t *testing.T, cat string) {
 				replaceIn(t, filepath.Join(component(cat), "files", "NOTES.md.tmpl"), "\nOwner:", "\n<!-- "+fixtureControl+": the owning team. -->\nOwner:")
 			}},
+			{"Write its rule", func(t *testing.T, cat string) {
+				replaceIn(t, filepath.Join(component(cat), "checks.yaml"), "checks: []\n", "checks:\n"+
+					"  - id: notes-name-an-owner\n    control: "+fixtureControl+"\n    match: NOTES.md\n    format: text\n"+
+					"    expr: 'object.text.matches(\"(?m)^Owner: [a-z]\")'\n    severity: error\n"+
+					"    message: the notes name no owning team\n    fix: answer notes_owner and run secgen update\n")
+			}},
+			{"Document it", func(t *testing.T, cat string) {
+				appendFile(t, filepath.Join(cat, "docs", "audit.md"), "\n### "+fixtureControl+"\n\nEvery service has an owner on record.\n\n"+
+					"The rule proves that NOTES.md names a team; not that the team exists.\n\nRules: `notes-name-an-owner` ("+fixtureComponent+").\n")
+			}},
 		}},
 		{"Add a golden case", []guideStep{
 			{"Write case.yaml", func(t *testing.T, cat string) {
@@ -139,8 +182,34 @@ func guideSections() []guideSection {
 			{"Lint the catalog", func(t *testing.T, cat string) { secgen(t, "lint", cat) }},
 			{"Record the goldens", func(t *testing.T, cat string) { secgen(t, "test", "--update", cat) }},
 			{"Check the goldens", func(t *testing.T, cat string) { secgen(t, "test", cat) }},
+			{"Break it on purpose", func(t *testing.T, cat string) {
+				tree := filepath.Join(cat, "goldens", fixtureComponent, "defaults", "tree")
+				broken := filepath.Join(t.TempDir(), "broken")
+				copyDir(t, tree, broken)
+				// The recorded tree passes its audit; without the line the
+				// template cites the control at, it fails under the ID.
+				secgen(t, "audit", "-C", broken, "--catalog", cat)
+				replaceIn(t, filepath.Join(broken, "NOTES.md"), "Owner: team\\-a\n", "")
+				out := secgenFails(t, "audit", "-C", broken, "--catalog", cat)
+				if !strings.Contains(out, fixtureControl) || !strings.Contains(out, "notes-name-an-owner") {
+					t.Errorf("the audit of the broken tree does not report %s:\n%s", fixtureControl, out)
+				}
+			}},
 		}},
 	}
+}
+
+// secgenFails runs one secgen command that must fail, and returns what it
+// printed.
+func secgenFails(t *testing.T, args ...string) string {
+	t.Helper()
+	streams, out, errOut := testIO(false, nil)
+	root := NewRoot(streams)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(context.Background()); err == nil {
+		t.Fatalf("secgen %s succeeded\n%s%s", strings.Join(args, " "), out, errOut)
+	}
+	return out.String() + errOut.String()
 }
 
 var (
