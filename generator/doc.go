@@ -22,6 +22,7 @@
 //   - plan: the plan's types and the rendered-path checks
 //   - project: opens a project for every verb: its root, its manifest read once, its recorded catalog
 //   - render: turns components plus answers into an in-memory plan, hermetically
+//   - suggest: the "did you mean" of errors: the names a mistyped one was probably meant to be
 //   - writer: applies a plan atomically inside the target directory, and journals in-place changes
 //
 // The engine never prints, exits or reads a terminal: it returns values and errors.

@@ -100,7 +100,7 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	}
 	for _, g := range req.Exclude {
 		if !catalog.ValidGlob(g) {
-			return nil, Request{}, failure.Invalidf("--exclude %s is not a valid pattern", failure.Quote(g))
+			return nil, Request{}, &failure.FieldError{Field: failure.FieldExclude, Value: g, Reason: "is not a valid pattern"}
 		}
 	}
 	out.Exclude = append(slices.Clone(cfg.Exclude), req.Exclude...)
@@ -111,7 +111,7 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	}
 	maps.Copy(set, req.Set)
 	if m != nil && len(set) > 0 {
-		return nil, Request{}, failure.Invalidf("%s records the answers; answers given with --set or the audit configuration apply only to a directory without one", manifest.FileName)
+		return nil, Request{}, failure.Says(manifest.FileName, " records the answers; answers given with ", failure.FieldSet, " or the audit configuration apply only to a directory without one")
 	}
 	if m == nil && len(set) > 0 {
 		out.Answers = set

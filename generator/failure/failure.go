@@ -68,6 +68,7 @@ const (
 	FieldAcceptSigner   Field = "accepted signer"    // a rotated signer's fingerprint, accepted once
 	FieldAcceptMovedTag Field = "accepted moved tag" // a moved release tag, accepted once
 	FieldRerecord       Field = "re-recording"       // golden cases recorded again
+	FieldExclude        Field = "excluded paths"     // globs of paths an audit leaves out
 )
 
 // Renderer is an error whose sentence names fields: Render writes it with

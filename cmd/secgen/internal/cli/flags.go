@@ -26,6 +26,7 @@ var fieldFlags = map[failure.Field][]string{
 	failure.FieldAcceptSigner:   {"accept-signer"},
 	failure.FieldAcceptMovedTag: {"accept-moved-tag"},
 	failure.FieldRerecord:       {"update"},
+	failure.FieldExclude:        {"exclude"},
 }
 
 // flagName is how the command that ran spells field: its flag, or, when it
