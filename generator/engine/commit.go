@@ -61,17 +61,6 @@ func (o *outcome) record(path, component string, old, sideOld []byte, d decision
 	o.res.Changes = append(o.res.Changes, fc)
 }
 
-// refused reports whether a conflict was refused (--conflict=fail): then
-// nothing is written.
-func (o *outcome) refused() bool {
-	for _, c := range o.res.Conflicts {
-		if c.New == nil {
-			return true
-		}
-	}
-	return false
-}
-
 // commit is the one way add, update and init write: the manifest change
 // joins the result, then (unless a dry run) every path is checked to be
 // writable, the bases are stored, and the changes and the manifest go

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -98,7 +99,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 			return err
 		}
 	}
-	if refused(res) {
+	if slices.ContainsFunc(res.Conflicts, engine.Blocking) {
 		printConflicts(streams.Err, res)
 		if opts.DryRun && opts.Output != "json" {
 			printDiff(streams.Out, res)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/secgen/secgen/generator/failure"
@@ -115,14 +116,9 @@ func markedError(streams *IO, res *engine.ProjectResult) error {
 }
 
 // refused reports whether a command refused to write because of conflicts
-// (--conflict=fail): they carry no content.
+// (--conflict=fail).
 func refused(res *engine.ProjectResult) bool {
-	for _, c := range res.Conflicts {
-		if c.New == nil {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(res.Conflicts, engine.Blocking)
 }
 
 // projectError adds to the engine's refusals the flag that overrides them.
@@ -150,8 +146,8 @@ type projectJSON struct {
 type fileJSON struct {
 	Path      string `json:"path"`
 	Component string `json:"component,omitempty"`
-	// Action is created, updated, merged, conflicted, skipped, removed or
-	// kept.
+	// Action is created, updated, merged, moved, conflicted, skipped,
+	// removed or kept.
 	Action string `json:"action"`
 	Reason string `json:"reason,omitempty"`
 	// Written is where secgen's version went when not to Path.
@@ -163,6 +159,7 @@ var actionWords = map[engine.Action]string{
 	engine.ActionCreate:    "created",
 	engine.ActionReplace:   "updated",
 	engine.ActionMerge:     "merged",
+	engine.ActionMove:      "moved",
 	engine.ActionConflict:  "conflicted",
 	engine.ActionSkip:      "skipped",
 	engine.ActionNew:       "skipped",
