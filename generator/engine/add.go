@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/plan"
@@ -53,6 +54,45 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 		return nil, err
 	}
 	defer p.release()
+	in, err := e.gatherAdd(ctx, p, comp, req)
+	if err != nil {
+		return nil, err
+	}
+	defer in.r.Close()
+	o, regenerated, err := e.decideAdd(ctx, p, in, policy)
+	if err != nil || o.refused() {
+		return o.result(), err
+	}
+	refs := slices.Insert(slices.Clone(p.manifest.Components), in.at, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
+	next := e.nextManifest(p.manifest, refs, p.manifest.Catalog, addRecords(p.manifest, o.generated, regenerated), o)
+	data, err := e.encodeManifest(next, in.all)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.commit(ctx, p, o, in.r, data, append(o.generated, regenerated...), req.DryRun); err != nil {
+		return nil, err
+	}
+	return o.res, nil
+}
+
+// addInput is what add gathers before deciding anything.
+type addInput struct {
+	comp       *catalog.Component
+	at         int // where the component goes among the project's
+	components []string
+	all        map[string]any
+	// own are the new component's files; others those of the project's
+	// other components, rendered with the new component set.
+	own, others []plan.File
+	r           *os.Root
+}
+
+// gatherAdd checks the component can join the project, resolves its new
+// answers and renders every component with the new component set: a file
+// of another component whose template reads the component list (the
+// Backstage entity's controls, for one) changes with it, and add merges it
+// like update would, so the project is what new would have made.
+func (e *Engine) gatherAdd(ctx context.Context, p *project, comp *catalog.Component, req AddRequest) (*addInput, error) {
 	present := componentNames(p.manifest)
 	if slices.Contains(present, comp.Name) {
 		return nil, failure.Invalidf("component %s is already part of this project; run secgen update to bring it up to date", comp.Name)
@@ -62,98 +102,82 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 			return nil, failure.Invalidf("component %s requires component %s, which this project does not have: add %s first", comp.Name, r, r)
 		}
 	}
-	at := e.insertAt(p.manifest, comp.Name)
-	components := slices.Insert(slices.Clone(present), at, comp.Name)
-	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter})
+	in := &addInput{comp: comp, at: e.insertAt(p.manifest, comp.Name)}
+	in.components = slices.Insert(slices.Clone(present), in.at, comp.Name)
+	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, in.components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter})
 	if err != nil {
 		return nil, err
 	}
-	// Every component is rendered with the new set of components: a file of
-	// another component whose template reads the component list (the
-	// Backstage entity's controls, for one) changes with it, and add merges
-	// it like update would, so the project is what new would have made.
-	full, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
+	in.all = all
+	full, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: in.components, Answers: values})
 	if err != nil {
 		return nil, err
-	}
-	var ownFiles, others []plan.File
-	for _, f := range full.Files {
-		if f.Component == comp.Name {
-			ownFiles = append(ownFiles, f)
-		} else {
-			others = append(others, f)
-		}
 	}
 	owner := map[string]string{}
 	for _, f := range p.manifest.Files {
 		owner[f.Path] = f.Component
 	}
-	for _, f := range ownFiles {
+	for _, f := range full.Files {
+		if f.Component != comp.Name {
+			in.others = append(in.others, f)
+			continue
+		}
 		if o, ok := owner[f.Path]; ok {
 			return nil, failure.Invalidf("component %s renders %s, which component %s already owns", comp.Name, failure.Quote(f.Path), o)
 		}
+		in.own = append(in.own, f)
 	}
-	r, err := os.OpenRoot(p.root)
-	if err != nil {
+	if in.r, err = os.OpenRoot(p.root); err != nil {
 		return nil, fmt.Errorf("open project: %w", err)
 	}
-	defer r.Close()
-	o := newOutcome(p, components)
-	var generated []plan.File
-	for _, f := range ownFiles {
-		if p.manifest.Skipped(f.Path) {
-			o.res.Skipped = append(o.res.Skipped, f.Path)
-			continue
-		}
-		generated = append(generated, f)
-		st, mode, err := readState(r, f.Path, f.Mode)
-		if err != nil {
-			return nil, err
-		}
-		st.New = f.Content
-		d := decide(st, policy)
-		if d.Action == ActionConflict && !st.NotRegular {
-			d.Reason = fmt.Sprintf("exists and differs from what component %s renders", comp.Name)
+	return in, nil
+}
+
+// decideAdd decides the new component's files under the request's policy
+// (one that exists and differs is a conflict), then the other components'
+// files that the new component set changes, like update.
+func (e *Engine) decideAdd(ctx context.Context, p *project, in *addInput, policy ConflictPolicy) (*outcome, []plan.File, error) {
+	o := newOutcome(p, in.components)
+	w := e.newWalk(ctx, p, in.r, o, policy)
+	w.reason = func(d *decision, st fileState, f plan.File) {
+		switch {
+		case d.Action == ActionConflict && !st.NotRegular:
+			d.Reason = fmt.Sprintf("exists and differs from what component %s renders", in.comp.Name)
 			if d.Content != nil {
 				d.Reason += "; every difference is marked"
 			}
+		case d.Side:
+			d.Reason = fmt.Sprintf("kept yours: it exists and differs from what component %s renders; secgen's version is in %s.secgen-new", in.comp.Name, f.Path)
 		}
-		var sideOld []byte
-		if d.Side {
-			if sideOld, err = sideContent(r, f.Path); err != nil {
-				return nil, err
-			}
-			d.Reason = fmt.Sprintf("kept yours: it exists and differs from what component %s renders; secgen's version is in %s.secgen-new", comp.Name, f.Path)
+	}
+	for _, f := range in.own {
+		if w.skipped(f.Path) {
+			continue
 		}
-		o.record(f.Path, f.Component, st.Yours, sideOld, d, mode)
+		o.generated = append(o.generated, f)
+		if err := w.file(f); err != nil {
+			return nil, nil, err
+		}
 	}
-	regenerated, err := e.rerender(ctx, p, r, o, others)
-	if err != nil {
-		return nil, err
-	}
-	if slices.ContainsFunc(o.res.Conflicts, Blocking) {
-		// Nothing is written; the result lists every conflict.
-		sort.Slice(o.res.Changes, func(i, j int) bool { return o.res.Changes[i].Path < o.res.Changes[j].Path })
-		return o.res, nil
-	}
-	refs := slices.Insert(slices.Clone(p.manifest.Components), at, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
+	regenerated, err := e.rerender(ctx, p, in.r, o, in.others)
+	return o, regenerated, err
+}
+
+// addRecords are the manifest's file records after add: the new
+// component's, the re-rendered ones, and the rest as recorded.
+func addRecords(m *manifest.Manifest, generated, regenerated []plan.File) []manifest.FileRecord {
 	records := append(manifest.Records(regenerated), manifest.Records(generated)...)
-	for _, rec := range p.manifest.Files {
-		if !slices.ContainsFunc(regenerated, func(f plan.File) bool { return f.Path == rec.Path }) {
+	changed := make(map[string]bool, len(regenerated))
+	for _, f := range regenerated {
+		changed[f.Path] = true
+	}
+	for _, rec := range m.Files {
+		if !changed[rec.Path] {
 			records = append(records, rec)
 		}
 	}
 	sort.Slice(records, func(i, j int) bool { return records[i].Path < records[j].Path })
-	generated = append(generated, regenerated...)
-	next := e.nextManifest(p.manifest, refs, p.manifest.Catalog, records, o)
-	data, err := e.encodeManifest(next, all)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.commit(ctx, p, o, r, data, generated, req.DryRun); err != nil {
-		return nil, err
-	}
-	return o.res, nil
+	return records
 }
 
 // Blocking reports whether a conflict of add stopped it from writing
@@ -168,33 +192,19 @@ func Blocking(c FileChange) bool { return c.Action == ActionConflict && c.New ==
 // three ways against what secgen generated last (conflicts marked). It
 // returns the files whose records change.
 func (e *Engine) rerender(ctx context.Context, p *project, r *os.Root, o *outcome, files []plan.File) ([]plan.File, error) {
-	records := map[string]manifest.FileRecord{}
-	for _, f := range p.manifest.Files {
-		records[f.Path] = f
-	}
-	bases := &baseFinder{ctx: ctx, e: e, root: p.root, m: p.manifest}
+	w := e.newWalk(ctx, p, r, o, ConflictMark)
 	var changed []plan.File
 	for _, f := range files {
-		rec, tracked := records[f.Path]
-		if tracked && rec.SHA256 == f.SHA256() {
+		if rec, tracked := w.records[f.Path]; tracked && rec.SHA256 == f.SHA256() {
 			continue // renders as it did: nothing to do
 		}
-		if p.manifest.Skipped(f.Path) {
-			o.res.Skipped = append(o.res.Skipped, f.Path)
+		if w.skipped(f.Path) {
 			continue
 		}
 		changed = append(changed, f)
-		st, mode, err := readState(r, f.Path, f.Mode)
-		if err != nil {
+		if err := w.file(f); err != nil {
 			return nil, err
 		}
-		st.Tracked, st.Recorded, st.New = tracked, rec.SHA256, f.Content
-		if needsBase(st) {
-			if st.Base, st.BaseMissing, err = bases.find(rec); err != nil {
-				return nil, err
-			}
-		}
-		o.record(f.Path, f.Component, st.Yours, nil, decide(st, ConflictMark), mode)
 	}
 	return changed, nil
 }

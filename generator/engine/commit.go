@@ -26,6 +26,9 @@ type outcome struct {
 	// renders there alone (without the user's side), to tell the cause of
 	// a weakening.
 	rendered map[string][]byte
+	// generated are the files secgen generates in this run: their content
+	// is what the manifest records (the base of the next merge).
+	generated []plan.File
 }
 
 func newOutcome(p *project, components []string) *outcome {
@@ -83,20 +86,7 @@ func (e *Engine) commit(ctx context.Context, p *project, o *outcome, r *os.Root,
 			return err
 		}
 	}
-	// Bases recorded already were stored when they were recorded.
-	stored := map[string]bool{}
-	if p.manifest != nil {
-		for _, rec := range p.manifest.Files {
-			stored[rec.Path+"\x00"+rec.GitBlob] = true
-		}
-	}
-	fresh := make([]plan.File, 0, len(generated))
-	for _, f := range generated {
-		if !stored[f.Path+"\x00"+base.BlobID(f.Content)] {
-			fresh = append(fresh, f)
-		}
-	}
-	store, err := storeBases(p.root, fresh)
+	store, err := storeBases(p.root, freshBases(p.manifest, generated))
 	if err != nil {
 		return err
 	}
@@ -106,21 +96,45 @@ func (e *Engine) commit(ctx context.Context, p *project, o *outcome, r *os.Root,
 		}
 	}
 	if !store.HasGit() {
-		keep := map[string]bool{}
-		for _, f := range generated {
-			keep[base.BlobID(f.Content)] = true
-		}
-		m, err := manifest.Parse(data)
-		if err != nil {
-			return err
-		}
-		for _, rec := range m.Files {
-			keep[rec.GitBlob] = true
-		}
-		if err := base.Prune(p.root, keep); err != nil {
+		if err := pruneDirBases(p.root, generated, data); err != nil {
 			return err
 		}
 	}
 	o.res.Wrote = true
 	return nil
+}
+
+// freshBases are the generated files whose content is not stored yet
+// (bases recorded already were stored when they were recorded).
+func freshBases(m *manifest.Manifest, generated []plan.File) []plan.File {
+	stored := map[string]bool{}
+	if m != nil {
+		for _, rec := range m.Files {
+			stored[rec.Path+"\x00"+rec.GitBlob] = true
+		}
+	}
+	fresh := make([]plan.File, 0, len(generated))
+	for _, f := range generated {
+		if !stored[f.Path+"\x00"+base.BlobID(f.Content)] {
+			fresh = append(fresh, f)
+		}
+	}
+	return fresh
+}
+
+// pruneDirBases removes from .secgen/base the contents neither generated
+// now nor recorded by the new manifest.
+func pruneDirBases(root string, generated []plan.File, manifestData []byte) error {
+	keep := map[string]bool{}
+	for _, f := range generated {
+		keep[base.BlobID(f.Content)] = true
+	}
+	m, err := manifest.Parse(manifestData)
+	if err != nil {
+		return err
+	}
+	for _, rec := range m.Files {
+		keep[rec.GitBlob] = true
+	}
+	return base.Prune(root, keep)
 }

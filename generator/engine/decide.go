@@ -72,6 +72,14 @@ func decide(st fileState, policy ConflictPolicy) decision {
 		}
 		return decideOwned(st, policy, "you deleted it")
 	}
+	return decideExisting(st, policy)
+}
+
+// decideExisting decides a path where the user's regular file is: the
+// same as the catalog's, still secgen's (replaced, or re-applied when it
+// holds the previous version's), or changed on both sides (merged, and
+// what cannot be merged handled by the policy).
+func decideExisting(st fileState, policy ConflictPolicy) decision {
 	crlf := isCRLF(st.Yours)
 	yours := normalise(st.Yours)
 	styled := func(b []byte) []byte {
@@ -95,17 +103,7 @@ func decide(st fileState, policy ConflictPolicy) decision {
 		// there is nothing to merge.
 		return decideConflict(policy, st.New, nil, "exists and differs from what secgen renders")
 	}
-	var m merge.Result
-	reason := ""
-	switch {
-	case !st.Tracked:
-		m = merge.Merge(nil, yours, st.New, mergeOptions)
-	case st.Base == nil:
-		m = merge.TwoWay(yours, st.New, mergeOptions)
-		reason = "what secgen wrote last time is not available (" + st.BaseMissing + "), so every difference is marked"
-	default:
-		m = merge.Merge(normalise(st.Base), yours, st.New, mergeOptions)
-	}
+	m, reason := mergeSides(st, yours)
 	if m.Clean() {
 		if bytes.Equal(m.Content, yours) {
 			return decision{Action: ActionUnchanged} // the template's change was already there
@@ -116,6 +114,20 @@ func decide(st fileState, policy ConflictPolicy) decision {
 		reason = fmt.Sprintf("you and the template changed the same lines: %d conflict(s), first at line %d", len(m.Conflicts), m.Conflicts[0].StartLine)
 	}
 	return decideConflict(policy, styled(st.New), styled(m.Content), reason)
+}
+
+// mergeSides merges the user's file (yours, normalised) with the catalog's:
+// three ways against the base, two ways (every difference marked, with the
+// reason) when the base is missing, against nothing for a file secgen
+// never wrote.
+func mergeSides(st fileState, yours []byte) (merge.Result, string) {
+	switch {
+	case !st.Tracked:
+		return merge.Merge(nil, yours, st.New, mergeOptions), ""
+	case st.Base == nil:
+		return merge.TwoWay(yours, st.New, mergeOptions), "what secgen wrote last time is not available (" + st.BaseMissing + "), so every difference is marked"
+	}
+	return merge.Merge(normalise(st.Base), yours, st.New, mergeOptions), ""
 }
 
 // decideConflict applies a --conflict policy, the same on every verb, to a

@@ -72,31 +72,8 @@ func changedTracked(repo *git.Repository, top, prefix string) ([]string, error) 
 	if err != nil {
 		return nil, err
 	}
-	head := map[string]plumbing.Hash{}
-	if ref, err := repo.Head(); err == nil {
-		c, err := repo.CommitObject(ref.Hash())
-		if err != nil {
-			return nil, err
-		}
-		tree, err := c.Tree()
-		if err != nil {
-			return nil, err
-		}
-		w := object.NewTreeWalker(tree, true, nil)
-		defer w.Close()
-		for {
-			name, e, err := w.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return nil, err
-			}
-			if e.Mode != filemode.Dir && strings.HasPrefix(name, prefix) {
-				head[name] = e.Hash
-			}
-		}
-	} else if !errors.Is(err, plumbing.ErrReferenceNotFound) {
+	head, err := headFiles(repo, prefix)
+	if err != nil {
 		return nil, err
 	}
 	indexTime := indexModTime(top)
@@ -125,6 +102,41 @@ func changedTracked(repo *git.Repository, top, prefix string) ([]string, error) 
 		}
 	}
 	return dirty, nil
+}
+
+// headFiles are the blob ids of HEAD's files under prefix; none before the
+// first commit.
+func headFiles(repo *git.Repository, prefix string) (map[string]plumbing.Hash, error) {
+	head := map[string]plumbing.Hash{}
+	ref, err := repo.Head()
+	if errors.Is(err, plumbing.ErrReferenceNotFound) {
+		return head, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := repo.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, err
+	}
+	tree, err := c.Tree()
+	if err != nil {
+		return nil, err
+	}
+	w := object.NewTreeWalker(tree, true, nil)
+	defer w.Close()
+	for {
+		name, e, err := w.Next()
+		if err == io.EOF {
+			return head, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if e.Mode != filemode.Dir && strings.HasPrefix(name, prefix) {
+			head[name] = e.Hash
+		}
+	}
 }
 
 // worktreeChanged reports whether the file at p differs from its index

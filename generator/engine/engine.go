@@ -110,36 +110,11 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 	}
 	// Refuse a bad target before asking any question. Without a target,
 	// the project goes to ./NAME, known once the answers are.
-	var target string
-	if req.Target != "" {
-		if target, err = filepath.Abs(req.Target); err != nil {
-			return nil, fmt.Errorf("resolve target: %w", err)
-		}
-		if err := writer.CheckTarget(target); err != nil {
-			return nil, err
-		}
-	}
-	var file map[string]*yaml.Node
-	if req.AnswersFile != nil {
-		file, err = answers.ParseFile(req.AnswersFile)
-		if err != nil {
-			return nil, err
-		}
-	}
-	questions, err := e.Catalog.Questions(components)
+	target, err := newTarget(req.Target)
 	if err != nil {
 		return nil, err
 	}
-	base := ""
-	if target != "" {
-		base = filepath.Base(target)
-	}
-	src := e.sources(components, base)
-	src.Known, src.Set, src.File, src.Prompter = answers.Values{}, req.Set, file, req.Prompter
-	if bp != nil {
-		src.Defaults = nodes(bp.Defaults)
-	}
-	resolved, err := answers.ResolveAll(ctx, questions, src)
+	resolved, err := e.newAnswers(ctx, req, components, bp, target)
 	if err != nil {
 		return nil, err
 	}
@@ -149,10 +124,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		if !ok || name == "" {
 			return nil, failure.Invalidf("name the target directory: the components ask no service name to default it to")
 		}
-		if target, err = filepath.Abs(name); err != nil {
-			return nil, fmt.Errorf("resolve target: %w", err)
-		}
-		if err := writer.CheckTarget(target); err != nil {
+		if target, err = newTarget(name); err != nil {
 			return nil, err
 		}
 	}
@@ -176,15 +148,65 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 	if req.DryRun {
 		return res, nil
 	}
-	opt := writer.Options{FailAfter: e.failAfter}
-	storeBases := req.StoreBases
-	if req.Git != nil && !req.Git.Nested {
-		if res.Enclosing = gitinit.Enclosing(filepath.Dir(target)); res.Enclosing != "" {
-			req.Git, storeBases = nil, true
+	if err := writer.Create(ctx, target, p, e.createOptions(req, res)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// newTarget makes a target absolute and checks it can receive a project;
+// "" stays "".
+func newTarget(dir string) (string, error) {
+	if dir == "" {
+		return "", nil
+	}
+	target, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("resolve target: %w", err)
+	}
+	return target, writer.CheckTarget(target)
+}
+
+// newAnswers resolves every question of the components from the request's
+// sources and the blueprint's defaults.
+func (e *Engine) newAnswers(ctx context.Context, req NewRequest, components []string, bp *catalog.Blueprint, target string) (*answers.Resolution, error) {
+	var file map[string]*yaml.Node
+	if req.AnswersFile != nil {
+		var err error
+		if file, err = answers.ParseFile(req.AnswersFile); err != nil {
+			return nil, err
 		}
 	}
-	if req.Git != nil {
-		g := *req.Git
+	questions, err := e.Catalog.Questions(components)
+	if err != nil {
+		return nil, err
+	}
+	base := ""
+	if target != "" {
+		base = filepath.Base(target)
+	}
+	src := e.sources(components, base)
+	src.Known, src.Set, src.File, src.Prompter = answers.Values{}, req.Set, file, req.Prompter
+	if bp != nil {
+		src.Defaults = nodes(bp.Defaults)
+	}
+	return answers.ResolveAll(ctx, questions, src)
+}
+
+// createOptions are the writer's options for a new project: the initial
+// commit in a repository of its own (none inside an enclosing one, unless
+// forced: the merge bases then go to .secgen/base), or the stored bases.
+func (e *Engine) createOptions(req NewRequest, res *Result) writer.Options {
+	opt := writer.Options{FailAfter: e.failAfter}
+	git, storeBases := req.Git, req.StoreBases
+	if git != nil && !git.Nested {
+		if res.Enclosing = gitinit.Enclosing(filepath.Dir(res.Target)); res.Enclosing != "" {
+			git, storeBases = nil, true
+		}
+	}
+	switch {
+	case git != nil:
+		g := *git
 		opt.Finish = func(ctx context.Context, dir string) error {
 			hash, err := gitinit.InitAndCommit(ctx, dir, gitinit.Options{
 				Author:  g.Author,
@@ -195,14 +217,11 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 			res.Commit = hash
 			return err
 		}
+	case storeBases:
+		files := res.Plan.Files
+		opt.Finish = func(_ context.Context, dir string) error { return storeDirBases(dir, files) }
 	}
-	if req.Git == nil && storeBases {
-		opt.Finish = func(_ context.Context, dir string) error { return storeDirBases(dir, p.Files) }
-	}
-	if err := writer.Create(ctx, target, p, opt); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return opt
 }
 
 // sources are the answer sources every command shares: template defaults,

@@ -60,14 +60,14 @@ func (e *Engine) moves(bases *baseFinder, m *manifest.Manifest, files []plan.Fil
 		if tracked[f.Path] || f.Source == "" {
 			continue
 		}
+		// The first earlier identity whose path is tracked, dropped and
+		// not moved elsewhere already.
 		for i, id := range e.identities(f) {
-			p, ok := old[id]
-			if !ok || p == f.Path || !tracked[p] || rendered[p] || taken[p] {
-				continue
+			if p, ok := old[id]; ok && p != f.Path && tracked[p] && !rendered[p] && !taken[p] {
+				out[f.Path] = move{From: p, Declared: i > 0}
+				taken[p] = true
+				break
 			}
-			out[f.Path] = move{From: p, Declared: i > 0}
-			taken[p] = true
-			break
 		}
 	}
 	return out

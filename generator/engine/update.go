@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"sort"
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/failure"
@@ -57,41 +56,63 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 		return nil, err
 	}
 	defer p.release()
-	components := componentNames(p.manifest)
-	var notices []string
-	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter, Change: true, notices: &notices})
+	in, err := e.gatherUpdate(ctx, p, req)
 	if err != nil {
 		return nil, err
 	}
-	rendered, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
+	defer in.r.Close()
+	o, err := e.decideUpdate(ctx, p, in, policy)
+	if err != nil || o.refused() {
+		return o.result(), err
+	}
+	return e.finishUpdate(ctx, p, in, o, req.DryRun)
+}
+
+// updateInput is what update gathers before deciding anything: the
+// answers, what the catalog renders with them, and the project's root.
+type updateInput struct {
+	components []string
+	all        map[string]any
+	notices    []string
+	rendered   *plan.Plan
+	r          *os.Root
+}
+
+// gatherUpdate resolves the answers (asking only what the catalog added or
+// the request changes) and renders every component with them.
+func (e *Engine) gatherUpdate(ctx context.Context, p *project, req UpdateRequest) (*updateInput, error) {
+	in := &updateInput{components: componentNames(p.manifest)}
+	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, in.components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter, Change: true, notices: &in.notices})
 	if err != nil {
 		return nil, err
 	}
-	r, err := os.OpenRoot(p.root)
-	if err != nil {
+	in.all = all
+	if in.rendered, err = e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: in.components, Answers: values}); err != nil {
+		return nil, err
+	}
+	if in.r, err = os.OpenRoot(p.root); err != nil {
 		return nil, fmt.Errorf("open project: %w", err)
 	}
-	defer r.Close()
+	return in, nil
+}
 
-	records := map[string]manifest.FileRecord{}
-	for _, f := range p.manifest.Files {
-		records[f.Path] = f
-	}
-	bases := &baseFinder{ctx: ctx, e: e, root: p.root, m: p.manifest}
-	o := newOutcome(p, components)
-	o.res.Notices = notices
+// decideUpdate decides every path: each rendered file (or the move of a
+// renamed one), then each recorded file the catalog no longer renders.
+func (e *Engine) decideUpdate(ctx context.Context, p *project, in *updateInput, policy ConflictPolicy) (*outcome, error) {
+	o := newOutcome(p, in.components)
+	o.res.Notices = in.notices
+	w := e.newWalk(ctx, p, in.r, o, policy)
+	w.previous = true
 	seen := map[string]bool{}
-	var generated []plan.File
-	moves := e.moves(bases, p.manifest, rendered.Files)
-	for _, f := range rendered.Files {
+	moves := e.moves(w.bases, p.manifest, in.rendered.Files)
+	for _, f := range in.rendered.Files {
 		seen[f.Path] = true
-		if p.manifest.Skipped(f.Path) {
-			o.res.Skipped = append(o.res.Skipped, f.Path)
+		if w.skipped(f.Path) {
 			continue
 		}
-		generated = append(generated, f)
+		o.generated = append(o.generated, f)
 		if mv, ok := moves[f.Path]; ok && !p.manifest.Skipped(mv.From) {
-			moved, err := e.decideMove(o, r, bases, records[mv.From], f, mv, policy)
+			moved, err := e.decideMove(o, in.r, w.bases, w.records[mv.From], f, mv, policy)
 			if err != nil {
 				return nil, err
 			}
@@ -100,80 +121,48 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 				continue
 			}
 		}
-		rec, tracked := records[f.Path]
-		st, mode, err := readState(r, f.Path, f.Mode)
-		if err != nil {
+		if err := w.file(f); err != nil {
 			return nil, err
-		}
-		st.Tracked, st.Recorded, st.New = tracked, rec.SHA256, f.Content
-		if needsBase(st) {
-			if st.Base, st.BaseMissing, err = bases.find(rec); err != nil {
-				return nil, err
-			}
-		}
-		if st.Tracked && st.Yours != nil && sha(normalise(st.Yours)) != st.Recorded && sha(st.Yours) != st.Recorded {
-			if prev := bases.findPrevious(f.Path); prev != nil && string(normalise(st.Yours)) == string(prev) {
-				st.Previous = prev
-			}
-		}
-		d := decide(st, policy)
-		var sideOld []byte
-		if d.Side {
-			if sideOld, err = sideContent(r, f.Path); err != nil {
-				return nil, err
-			}
-		}
-		o.record(f.Path, f.Component, st.Yours, sideOld, d, mode)
-		if d.Action == ActionMerge {
-			o.rendered[f.Path] = f.Content
 		}
 	}
 	for _, rec := range p.manifest.Files {
 		if seen[rec.Path] || p.manifest.Skipped(rec.Path) {
 			continue
 		}
-		st, _, err := readState(r, rec.Path, plan.ModeFile)
-		if err != nil {
+		if err := w.dropped(rec); err != nil {
 			return nil, err
 		}
-		st.Tracked, st.Recorded = true, rec.SHA256
-		d := decide(st, policy)
-		if d.Action == ActionKeep && st.Yours != nil {
-			// A rename the catalog did not declare is not guessed.
-			o.res.Notices = append(o.res.Notices, fmt.Sprintf("%s is no longer generated and holds your changes, so it was kept; if the catalog moved it elsewhere, it did not declare the rename (renamed_from), so carry your changes over yourself", rec.Path))
-		}
-		o.record(rec.Path, rec.Component, st.Yours, nil, d, 0)
 	}
+	return o, nil
+}
 
-	if slices.ContainsFunc(o.res.Conflicts, Blocking) {
-		// --conflict=fail: nothing is written; the result lists every conflict.
-		sort.Slice(o.res.Changes, func(i, j int) bool { return o.res.Changes[i].Path < o.res.Changes[j].Path })
-		return o.res, nil
-	}
-	refs := make([]manifest.ComponentRef, 0, len(components))
-	for _, name := range components {
+// finishUpdate builds the next manifest, audits the decided result and
+// commits it.
+func (e *Engine) finishUpdate(ctx context.Context, p *project, in *updateInput, o *outcome, dryRun bool) (*ProjectResult, error) {
+	refs := make([]manifest.ComponentRef, 0, len(in.components))
+	for _, name := range in.components {
 		c, err := e.Catalog.Component(name)
 		if err != nil {
 			return nil, err
 		}
 		refs = append(refs, manifest.ComponentRef{Name: c.Name, Version: c.Version})
 	}
-	next := e.nextManifest(p.manifest, refs, e.catalogRef(), manifest.Records(generated), o)
-	data, err := e.encodeManifest(next, all)
+	next := e.nextManifest(p.manifest, refs, e.catalogRef(), manifest.Records(o.generated), o)
+	data, err := e.encodeManifest(next, in.all)
 	if err != nil {
 		return nil, err
 	}
-	if data, err = e.keepSettledConflicts(r, p.manifest, next, all, data, len(o.changes)); err != nil {
+	if data, err = e.keepSettledConflicts(in.r, p.manifest, next, in.all, data, len(o.changes)); err != nil {
 		return nil, err
 	}
 	// Security-aware update: the files it changes are audited as they are
 	// and as decided; a control that fails only afterwards is a weakening.
-	if !req.DryRun {
-		if o.res.Weakenings, err = e.judge(ctx, p.root, o, components, all); err != nil {
+	if !dryRun {
+		if o.res.Weakenings, err = e.judge(ctx, p.root, o, in.components, in.all); err != nil {
 			return nil, err
 		}
 	}
-	if err := e.commit(ctx, p, o, r, data, generated, req.DryRun); err != nil {
+	if err := e.commit(ctx, p, o, in.r, data, o.generated, dryRun); err != nil {
 		return nil, err
 	}
 	return o.res, nil

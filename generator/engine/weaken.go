@@ -30,22 +30,7 @@ type Weakening struct {
 // merged files replaced by what the catalog renders, without the user's
 // side) fails it too; else it is the merge of the user's changes with it.
 func (e *Engine) judge(ctx context.Context, root string, o *outcome, components []string, answers map[string]any) ([]Weakening, error) {
-	touched, actions := map[string]bool{}, map[string]Action{}
-	overlay := map[string][]byte{}
-	for _, fc := range o.res.Changes {
-		actions[fc.Path] = fc.Action
-		switch {
-		case fc.Action == ActionMerge || fc.Action == ActionReplace || fc.Action == ActionCreate:
-			touched[fc.Path] = true
-			overlay[fc.Path] = fc.New
-		case fc.Action == ActionRemove:
-			overlay[fc.Path] = nil
-		case fc.Writes() && fc.Written != "":
-			overlay[fc.Written] = fc.New
-		case fc.Writes():
-			overlay[fc.Path] = fc.New
-		}
-	}
+	touched, actions, overlay := decided(o.res.Changes)
 	if len(touched) == 0 {
 		return nil, nil
 	}
@@ -64,18 +49,48 @@ func (e *Engine) judge(ctx context.Context, root string, o *outcome, components 
 		return nil, err
 	}
 	var alone map[string]audit.Finding
-	for key, f := range after {
-		if _, held := before[key]; held || actions[f.File] != ActionMerge || alone != nil {
-			continue
-		}
-		catalogOnly := maps.Clone(overlay)
-		maps.Copy(catalogOnly, o.rendered)
-		req.Overlay = catalogOnly
+	if mergedWeakening(before, after, actions) {
+		// The catalog's new version alone, without the user's side.
+		req.Overlay = maps.Clone(overlay)
+		maps.Copy(req.Overlay, o.rendered)
 		if alone, err = failing(ctx, rules, req); err != nil {
 			return nil, err
 		}
 	}
 	return weakenings(before, after, alone, actions), nil
+}
+
+// decided is what the audit needs of the decided changes: the paths
+// created, replaced or merged (audited), every path's action, and the
+// contents the project is to hold (nil: to be absent).
+func decided(changes []FileChange) (map[string]bool, map[string]Action, map[string][]byte) {
+	touched, actions, overlay := map[string]bool{}, map[string]Action{}, map[string][]byte{}
+	for _, fc := range changes {
+		actions[fc.Path] = fc.Action
+		switch {
+		case fc.Action == ActionMerge || fc.Action == ActionReplace || fc.Action == ActionCreate:
+			touched[fc.Path] = true
+			overlay[fc.Path] = fc.New
+		case fc.Action == ActionRemove:
+			overlay[fc.Path] = nil
+		case fc.Writes() && fc.Written != "":
+			overlay[fc.Written] = fc.New
+		case fc.Writes():
+			overlay[fc.Path] = fc.New
+		}
+	}
+	return touched, actions, overlay
+}
+
+// mergedWeakening reports whether a control fails after but not before in
+// a merged file, whose cause the catalog's version alone tells.
+func mergedWeakening(before, after map[string]audit.Finding, actions map[string]Action) bool {
+	for key, f := range after {
+		if _, held := before[key]; !held && actions[f.File] == ActionMerge {
+			return true
+		}
+	}
+	return false
 }
 
 // failing returns the findings of the audit keyed by rule and file.
