@@ -40,8 +40,14 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end CLI scripts in testdata/script: flags,
 // exit codes, stderr and refusals, through the real binary entry point.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+	testscript.Run(t, scriptParams("testdata/script"))
+}
+
+// scriptParams are the parameters of secgen's scripts in dir: the user's
+// cache and configuration in the work directory, and the commands below.
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir: dir,
 		Setup: func(env *testscript.Env) error {
 			// The user's cache and configuration live in the script's
 			// work directory: named catalogs and the git cache.
@@ -52,12 +58,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkcatalog":  mkcatalog,
-			"release":    release,
-			"mkplatform": mkplatform,
-			"cistep":     cistep,
-			"githttp":    githttp,
-			"cachecheck": cachecheck,
+			"mkcatalog":    mkcatalog,
+			"release":      release,
+			"mkplatform":   mkplatform,
+			"cistep":       cistep,
+			"githttp":      githttp,
+			"cachecheck":   cachecheck,
+			"writecatalog": writecatalog,
 			// exits CODE PROG ARGS... runs PROG and requires exit status CODE.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {
@@ -80,7 +87,7 @@ func TestScripts(t *testing.T) {
 				}
 			},
 		},
-	})
+	}
 }
 
 // mkcatalog DIR [hostile] builds the fixture catalog repository (see
@@ -312,4 +319,30 @@ func cistep(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("cistep: job %s has no step %q", args[1], args[2])
+}
+
+// writecatalog DIR VERSION writes the fixture catalog at VERSION (as
+// mkcatalog's tags hold it: 1.1.0 says "# since 1.1.0") into directory
+// DIR, replacing what it held, with one golden case of its blueprint to be
+// recorded by secgen test --update.
+func writecatalog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: writecatalog DIR VERSION")
+	}
+	dir := ts.MkAbs(args[0])
+	for _, sub := range []string{"templates", "blueprints"} {
+		ts.Check(os.RemoveAll(filepath.Join(dir, sub)))
+	}
+	extra := ""
+	if args[1] != "1.0.0" {
+		extra = "# since " + args[1] + "\n"
+	}
+	files := catsourcetest.Catalog(args[1], catsourcetest.Control, extra)
+	files["goldens/service/defaults/case.yaml"] = catsourcetest.Entry{Data: []byte("blueprint: service\n")}
+	files["goldens/service/defaults/answers.yaml"] = catsourcetest.Entry{Data: []byte("name: golden\n")}
+	for p, e := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		ts.Check(os.MkdirAll(filepath.Dir(full), 0o755))
+		ts.Check(os.WriteFile(full, e.Data, 0o644))
+	}
 }
