@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -21,17 +20,12 @@ var matrixSources = []string{"builtin", "dir", "file", "http", "named"}
 // http and named) and [acme] (every source but the built-in one, which
 // serve the same fixture catalog).
 func TestMatrix(t *testing.T) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, src := range matrixSources {
 		t.Run(src, func(t *testing.T) {
 			p := scriptParams("testdata/matrix")
 			setup := p.Setup
 			p.Setup = func(env *testscript.Env) error {
 				env.Setenv("SOURCE", src)
-				env.Setenv("SECGEN_REPO", root)
 				return setup(env)
 			}
 			p.Condition = func(cond string) (bool, error) {
