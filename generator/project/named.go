@@ -115,7 +115,7 @@ func (r *Resolver) UpdateNamed(ctx context.Context, req NamedUpdate) ([]NamedCha
 	if req.AcceptSigner != "" && !fingerprintPattern.MatchString(req.AcceptSigner) {
 		return nil, failure.Invalidf("--accept-signer %s is not a key fingerprint (40 or 64 upper-case hex digits)", failure.Quote(req.AcceptSigner))
 	}
-		if (req.Ref != "" || req.Keyring != nil) && req.Name == "" {
+	if (req.Ref != "" || req.Keyring != nil) && req.Name == "" {
 		return nil, failure.Invalidf("--ref and --keyring need the NAME of the catalog to change")
 	}
 	store, f, err := r.Catalogs()
