@@ -40,14 +40,7 @@ func (e *Engine) moves(bases *baseFinder, m *manifest.Manifest, files []plan.Fil
 	for _, f := range files {
 		rendered[f.Path] = true
 	}
-	dropped := false
-	for p := range tracked {
-		if !rendered[p] {
-			dropped = true
-			break
-		}
-	}
-	if !dropped {
+	if !anyDropped(tracked, rendered) {
 		return nil // nothing can have moved: the base need not be rendered
 	}
 	old := bases.recordedSources()
@@ -71,6 +64,16 @@ func (e *Engine) moves(bases *baseFinder, m *manifest.Manifest, files []plan.Fil
 		}
 	}
 	return out
+}
+
+// anyDropped reports whether a tracked path is no longer rendered.
+func anyDropped(tracked, rendered map[string]bool) bool {
+	for p := range tracked {
+		if !rendered[p] {
+			return true
+		}
+	}
+	return false
 }
 
 // identities are the template identities f had in earlier versions: its
