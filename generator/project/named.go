@@ -113,7 +113,7 @@ func describe(ref, commit string) string {
 // once.
 func (r *Resolver) UpdateNamed(ctx context.Context, req NamedUpdate) ([]NamedChange, error) {
 	if req.AcceptSigner != "" && !fingerprintPattern.MatchString(req.AcceptSigner) {
-		return nil, failure.Invalidf("--accept-signer %s is not a key fingerprint (40 or 64 upper-case hex digits)", failure.Quote(req.AcceptSigner))
+		return nil, &failure.FieldError{Field: failure.FieldAcceptSigner, Value: req.AcceptSigner, Reason: "is not a key fingerprint (40 or 64 upper-case hex digits)"}
 	}
 	if (req.Ref != "" || req.Keyring != nil) && req.Name == "" {
 		return nil, failure.Says(failure.FieldRef, " and ", failure.FieldKeyring, " need the NAME of the catalog to change")

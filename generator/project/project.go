@@ -112,7 +112,7 @@ func (p *Project) OpenVersion(ctx context.Context, ref manifest.CatalogRef) (*ca
 // catalog.
 func (r *Resolver) Open(ctx context.Context, opts Options) (*Project, error) {
 	if opts.AcceptSigner != "" && !fingerprintPattern.MatchString(opts.AcceptSigner) {
-		return nil, failure.Invalidf("--accept-signer %s is not a key fingerprint (40 or 64 upper-case hex digits)", failure.Quote(opts.AcceptSigner))
+		return nil, &failure.FieldError{Field: failure.FieldAcceptSigner, Value: opts.AcceptSigner, Reason: "is not a key fingerprint (40 or 64 upper-case hex digits)"}
 	}
 	root, found, err := Locate(opts.Dir)
 	if err != nil {
