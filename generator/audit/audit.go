@@ -34,9 +34,10 @@ import (
 // errors of the rules that match them.
 const MaxFileSize = 4 << 20
 
-// costLimit bounds the work of one CEL evaluation, so a hostile rule or a
-// huge document cannot hang the audit.
-const costLimit = 10_000_000
+// CostLimit bounds the work of one CEL evaluation (in CEL's cost units,
+// about one per operation), so a hostile rule or a huge document cannot
+// hang the audit: a rule that exceeds it is refused by name.
+const CostLimit = 10_000_000
 
 // Rule is a compiled check with the component that declares it.
 type Rule struct {
@@ -95,17 +96,17 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 		prg  cel.Program
 		err  error
 		rule string
-		comp string
+		pos  catalog.Pos
 		what string
 	}
 	jobs := map[string]*job{}
 	var order []*job
-	want := func(comp, rule, what, src string) {
+	want := func(c catalog.Check, what, src string) {
 		if src == "" {
 			return
 		}
 		if _, ok := jobs[src]; !ok {
-			j := &job{src: src, rule: rule, comp: comp, what: what}
+			j := &job{src: src, rule: c.ID, pos: c.Pos, what: what}
 			jobs[src] = j
 			order = append(order, j)
 		}
@@ -116,16 +117,19 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 			return nil, err
 		}
 		for _, c := range comp.Checks {
-			want(name, c.ID, "select", c.Select)
-			want(name, c.ID, "expr", c.Expr)
-			want(name, c.ID, "when", c.When)
+			if c.Pos.File == "" {
+				c.Pos.File = name + "/checks.yaml"
+			}
+			want(c, "select", c.Select)
+			want(c, "expr", c.Expr)
+			want(c, "when", c.When)
 			rs.rules = append(rs.rules, &Rule{Check: c, Component: name})
 		}
 	}
 	parallel(len(order), func(i int) { order[i].prg, order[i].err = compileExpr(env, order[i].src) })
 	for _, j := range order {
 		if j.err != nil {
-			return nil, failure.Invalidf("%s/checks.yaml: check %s: %s: %v", j.comp, j.rule, j.what, j.err)
+			return nil, failure.Invalidf("%s: check %s %s: %s", j.pos.Where(j.what), j.rule, j.what, oneLine(j.err.Error()))
 		}
 	}
 	program := func(src string) cel.Program {
@@ -147,7 +151,7 @@ func compileExpr(env *cel.Env, src string) (cel.Program, error) {
 	if iss.Err() != nil {
 		return nil, iss.Err()
 	}
-	return env.Program(ast, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize))
+	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
 }
 
 // All returns the compiled rules in catalog order.
@@ -192,19 +196,26 @@ type Request struct {
 	// Only, when not nil, limits the audit to these project paths (update
 	// audits the files it changed).
 	Only map[string]bool
+	// Files, when not nil, holds the project's files instead of Root:
+	// `secgen test` audits renders and broken copies in memory.
+	Files fs.FS
 }
 
 // Run evaluates every rule on the project's files.
 func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
-	files, err := listFiles(req.Root)
+	fsys := req.Files
+	if fsys == nil {
+		root, err := os.OpenRoot(req.Root)
+		if err != nil {
+			return nil, fmt.Errorf("audit: open %s: %w", req.Root, err)
+		}
+		defer root.Close()
+		fsys = root.FS()
+	}
+	files, err := listFiles(fsys, req.Root)
 	if err != nil {
 		return nil, err
 	}
-	root, err := os.OpenRoot(req.Root)
-	if err != nil {
-		return nil, fmt.Errorf("audit: open %s: %w", req.Root, err)
-	}
-	defer root.Close()
 	answers := map[string]any{}
 	for k, v := range req.Answers {
 		answers[k] = normalize(v)
@@ -231,7 +242,11 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 			if req.Answers == nil {
 				continue
 			}
-			if ok, _ := evalBool(r.when, map[string]any{"answers": answers}); !ok {
+			ok, _, err := evalBool(r.when, map[string]any{"answers": answers})
+			if err != nil {
+				return nil, refused(r, "when", err)
+			}
+			if !ok {
 				continue
 			}
 		}
@@ -265,7 +280,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		index[k] = i
 	}
 	parallel(len(keys), func(i int) {
-		data, err := readFile(root, keys[i].path)
+		data, err := readFile(fsys, keys[i].path)
 		if err == nil {
 			parsed[i], err = parse(keys[i].path, keys[i].format, data)
 		}
@@ -284,6 +299,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 			}
 		}
 	}
+	evalErr := make([]error, len(rules))
 	parallel(len(rules), func(i int) {
 		var matched []*parsedFile
 		for _, k := range rules[i].keys {
@@ -291,9 +307,14 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 				matched = append(matched, &parsed[n])
 			}
 		}
-		results[i] = append(results[i], rs.evalRule(rules[i].rule, req, answers, matched)...)
+		fs, err := rs.evalRule(rules[i].rule, req, answers, matched)
+		results[i] = append(results[i], fs...)
+		evalErr[i] = err
 	})
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := errors.Join(evalErr...); err != nil {
 		return nil, err
 	}
 	for _, fs := range results {
@@ -321,8 +342,9 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	return rep, nil
 }
 
-func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched []*parsedFile) []Finding {
+func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched []*parsedFile) ([]Finding, error) {
 	var out []Finding
+	var err error
 	fail := func(p string, line int, detail string) {
 		msg := r.Message
 		if detail != "" {
@@ -331,14 +353,20 @@ func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched 
 		out = append(out, rs.finding(r, req, p, line, msg))
 	}
 	if r.sel != nil {
-		matched = selectDocuments(r.sel, answers, matched)
+		if matched, err = selectDocuments(r.sel, answers, matched); err != nil {
+			return nil, refused(r, "select", err)
+		}
 	}
 	switch r.Scope {
 	case "object":
 		for _, pf := range matched {
 			for _, d := range pf.Documents {
 				vars := map[string]any{"object": d.Value, "path": d.Path, "answers": answers, "documents": []any{}, "files": []any{}}
-				if ok, detail := evalBool(r.expr, vars); !ok {
+				ok, detail, err := evalBool(r.expr, vars)
+				if err != nil {
+					return nil, refused(r, "expr", err)
+				}
+				if !ok {
 					fail(d.Path, d.Line, detail)
 				}
 			}
@@ -346,7 +374,11 @@ func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched 
 	case "file":
 		for _, pf := range matched {
 			vars := map[string]any{"object": map[string]any{}, "path": pf.Path, "answers": answers, "documents": values(pf.Documents), "files": filesValue([]*parsedFile{pf})}
-			if ok, detail := evalBool(r.expr, vars); !ok {
+			ok, detail, err := evalBool(r.expr, vars)
+			if err != nil {
+				return nil, refused(r, "expr", err)
+			}
+			if !ok {
 				fail(pf.Path, 1, detail)
 			}
 		}
@@ -359,7 +391,11 @@ func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched 
 			docs = []any{}
 		}
 		vars := map[string]any{"object": map[string]any{}, "path": "", "answers": answers, "documents": docs, "files": filesValue(matched)}
-		if ok, detail := evalBool(r.expr, vars); !ok {
+		ok, detail, err := evalBool(r.expr, vars)
+		if err != nil {
+			return nil, refused(r, "expr", err)
+		}
+		if !ok {
 			p, line := globPrefix(r.Match), 0
 			if len(matched) > 0 {
 				p, line = matched[0].Path, 1
@@ -367,7 +403,7 @@ func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched 
 			fail(p, line, detail)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // fileKey is one file read in one format.
@@ -396,13 +432,17 @@ func parallel(n int, f func(int)) {
 
 // selectDocuments keeps the documents for which sel holds; files left
 // without documents are dropped.
-func selectDocuments(sel cel.Program, answers map[string]any, files []*parsedFile) []*parsedFile {
+func selectDocuments(sel cel.Program, answers map[string]any, files []*parsedFile) ([]*parsedFile, error) {
 	var out []*parsedFile
 	for _, pf := range files {
 		kept := parsedFile{Path: pf.Path}
 		for _, d := range pf.Documents {
 			vars := map[string]any{"object": d.Value, "path": d.Path, "answers": answers, "documents": []any{}, "files": []any{}}
-			if ok, _ := evalBool(sel, vars); ok {
+			ok, _, err := evalBool(sel, vars)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
 				kept.Documents = append(kept.Documents, d)
 			}
 		}
@@ -410,7 +450,7 @@ func selectDocuments(sel cel.Program, answers map[string]any, files []*parsedFil
 			out = append(out, &kept)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (rs *Rules) finding(r *Rule, req Request, p string, line int, msg string) Finding {
@@ -449,14 +489,25 @@ func filesValue(pfs []*parsedFile) []any {
 }
 
 // evalBool runs a program; anything but true (including an evaluation
-// error, such as a missing field) is false, with the error as detail.
-func evalBool(prg cel.Program, vars map[string]any) (bool, string) {
+// error, such as a missing field) is false, with the error as detail. The
+// error is the cost limit's: the rule is refused, not failed.
+func evalBool(prg cel.Program, vars map[string]any) (bool, string, error) {
 	out, _, err := prg.Eval(vars)
 	if err != nil {
-		return false, err.Error()
+		if strings.Contains(err.Error(), "cost limit exceeded") {
+			return false, "", err
+		}
+		return false, err.Error(), nil
 	}
-	return isTrue(out), ""
+	return isTrue(out), "", nil
 }
+
+// refused is the error of a rule whose evaluation exceeded CostLimit.
+func refused(r *Rule, field string, err error) error {
+	return failure.Invalidf("%s: rule %s (component %s) is refused: its %s exceeds the CEL cost limit of %d (%v)", r.Pos.Where(field), r.ID, r.Component, field, CostLimit, err)
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func isTrue(v ref.Val) bool {
 	b, ok := v.(types.Bool)
@@ -482,11 +533,10 @@ func globPrefix(pattern string) string {
 // skipDirs are never audited: version control and secgen's own state.
 var skipDirs = map[string]bool{".git": true, ".secgen": true, "node_modules": true}
 
-// listFiles returns the regular files under root as slash paths, sorted,
-// never following a symbolic link.
-func listFiles(root string) ([]string, error) {
+// listFiles returns the regular files of fsys (the directory root) as
+// slash paths, sorted, never following a symbolic link.
+func listFiles(fsys fs.FS, root string) ([]string, error) {
 	var out []string
-	fsys := os.DirFS(root)
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -510,8 +560,8 @@ func listFiles(root string) ([]string, error) {
 
 var errTooLarge = errors.New("file too large")
 
-func readFile(root *os.Root, p string) ([]byte, error) {
-	info, err := root.Lstat(p)
+func readFile(fsys fs.FS, p string) ([]byte, error) {
+	info, err := lstat(fsys, p)
 	if err != nil {
 		return nil, err
 	}
@@ -521,10 +571,19 @@ func readFile(root *os.Root, p string) ([]byte, error) {
 	if info.Size() > MaxFileSize {
 		return nil, fmt.Errorf("%s: %w (over %d bytes)", p, errTooLarge, MaxFileSize)
 	}
-	f, err := root.Open(p)
+	f, err := fsys.Open(p)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
+// lstat describes p without following a final symbolic link where fsys
+// can tell (an os.Root's file system can).
+func lstat(fsys fs.FS, p string) (fs.FileInfo, error) {
+	if l, ok := fsys.(fs.ReadLinkFS); ok {
+		return l.Lstat(p)
+	}
+	return fs.Stat(fsys, p)
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
@@ -52,12 +53,59 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	case !info.IsDir():
 		return nil, Request{}, failure.Invalidf("%s is not a directory", failure.Quote(dir))
 	}
-	out := Request{Root: root}
-	m, err := readManifest(root)
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, Request{}, fmt.Errorf("open %s: %w", root, err)
+	}
+	defer r.Close()
+	names, out, err := resolve(cat, r.FS(), dir, req.Components)
 	if err != nil {
 		return nil, Request{}, err
 	}
-	names := req.Components
+	out.Root = root
+	rs, err := Compile(cat, names)
+	if err != nil {
+		return nil, Request{}, err
+	}
+	return rs, out, nil
+}
+
+// ForFiles prepares the audit of a project held in memory, fsys, with rules
+// compiled for the whole catalog once (Compile(cat, nil)): the rules of the
+// components its manifest records, or of components when not empty, and
+// the request with its recorded answers. `secgen test` audits every golden
+// render and every breakage this way, without writing a file.
+func (rs *Rules) ForFiles(cat *catalog.Catalog, fsys fs.FS, components []string) (*Rules, Request, error) {
+	names, req, err := resolve(cat, fsys, ".", components)
+	if err != nil {
+		return nil, Request{}, err
+	}
+	req.Files = fsys
+	return rs.subset(names), req, nil
+}
+
+// subset returns the rules of the named components, in the order named.
+func (rs *Rules) subset(names []string) *Rules {
+	out := &Rules{registry: rs.registry, renders: rs.renders}
+	for _, n := range names {
+		for _, r := range rs.rules {
+			if r.Component == n {
+				out.rules = append(out.rules, r)
+			}
+		}
+	}
+	return out
+}
+
+// resolve reads the manifest of the project in fsys (dir names it in
+// errors) and returns the components to audit and the request's answers.
+func resolve(cat *catalog.Catalog, fsys fs.FS, dir string, components []string) ([]string, Request, error) {
+	var out Request
+	m, err := readManifest(fsys)
+	if err != nil {
+		return nil, Request{}, err
+	}
+	names := slices.Clone(components)
 	for _, n := range names {
 		if !cat.HasComponent(n) {
 			return nil, Request{}, failure.Invalidf("catalog %s has no component %s", cat.ID, failure.Quote(n))
@@ -89,22 +137,13 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	if len(names) == 0 {
 		return nil, Request{}, failure.Invalidf("%s has no %s and no --components were named: nothing to audit", failure.Quote(dir), manifest.FileName)
 	}
-	rs, err := Compile(cat, names)
-	if err != nil {
-		return nil, Request{}, err
-	}
-	return rs, out, nil
+	return names, out, nil
 }
 
 // readManifest returns the directory's parsed manifest, or nil when it has
 // none.
-func readManifest(root string) (*manifest.Manifest, error) {
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", root, err)
-	}
-	defer r.Close()
-	data, err := readFile(r, manifest.FileName)
+func readManifest(fsys fs.FS) (*manifest.Manifest, error) {
+	data, err := readFile(fsys, manifest.FileName)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
