@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/secgen/secgen/cmd/secgen/internal/buildinfo"
 	"github.com/secgen/secgen/cmd/secgen/internal/cli"
 	"github.com/secgen/secgen/generator/catsource/catsourcetest"
 )
@@ -22,6 +23,13 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"secgen": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], cli.System())) },
+		// secgen-release is secgen as go install ...@v1.2.3 builds it: an
+		// installable version, so no warning about the generated CI.
+		"secgen-release": func() {
+			streams := cli.System()
+			streams.Build = buildinfo.Info{Version: "1.2.3", Installable: true}
+			os.Exit(cli.Main(context.Background(), os.Args[1:], streams))
+		},
 	})
 }
 

@@ -84,9 +84,13 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	res, err := l.engine().Add(ctx, req)
+	res, err := l.engine(streams.version()).Add(ctx, req)
 	if err != nil {
 		return projectError(err)
+	}
+	if res.Wrote {
+		// Last on standard error, after the summary.
+		defer warnUninstallable(streams)
 	}
 	if opts.Output == "json" {
 		if err := printJSON(streams.Out, res, opts.DryRun); err != nil {

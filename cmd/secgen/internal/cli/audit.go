@@ -82,7 +82,7 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	case "json":
 		err = audit.WriteJSON(&buf, rep)
 	case "sarif":
-		err = audit.WriteSARIF(&buf, rep, cat.Registry, Version())
+		err = audit.WriteSARIF(&buf, rep, cat.Registry, streams.version())
 	default:
 		err = audit.WriteText(&buf, rep)
 	}

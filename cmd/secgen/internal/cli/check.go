@@ -52,7 +52,7 @@ func runCheck(ctx context.Context, streams *IO, opts *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	eng := &engine.Engine{Catalog: cat, Version: Version()}
+	eng := &engine.Engine{Catalog: cat, Version: streams.version()}
 	res, err := eng.Check(ctx, engine.CheckRequest{Dir: opts.Dir, Diff: opts.Diff})
 	if err != nil {
 		return err

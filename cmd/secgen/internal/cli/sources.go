@@ -33,8 +33,8 @@ type loaded struct {
 	Ref manifest.CatalogRef
 }
 
-func (l *loaded) engine() *engine.Engine {
-	return &engine.Engine{Catalog: l.Catalog, Version: Version(), Origin: l.Ref}
+func (l *loaded) engine(version string) *engine.Engine {
+	return &engine.Engine{Catalog: l.Catalog, Version: version, Origin: l.Ref}
 }
 
 func refOf(op *catsource.Opened, name string) manifest.CatalogRef {

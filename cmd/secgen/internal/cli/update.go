@@ -85,11 +85,15 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	e := l.engine()
+	e := l.engine(streams.version())
 	e.Recorded = recordedOpener(opts.Source.Offline)
 	res, err := e.Update(ctx, req)
 	if err != nil {
 		return projectError(err)
+	}
+	if res.Wrote {
+		// Last on standard error, after the summary.
+		defer warnUninstallable(streams)
 	}
 	switch {
 	case opts.Output == "json":
