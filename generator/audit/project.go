@@ -22,6 +22,9 @@ type ProjectRequest struct {
 	// (for repositories secgen did not generate); otherwise they come from
 	// the directory's manifest.
 	Components []string
+	// Manifest, when set, is the directory's manifest as the project layer
+	// read it (it is not read again).
+	Manifest *manifest.Manifest
 }
 
 // Project audits a directory with cat's rules: those of the components its
@@ -58,7 +61,7 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 		return nil, Request{}, fmt.Errorf("open %s: %w", root, err)
 	}
 	defer r.Close()
-	names, out, err := resolve(cat, r.FS(), dir, req.Components)
+	names, out, err := resolve(cat, r.FS(), dir, req.Components, req.Manifest)
 	if err != nil {
 		return nil, Request{}, err
 	}
@@ -76,7 +79,7 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 // the request with its recorded answers. `secgen test` audits every golden
 // render and every breakage this way, without writing a file.
 func (rs *Rules) ForFiles(cat *catalog.Catalog, fsys fs.FS, components []string) (*Rules, Request, error) {
-	names, req, err := resolve(cat, fsys, ".", components)
+	names, req, err := resolve(cat, fsys, ".", components, nil)
 	if err != nil {
 		return nil, Request{}, err
 	}
@@ -98,12 +101,15 @@ func (rs *Rules) subset(names []string) *Rules {
 }
 
 // resolve reads the manifest of the project in fsys (dir names it in
-// errors) and returns the components to audit and the request's answers.
-func resolve(cat *catalog.Catalog, fsys fs.FS, dir string, components []string) ([]string, Request, error) {
+// errors) unless m is that manifest, and returns the components to audit
+// and the request's answers.
+func resolve(cat *catalog.Catalog, fsys fs.FS, dir string, components []string, m *manifest.Manifest) ([]string, Request, error) {
 	var out Request
-	m, err := readManifest(fsys)
-	if err != nil {
-		return nil, Request{}, err
+	if m == nil {
+		var err error
+		if m, err = readManifest(fsys); err != nil {
+			return nil, Request{}, err
+		}
 	}
 	names := slices.Clone(components)
 	for _, n := range names {

@@ -122,7 +122,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		}
 		req.Git = g
 	}
-	res, err := l.engine(streams.version()).New(ctx, req)
+	res, err := engineFor(l, streams.version()).New(ctx, req)
 	if err != nil {
 		return err
 	}
