@@ -35,7 +35,7 @@ type Breakage struct {
 }
 
 // Edit changes one file of a golden tree. Exactly one of Replace, Regexp,
-// Append, Write and Remove is set.
+// Append, Write, Move and Remove is set.
 type Edit struct {
 	// File is the slash-separated path in the tree.
 	File string `yaml:"file" json:"file"`
@@ -52,6 +52,9 @@ type Edit struct {
 	// Write, when not nil, is the file's whole new content (the file may
 	// be new).
 	Write *string `yaml:"write,omitempty" json:"write,omitempty"`
+	// Move renames the file to this path (a manifest saved as .yml must
+	// still be audited).
+	Move string `yaml:"move,omitempty" json:"move,omitempty"`
 	// Remove deletes the file.
 	Remove bool `yaml:"remove,omitempty" json:"remove,omitempty"`
 
@@ -149,14 +152,16 @@ func loadBreakages(root fs.FS, dir string, comp *Component) error {
 				return badEdit("file", "file %s must be a clean relative path in the golden tree", failure.Quote(e.File))
 			}
 			kinds := 0
-			for _, set := range []bool{e.Replace != "", e.Regexp != "", e.Append != "", e.Write != nil, e.Remove} {
+			for _, set := range []bool{e.Replace != "", e.Regexp != "", e.Append != "", e.Write != nil, e.Move != "", e.Remove} {
 				if set {
 					kinds++
 				}
 			}
 			switch {
 			case kinds != 1:
-				return badEdit("file", "set exactly one of replace, regexp, append, write and remove")
+				return badEdit("file", "set exactly one of replace, regexp, append, write, move and remove")
+			case e.Move != "" && (!fs.ValidPath(e.Move) || e.Move == "." || path.Clean(e.Move) != e.Move):
+				return badEdit("move", "move %s must be a clean relative path in the golden tree", failure.Quote(e.Move))
 			case e.With != "" && e.Replace == "" && e.Regexp == "":
 				return badEdit("with", "with applies only to replace and regexp")
 			}

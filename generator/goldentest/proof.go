@@ -61,7 +61,7 @@ type Report struct {
 // audit, or any breakage is not caught.
 func (r *Report) Failed() bool {
 	for _, c := range r.Cases {
-		if c.Status == Fail || c.Status == Error || len(c.Findings) > 0 {
+		if c.Status == Fail || c.Status == Error || len(c.Findings) > 0 || len(c.Diagnostics) > 0 {
 			return true
 		}
 	}
@@ -78,9 +78,9 @@ func (r *Report) Failed() bool {
 // manifest records; for an add case, the added one), and applies every
 // breakage of the catalog to the render of its golden case, in memory,
 // expecting its rule to fail under its control. Each case's audit findings
-// go to its Result.Findings. An error means the rules cannot run at all:
-// an expression does not compile, or a rule exceeds the CEL cost limit
-// (audit.CostLimit); it names the rule.
+// go to its Result.Findings, and what the audit could not judge (a rule
+// over the CEL cost limit, audit.CostLimit, named) to its Diagnostics. An
+// error means the rules cannot run at all: an expression does not compile.
 func Prove(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options) (*Report, error) {
 	rules, err := audit.Compile(cat, nil)
 	if err != nil {
@@ -129,12 +129,17 @@ func Prove(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options)
 		j := jobs[k]
 		if j.cas >= 0 {
 			c := cases[j.cas]
-			var findings []audit.Finding
-			findings, errs[k] = auditTree(ctx, cat, rules, trees[j.cas], addOf(c))
-			if errs[k] != nil {
-				errs[k] = fmt.Errorf("golden case %s: %w", c.Name, errs[k])
+			rep, err := auditTree(ctx, cat, rules, trees[j.cas], addOf(c))
+			if err != nil {
+				errs[k] = fmt.Errorf("golden case %s: %w", c.Name, err)
+				return
 			}
-			results[j.cas].Findings = findings
+			results[j.cas].Findings = rep.Findings
+			for _, d := range rep.Diagnostics {
+				if d.Fails {
+					results[j.cas].Diagnostics = append(results[j.cas].Diagnostics, d)
+				}
+			}
 			return
 		}
 		b, res := breakages[j.brk], &rep.Breakages[j.brk]
@@ -156,13 +161,13 @@ func Prove(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options)
 			res.Status, res.Err = Broken, err
 			return
 		}
-		findings, err := auditTree(ctx, cat, rules, broken, addOf(cases[i]))
+		audit, err := auditTree(ctx, cat, rules, broken, addOf(cases[i]))
 		if err != nil {
 			errs[k] = fmt.Errorf("breakage %q (%s:%d): %w", b.Name, res.File, res.Line, err)
 			return
 		}
 		res.Status = Missed
-		for _, f := range findings {
+		for _, f := range audit.Findings {
 			if f.Rule == b.Rule && f.Control == b.Control {
 				res.Status = Caught
 			}
@@ -208,16 +213,12 @@ func audited(cat *catalog.Catalog, rules *audit.Rules, tree fs.FS, components []
 }
 
 // auditTree audits a tree held in memory with the catalog's rules.
-func auditTree(ctx context.Context, cat *catalog.Catalog, rules *audit.Rules, tree fs.FS, components []string) ([]audit.Finding, error) {
+func auditTree(ctx context.Context, cat *catalog.Catalog, rules *audit.Rules, tree fs.FS, components []string) (*audit.Report, error) {
 	rs, req, err := rules.ForFiles(cat, tree, components)
 	if err != nil {
 		return nil, err
 	}
-	rep, err := rs.Run(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return rep.Findings, nil
+	return rs.Run(ctx, req)
 }
 
 // treeFS holds a render in memory, as the audit reads a project.
@@ -257,6 +258,10 @@ func applyEdits(tree fstest.MapFS, b catalog.Breakage) (fstest.MapFS, error) {
 		switch {
 		case e.Remove:
 			delete(out, e.File)
+			continue
+		case e.Move != "":
+			delete(out, e.File)
+			out[e.Move] = f
 			continue
 		case e.Replace != "":
 			if !strings.Contains(text, e.Replace) {

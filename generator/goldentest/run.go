@@ -74,6 +74,9 @@ type Result struct {
 	// Findings are the audit findings of the case's render under its
 	// catalog's own rules (Prove only); a golden case must have none.
 	Findings []audit.Finding `json:"findings,omitempty"`
+	// Diagnostics are what that audit could not judge and that fails it (a
+	// file it cannot parse, a rule over its cost limit).
+	Diagnostics []audit.Diagnostic `json:"diagnostics,omitempty"`
 	// Err is why a case has status Error.
 	Err error `json:"-"`
 }

@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -21,7 +24,14 @@ type AuditOptions struct {
 	Format     string
 	Output     string
 	Components string
-	Source     ProjectSource
+	// Exclude are globs of paths not audited (--exclude, repeatable).
+	Exclude []string
+	// Config is an audit configuration file; Baseline a file of waivers.
+	Config   string
+	Baseline string
+	// Set gives answers (KEY=VALUE) to a directory without a manifest.
+	Set    []string
+	Source ProjectSource
 }
 
 func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *cobra.Command {
@@ -51,6 +61,10 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "report format: text, json or sarif")
 	cmd.Flags().StringVar(&opts.Output, "output", "", "write the report to FILE instead of standard output")
 	cmd.Flags().StringVar(&opts.Components, "components", "", "audit with these components' rules (comma-separated) instead of the manifest's")
+	cmd.Flags().StringArrayVar(&opts.Exclude, "exclude", nil, "do not audit the paths this glob matches (repeatable; ** spans directories)")
+	cmd.Flags().StringVar(&opts.Config, "config", "", "audit configuration file (exclude, set, waivers; default: "+audit.ConfigName+" in the directory)")
+	cmd.Flags().StringVar(&opts.Baseline, "baseline", "", "file of accepted exceptions (waivers with a reason and an expiry)")
+	cmd.Flags().StringArrayVar(&opts.Set, "set", nil, "an answer KEY=VALUE for rules that need one (database_port, oidc_issuer) when there is no manifest")
 	opts.Source.register(cmd.Flags())
 	return cmd
 }
@@ -76,8 +90,17 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	if err != nil {
 		return err
 	}
+	set := map[string]any{}
+	for _, kv := range opts.Set {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return failure.Invalidf("--set %s is not KEY=VALUE", failure.Quote(kv))
+		}
+		set[k] = answerValue(v)
+	}
 	cat := p.Catalog.Catalog
-	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: p.Root, Manifest: p.Manifest, Components: names})
+	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: p.Root, Manifest: p.Manifest, Components: names,
+		Exclude: opts.Exclude, ConfigFile: opts.Config, BaselineFile: opts.Baseline, Set: set})
 	if err != nil {
 		return err
 	}
@@ -86,7 +109,10 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	case "json":
 		err = audit.WriteJSON(&buf, rep)
 	case "sarif":
-		err = audit.WriteSARIF(&buf, rep, cat.Registry, streams.version())
+		err = audit.WriteSARIFWith(&buf, rep, cat.Registry, audit.SARIFOptions{Version: streams.version(), Prefix: audit.RepositoryPrefix(p.Root)})
+		if err == nil && audit.Truncated(rep) {
+			fmt.Fprintf(streams.Err, "secgen: warning: the SARIF log holds the first %d of %d results, the most code scanning accepts; --format json lists all\n", audit.MaxSARIFResults, len(rep.Findings)+len(rep.Waived))
+		}
 	default:
 		err = audit.WriteText(&buf, rep)
 	}
@@ -100,10 +126,27 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	} else if _, err := streams.Out.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("write the audit report: %w", err)
 	}
-	if n := len(rep.Findings); n > 0 {
+	n, incomplete := len(rep.Findings), rep.Incomplete()
+	switch {
+	case n > 0 && incomplete > 0:
+		return fmt.Errorf("audit: %d finding(s) under %d control(s), and %d file(s) or document(s) not audited", n, countControls(rep), incomplete)
+	case n > 0:
 		return fmt.Errorf("audit: %d finding(s) under %d control(s)", n, countControls(rep))
+	case incomplete > 0:
+		return fmt.Errorf("audit: %d file(s) or document(s) could not be audited (see the diagnostics); exclude them or fix them", incomplete)
 	}
 	return nil
+}
+
+// answerValue reads a --set value: an integer, true/false, or a string.
+func answerValue(v string) any {
+	if i, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return i
+	}
+	if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
+		return b
+	}
+	return v
 }
 
 func countControls(rep *audit.Report) int {
@@ -120,25 +163,37 @@ func writeReport(name string, data []byte) error {
 	if info, err := os.Lstat(name); err == nil && !info.Mode().IsRegular() {
 		return failure.Invalidf("--output %s exists and is not a regular file", failure.Quote(name))
 	}
+	// The error names the report file, never the temporary one beside it.
+	unwritable := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return failure.Invalidf("cannot write the report to %s: %v", failure.Quote(name), err)
+	}
 	dir := filepath.Dir(name)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return unwritable(err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+		return unwritable(err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+		return unwritable(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return unwritable(err)
 	}
 	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
+		return unwritable(err)
 	}
 	return nil
 }

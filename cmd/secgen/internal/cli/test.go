@@ -60,8 +60,9 @@ type testCaseJSON struct {
 	Files  []goldentest.Difference `json:"files,omitempty"`
 	// Findings are the audit findings of the case's render: a golden
 	// case must pass its catalog's own rules.
-	Findings []audit.Finding `json:"findings,omitempty"`
-	Error    string          `json:"error,omitempty"`
+	Findings    []audit.Finding    `json:"findings,omitempty"`
+	Diagnostics []audit.Diagnostic `json:"diagnostics,omitempty"`
+	Error       string             `json:"error,omitempty"`
 }
 
 type breakageJSON struct {
@@ -104,7 +105,7 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 			updated++
 		}
 		switch {
-		case len(r.Findings) > 0:
+		case len(r.Findings) > 0 || len(r.Diagnostics) > 0:
 			unaudited++
 		case r.Status != goldentest.Error:
 			audited++
@@ -119,7 +120,7 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 	if opts.Output == "json" {
 		doc := testDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}, Cases: []testCaseJSON{}, Breakages: []breakageJSON{}}
 		for _, r := range results {
-			c := testCaseJSON{Name: r.Case, Status: r.Status, Files: r.Differences, Findings: r.Findings}
+			c := testCaseJSON{Name: r.Case, Status: r.Status, Files: r.Differences, Findings: r.Findings, Diagnostics: r.Diagnostics}
 			if r.Err != nil {
 				c.Error = oneLine(r.Err.Error())
 			}
@@ -179,6 +180,9 @@ func printProof(streams *IO, rep *goldentest.Report) {
 	for _, r := range rep.Cases {
 		for _, f := range r.Findings {
 			fmt.Fprintf(w, "AUDIT %s: %s:%d: rule %s (%s) fails: %s\n", r.Case, f.File, f.Line, f.Rule, f.Control, f.Message)
+		}
+		for _, d := range r.Diagnostics {
+			fmt.Fprintf(w, "AUDIT %s: %s:%d: not audited: %s\n", r.Case, d.File, d.Line, d.Reason)
 		}
 	}
 	for _, b := range rep.Breakages {
