@@ -13,6 +13,7 @@ import (
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/suggest"
 )
 
 // ProjectRequest asks to audit a directory.
@@ -170,7 +171,7 @@ func resolve(cat *catalog.Catalog, m *manifest.Manifest, dir string, components 
 	names := slices.Clone(components)
 	for _, n := range names {
 		if !cat.HasComponent(n) {
-			return nil, failure.Invalidf("catalog %s has no component %s", cat.ID, failure.Quote(n))
+			return nil, failure.Invalidf("catalog %s has no component %s%s", cat.ID, failure.Quote(n), suggest.Phrase(n, cat.ComponentNames()))
 		}
 	}
 	if m != nil {
