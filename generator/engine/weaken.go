@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"sort"
 
 	"github.com/secgen/secgen/generator/audit"
@@ -38,12 +39,18 @@ func (e *Engine) judge(ctx context.Context, root string, o *outcome, components 
 	if err != nil {
 		return nil, err
 	}
-	req := audit.Request{Root: root, Answers: answers, Restorable: true, Only: touched}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open project: %w", err)
+	}
+	defer r.Close()
+	disk := r.FS()
+	req := audit.Request{Root: root, Answers: answers, Restorable: true, Only: touched, Files: disk}
 	before, err := failing(ctx, rules, req)
 	if err != nil {
 		return nil, err
 	}
-	req.Overlay = overlay
+	req.Files = newOverlayFS(disk, overlay)
 	after, err := failing(ctx, rules, req)
 	if err != nil {
 		return nil, err
@@ -51,8 +58,9 @@ func (e *Engine) judge(ctx context.Context, root string, o *outcome, components 
 	var alone map[string]audit.Finding
 	if mergedWeakening(before, after, actions) {
 		// The catalog's new version alone, without the user's side.
-		req.Overlay = maps.Clone(overlay)
-		maps.Copy(req.Overlay, o.rendered)
+		catalogOnly := maps.Clone(overlay)
+		maps.Copy(catalogOnly, o.rendered)
+		req.Files = newOverlayFS(disk, catalogOnly)
 		if alone, err = failing(ctx, rules, req); err != nil {
 			return nil, err
 		}
