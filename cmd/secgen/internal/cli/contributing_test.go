@@ -90,6 +90,13 @@ func TestContributingGuide(t *testing.T) {
 	if err != nil || !strings.Contains(string(manifest), "name: "+fixtureComponent) {
 		t.Errorf("the recorded manifest does not name the component: %v\n%s", err, manifest)
 	}
+	// The breakage is applied: one that does not break the control fails
+	// secgen test.
+	appendFile(t, filepath.Join(cat, "templates", fixtureComponent, "breakages.yaml"), "  - name: harmless\n    rule: notes-name-an-owner\n    control: "+fixtureControl+"\n"+
+		"    golden: "+fixtureComponent+"/defaults\n    edits:\n      - file: NOTES.md\n        append: \"\\nMore notes.\\n\"\n")
+	if out := secgenFails(t, "test", cat); !strings.Contains(out, "harmless") {
+		t.Errorf("secgen test does not report the breakage its rule misses:\n%s", out)
+	}
 	// The add case recorded the component added to the blueprint.
 	added, err := os.ReadFile(filepath.Join(cat, "goldens", "add-"+fixtureComponent, "defaults", "tree", ".secgen.yaml"))
 	if err != nil || !strings.Contains(string(added), "name: "+fixtureComponent) || !strings.Contains(string(added), "name: go-service") {
@@ -171,6 +178,12 @@ func guideSections() []guideSection {
 				appendFile(t, filepath.Join(cat, "docs", "audit.md"), "\n### "+fixtureControl+"\n\nEvery service has an owner on record.\n\n"+
 					"The rule proves that NOTES.md names a team; not that the team exists.\n\nRules: `notes-name-an-owner` ("+fixtureComponent+").\n")
 			}},
+			{"Break it on purpose", func(t *testing.T, cat string) {
+				writeFile(t, filepath.Join(component(cat), "breakages.yaml"), "breakages:\n"+
+					"  - name: owner line removed\n    rule: notes-name-an-owner\n    control: "+fixtureControl+"\n"+
+					"    golden: "+fixtureComponent+"/defaults\n    edits:\n"+
+					"      - file: NOTES.md\n        regexp: '(?m)^Owner: .*$'\n        with: \"\"\n")
+			}},
 		}},
 		{"Add a golden case", []guideStep{
 			{"Write case.yaml", func(t *testing.T, cat string) {
@@ -182,19 +195,6 @@ func guideSections() []guideSection {
 			{"Lint the catalog", func(t *testing.T, cat string) { secgen(t, "lint", cat) }},
 			{"Record the goldens", func(t *testing.T, cat string) { secgen(t, "test", "--update", cat) }},
 			{"Check the goldens", func(t *testing.T, cat string) { secgen(t, "test", cat) }},
-			{"Break it on purpose", func(t *testing.T, cat string) {
-				tree := filepath.Join(cat, "goldens", fixtureComponent, "defaults", "tree")
-				broken := filepath.Join(t.TempDir(), "broken")
-				copyDir(t, tree, broken)
-				// The recorded tree passes its audit; without the line the
-				// template cites the control at, it fails under the ID.
-				secgen(t, "audit", "-C", broken, "--catalog", cat)
-				replaceIn(t, filepath.Join(broken, "NOTES.md"), "Owner: team\\-a\n", "")
-				out := secgenFails(t, "audit", "-C", broken, "--catalog", cat)
-				if !strings.Contains(out, fixtureControl) || !strings.Contains(out, "notes-name-an-owner") {
-					t.Errorf("the audit of the broken tree does not report %s:\n%s", fixtureControl, out)
-				}
-			}},
 		}},
 	}
 }
