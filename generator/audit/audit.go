@@ -376,13 +376,18 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		rep.Diagnostics = append(rep.Diagnostics, d...)
 	}
 
+	// Kustomize patch fragments are seen only by fragment rules.
+	fragments := patchFragments(root, files)
+
 	// Evaluate every rule, on all cores.
 	results := make([][]Finding, len(rules))
 	evalDiags := make([][]Diagnostic, len(rules))
 	parallel(len(rules), func(i int) {
 		var matched []*parsedFile
 		for _, k := range rules[i].keys {
-			matched = append(matched, &parsed[index[k]])
+			if fragments[k.path] == rules[i].rule.Fragments {
+				matched = append(matched, &parsed[index[k]])
+			}
 		}
 		results[i], evalDiags[i] = rs.evalRule(rules[i].rule, req, answers, matched)
 	})

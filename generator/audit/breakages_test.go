@@ -14,6 +14,7 @@ type edit struct {
 	change   func(string) string
 	remove   bool
 	renameTo string
+	create   bool
 }
 
 // breakage is a deliberate regression of one control, the equivalent of
@@ -45,6 +46,11 @@ func rename(file, test string) edit {
 }
 
 func remove(file string) edit { return edit{file: file, remove: true} }
+
+// create writes a new file.
+func create(file, text string) edit {
+	return edit{file: file, create: true, change: func(string) string { return text }}
+}
 
 // move renames a file (a manifest saved as .yml must still be audited).
 func move(file, to string) edit { return edit{file: file, renameTo: to} }
@@ -216,6 +222,14 @@ var breakages = []breakage{
 	{"AWS secret access key", "SEC-01", svc, []edit{appendTo("README.md", "\naws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12\n")}},
 	{"wildcard policy in jsonencode", "IAM-01", tfFull, []edit{appendTo(tfModules+"kms-key/main.tf", "\nresource \"aws_iam_policy\" \"ci\" {\n  name = \"ci\"\n  policy = jsonencode({\n    Version = \"2012-10-17\"\n    Statement = [{ Effect = \"Allow\", Action = \"s3:*\", Resource = \"*\" }]\n  })\n}\n")}},
 	{"wildcard policy in a heredoc", "IAM-01", tfFull, []edit{appendTo(tfModules+"kms-key/main.tf", "\nresource \"aws_iam_role_policy\" \"ci\" {\n  role = \"ci\"\n  policy = <<EOF\n{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"${var.arn}\"}}\nEOF\n}\n")}},
+	{"overlay patch makes the root file system writable", "K8S-02", k8sFull, []edit{
+		appendTo(prodOverlay, "patchesStrategicMerge:\n  - writable.yaml\n"),
+		create("deploy/k8s/overlays/production/writable.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: payments-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: payments-api\n          securityContext:\n            readOnlyRootFilesystem: false\n"),
+	}},
+	{"overlay patch shares the host's PID namespace", "K8S-01", k8sFull, []edit{
+		replace(prodOverlay, "\npatches:\n", "\npatches:\n  - path: debug.yaml\n"),
+		create("deploy/k8s/overlays/production/debug.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: payments-api\nspec:\n  template:\n    spec:\n      hostPID: true\n"),
+	}},
 	{"literal TLS 1.0 listener policy", "ENC-05", tfFull, []edit{replace(tfModules+"alb-https/main.tf", "ssl_policy        = var.ssl_policy", `ssl_policy        = "ELBSecurityPolicy-2016-08"`)}},
 	{"signed commits undocumented", "SC-10", svc, []edit{replace("SECURITY.md", "commit.gpgsign true", "commit.gpgsign false")}},
 }

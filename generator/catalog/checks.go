@@ -49,6 +49,11 @@ type Check struct {
 	// file or a test of its own): it runs only on a project whose manifest
 	// records the component, never on a repository secgen did not generate.
 	Generated bool `yaml:"generated,omitempty" json:"generated,omitempty"`
+	// Fragments marks a rule over kustomize patch fragments (the files a
+	// kustomization names as patches), which other rules never see: a
+	// fragment is judged by what it sets, since what it omits comes from
+	// its base.
+	Fragments bool `yaml:"fragments,omitempty" json:"fragments,omitempty"`
 }
 
 // The check formats, scopes and severities.
