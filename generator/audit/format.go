@@ -300,7 +300,7 @@ func WriteSARIFWith(w io.Writer, rep *Report, reg *controls.Registry, opt SARIFO
 	}
 	if len(results) > MaxSARIFResults {
 		notes = append(notes, sarifNotification{Level: "warning", Message: sarifText{Text: fmt.Sprintf(
-			"%d results exceed the %d code scanning accepts; the log holds the first %d (use --format json for all)", len(results), MaxSARIFResults, MaxSARIFResults)}})
+			"%d results exceed the %d code scanning accepts; the log holds the first %d (use -o json for all)", len(results), MaxSARIFResults, MaxSARIFResults)}})
 		results = results[:MaxSARIFResults]
 	}
 	if rules == nil {

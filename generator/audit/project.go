@@ -13,6 +13,7 @@ import (
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/suggest"
 )
 
 // ProjectRequest asks to audit a directory.
@@ -145,7 +146,7 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	names := req.Components
 	for _, n := range names {
 		if !cat.HasComponent(n) {
-			return nil, Request{}, failure.Invalidf("catalog %s has no component %s", cat.ID, failure.Quote(n))
+			return nil, Request{}, failure.Invalidf("catalog %s has no component %s%s", cat.ID, failure.Quote(n), suggest.Phrase(n, cat.ComponentNames()))
 		}
 	}
 	if m != nil {
