@@ -406,3 +406,22 @@ func TestDocsHaveOneSectionPerControl(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsNameEveryRule: every rule of the built-in catalog is listed in
+// its control's section of docs/audit.md.
+func TestDocsNameEveryRule(t *testing.T) {
+	cat := loadCatalog(t)
+	data, err := os.ReadFile("../../docs/audit.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := audit.Compile(cat, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rs.All() {
+		if !strings.Contains(string(data), "`"+r.ID+"` ("+r.Component+")") {
+			t.Errorf("docs/audit.md does not list rule %s (%s) under %s", r.ID, r.Component, r.Control)
+		}
+	}
+}
