@@ -296,6 +296,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	}
 	var rules []active
 	var keys []fileKey
+	matchCache := map[string][]string{} // pattern -> the files it matches
 	seenKey := map[fileKey]bool{}
 	for _, r := range rs.rules {
 		if !seenComp[r.Component] {
@@ -316,8 +317,18 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		rep.Rules++
 		seenCtl[r.Control] = true
 		a := active{rule: r}
-		for _, p := range files {
-			if !catalog.GlobMatch(r.Match, p) || (req.Only != nil && !req.Only[p] && r.Scope != "project") {
+		hits, ok := matchCache[r.Match]
+		if !ok {
+			g := catalog.CompileGlob(r.Match)
+			for _, p := range files {
+				if g.Match(p) {
+					hits = append(hits, p)
+				}
+			}
+			matchCache[r.Match] = hits
+		}
+		for _, p := range hits {
+			if req.Only != nil && !req.Only[p] && r.Scope != "project" {
 				continue
 			}
 			format := r.Format
