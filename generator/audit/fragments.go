@@ -1,7 +1,7 @@
 package audit
 
 import (
-	"os"
+	"io/fs"
 	"path"
 	"strings"
 
@@ -15,7 +15,7 @@ var kustomizationNames = map[string]bool{"kustomization.yaml": true, "kustomizat
 // patch (patches[].path, patchesStrategicMerge, patchesJson6902[].path):
 // partial objects that only make sense over their base, so whole-object
 // rules never judge them alone.
-func patchFragments(root *os.Root, files []string) map[string]bool {
+func patchFragments(root fs.FS, files []string) map[string]bool {
 	out := map[string]bool{}
 	for _, p := range files {
 		if !kustomizationNames[path.Base(p)] {
