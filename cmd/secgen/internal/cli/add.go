@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -57,11 +58,11 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
-	registerCompletions(cmd, componentScope)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	opts.Source.register(f)
+	registerCompletions(cmd, componentScope, "text", "json")
 	return cmd
 }
 
@@ -97,21 +98,25 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 			return err
 		}
 	}
-	if len(res.Conflicts) > 0 {
+	if slices.ContainsFunc(res.Conflicts, engine.Blocking) {
 		printConflicts(streams.Err, res)
 		if opts.DryRun && opts.Output != "json" {
 			printDiff(streams.Out, res)
 		}
 		return fmt.Errorf("%d file(s) conflict with component %s, so nothing was written; rerun with --conflict=skip to keep yours or --conflict=new to write secgen's beside them as <path>.secgen-new", len(res.Conflicts), opts.Component)
 	}
-	if opts.Output == "json" {
-		return nil
+	if opts.Output != "json" {
+		if opts.DryRun {
+			printDiff(streams.Out, res)
+			return nil
+		}
+		fmt.Fprintf(streams.Out, "Added component %s to %s.\n", opts.Component, res.Root)
+		printChanges(streams.Out, res)
 	}
-	if opts.DryRun {
-		printDiff(streams.Out, res)
-		return nil
+	if len(res.Conflicts) > 0 && !opts.DryRun {
+		// Files of other components that adding changed, merged with markers.
+		printConflicts(streams.Err, res)
+		return fmt.Errorf("%d file(s) have conflicts: resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen), nothing of yours was lost", len(res.Conflicts))
 	}
-	fmt.Fprintf(streams.Out, "Added component %s to %s.\n", opts.Component, res.Root)
-	printChanges(streams.Out, res)
 	return nil
 }
