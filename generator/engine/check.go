@@ -62,6 +62,9 @@ type CheckResult struct {
 	Changed []ChangedFile `json:"changed"`
 	// Placeholders lists recorded answers that are still example values.
 	Placeholders []Placeholder `json:"placeholders"`
+	// BeforeDeploy are the files to add (Missing while absent) and what the
+	// cluster must run, from the components' before_deploy steps.
+	BeforeDeploy []DeployStep `json:"before_deploy"`
 }
 
 // ConflictMarker is the first unresolved conflict marker of a file.
@@ -104,7 +107,11 @@ func (e *Engine) Check(ctx context.Context, req CheckRequest) (*CheckResult, err
 	if err := checkFiles(ctx, root, m, req.Diff, res); err != nil {
 		return nil, err
 	}
-	if res.Placeholders, err = e.placeholders(ctx, root, m); err != nil {
+	var values answers.Values
+	if res.Placeholders, values, err = e.placeholders(ctx, root, m); err != nil {
+		return nil, err
+	}
+	if res.BeforeDeploy, err = e.beforeDeploy(componentNames(m), values, root); err != nil {
 		return nil, err
 	}
 	switch cmp := compareVersions(e.Catalog.Version, m.Catalog.Version); {
@@ -251,15 +258,15 @@ var placeholderRules = []struct {
 // first those the catalog declares (a question marked placeholder whose
 // answer is still its default), then other answers that look like the
 // examples above.
-func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Manifest) ([]Placeholder, error) {
+func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Manifest) ([]Placeholder, answers.Values, error) {
 	components := componentNames(m)
 	qs, err := e.Catalog.Questions(components)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	nodes, err := m.AnswerNodes()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	given := map[string]*yaml.Node{}
 	for _, q := range qs {
@@ -271,7 +278,7 @@ func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Mani
 	src.File = given
 	resolved, err := answers.ResolveAll(ctx, qs, src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := []Placeholder{}
 	declared := map[string]bool{}
@@ -281,14 +288,14 @@ func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Mani
 	}
 	looks, err := lookalikePlaceholders(m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, p := range looks {
 		if !declared[p.Answer] {
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return out, resolved.Values, nil
 }
 
 // lookalikePlaceholders lists the recorded answers that look like example

@@ -94,6 +94,9 @@ type Result struct {
 	// Placeholders are the placeholder defaults still in use, with the
 	// files whose content carries them.
 	Placeholders []PlaceholderUse
+	// BeforeDeploy are the files to add and what the cluster must run,
+	// which secgen cannot do (the components' before_deploy steps).
+	BeforeDeploy []DeployStep
 	Plan         *plan.Plan // includes the manifest
 	Commit       string     // the initial commit, when git was requested
 	// Enclosing is the work tree of the git repository the target is
@@ -145,6 +148,9 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		Plan:       p,
 	}
 	res.Placeholders = placeholderUses(resolved.Placeholders, p)
+	if res.BeforeDeploy, err = e.beforeDeploy(components, values, ""); err != nil {
+		return nil, err
+	}
 	if req.DryRun {
 		return res, nil
 	}
@@ -219,7 +225,7 @@ func (e *Engine) createOptions(req NewRequest, res *Result) writer.Options {
 		}
 	case storeBases:
 		files := res.Plan.Files
-		opt.Finish = func(_ context.Context, dir string) error { return storeDirBases(dir, files) }
+		opt.Finish = func(ctx context.Context, dir string) error { return storeDirBases(ctx, dir, files) }
 	}
 	return opt
 }
