@@ -378,7 +378,11 @@ func TestSecgenDriftJob(t *testing.T) {
 			continue
 		}
 		install := findStep(j, runs(`secgen_version`))
-		audit := findStep(j, runs(`secgen" audit -o sarif --output-file results\.sarif$`))
+		audit := findStep(j, runs(`(?m)secgen" audit -o sarif --output-file results\.sarif$`))
+		base := findStep(j, func(s step) bool {
+			return strings.HasPrefix(s.Uses, "actions/checkout@") && with(s, "path") == ".secgen-base" &&
+				with(s, "ref") == "${{ github.base_ref }}" && with(s, "persist-credentials") == "false"
+		})
 		up := findStep(j, usesAction("github/codeql-action/upload-sarif"))
 		check := findStep(j, runs(`secgen" check$`))
 		switch {
@@ -390,6 +394,14 @@ func TestSecgenDriftJob(t *testing.T) {
 			t.Errorf("%s/ci.yml: the audit's SARIF is not uploaded after it runs, even on failure", tree.name)
 		case check < install:
 			t.Errorf("%s/ci.yml: the secgen job does not run secgen check", tree.name)
+		case base < 0 || base > install || !strings.Contains(j.Steps[base].If, "pull_request"):
+			// A pull request cannot switch its own audit off: the base branch's manifest
+			// is read from the base, and the audit compares the two.
+			t.Errorf("%s/ci.yml: the secgen job does not check out the base branch's manifest on pull requests before installing secgen", tree.name)
+		case !strings.Contains(j.Steps[audit].Run, "--base-manifest .secgen-base/.secgen.yaml"):
+			t.Errorf("%s/ci.yml: the audit does not compare the manifest with the base branch's", tree.name)
+		case !strings.Contains(j.Steps[install].Run, ".secgen-base/.secgen.yaml") || !strings.Contains(j.Steps[install].Run, "sort -V"):
+			t.Errorf("%s/ci.yml: the install step lets a pull request choose an older secgen than the base branch's", tree.name)
 		}
 		if install >= 0 {
 			checkInstallStep(t, tree.name, j.Steps[install].Run)
