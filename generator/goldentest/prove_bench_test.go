@@ -26,14 +26,14 @@ func platformCatalog(tb testing.TB, dir string) {
 			"  - {name: name, type: string, prompt: Name, default: svc, validate: {pattern: '[a-z][a-z0-9-]{0,30}'}}\n" +
 			"  - {name: team, type: string, prompt: Team, default: platform, validate: {pattern: '[a-z][a-z0-9-]{0,30}'}}\n" +
 			"  - {name: replicas, type: int, prompt: Replicas, default: 2}\n",
-		"templates/service/component.yaml": "name: service\ndescription: Service configuration.\nversion: 1.0.0\ncontrols: [ORG-01]\nquestions: [name, replicas]\n",
+		"templates/service/component.yaml":                     "name: service\ndescription: Service configuration.\nversion: 1.0.0\ncontrols: [ORG-01]\nquestions: [name, replicas]\n",
 		"templates/service/files/config/{{ .name }}.yaml.tmpl": "name: {{ .name }}\nreplicas: {{ .replicas }} # ORG-01\n",
 		"templates/service/checks.yaml": "checks:\n" +
 			"  - {id: service-replicas, control: ORG-01, match: 'config/*.yaml', expr: 'object.replicas >= 2', severity: error, message: too few replicas, fix: set replicas to 2}\n",
 		"templates/service/breakages.yaml": "breakages:\n" +
 			"  - {name: one replica, rule: service-replicas, control: ORG-01, golden: service/c00, edits: [{file: config/svc00.yaml, regexp: 'replicas: [0-9]+', with: 'replicas: 1'}]}\n" +
 			"  - {name: replicas dropped, rule: service-replicas, control: ORG-01, golden: service/c01, edits: [{file: config/svc01.yaml, regexp: 'replicas: [0-9]+.*', with: ''}]}\n",
-		"templates/owners/component.yaml": "name: owners\ndescription: Ownership.\nversion: 1.0.0\ncontrols: [ORG-02]\nquestions: [team]\n",
+		"templates/owners/component.yaml":       "name: owners\ndescription: Ownership.\nversion: 1.0.0\ncontrols: [ORG-02]\nquestions: [team]\n",
 		"templates/owners/files/OWNERS.md.tmpl": "<!-- ORG-02 -->\n# Owners\n\n@{{ .team }}\n",
 		"templates/owners/checks.yaml": "checks:\n" +
 			"  - {id: owners-named, control: ORG-02, match: OWNERS.md, expr: 'object.text.contains(\"@\")', severity: error, message: no owner, fix: name the team}\n",
