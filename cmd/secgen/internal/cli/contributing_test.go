@@ -92,7 +92,7 @@ func TestContributingGuide(t *testing.T) {
 	}
 	// The breakage is applied: one that does not break the control fails
 	// secgen test.
-	appendFile(t, filepath.Join(cat, "templates", fixtureComponent, "breakages.yaml"), "  - name: harmless\n    rule: notes-name-an-owner\n    control: "+fixtureControl+"\n"+
+	appendFile(t, filepath.Join(cat, "templates", fixtureComponent, "breakages.yaml"), "  - name: harmless\n    rule: fixture-notes-owner\n    control: "+fixtureControl+"\n"+
 		"    golden: "+fixtureComponent+"/defaults\n    edits:\n      - file: NOTES.md\n        append: \"\\nMore notes.\\n\"\n")
 	if out := secgenFails(t, "test", cat); !strings.Contains(out, "harmless") {
 		t.Errorf("secgen test does not report the breakage its rule misses:\n%s", out)
@@ -168,21 +168,19 @@ func guideSections() []guideSection {
 			{"Cite it in the template", func(t *testing.T, cat string) {
 				replaceIn(t, filepath.Join(component(cat), "files", "NOTES.md.tmpl"), "\nOwner:", "\n<!-- "+fixtureControl+": the owning team. -->\nOwner:")
 			}},
-			{"Write its rule", func(t *testing.T, cat string) {
-				replaceIn(t, filepath.Join(component(cat), "checks.yaml"), "checks: []\n", "checks:\n"+
-					"  - id: notes-name-an-owner\n    control: "+fixtureControl+"\n    match: NOTES.md\n    format: text\n"+
-					"    expr: 'object.text.matches(\"(?m)^Owner: [a-z]\")'\n    severity: error\n"+
-					"    message: the notes name no owning team\n    fix: answer notes_owner and run secgen update\n")
+			{"Prove it with an audit rule", func(t *testing.T, cat string) {
+				writeFile(t, filepath.Join(component(cat), "checks.yaml"), "checks:\n  - id: fixture-notes-owner\n    control: "+fixtureControl+"\n"+
+					"    match: NOTES.md\n    expr: 'object.text.contains(\"Owner: \")'\n    severity: error\n"+
+					"    message: the notes name no owner\n    fix: restore the Owner line of NOTES.md\n")
+			}},
+			{"Break it on purpose", func(t *testing.T, cat string) {
+				writeFile(t, filepath.Join(component(cat), "breakages.yaml"), "breakages:\n  - name: owner line dropped\n"+
+					"    rule: fixture-notes-owner\n    control: "+fixtureControl+"\n    golden: "+fixtureComponent+"/defaults\n"+
+					"    edits:\n      - file: NOTES.md\n        regexp: \"Owner: .*\"\n        with: \"\"\n")
 			}},
 			{"Document it", func(t *testing.T, cat string) {
 				appendFile(t, filepath.Join(cat, "docs", "audit.md"), "\n### "+fixtureControl+"\n\nEvery service has an owner on record.\n\n"+
-					"The rule proves that NOTES.md names a team; not that the team exists.\n\nRules: `notes-name-an-owner` ("+fixtureComponent+").\n")
-			}},
-			{"Break it on purpose", func(t *testing.T, cat string) {
-				writeFile(t, filepath.Join(component(cat), "breakages.yaml"), "breakages:\n"+
-					"  - name: owner line removed\n    rule: notes-name-an-owner\n    control: "+fixtureControl+"\n"+
-					"    golden: "+fixtureComponent+"/defaults\n    edits:\n"+
-					"      - file: NOTES.md\n        regexp: '(?m)^Owner: .*$'\n        with: \"\"\n")
+					"The rule proves that NOTES.md names a team; not that the team exists.\n\nRules: `fixture-notes-owner` ("+fixtureComponent+").\n")
 			}},
 		}},
 		{"Add a golden case", []guideStep{
