@@ -46,6 +46,7 @@ type Answers struct {
 	Namespace         string   `json:"namespace"`
 	ServiceAccount    string   `json:"service_account"`
 	ReleaseRepository string   `json:"release_repository"`
+	IngressPodCIDRs   []string `json:"ingress_pod_cidrs"`
 	Name              string   `json:"name"`
 }
 
