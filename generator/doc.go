@@ -9,6 +9,11 @@
 //   - writer: applies a plan atomically inside the target directory
 //   - manifest: the .secgen.yaml schema
 //   - gitinit: the initial git repository and commit
+//   - catsource: catalog sources (built-in, directory, git), the git cache and trust
+//   - catalogs: the user's named catalogs
+//   - project: opens a project for every verb: finds its root, reads its
+//     manifest once and resolves, verifies and opens its recorded catalog
+//     (the one place catalog policy lives)
 //   - engine: orchestrates the commands
 //
 // The engine never prints, exits or reads a terminal: it returns values and errors.

@@ -13,8 +13,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/secgen/secgen/cmd/secgen/internal/buildinfo"
 	"github.com/secgen/secgen/cmd/secgen/internal/cli"
 	"github.com/secgen/secgen/generator/catsource/catsourcetest"
 )
@@ -22,6 +24,13 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"secgen": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], cli.System())) },
+		// secgen-release is secgen as go install ...@v1.2.3 builds it: an
+		// installable version, so no warning about the generated CI.
+		"secgen-release": func() {
+			streams := cli.System()
+			streams.Build = buildinfo.Info{Version: "1.2.3", Installable: true}
+			os.Exit(cli.Main(context.Background(), os.Args[1:], streams))
+		},
 	})
 }
 
@@ -36,10 +45,12 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			env.Values[serverKey{}] = &serverSlot{}
+			env.Values[fixtureKey{}] = &fixtureSlot{}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkcatalog":  mkcatalog,
+			"release":    release,
 			"githttp":    githttp,
 			"cachecheck": cachecheck,
 			// exits CODE PROG ARGS... runs PROG and requires exit status CODE.
@@ -83,9 +94,57 @@ func mkcatalog(ts *testscript.TestScript, neg bool, args []string) {
 	_, stranger, err := catsourcetest.NewKey("Other")
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs("stranger.asc"), stranger, 0o644))
+	ts.Value(fixtureKey{}).(*fixtureSlot).fx = fx
 	ts.Setenv("V100", fx.V100.String())
 	ts.Setenv("V110", fx.V110.String())
 	ts.Setenv("SIGNER", catsourcetest.Fingerprint(fx.Signer))
+}
+
+// fixtureKey finds a script's fixtureSlot among its values.
+type fixtureKey struct{}
+
+// fixtureSlot holds the fixture mkcatalog built (its keys sign releases)
+// and the rotated key, once made.
+type fixtureSlot struct {
+	fx      *catsourcetest.Fixture
+	rotated *openpgp.Entity
+}
+
+// release DIR TAG VERSION signer|rotated commits catalog VERSION to the
+// fixture repository DIR and tags it TAG (moving TAG when it exists), both
+// signed by the fixture's signer or by a new, rotated key. The first use of
+// the rotated key writes rotated.asc (its public key) and both.asc (the
+// signer's and the rotated key in one keyring) and sets ROTATED to its
+// fingerprint. TAGGED is set to the new commit.
+func release(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: release DIR TAG VERSION signer|rotated")
+	}
+	slot := ts.Value(fixtureKey{}).(*fixtureSlot)
+	if slot.fx == nil {
+		ts.Fatalf("release: run mkcatalog first")
+	}
+	key := slot.fx.Signer
+	switch args[3] {
+	case "signer":
+	case "rotated":
+		if slot.rotated == nil {
+			k, pub, err := catsourcetest.NewKey("Rotated")
+			ts.Check(err)
+			both, err := catsourcetest.ArmorKeys(slot.fx.Signer, k)
+			ts.Check(err)
+			ts.Check(os.WriteFile(ts.MkAbs("rotated.asc"), pub, 0o644))
+			ts.Check(os.WriteFile(ts.MkAbs("both.asc"), both, 0o644))
+			ts.Setenv("ROTATED", catsourcetest.Fingerprint(k))
+			slot.rotated = k
+		}
+		key = slot.rotated
+	default:
+		ts.Fatalf("release: key must be signer or rotated")
+	}
+	c, err := catsourcetest.Release(ts.MkAbs(args[0]), args[1], args[2], key)
+	ts.Check(err)
+	ts.Setenv("TAGGED", c.String())
 }
 
 // githttp start DIR serves the repositories under DIR's parent over git's

@@ -21,6 +21,9 @@ type ProjectRequest struct {
 	// (for repositories secgen did not generate); otherwise they come from
 	// the directory's manifest.
 	Components []string
+	// Manifest, when set, is the directory's manifest as the project layer
+	// read it (it is not read again).
+	Manifest *manifest.Manifest
 }
 
 // Project audits a directory with cat's rules: those of the components its
@@ -53,9 +56,11 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 		return nil, Request{}, failure.Invalidf("%s is not a directory", failure.Quote(dir))
 	}
 	out := Request{Root: root}
-	m, err := readManifest(root)
-	if err != nil {
-		return nil, Request{}, err
+	m := req.Manifest
+	if m == nil {
+		if m, err = readManifest(root); err != nil {
+			return nil, Request{}, err
+		}
 	}
 	names := req.Components
 	for _, n := range names {

@@ -2,11 +2,16 @@ package catsource
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/secgen/secgen/generator/failure"
 )
@@ -101,4 +106,147 @@ func readRootFile(root *os.Root, p string, s *snapshot) error {
 	}
 	defer f.Close()
 	return s.addFrom(p, f)
+}
+
+// Directory snapshots: a directory catalog has no history of its own, so
+// every version secgen reads is also stored in the cache under
+// dir/<digest hex>, keyed by its content digest (which the manifest
+// records). Opening the digest a project records re-renders exactly what
+// secgen wrote, in any clone of the project and after `git gc`, for as long
+// as this machine's cache keeps it. The snapshot uses the git snapshot's
+// format with an empty commit object; its files are checked against the
+// digest on every read.
+const dirSnapDir = "dir"
+
+// openDir reads a directory catalog: as it is, or (req.Digest) at the
+// version with that digest.
+func (o *Opener) openDir(ctx context.Context, req Request) (*Opened, error) {
+	if req.Keyring != nil {
+		return nil, failure.Invalidf("--keyring applies to git catalogs; a directory has no signatures")
+	}
+	cache, cerr := o.cacheDir()
+	if req.Digest != "" && cerr == nil {
+		if m, ok := readDirSnapshot(cache, req.Digest); ok {
+			cat, err := load(ctx, m, "")
+			if err != nil {
+				return nil, err
+			}
+			return &Opened{Catalog: cat, Origin: Origin{Source: req.Spec.Display, Digest: req.Digest}}, nil
+		}
+	}
+	m, err := readDir(ctx, req.Spec.URL)
+	if err != nil {
+		return nil, err
+	}
+	d, err := digestFS(m)
+	if err != nil {
+		return nil, err
+	}
+	if req.Digest != "" && d != req.Digest {
+		return nil, failure.Invalidf("catalog directory %s no longer holds the version recorded (%s), and this machine's cache does not have it", req.Spec.Display, shortDigest(req.Digest))
+	}
+	cat, err := load(ctx, m, "")
+	if err != nil {
+		return nil, err
+	}
+	if cerr == nil {
+		// Only a cache: a failure leaves the next open to the directory.
+		_ = writeDirSnapshot(cache, d, m)
+	}
+	return &Opened{Catalog: cat, Origin: Origin{Source: req.Spec.Display, Digest: d}}, nil
+}
+
+// digestFS is the content digest of a catalog's files, computed as the
+// built-in catalog's (builtin.Digest): so secgen's own repository read as a
+// directory has the built-in catalog's digest.
+func digestFS(m *memFS) (string, error) {
+	h := sha256.New()
+	for _, top := range catalogDirs {
+		if _, ok := m.dirs[top]; !ok {
+			continue
+		}
+		err := fs.WalkDir(m, top, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data := m.files[p]
+			h.Write([]byte(p + "\x00" + strconv.Itoa(len(data)) + "\x00"))
+			h.Write(data)
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("digest the catalog: %w", err)
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func shortDigest(d string) string {
+	if len(d) > len("sha256:")+12 {
+		return d[:len("sha256:")+12]
+	}
+	return d
+}
+
+func dirSnapPath(cache, digest string) (string, bool) {
+	hexPart, ok := strings.CutPrefix(digest, "sha256:")
+	if !ok || len(hexPart) != 64 || strings.Trim(hexPart, "0123456789abcdef") != "" {
+		return "", false
+	}
+	return filepath.Join(cache, dirSnapDir, hexPart), true
+}
+
+// readDirSnapshot reads the cached snapshot of a directory catalog's
+// version; ok is false when there is none, or it does not hash to digest.
+func readDirSnapshot(cache, digest string) (*memFS, bool) {
+	p, ok := dirSnapPath(cache, digest)
+	if !ok {
+		return nil, false
+	}
+	info, err := os.Lstat(p)
+	if err != nil || !info.Mode().IsRegular() || info.Size() > MaxTotalSize+MaxFiles*64+1<<20 {
+		return nil, false
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, false
+	}
+	sn, err := decodeSnapshot(data)
+	if err != nil {
+		return nil, false
+	}
+	if d, err := digestFS(sn.files); err != nil || d != digest {
+		return nil, false
+	}
+	return sn.files, true
+}
+
+// writeDirSnapshot stores a directory catalog's version atomically.
+func writeDirSnapshot(cache, digest string, m *memFS) error {
+	p, ok := dirSnapPath(cache, digest)
+	if !ok {
+		return fmt.Errorf("bad digest %s", digest)
+	}
+	if _, err := os.Lstat(p); err == nil {
+		return nil
+	}
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("store catalog snapshot: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "tmp-")
+	if err != nil {
+		return fmt.Errorf("store catalog snapshot: %w", err)
+	}
+	_, werr := f.Write(encodeSnapshot(snap{commit: []byte{}, files: m}))
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("store catalog snapshot: %w", err)
+	}
+	if err := os.Rename(f.Name(), p); err != nil {
+		_ = os.Remove(f.Name())
+		return fmt.Errorf("store catalog snapshot: %w", err)
+	}
+	return nil
 }

@@ -21,7 +21,10 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/storage/filesystem"
+	"github.com/go-git/go-git/v5/storage/memory"
 
 	"github.com/secgen/secgen/generator/failure"
 )
@@ -42,6 +45,10 @@ const (
 	refDir = "refs"
 )
 
+// TokenEnv is the environment variable the CLI reads a private catalog's
+// credential from (Opener.Token).
+const TokenEnv = "SECGEN_CATALOG_TOKEN"
+
 // resolved is a ref resolved in the cache.
 type resolved struct {
 	repo   string // the bare repository in obj/
@@ -60,6 +67,7 @@ const MaxFetchSize = 256 << 20
 type gitCache struct {
 	dir     string
 	offline bool
+	token   string // basic-auth password for https remotes; never printed
 	// fetchLimit is MaxFetchSize; tests lower it.
 	fetchLimit int64
 }
@@ -120,8 +128,9 @@ func (g *gitCache) cached(id string) (string, bool) {
 // ref was pinned to: a cached pin needs no network at all. check is run on
 // a fresh fetch before it is moved into the cache, so a catalog that is
 // refused never enters it.
-func (g *gitCache) resolve(ctx context.Context, spec Spec, pin string, check func(repo, target string) error) (resolved, error) {
-	if pin != "" {
+func (g *gitCache) resolve(ctx context.Context, req Request, check func(repo, target string) error) (resolved, error) {
+	spec, pin := req.Spec, req.Pin
+	if pin != "" && !req.Refresh {
 		if p, ok := g.cached(pin); ok {
 			return resolved{repo: p, target: pin}, nil
 		}
@@ -133,18 +142,17 @@ func (g *gitCache) resolve(ctx context.Context, spec Spec, pin string, check fun
 	}
 	// The ref index holds only tags and commits: a branch, which may move,
 	// is always resolved on the remote.
-	if spec.Ref != "" {
-		if data, err := os.ReadFile(g.refPath(spec)); err == nil {
-			id := strings.TrimSpace(string(data))
-			if p, ok := g.cached(id); ok && CommitPattern.MatchString(id) && (pin == "" || pin == id) {
-				return resolved{repo: p, target: id}, nil
+	if spec.Ref != "" && !req.Refresh {
+		if id := g.cachedRef(spec); id != "" {
+			if p, ok := g.cached(id); ok && (pin == "" || pin == id) {
+				return resolved{repo: p, target: id, tag: !CommitPattern.MatchString(spec.Ref)}, nil
 			}
 		}
 	}
 	if g.offline {
 		return resolved{}, failure.Invalidf("catalog %s is not in the cache and --offline forbids fetching it", spec)
 	}
-	r, err := g.fetch(ctx, spec, check)
+	r, err := g.fetch(ctx, spec, req.AcceptMovedTag, check)
 	if err != nil {
 		return resolved{}, err
 	}
@@ -152,6 +160,35 @@ func (g *gitCache) resolve(ctx context.Context, spec Spec, pin string, check fun
 		return resolved{}, failure.Invalidf("catalog %s now points at %s, not at the pinned %s; run secgen catalog update", spec, short(r.target), short(pin))
 	}
 	return r, nil
+}
+
+// cachedRef is the object id the cache recorded for spec's tag or commit,
+// or "".
+func (g *gitCache) cachedRef(spec Spec) string {
+	data, err := os.ReadFile(g.refPath(spec))
+	if err != nil {
+		return ""
+	}
+	id := strings.TrimSpace(string(data))
+	if !CommitPattern.MatchString(id) {
+		return ""
+	}
+	return id
+}
+
+// isTag reports whether the cache recorded spec's ref as a tag (the ref
+// index holds only tags and full commit ids).
+func (g *gitCache) isTag(spec Spec) bool {
+	return spec.Ref != "" && !CommitPattern.MatchString(spec.Ref) && g.cachedRef(spec) != ""
+}
+
+// auth is the credential for spec's remote: the token as basic auth over
+// https (or loopback http), nothing otherwise.
+func (g *gitCache) auth(spec Spec) transport.AuthMethod {
+	if g.token == "" || !(strings.HasPrefix(spec.URL, "https://") || strings.HasPrefix(spec.URL, "http://")) {
+		return nil
+	}
+	return &githttp.BasicAuth{Username: "secgen", Password: g.token}
 }
 
 // openStore opens a cached repository's object store directly: no
@@ -164,7 +201,7 @@ func openStore(repo string) *filesystem.Storage {
 // fetch lists the remote, finds the ref and fetches only it (shallow when
 // the server allows) into a temporary repository, which is checked and
 // then renamed into obj/.
-func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target string) error) (resolved, error) {
+func (g *gitCache) fetch(ctx context.Context, spec Spec, acceptMoved bool, check func(repo, target string) error) (resolved, error) {
 	if err := os.MkdirAll(filepath.Join(g.dir, objDir), 0o755); err != nil {
 		return resolved{}, fmt.Errorf("create catalog cache: %w", err)
 	}
@@ -191,7 +228,8 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 		limit = MaxFetchSize
 	}
 	remote := git.NewRemote(boundedStore{Storage: st, limit: limit}, &config.RemoteConfig{Name: "origin", URLs: []string{spec.URL}})
-	refs, err := remote.ListContext(ctx, &git.ListOptions{})
+	auth := g.auth(spec)
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: auth})
 	if err != nil {
 		return resolved{}, g.remoteError(spec, "list", err)
 	}
@@ -200,11 +238,16 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 		return resolved{}, err
 	}
 	res := resolved{target: want, tag: isTagRef}
+	if isTagRef && !acceptMoved {
+		if old := g.cachedRef(spec); old != "" && old != want {
+			return resolved{}, g.movedTag(spec, old, want)
+		}
+	}
 	if p, ok := g.cached(want); ok {
 		res.repo = p
 		return res, g.recordRef(spec, res)
 	}
-	opts := &git.FetchOptions{Tags: git.NoTags, Depth: 1}
+	opts := &git.FetchOptions{Tags: git.NoTags, Depth: 1, Auth: auth}
 	if name != "" {
 		opts.RefSpecs = []config.RefSpec{config.RefSpec("+" + name + ":" + name)}
 	} else {
@@ -214,7 +257,7 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, check func(repo, target
 	if errors.Is(err, git.ErrExactSHA1NotSupported) {
 		// The server will not send an arbitrary commit: fetch its branches
 		// and tags in full, and look for the commit among them.
-		opts = &git.FetchOptions{Tags: git.NoTags, RefSpecs: []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}}
+		opts = &git.FetchOptions{Tags: git.NoTags, Auth: auth, RefSpecs: []config.RefSpec{"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"}}
 		err = remote.FetchContext(ctx, opts)
 	}
 	if errors.Is(err, errFetchTooLarge) {
@@ -283,9 +326,41 @@ func (g *gitCache) writeRef(spec Spec, target string) error {
 	return nil
 }
 
-// remoteError reports a failure to reach a remote without its user info.
+// movedTag is the refusal of a tag that the cache recorded at another
+// object: both peel to commits, which the error names.
+func (g *gitCache) movedTag(spec Spec, old, now string) error {
+	return &MovedTagError{Source: spec.Display, Tag: spec.Ref, Recorded: g.peel(old), Now: now}
+}
+
+// peel returns the commit a cached object peels to, or the object id when
+// it cannot be read.
+func (g *gitCache) peel(id string) string {
+	p, ok := g.cached(id)
+	if !ok {
+		return id
+	}
+	st := openStore(p)
+	defer st.Close()
+	c, _, err := readCommit(st, id)
+	if err != nil {
+		return id
+	}
+	return c.Hash.String()
+}
+
+// remoteError reports a failure to reach a remote without its user info
+// (nor the token, which go-git never puts in an error).
 func (g *gitCache) remoteError(spec Spec, op string, err error) error {
+	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) {
+		if g.token == "" {
+			return fmt.Errorf("catalog %s asks for a credential: set %s to a token that can read it (in CI, from a secret)", spec.Display, TokenEnv)
+		}
+		return fmt.Errorf("catalog %s refused the token in %s: give a token that can read it", spec.Display, TokenEnv)
+	}
 	msg := err.Error()
+	if g.token != "" {
+		msg = strings.ReplaceAll(msg, g.token, "***")
+	}
 	if spec.URL != spec.Display {
 		msg = strings.ReplaceAll(msg, spec.URL, spec.Display)
 	}
@@ -453,3 +528,31 @@ func short(id string) string {
 }
 
 var _ fs.FS = (*memFS)(nil)
+
+// Tags lists the tags of a git catalog's remote (names without
+// refs/tags/). It always asks the remote.
+func (o *Opener) Tags(ctx context.Context, spec Spec) ([]string, error) {
+	if spec.Kind != Git {
+		return nil, failure.Invalidf("catalog %s is not a git repository; it has no tags", spec.Display)
+	}
+	if o.Offline {
+		return nil, failure.Invalidf("listing the tags of catalog %s needs the network, which --offline forbids", spec.Display)
+	}
+	dir, err := o.cacheDir()
+	if err != nil {
+		return nil, err
+	}
+	g := &gitCache{dir: dir, token: o.Token}
+	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{spec.URL}})
+	refs, err := remote.ListContext(ctx, &git.ListOptions{Auth: g.auth(spec)})
+	if err != nil {
+		return nil, g.remoteError(spec, "list", err)
+	}
+	var tags []string
+	for _, r := range refs {
+		if name, ok := strings.CutPrefix(r.Name().String(), "refs/tags/"); ok && !strings.HasSuffix(name, "^{}") {
+			tags = append(tags, name)
+		}
+	}
+	return tags, nil
+}

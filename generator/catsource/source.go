@@ -21,6 +21,10 @@ type Opener struct {
 	CacheDir string
 	// Offline forbids any network access: a git catalog must be cached.
 	Offline bool
+	// Token, when set, is the credential sent (as HTTP basic auth) to an
+	// https:// (or loopback http://) git catalog that asks for one. It is
+	// never recorded, cached or printed.
+	Token string
 }
 
 // Request is one catalog to open.
@@ -36,6 +40,17 @@ type Request struct {
 	// Keyring holds armored OpenPGP public keys; when set, the tag or
 	// commit must carry a valid signature by one of them.
 	Keyring []byte
+	// Digest, for a directory catalog, is the content digest of the
+	// version to open (the one a manifest records): it is read from the
+	// cache's snapshot of that version, or from the directory when it still
+	// holds it.
+	Digest string
+	// Refresh resolves a tag on the remote even when the cache knows it,
+	// so a tag that moved is noticed (catalog update).
+	Refresh bool
+	// AcceptMovedTag lets a tag that now points at another commit than the
+	// cache recorded replace that record.
+	AcceptMovedTag bool
 }
 
 // Origin is the provenance of an opened catalog.
@@ -45,7 +60,9 @@ type Origin struct {
 	Commit string // the resolved commit (git)
 	Pin    string // the object the ref points at: annotated tag or commit (git)
 	Signer string // fingerprint of the verified signer's primary key
-	Digest string // content digest of the embedded catalog
+	Digest string // content digest of the embedded or directory catalog
+	// Tag is set when Ref is a tag (git), which must never move.
+	Tag bool
 }
 
 // Opened is a loaded catalog and where it came from.
@@ -76,15 +93,7 @@ func (o *Opener) Open(ctx context.Context, req Request) (*Opened, error) {
 		if req.Keyring != nil {
 			return nil, failure.Invalidf("--keyring applies to git catalogs; a directory has no signatures")
 		}
-		m, err := readDir(ctx, req.Spec.URL)
-		if err != nil {
-			return nil, err
-		}
-		cat, err := load(ctx, m, "")
-		if err != nil {
-			return nil, err
-		}
-		return &Opened{Catalog: cat, Origin: Origin{Source: req.Spec.Display}}, nil
+		return o.openDir(ctx, req)
 	case Git:
 		return o.openGit(ctx, req)
 	}
@@ -112,7 +121,7 @@ func (o *Opener) openGit(ctx context.Context, req Request) (*Opened, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gitCache{dir: dir, offline: o.Offline}
+	g := &gitCache{dir: dir, offline: o.Offline, token: o.Token}
 	var out *Opened
 	// open reads, verifies and loads the catalog at target in repo; it runs
 	// on a fresh fetch before it enters the cache, and on a cached one.
@@ -127,10 +136,13 @@ func (o *Opener) openGit(ctx context.Context, req Request) (*Opened, error) {
 				return err
 			}
 		}
-		if req.Commit != "" && c.Hash.String() != req.Commit {
-			return failure.Invalidf("catalog %s now resolves to commit %s, not %s as recorded; run secgen update first", req.Spec, short(c.Hash.String()), short(req.Commit))
+		origin := Origin{Source: req.Spec.Display, Ref: req.Spec.Ref, Commit: c.Hash.String(), Pin: target, Tag: tag != nil || g.isTag(req.Spec)}
+		if req.Commit != "" && origin.Commit != req.Commit {
+			if origin.Tag {
+				return &MovedTagError{Source: req.Spec.Display, Tag: req.Spec.Ref, Recorded: req.Commit, Now: origin.Commit, RecordedByRepo: true}
+			}
+			return failure.Invalidf("catalog %s now resolves to commit %s, not %s as recorded; run secgen update first", req.Spec, short(origin.Commit), short(req.Commit))
 		}
-		origin := Origin{Source: req.Spec.Display, Ref: req.Spec.Ref, Commit: c.Hash.String(), Pin: target}
 		// Trust is decided before any template is read.
 		if req.Keyring != nil {
 			var err error
@@ -156,7 +168,7 @@ func (o *Opener) openGit(ctx context.Context, req Request) (*Opened, error) {
 		out = &Opened{Catalog: cat, Origin: origin}
 		return nil
 	}
-	r, err := g.resolve(ctx, req.Spec, req.Pin, open)
+	r, err := g.resolve(ctx, req, open)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +177,7 @@ func (o *Opener) openGit(ctx context.Context, req Request) (*Opened, error) {
 			return nil, err
 		}
 	}
+	out.Origin.Tag = out.Origin.Tag || r.tag
 	return out, nil
 }
 
@@ -175,3 +188,23 @@ func load(ctx context.Context, m *memFS, commit string) (*catalog.Catalog, error
 	}
 	return catalog.Load(ctx, catalog.Source{Templates: m.sub("templates"), Blueprints: m.sub("blueprints"), Commit: commit})
 }
+
+// MovedTagError is the refusal of a tag that now points at another commit
+// than the one a manifest or the cache recorded: two machines would
+// disagree on what the release is. It is invalid input (exit 2).
+type MovedTagError struct {
+	Source, Tag    string
+	Recorded, Now  string // full commit ids
+	RecordedByRepo bool   // recorded by the project's manifest (else the cache)
+}
+
+func (e *MovedTagError) Error() string {
+	where := "this machine's cache"
+	if e.RecordedByRepo {
+		where = "the project"
+	}
+	return fmt.Sprintf("tag %s of catalog %s now points at commit %s, but %s recorded commit %s: a release tag must not move; ask the catalog's publisher, or give --accept-moved-tag to accept %s", e.Tag, e.Source, e.Now, where, e.Recorded, short(e.Now))
+}
+
+// Unwrap classifies the refusal as invalid input.
+func (e *MovedTagError) Unwrap() error { return failure.ErrInvalidInput }

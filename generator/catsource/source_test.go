@@ -305,7 +305,7 @@ func TestFetchIsBounded(t *testing.T) {
 	f := newFixture(t, false)
 	cache := t.TempDir()
 	g := &gitCache{dir: cache, fetchLimit: 1 << 10}
-	_, err := g.fetch(context.Background(), spec(t, f.url+"@v1.0.0"), func(string, string) error { return nil })
+	_, err := g.fetch(context.Background(), spec(t, f.url+"@v1.0.0"), false, func(string, string) error { return nil })
 	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "that is the limit for one fetch") {
 		t.Fatalf("err = %v", err)
 	}
@@ -313,7 +313,7 @@ func TestFetchIsBounded(t *testing.T) {
 		t.Errorf("a cut-off fetch entered the cache: %v", objs)
 	}
 	g.fetchLimit = 0 // MaxFetchSize
-	if _, err := g.fetch(context.Background(), spec(t, f.url+"@v1.0.0"), func(string, string) error { return nil }); err != nil {
+	if _, err := g.fetch(context.Background(), spec(t, f.url+"@v1.0.0"), false, func(string, string) error { return nil }); err != nil {
 		t.Fatalf("within the limit: %v", err)
 	}
 }

@@ -11,12 +11,16 @@ import (
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/plan"
+	projectpkg "github.com/secgen/secgen/generator/project"
 	"github.com/secgen/secgen/generator/render"
 )
 
 // AddRequest asks to add one component to an existing project.
 type AddRequest struct {
-	Dir         string // the project root; "" is the working directory
+	Dir string // the project root; "" is the working directory
+	// Project, when set, is the project opened by the project layer (Dir
+	// is then ignored): its root and manifest are used as they were read.
+	Project     *projectpkg.Project
 	Component   string
 	Set         []string // "key=value" answers for the new questions
 	AnswersFile []byte
@@ -48,7 +52,7 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 	if err != nil {
 		return nil, err
 	}
-	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
+	p, err := e.openProject(req.Project, req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
 	if err != nil {
 		return nil, err
 	}

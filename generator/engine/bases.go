@@ -12,11 +12,22 @@ import (
 	"github.com/secgen/secgen/generator/render"
 )
 
-// CatalogOpener opens the catalog a manifest records, at exactly the
+// VersionOpener opens the catalog a manifest records, at exactly the
 // recorded version (a git catalog at its recorded commit), so update can
 // re-render what secgen wrote last time. It returns an error saying what
-// is missing when it cannot.
-type CatalogOpener func(ctx context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error)
+// is missing when it cannot. The project-opening layer implements it
+// (project.Project).
+type VersionOpener interface {
+	OpenVersion(ctx context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error)
+}
+
+// VersionFunc adapts a function to VersionOpener.
+type VersionFunc func(ctx context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error)
+
+// OpenVersion calls f.
+func (f VersionFunc) OpenVersion(ctx context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error) {
+	return f(ctx, ref)
+}
 
 // baseFinder finds the merge base of a file: what the recorded catalog
 // version renders with the recorded answers, checked against the recorded
@@ -97,10 +108,10 @@ func (b *baseFinder) renderRecorded() (map[string][]byte, string) {
 func (b *baseFinder) renderAt(ref manifest.CatalogRef) (map[string][]byte, string) {
 	cat := b.e.Catalog
 	if !sameVersion(ref, b.e.catalogRef()) {
-		if b.e.Recorded == nil {
+		if b.e.Versions == nil {
 			return nil, fmt.Sprintf("catalog %s %s cannot be opened here", ref.ID, ref.Version)
 		}
-		c, err := b.e.Recorded(b.ctx, ref)
+		c, err := b.e.Versions.OpenVersion(b.ctx, ref)
 		if err != nil {
 			return nil, err.Error()
 		}

@@ -17,12 +17,16 @@ import (
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/merge"
+	projectpkg "github.com/secgen/secgen/generator/project"
 	"github.com/secgen/secgen/generator/render"
 )
 
 // CheckRequest asks whether a project is what its recorded catalog renders.
 type CheckRequest struct {
-	Dir string // the project root; "" is the working directory
+	Dir string // the project root; "" walks up from the working directory
+	// Project, when set, is the project opened by the project layer (Dir
+	// is then ignored).
+	Project *projectpkg.Project
 	// Diff asks for a unified diff of each file the user changed, against
 	// what secgen generated.
 	Diff bool
@@ -85,13 +89,17 @@ type Placeholder struct {
 // Check compares a project with what its recorded catalog version renders
 // with its recorded answers. It reads only: no lock, no write.
 func (e *Engine) Check(ctx context.Context, req CheckRequest) (*CheckResult, error) {
-	root, err := resolveRoot(req.Dir)
-	if err != nil {
-		return nil, err
-	}
-	m, err := readManifest(root)
-	if err != nil {
-		return nil, err
+	root, m := "", (*manifest.Manifest)(nil)
+	if req.Project != nil && req.Project.Manifest != nil {
+		root, m = req.Project.Root, req.Project.Manifest
+	} else {
+		var err error
+		if root, _, err = projectpkg.Locate(req.Dir); err != nil {
+			return nil, err
+		}
+		if m, err = readManifest(root); err != nil {
+			return nil, err
+		}
 	}
 	if m.Catalog.ID != e.Catalog.ID {
 		return nil, failure.Invalidf("this project comes from catalog %s, not %s", failure.Quote(m.Catalog.ID), failure.Quote(e.Catalog.ID))

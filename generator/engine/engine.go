@@ -31,9 +31,9 @@ type Engine struct {
 	// and Version are Catalog's. The zero value records the built-in
 	// catalog without a digest.
 	Origin manifest.CatalogRef
-	// Recorded opens the catalog version a project records, to re-render
-	// merge bases; nil allows only the current catalog.
-	Recorded CatalogOpener
+	// Versions opens the catalog versions a project records, to re-render
+	// merge bases (a *project.Project does); nil allows only Catalog.
+	Versions VersionOpener
 
 	// failAfter is the writer's fault-injection seam, set only by this
 	// package's tests.

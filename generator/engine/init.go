@@ -11,6 +11,7 @@ import (
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
+	projectpkg "github.com/secgen/secgen/generator/project"
 )
 
 // InitRequest asks to adopt an existing directory.
@@ -37,7 +38,7 @@ func (e *Engine) Init(ctx context.Context, req InitRequest) (*ProjectResult, err
 		}
 		components = bp.Components
 	}
-	root, err := resolveRoot(req.Dir)
+	root, err := projectpkg.ResolveDir(req.Dir)
 	if err != nil {
 		return nil, err
 	}

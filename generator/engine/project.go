@@ -22,6 +22,7 @@ import (
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/merge"
 	"github.com/secgen/secgen/generator/plan"
+	projectpkg "github.com/secgen/secgen/generator/project"
 	"github.com/secgen/secgen/generator/render"
 	"github.com/secgen/secgen/generator/writer"
 )
@@ -124,38 +125,6 @@ func (p *project) release() {
 	}
 }
 
-// resolveRoot makes dir absolute and checks it is a directory, not a link.
-// The working directory ("") is taken as the real directory it is, even
-// when the user reached it through a symbolic link.
-func resolveRoot(dir string) (string, error) {
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", fmt.Errorf("find the working directory: %w", err)
-		}
-		if wd, err = filepath.EvalSymlinks(wd); err != nil {
-			return "", fmt.Errorf("resolve the working directory: %w", err)
-		}
-		dir = wd
-	}
-	root, err := filepath.Abs(dir)
-	if err != nil {
-		return "", fmt.Errorf("resolve %s: %w", failure.Quote(dir), err)
-	}
-	info, err := os.Lstat(root)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return "", failure.Invalidf("project directory %s does not exist", failure.Quote(dir))
-	case err != nil:
-		return "", fmt.Errorf("inspect %s: %w", failure.Quote(dir), err)
-	case info.Mode()&fs.ModeSymlink != 0:
-		return "", failure.Invalidf("project directory %s is a symbolic link; name the real directory", failure.Quote(dir))
-	case !info.IsDir():
-		return "", failure.Invalidf("project directory %s is not a directory", failure.Quote(dir))
-	}
-	return root, nil
-}
-
 // lockProject takes the project's lock and finishes an interrupted run.
 // A dry run takes no lock and refuses to look at a half-finished change.
 func lockProject(root string, dryRun bool) (*project, error) {
@@ -195,47 +164,36 @@ var ErrDowngrade = errors.New("catalog downgrade")
 // recorded conflicts still hold markers.
 var ErrUnresolved = errors.New("unresolved conflicts")
 
-// findProject resolves the project root for dir. From the working
-// directory ("") it walks up to the nearest directory holding the manifest,
-// stopping at the repository root (a directory holding .git) or the file
-// system's root; -C DIR names the root itself.
-func findProject(dir string) (string, error) {
-	root, err := resolveRoot(dir)
-	if err != nil || dir != "" {
-		return root, err
-	}
-	for d := root; ; {
-		if _, err := os.Lstat(filepath.Join(d, manifest.FileName)); err == nil {
-			return d, nil
+// openProject locks the project (opened, or else found from dir) and
+// takes its manifest: the one the opening layer read, unless finishing an
+// interrupted run changed it. It refuses another catalog or an older
+// version of the recorded one unless allowed, and a project whose recorded
+// conflicts still hold markers.
+func (e *Engine) openProject(opened *projectpkg.Project, dir string, opt openOptions) (*project, error) {
+	root, m := "", (*manifest.Manifest)(nil)
+	if opened != nil && opened.Manifest != nil {
+		root, m = opened.Root, opened.Manifest
+	} else {
+		var err error
+		if root, _, err = projectpkg.Locate(dir); err != nil {
+			return nil, err
 		}
-		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-			break // the repository root: a project is never above it
-		}
-		up := filepath.Dir(d)
-		if up == d {
-			break
-		}
-		d = up
-	}
-	return root, nil // readManifest says what is missing
-}
-
-// openProject locks the project at dir and reads its manifest. It refuses
-// another catalog or an older version of the recorded one unless allowed,
-// and a project whose recorded conflicts still hold markers.
-func (e *Engine) openProject(dir string, opt openOptions) (*project, error) {
-	root, err := findProject(dir)
-	if err != nil {
-		return nil, err
 	}
 	p, err := lockProject(root, opt.dryRun)
 	if err != nil {
 		return nil, err
 	}
-	m, err := readManifest(root)
-	if err != nil {
-		p.release()
-		return nil, err
+	if m == nil || p.recov.RolledForward {
+		read, err := readManifest(root)
+		if err != nil {
+			p.release()
+			return nil, err
+		}
+		if m != nil && read.Catalog != m.Catalog {
+			p.release()
+			return nil, fmt.Errorf("finishing an interrupted secgen run changed the project's catalog; run the command again")
+		}
+		m = read
 	}
 	if err := e.checkDowngrade(m.Catalog, opt.allowDowngrade); err != nil {
 		p.release()
@@ -313,32 +271,8 @@ type refusal struct {
 func (r *refusal) Error() string        { return r.msg }
 func (r *refusal) Is(target error) bool { return target == r.kind }
 
-// readManifest reads and parses root's manifest; it must be a regular file.
-func readManifest(root string) (*manifest.Manifest, error) {
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		return nil, fmt.Errorf("open project: %w", err)
-	}
-	defer r.Close()
-	info, err := r.Lstat(manifest.FileName)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, failure.Invalidf("%s has no %s: run this inside a project made by secgen new, or adopt it with secgen init", failure.Quote(root), manifest.FileName)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("inspect %s: %w", manifest.FileName, err)
-	}
-	if !info.Mode().IsRegular() {
-		return nil, failure.Invalidf("%s is not a regular file", manifest.FileName)
-	}
-	if info.Size() > manifest.MaxSize {
-		return nil, failure.Invalidf("%s is larger than %d bytes", manifest.FileName, manifest.MaxSize)
-	}
-	data, err := r.ReadFile(manifest.FileName)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", manifest.FileName, err)
-	}
-	return manifest.Parse(data)
-}
+// readManifest reads and parses root's manifest.
+func readManifest(root string) (*manifest.Manifest, error) { return projectpkg.ReadManifest(root) }
 
 // componentNames lists the manifest's components in order.
 func componentNames(m *manifest.Manifest) []string {
@@ -633,19 +567,4 @@ func (e *Engine) catalogRef() manifest.CatalogRef {
 	}
 	ref.ID, ref.Version = e.Catalog.ID, e.Catalog.Version
 	return ref
-}
-
-// ProjectCatalog returns the catalog reference recorded in the manifest of
-// the project at dir ("" is the working directory), so the caller can open
-// the catalog the project was generated from.
-func ProjectCatalog(dir string) (manifest.CatalogRef, error) {
-	root, err := findProject(dir)
-	if err != nil {
-		return manifest.CatalogRef{}, err
-	}
-	m, err := readManifest(root)
-	if err != nil {
-		return manifest.CatalogRef{}, err
-	}
-	return m.Catalog, nil
 }

@@ -421,13 +421,13 @@ func TestUpdateRendersTheBaseFromTheRecordedVersion(t *testing.T) {
 	write(t, root, "config.yaml", "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 10\n")
 	e := engineAt(t, 2)
 	opened := 0
-	e.Recorded = func(_ context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error) {
+	e.Versions = VersionFunc(func(_ context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error) {
 		opened++
 		if ref.Version != "0.1.0" {
 			t.Errorf("asked for version %s", ref.Version)
 		}
 		return testCatalog(t, 1), nil
-	}
+	})
 	res, err := e.Update(context.Background(), UpdateRequest{Dir: root})
 	if err != nil {
 		t.Fatal(err)

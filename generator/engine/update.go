@@ -11,12 +11,16 @@ import (
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/plan"
+	projectpkg "github.com/secgen/secgen/generator/project"
 	"github.com/secgen/secgen/generator/render"
 )
 
 // UpdateRequest asks to re-apply the current catalog to a project.
 type UpdateRequest struct {
-	Dir         string // the project root; "" is the working directory
+	Dir string // the project root; "" is the working directory
+	// Project, when set, is the project opened by the project layer (Dir
+	// is then ignored): its root and manifest are used as they were read.
+	Project     *projectpkg.Project
 	Set         []string
 	AnswersFile []byte
 	Prompter    answers.Prompter
@@ -49,7 +53,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	default:
 		return nil, failure.Invalid(fmt.Errorf("update offers conflict policies %s and %s, not %s", ConflictMark, ConflictNew, failure.Quote(string(req.Conflict))))
 	}
-	p, err := e.openProject(req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
+	p, err := e.openProject(req.Project, req.Dir, openOptions{dryRun: req.DryRun, allowDowngrade: req.AllowDowngrade, allowDirty: req.AllowDirty})
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ func benchMerge(b *testing.B, render bool) {
 		if err := os.WriteFile(filepath.Join(root, "config.yaml"), []byte(edit), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		e := &Engine{Catalog: v2, Version: "bench", Recorded: func(context.Context, manifest.CatalogRef) (*catalog.Catalog, error) { return v1, nil }}
+		e := &Engine{Catalog: v2, Version: "bench", Versions: VersionFunc(func(context.Context, manifest.CatalogRef) (*catalog.Catalog, error) { return v1, nil })}
 		b.StartTimer()
 		res, err := e.Update(context.Background(), UpdateRequest{Dir: root})
 		if err != nil || len(res.Conflicts) != 0 {

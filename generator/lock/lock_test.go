@@ -3,6 +3,7 @@ package lock
 import (
 	"bufio"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,8 @@ import (
 )
 
 // A child process started by TestHolderKilled runs this instead of the
-// tests: it takes the lock, says so, and waits to be killed.
+// tests: it takes the lock, says so, and holds it until it is killed (or
+// its parent goes away and its standard input ends).
 func TestMain(m *testing.M) {
 	if path := os.Getenv("SECGEN_LOCK_TEST_HOLD"); path != "" {
 		if _, err := Acquire(path); err != nil {
@@ -24,7 +26,7 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		os.Stdout.WriteString("locked\n")
-		time.Sleep(time.Minute)
+		_, _ = io.Copy(io.Discard, os.Stdin)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -109,6 +111,11 @@ func TestHolderKilled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stdin, err := cmd.StdinPipe() // held open: the child holds the lock until killed
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

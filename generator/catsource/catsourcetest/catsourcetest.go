@@ -225,7 +225,7 @@ func (r *Repo) tree(files Files, dir string) (plumbing.Hash, error) {
 
 // Catalog returns the files of a small valid catalog at version: a
 // registry of one control (control, in an area of its own), one component
-// "audit-log" claiming it, one blueprint "service" using it, and a
+// "audit-log" claiming it (with an audit rule for it in checks.yaml), one blueprint "service" using it, and a
 // component "runbook" outside the blueprint (for secgen add). extra is
 // added to the audit log's template, so versions differ in content.
 func Catalog(version, control, extra string) Files {
@@ -248,10 +248,20 @@ questions:
       pattern: '[a-z]([-a-z0-9]{0,38}[a-z0-9])?'
 `)},
 		"templates/audit-log/files/audit/{{ .name }}.yaml.tmpl": {Data: []byte("# " + control + ": every service ships its audit log\nservice: {{ yamlString .name }}\nretention_days: 365\n" + extra)},
-		"templates/runbook/component.yaml":                      {Data: []byte("name: runbook\ndescription: An on-call runbook.\nversion: " + version + "\n")},
-		"templates/runbook/files/RUNBOOK.md.tmpl":               {Data: []byte("# Runbook (catalog " + version + ")\n")},
-		"blueprints/service.yaml":                               {Data: []byte("name: service\ndescription: A service with the audit log.\ncomponents: [audit-log]\n")},
-		"README.md":                                             {Data: []byte("# acme catalog\n")},
+		"templates/audit-log/checks.yaml": {Data: []byte(`# The organisation's own control, audited like secgen's.
+checks:
+  - id: audit-log-retention
+    control: ` + control + `
+    match: "audit/*.yaml"
+    expr: has(object.retention_days) && object.retention_days >= 365
+    severity: error
+    message: the audit log is kept for less than a year
+    fix: set retention_days to 365 or more
+`)},
+		"templates/runbook/component.yaml":        {Data: []byte("name: runbook\ndescription: An on-call runbook.\nversion: " + version + "\n")},
+		"templates/runbook/files/RUNBOOK.md.tmpl": {Data: []byte("# Runbook (catalog " + version + ")\n")},
+		"blueprints/service.yaml":                 {Data: []byte("name: service\ndescription: A service with the audit log.\ncomponents: [audit-log]\n")},
+		"README.md":                               {Data: []byte("# acme catalog\n")},
 	}
 }
 
@@ -331,4 +341,42 @@ func NewFixture(dir string, hostile bool) (*Fixture, error) {
 		return nil, fmt.Errorf("build fixture: %w", err)
 	}
 	return f, nil
+}
+
+// Release commits Catalog(version) (its audit log template says "# since
+// version") on main of the fixture repository in dir and tags it with an
+// annotated tag name, both signed by key; a tag name that exists is moved,
+// as a force-pushed tag would be. It returns the commit.
+func Release(dir, name, version string, key *openpgp.Entity) (plumbing.Hash, error) {
+	repo, err := Init(dir)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	c, err := repo.Commit(Catalog(version, Control, "# since "+version+"\n"), "v"+version, key)
+	if err != nil {
+		return plumbing.ZeroHash, err
+	}
+	if _, err := repo.Tag(name, c, key); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return c, nil
+}
+
+// ArmorKeys returns one armored block holding the public keys of keys (a
+// keyring with several keys, as during a key rotation).
+func ArmorKeys(keys ...*openpgp.Entity) ([]byte, error) {
+	var buf bytes.Buffer
+	w, err := armor.Encode(&buf, openpgp.PublicKeyType, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if err := k.Serialize(w); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

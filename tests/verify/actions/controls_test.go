@@ -3,6 +3,7 @@ package actions
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/secgen/secgen/generator/manifest"
 )
 
 // stepRef names a step for messages.
@@ -365,8 +368,8 @@ func TestComponentDeclaresControls(t *testing.T) {
 }
 
 // TestSecgenDriftJob: ci.yml's secgen job installs the secgen version the project's
-// manifest records (validated as a release before go install), audits with SARIF output
-// uploaded to code scanning even when the audit fails, and runs secgen check.
+// manifest records, audits with SARIF output uploaded to code scanning even when the audit
+// fails, and runs secgen check.
 func TestSecgenDriftJob(t *testing.T) {
 	for _, tree := range workflowTrees(t) {
 		w := loadWorkflow(t, tree, "ci.yml")
@@ -374,19 +377,75 @@ func TestSecgenDriftJob(t *testing.T) {
 		if j == nil {
 			continue
 		}
-		install := findStep(j, runs(`(?s)secgen_version.*\^\[0-9\]\+\\\.\[0-9\]\+\\\.\[0-9\]\+\$.*exit 1.*go install "github\.com/secgen/secgen/cmd/secgen@v\$\{version\}"`))
+		install := findStep(j, runs(`secgen_version`))
 		audit := findStep(j, runs(`secgen" audit --format sarif --output results\.sarif$`))
 		up := findStep(j, usesAction("github/codeql-action/upload-sarif"))
 		check := findStep(j, runs(`secgen" check$`))
 		switch {
 		case install < 0:
-			t.Errorf("%s/ci.yml: the secgen job does not install the recorded, released secgen version", tree.name)
+			t.Errorf("%s/ci.yml: the secgen job does not install the recorded secgen version", tree.name)
 		case audit < install:
 			t.Errorf("%s/ci.yml: the secgen job does not run secgen audit with SARIF output after installing it", tree.name)
 		case up < audit || with(j.Steps[up], "sarif_file") != "results.sarif" || !strings.Contains(j.Steps[up].If, "always()"):
 			t.Errorf("%s/ci.yml: the audit's SARIF is not uploaded after it runs, even on failure", tree.name)
 		case check < install:
 			t.Errorf("%s/ci.yml: the secgen job does not run secgen check", tree.name)
+		}
+		if install >= 0 {
+			checkInstallStep(t, tree.name, j.Steps[install].Run)
+		}
+	}
+}
+
+// checkInstallStep runs the secgen job's install script with bash, as the runner
+// would, against manifests that secgen's own encoder wrote with each kind of version,
+// and a stand-in go command that records how it was called: an installable version is
+// installed exactly, anything else fails the job before go runs.
+func checkInstallStep(t *testing.T, name, script string) {
+	t.Helper()
+	for _, tc := range []struct {
+		version string
+		install bool
+	}{
+		{"1.2.3", true},                                    // go install ...@v1.2.3
+		{"1.3.0-rc.1", true},                               // a pre-release tag
+		{"0.0.0-20261129183726-f2f26a99dd58", true},        // a build from a git checkout
+		{"1.2.4-0.20261129183726-f2f26a99dd58", true},      // a commit after v1.2.3
+		{"0.0.0-20261129183726-f2f26a99dd58+dirty", false}, // uncommitted changes
+		{"dev", false},                                     // go run, no VCS information
+		{"1.2.3; curl evil", false},                        // never reaches go install
+	} {
+		dir := t.TempDir()
+		data, err := (&manifest.Manifest{Schema: manifest.SchemaVersion, SecgenVersion: tc.version}).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, manifest.FileName), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(dir, "bin")
+		if err := os.Mkdir(bin, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		fake := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> \"$GO_CALLS\"\n"
+		if err := os.WriteFile(filepath.Join(bin, "go"), []byte(fake), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		calls := filepath.Join(dir, "calls")
+		cmd := exec.Command("bash", "-e", "-c", script)
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin", "GO_CALLS=" + calls}
+		out, err := cmd.CombinedOutput()
+		got, _ := os.ReadFile(calls)
+		want := ""
+		if tc.install {
+			want = "install github.com/secgen/secgen/cmd/secgen@v" + tc.version + "\n"
+		}
+		if (err == nil) != tc.install || string(got) != want {
+			t.Errorf("%s/ci.yml: secgen_version %q: exit error %v, go called with %q, want %q; output:\n%s", name, tc.version, err, got, want, out)
+		}
+		if !tc.install && !strings.Contains(string(out), "::error::") {
+			t.Errorf("%s/ci.yml: secgen_version %q: refused without an ::error:: annotation:\n%s", name, tc.version, out)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -150,8 +151,8 @@ func startPostgres(t *testing.T) *pgServer {
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+dir,
 		"-c", "ssl=on", "-c", "ssl_cert_file="+filepath.Join(dir, "server.crt"), "-c", "ssl_key_file="+filepath.Join(dir, "server.key"),
 		"-c", "fsync=off", "-c", "max_connections=50")
-	var logs bytes.Buffer
-	srv.Stdout, srv.Stderr = &logs, &logs
+	logs := &serverLog{ready: make(chan struct{}), line: []byte("database system is ready to accept connections")}
+	srv.Stdout, srv.Stderr = logs, logs
 	if err := srv.Start(); err != nil {
 		t.Fatalf("postgres: %v", err)
 	}
@@ -166,22 +167,46 @@ func startPostgres(t *testing.T) *pgServer {
 			<-exited
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if out, err := s.psql(t, "postgres", "SELECT 1"); err == nil && strings.TrimSpace(out) == "1" {
-			break
-		}
-		select {
-		case <-exited:
-			t.Fatalf("postgres exited:\n%s", logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("postgres did not start within 60s:\n%s", logs.String())
-		}
-		time.Sleep(200 * time.Millisecond)
+	// The postmaster logs this line once it accepts connections (messages
+	// are in English: LC_ALL=C).
+	select {
+	case <-logs.ready:
+	case <-exited:
+		t.Fatalf("postgres exited:\n%s", logs)
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("postgres did not start within 2 minutes:\n%s", logs)
+	}
+	if out, err := s.psql(t, "postgres", "SELECT 1"); err != nil || strings.TrimSpace(out) != "1" {
+		t.Fatalf("postgres is ready but SELECT 1 gave %q, %v:\n%s", out, err, logs)
 	}
 	return s
+}
+
+// serverLog collects a server's output and closes ready when line first
+// appears in it.
+type serverLog struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	line  []byte
+	ready chan struct{}
+	seen  bool
+}
+
+func (l *serverLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	if !l.seen && bytes.Contains(l.buf.Bytes(), l.line) {
+		l.seen = true
+		close(l.ready)
+	}
+	return len(p), nil
+}
+
+func (l *serverLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
 }
 
 // psql runs SQL as the superuser over the unix socket.

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,15 +38,25 @@ func TestMain(m *testing.M) {
 }
 
 // terminal is the far end of a pseudo-terminal running secgen: it records
-// the output and answers the terminal queries survey sends (cursor
-// position), as a terminal emulator would.
+// the output, answers the terminal queries survey sends (cursor position)
+// as a terminal emulator would, and types answers only when survey is
+// ready to read them.
+//
+// One goroutine (the test's, in converse) does all of the writing, in the
+// order of what secgen wrote, so the bytes secgen reads arrive in an order
+// the test decides: never an answer behind a cursor report survey has not
+// read yet (survey's cursor-position reader discards whatever follows the
+// report in the same read), never before survey has put the terminal in raw
+// mode (the line discipline would echo it, or turn Ctrl-C into a signal).
 type terminal struct {
-	pty  *os.File
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  []byte
-	done chan struct{}
-	err  error
+	pty    *os.File
+	cmd    *exec.Cmd
+	chunks chan []byte // what secgen wrote, in order; closed at end of file
+	exited chan struct{}
+	err    error
+
+	out     []byte // everything secgen wrote so far
+	scanned int    // out[:scanned] holds no cursor query not yet answered
 }
 
 // start runs secgen with args in dir on a new pseudo-terminal. The
@@ -61,37 +70,35 @@ func start(t *testing.T, dir string, args ...string) *terminal {
 	if err != nil {
 		t.Fatal(err)
 	}
-	term := &terminal{pty: f, cmd: cmd, done: make(chan struct{})}
+	term := &terminal{pty: f, cmd: cmd, chunks: make(chan []byte, 64), exited: make(chan struct{})}
 	go term.read()
 	go func() {
 		term.err = cmd.Wait()
-		close(term.done)
+		close(term.exited)
 	}()
 	t.Cleanup(func() {
 		select {
-		case <-term.done:
+		case <-term.exited:
 		default:
 			_ = cmd.Process.Kill()
-			<-term.done
+			<-term.exited
+		}
+		for range term.chunks { // the reader ends once the terminal is closed on secgen's side
 		}
 		f.Close()
 	})
 	return term
 }
 
-var cursorQuery = []byte("\x1b[6n")
-
+// read forwards what secgen writes until the terminal's other side is
+// closed (secgen exited).
 func (term *terminal) read() {
-	buf := make([]byte, 4096)
+	defer close(term.chunks)
 	for {
+		buf := make([]byte, 4096)
 		n, err := term.pty.Read(buf)
-		term.mu.Lock()
-		before := bytes.Count(term.out, cursorQuery)
-		term.out = append(term.out, buf[:n]...)
-		after := bytes.Count(term.out, cursorQuery)
-		term.mu.Unlock()
-		for range after - before {
-			_, _ = term.pty.Write([]byte("\x1b[1;1R"))
+		if n > 0 {
+			term.chunks <- buf[:n]
 		}
 		if err != nil {
 			return
@@ -99,11 +106,13 @@ func (term *terminal) read() {
 	}
 }
 
-func (term *terminal) output() []byte {
-	term.mu.Lock()
-	defer term.mu.Unlock()
-	return bytes.Clone(term.out)
-}
+// output is everything secgen wrote; complete once converse returned.
+func (term *terminal) output() []byte { return term.out }
+
+var (
+	cursorQuery  = []byte("\x1b[6n")
+	cursorReport = []byte("\x1b[1;1R")
+)
 
 // A prompt line as survey draws it: the bold message, then either a hint
 // ("[? for help]", "(default)", "[Use arrows...]": the question is being
@@ -133,50 +142,110 @@ func events(out []byte, from int) []event {
 	return evs
 }
 
+// conversation is the state of converse: which prompts were asked, which
+// one is waiting for the answer the test decided, and that answer.
+type conversation struct {
+	reply   func(msg string, n int) string
+	asked   []string
+	seen    map[string]int
+	pos     int    // out[:pos] holds no prompt line not yet handled
+	current string // the prompt answered last, until survey shows it taken or asks again
+	pending []byte // the answer to type as soon as survey reads the terminal
+}
+
+// prompts handles the prompt lines drawn in out[:upto].
+func (c *conversation) prompts(out []byte, upto int) {
+	for _, e := range events(out[:upto], c.pos) {
+		c.pos = e.end
+		switch {
+		case c.current != "" && e.msg == c.current && e.answered:
+			c.current = "" // the answer was taken
+		case c.current != "" && e.msg == c.current && !e.answered:
+			c.current = "" // asked again (after help or an invalid entry)
+			fallthrough
+		case c.current == "" && !e.answered:
+			c.asked = append(c.asked, e.msg)
+			c.pending = []byte(c.reply(e.msg, c.seen[e.msg]))
+			c.seen[e.msg]++
+			c.current = e.msg
+		}
+	}
+}
+
 // converse answers each prompt with reply(message, times asked before) until
 // secgen exits, and returns the prompts in the order they were asked.
+//
+// An answer is typed in one of two moments, whichever comes first after its
+// prompt is drawn: with the reply to survey's first cursor-position query
+// (Input and Confirm send it once the terminal is in raw mode, and keep
+// what precedes the report), or once the terminal is seen in raw mode
+// before any query was answered (Select sends none). The only wait is on
+// the terminal's mode, polled; the deadline is for a real hang.
 func (term *terminal) converse(t *testing.T, reply func(msg string, n int) string) []string {
 	t.Helper()
-	var asked []string
-	seen := map[string]int{}
-	pos := 0
-	current := ""
-	deadline := time.Now().Add(3 * time.Minute)
+	c := &conversation{reply: reply, seen: map[string]int{}}
+	deadline := time.NewTimer(3 * time.Minute)
+	defer deadline.Stop()
+	poll := time.NewTicker(2 * time.Millisecond)
+	defer poll.Stop()
 	for {
-		for _, e := range events(term.output(), pos) {
-			pos = e.end
-			switch {
-			case current != "" && e.msg == current && e.answered:
-				current = "" // the answer was taken
-			case current != "" && e.msg == current && !e.answered:
-				current = "" // asked again (after help or an invalid entry)
-				fallthrough
-			case current == "" && !e.answered:
-				asked = append(asked, e.msg)
-				r := reply(e.msg, seen[e.msg])
-				seen[e.msg]++
-				current = e.msg
-				time.Sleep(50 * time.Millisecond) // let survey enter raw mode
-				if _, err := term.pty.Write([]byte(r)); err != nil {
-					t.Fatalf("answer %q: %v", e.msg, err)
-				}
-			}
-		}
 		select {
-		case <-term.done:
-			return asked
-		case <-time.After(20 * time.Millisecond):
+		case chunk, ok := <-term.chunks:
+			if !ok {
+				<-term.exited
+				return c.asked
+			}
+			term.out = append(term.out, chunk...)
+			term.handle(t, c)
+		case <-poll.C:
+			if c.pending == nil {
+				continue
+			}
+			raw, err := rawMode(term.pty)
+			if err != nil {
+				t.Fatalf("terminal mode: %v", err)
+			}
+			if raw {
+				term.write(t, c.pending)
+				c.pending = nil
+			}
+		case <-deadline.C:
+			t.Fatalf("secgen did not finish; asked %q; output:\n%q", c.asked, term.out)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("secgen did not finish; asked %q; output:\n%q", asked, term.output())
+	}
+}
+
+// handle answers the cursor queries and the prompts in the new output, in
+// the order secgen wrote them.
+func (term *terminal) handle(t *testing.T, c *conversation) {
+	t.Helper()
+	for {
+		i := bytes.Index(term.out[term.scanned:], cursorQuery)
+		if i < 0 {
+			// A query split across reads is found next time.
+			term.scanned = max(term.scanned, len(term.out)-len(cursorQuery)+1)
+			break
 		}
+		q := term.scanned + i
+		c.prompts(term.out, q)
+		term.write(t, append(c.pending, cursorReport...))
+		c.pending = nil
+		term.scanned = q + len(cursorQuery)
+	}
+	c.prompts(term.out, len(term.out))
+}
+
+func (term *terminal) write(t *testing.T, b []byte) {
+	t.Helper()
+	if _, err := term.pty.Write(b); err != nil {
+		t.Fatalf("type %q: %v", b, err)
 	}
 }
 
 // exitCode waits for secgen and returns its exit code.
 func (term *terminal) exitCode(t *testing.T) int {
 	t.Helper()
-	<-term.done
+	<-term.exited
 	var exit *exec.ExitError
 	if errors.As(term.err, &exit) {
 		return exit.ExitCode()
@@ -197,6 +266,7 @@ var ansi = regexp.MustCompile("\x1b(\\[[0-9;?]*[A-Za-z]|[78])")
 const enter = "\r"
 
 func TestDefaultPathAsksAtMostTwelve(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	term := start(t, dir, "new", "go-service", "shop", "--no-git")
 	asked := term.converse(t, func(string, int) string { return enter })
@@ -237,31 +307,36 @@ func customizeKubernetes(db string) func(string, int) string {
 }
 
 func TestConditionHidesTheDatabasePort(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		db   string
 		want bool
 	}{{"none", false}, {"postgres", true}} {
-		dir := t.TempDir()
-		term := start(t, dir, "new", "go-service", "shop", "--no-git")
-		asked := term.converse(t, customizeKubernetes(tc.db))
-		if code := term.exitCode(t); code != 0 {
-			t.Fatalf("database=%s: exit %d; output:\n%s", tc.db, code, term.text())
-		}
-		got := strings.Contains(strings.Join(asked, "|"), "|Database port|")
-		if got != tc.want || !strings.Contains(strings.Join(asked, "|"), "|Kubernetes namespace prefix|") {
-			t.Errorf("database=%s: Database port asked = %v, want %v; asked %q", tc.db, got, tc.want, asked)
-		}
-		manifest, err := os.ReadFile(filepath.Join(dir, "shop", ".secgen.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(string(manifest), "database_port:") != tc.want {
-			t.Errorf("database=%s: database_port recorded = %v, want %v", tc.db, !tc.want, tc.want)
-		}
+		t.Run(tc.db, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			term := start(t, dir, "new", "go-service", "shop", "--no-git")
+			asked := term.converse(t, customizeKubernetes(tc.db))
+			if code := term.exitCode(t); code != 0 {
+				t.Fatalf("database=%s: exit %d; output:\n%s", tc.db, code, term.text())
+			}
+			got := strings.Contains(strings.Join(asked, "|"), "|Database port|")
+			if got != tc.want || !strings.Contains(strings.Join(asked, "|"), "|Kubernetes namespace prefix|") {
+				t.Errorf("database=%s: Database port asked = %v, want %v; asked %q", tc.db, got, tc.want, asked)
+			}
+			manifest, err := os.ReadFile(filepath.Join(dir, "shop", ".secgen.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(manifest), "database_port:") != tc.want {
+				t.Errorf("database=%s: database_port recorded = %v, want %v", tc.db, !tc.want, tc.want)
+			}
+		})
 	}
 }
 
 func TestHelpTrimAndReask(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	term := start(t, dir, "new", "go-service", "shop", "--no-git")
 	asked := term.converse(t, func(msg string, n int) string {
@@ -307,6 +382,7 @@ func TestHelpTrimAndReask(t *testing.T) {
 }
 
 func TestCtrlCExits130AndLeavesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	term := start(t, dir, "new", "go-service", "shop", "--no-git")
 	term.converse(t, func(msg string, _ int) string {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/generator/engine"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // AddOptions are the inputs of `secgen add`.
@@ -60,8 +61,7 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
-	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
-	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
+	opts.Source.register(f)
 	return cmd
 }
 
@@ -73,20 +73,24 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	l, err := openProjectCatalog(ctx, opts.Dir, opts.Source, true)
+	p, err := openProject(ctx, opts.Dir, opts.Source, project.Recorded, false)
 	if err != nil {
 		return err
 	}
-	req := engine.AddRequest{Dir: opts.Dir, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade, AllowDirty: opts.AllowDirty}
+	req := engine.AddRequest{Project: p, Component: opts.Component, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade, AllowDirty: opts.AllowDirty}
 	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
 	}
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	res, err := l.engine().Add(ctx, req)
+	res, err := projectEngine(p, streams.version()).Add(ctx, req)
 	if err != nil {
 		return projectError(err)
+	}
+	if res.Wrote {
+		// Last on standard error, after the summary.
+		defer warnUninstallable(streams)
 	}
 	if opts.Output == "json" {
 		if err := printJSON(streams.Out, res, opts.DryRun); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // AuditOptions are the inputs of `secgen audit`.
@@ -20,6 +21,7 @@ type AuditOptions struct {
 	Format     string
 	Output     string
 	Components string
+	Source     ProjectSource
 }
 
 func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *cobra.Command {
@@ -49,6 +51,7 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 	cmd.Flags().StringVar(&opts.Format, "format", "text", "report format: text, json or sarif")
 	cmd.Flags().StringVar(&opts.Output, "output", "", "write the report to FILE instead of standard output")
 	cmd.Flags().StringVar(&opts.Components, "components", "", "audit with these components' rules (comma-separated) instead of the manifest's")
+	opts.Source.register(cmd.Flags())
 	return cmd
 }
 
@@ -69,11 +72,12 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 			return failure.Invalidf("--components names no component")
 		}
 	}
-	cat, err := loadCatalog(ctx)
+	p, err := openProject(ctx, opts.Dir, opts.Source, project.Recorded, true)
 	if err != nil {
 		return err
 	}
-	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: opts.Dir, Components: names})
+	cat := p.Catalog.Catalog
+	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: p.Root, Manifest: p.Manifest, Components: names})
 	if err != nil {
 		return err
 	}
@@ -82,7 +86,7 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	case "json":
 		err = audit.WriteJSON(&buf, rep)
 	case "sarif":
-		err = audit.WriteSARIF(&buf, rep, cat.Registry, Version())
+		err = audit.WriteSARIF(&buf, rep, cat.Registry, streams.version())
 	default:
 		err = audit.WriteText(&buf, rep)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/secgen/secgen/generator/catalogs"
 	"github.com/secgen/secgen/generator/catsource"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // CatalogOptions are the inputs of `secgen catalog ...`.
@@ -20,6 +21,9 @@ type CatalogOptions struct {
 	Keyring string
 	Offline bool
 	Output  string
+	// AcceptMovedTag and AcceptSigner are catalog update's overrides.
+	AcceptMovedTag bool
+	AcceptSigner   string
 }
 
 func newCatalogCmd(streams *IO) *cobra.Command {
@@ -58,51 +62,16 @@ func newCatalogAddCmd(streams *IO) *cobra.Command {
 }
 
 func runCatalogAdd(ctx context.Context, streams *IO, opts *CatalogOptions) error {
-	if err := catalogs.CheckName(opts.Name); err != nil {
-		return err
-	}
-	spec, err := catsource.Parse(opts.Source, opts.Ref)
+	ring, err := project.ReadKeyring(opts.Keyring)
 	if err != nil {
 		return err
 	}
-	if spec.Kind == catsource.Builtin {
-		return failure.Invalidf("the built-in catalog is always there; name a directory or git URL")
-	}
-	ring, err := readKeyring(opts.Keyring)
+	e, err := resolver(opts.Offline).AddNamed(ctx, opts.Name, opts.Source, opts.Ref, ring)
 	if err != nil {
-		return err
-	}
-	store, f, err := openNamedCatalogs()
-	if err != nil {
-		return err
-	}
-	if _, ok := f.Find(opts.Name); ok {
-		return failure.Invalidf("a catalog named %s exists already; remove it first or run secgen catalog update %s", opts.Name, opts.Name)
-	}
-	op, err := (&catsource.Opener{Offline: opts.Offline}).Open(ctx, catsource.Request{Spec: spec, Keyring: ring})
-	if err != nil {
-		return err
-	}
-	e := entryOf(opts.Name, spec, op)
-	if ring != nil {
-		if e.Keyring, err = store.PutKeyring(opts.Name, ring); err != nil {
-			return err
-		}
-	}
-	f.Put(e)
-	if err := store.Save(f); err != nil {
 		return err
 	}
 	fmt.Fprintf(streams.Out, "Added catalog %s: %s %s%s.\n", e.Name, e.ID, e.Version, describePin(e))
 	return nil
-}
-
-// entryOf records an opened catalog as a named one.
-func entryOf(name string, spec catsource.Spec, op *catsource.Opened) catalogs.Entry {
-	return catalogs.Entry{
-		Name: name, Source: spec.URL, Ref: spec.Ref, Pin: op.Origin.Pin, Commit: op.Origin.Commit,
-		Signer: op.Origin.Signer, ID: op.Catalog.ID, Version: op.Catalog.Version,
-	}
 }
 
 func describePin(e catalogs.Entry) string {
@@ -129,7 +98,7 @@ func newCatalogListCmd(streams *IO) *cobra.Command {
 			if err := checkOutput(opts.Output, "table", "json"); err != nil {
 				return err
 			}
-			_, f, err := openNamedCatalogs()
+			_, f, err := resolver(false).Catalogs()
 			if err != nil {
 				return err
 			}
@@ -179,9 +148,11 @@ func newCatalogUpdateCmd(streams *IO) *cobra.Command {
 		Use:   "update [NAME]",
 		Short: "Resolve a named catalog's ref again (all catalogs without NAME) and pin the new commit",
 		Long: "Fetch each named catalog's ref, verify it against the catalog's keyring and pin the commit it\n" +
-			"now resolves to, printing old → new. --ref also moves the catalog to another ref. Projects follow\n" +
-			"with secgen update.",
-		Args: argsBetween(0, 1, "secgen catalog update [NAME] [--ref REF]"),
+			"now resolves to, printing old → new. A catalog pinned to a semver tag moves to the newest semver\n" +
+			"tag; --ref moves it to another ref. A tag that moved, or a signature by another key than the\n" +
+			"pinned signer, is refused unless accepted. --keyring replaces the stored keyring (key rotation).\n" +
+			"Projects follow with secgen update.",
+		Args: argsBetween(0, 1, "secgen catalog update [NAME] [--ref REF] [--keyring FILE]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Name = args[0]
@@ -191,72 +162,27 @@ func newCatalogUpdateCmd(streams *IO) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Ref, "ref", "", "follow `REF` (branch, tag or commit) from now on (needs NAME)")
+	f.StringVar(&opts.Keyring, "keyring", "", "replace the catalog's keyring with the armored OpenPGP public keys in `FILE` (key rotation; needs NAME)")
+	f.BoolVar(&opts.AcceptMovedTag, "accept-moved-tag", false, "accept a release tag that now points at another commit than the pinned one")
+	f.StringVar(&opts.AcceptSigner, "accept-signer", "", "accept a signature by the key with fingerprint `FPR` instead of the pinned signer")
 	return cmd
 }
 
 func runCatalogUpdate(ctx context.Context, streams *IO, opts *CatalogOptions) error {
-	if opts.Ref != "" && opts.Name == "" {
-		return failure.Invalidf("--ref needs the NAME of the catalog to move")
-	}
-	store, f, err := openNamedCatalogs()
+	ring, err := project.ReadKeyring(opts.Keyring)
 	if err != nil {
 		return err
 	}
-	todo := f.Catalogs
-	if opts.Name != "" {
-		if err := catalogs.CheckName(opts.Name); err != nil {
-			return err
-		}
-		e, ok := f.Find(opts.Name)
-		if !ok {
-			return failure.Invalidf("there is no catalog named %s", failure.Quote(opts.Name))
-		}
-		todo = []catalogs.Entry{e}
-	}
-	// Everything is resolved and verified before the file is written once.
-	var lines []string
-	for _, e := range todo {
-		ref := e.Ref
-		if opts.Ref != "" {
-			ref = opts.Ref
-		}
-		l, err := openEntry(ctx, store, e, catsource.Request{}, ref, false)
-		if err != nil {
-			return fmt.Errorf("catalog %s: %w", e.Name, err)
-		}
-		spec, err := catsource.Parse(e.Source, ref)
-		if err != nil {
-			return err
-		}
-		next := entryOf(e.Name, spec, l.Opened)
-		next.Keyring = e.Keyring
-		switch {
-		case next.Commit == "":
-			lines = append(lines, fmt.Sprintf("%s: %s %s (a directory, read as it is)", e.Name, next.ID, next.Version))
-		case next.Commit == e.Commit:
-			lines = append(lines, fmt.Sprintf("%s: %s (unchanged)", e.Name, short(e.Commit)))
-		default:
-			lines = append(lines, fmt.Sprintf("%s: %s → %s (%s %s)", e.Name, short(e.Commit), short(next.Commit), next.ID, next.Version))
-		}
-		f.Put(next)
-	}
-	if err := store.Save(f); err != nil {
+	changes, err := resolver(opts.Offline).UpdateNamed(ctx, project.NamedUpdate{
+		Name: opts.Name, Ref: opts.Ref, Keyring: ring, AcceptMovedTag: opts.AcceptMovedTag, AcceptSigner: opts.AcceptSigner,
+	})
+	if err != nil {
 		return err
 	}
-	for _, line := range lines {
-		fmt.Fprintln(streams.Out, line)
+	for _, c := range changes {
+		fmt.Fprintln(streams.Out, c.String())
 	}
 	return nil
-}
-
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	if id == "" {
-		return "(none)"
-	}
-	return id
 }
 
 func newCatalogRemoveCmd(streams *IO) *cobra.Command {
@@ -269,7 +195,7 @@ func newCatalogRemoveCmd(streams *IO) *cobra.Command {
 			if err := catalogs.CheckName(name); err != nil {
 				return err
 			}
-			store, f, err := openNamedCatalogs()
+			store, f, err := resolver(false).Catalogs()
 			if err != nil {
 				return err
 			}

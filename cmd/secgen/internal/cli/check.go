@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/generator/engine"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // ExitConflicts is check's exit code when conflict markers remain.
@@ -19,6 +20,7 @@ type CheckOptions struct {
 	Dir    string
 	Output string
 	Diff   bool
+	Source ProjectSource
 }
 
 func newCheckCmd(streams *IO, runF func(context.Context, *CheckOptions) error) *cobra.Command {
@@ -41,6 +43,7 @@ func newCheckCmd(streams *IO, runF func(context.Context, *CheckOptions) error) *
 	cmd.Flags().StringVarP(&opts.Dir, "dir", "C", "", "the project directory (default: the working directory)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&opts.Diff, "diff", false, "show each file you changed as a unified diff against what secgen generated")
+	opts.Source.register(cmd.Flags())
 	return cmd
 }
 
@@ -48,12 +51,11 @@ func runCheck(ctx context.Context, streams *IO, opts *CheckOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	p, err := openProject(ctx, opts.Dir, opts.Source, project.Current, false)
 	if err != nil {
 		return err
 	}
-	eng := &engine.Engine{Catalog: cat, Version: Version()}
-	res, err := eng.Check(ctx, engine.CheckRequest{Dir: opts.Dir, Diff: opts.Diff})
+	res, err := projectEngine(p, streams.version()).Check(ctx, engine.CheckRequest{Project: p, Diff: opts.Diff})
 	if err != nil {
 		return err
 	}

@@ -10,12 +10,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/secgen/secgen/cmd/secgen/internal/buildinfo"
 	"github.com/secgen/secgen/cmd/secgen/internal/prompt"
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/builtin"
@@ -43,6 +43,31 @@ type IO struct {
 	Prompter answers.Prompter
 	// Getwd returns the working directory.
 	Getwd func() (string, error)
+	// Build is this secgen's version; the zero value reads the binary's
+	// build information.
+	Build buildinfo.Info
+}
+
+// build is this secgen's version and whether CI can install it.
+func (s *IO) build() buildinfo.Info {
+	if s.Build.Version == "" {
+		return buildinfo.Read()
+	}
+	return s.Build
+}
+
+// version is this secgen's version, as manifests record it.
+func (s *IO) version() string { return s.build().Version }
+
+// warnUninstallable warns, after a command recorded this secgen's version
+// in a manifest, when that version cannot be installed: the generated CI
+// installs exactly the recorded version and refuses any other.
+func warnUninstallable(s *IO) {
+	b := s.build()
+	if b.Installable {
+		return
+	}
+	fmt.Fprintf(s.Err, "warning: .secgen.yaml records secgen %s, which %s, so the generated CI's secgen job will refuse it; install a release (go install %s@latest) and run secgen update.\n", b.Version, b.Problem, buildinfo.Command)
 }
 
 // System returns the process's own streams. Prompts are drawn on standard
@@ -56,6 +81,7 @@ func System() *IO {
 		InTTY: inTTY, OutTTY: outTTY,
 		Prompter: prompt.Survey{In: os.Stdin, Out: os.Stderr, Err: os.Stderr},
 		Getwd:    os.Getwd,
+		Build:    buildinfo.Read(),
 	}
 }
 
@@ -64,14 +90,6 @@ func System() *IO {
 // disabled. Standard output does not matter: prompts go to standard error.
 func (s *IO) CanPrompt(noInput bool, answersFile string) bool {
 	return !noInput && s.InTTY && answersFile != "-" && s.Prompter != nil
-}
-
-// Version is secgen's version: the module version it was built as, or "dev".
-func Version() string {
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return strings.TrimPrefix(info.Main.Version, "v")
-	}
-	return "dev"
 }
 
 // Main runs secgen with args and returns the process exit code.
@@ -120,12 +138,16 @@ func NewRoot(streams *IO) *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if v, _ := cmd.Flags().GetBool("version"); v {
+				return printVersion(cmd.Context(), streams, "text")
+			}
 			if len(args) > 0 {
 				return failure.Invalidf("unknown command %s; run 'secgen --help'", failure.Quote(args[0]))
 			}
 			return cmd.Help()
 		},
 	}
+	root.Flags().Bool("version", false, "print secgen's version (as secgen version does)")
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)

@@ -65,10 +65,14 @@ func runInit(ctx context.Context, streams *IO, opts *InitOptions) error {
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	eng := &engine.Engine{Catalog: cat, Version: Version()}
+	eng := &engine.Engine{Catalog: cat, Version: streams.version()}
 	res, err := eng.Init(ctx, req)
 	if err != nil {
 		return err
+	}
+	if res.Wrote {
+		// Last on standard error, after the summary.
+		defer warnUninstallable(streams)
 	}
 	if opts.Output == "json" {
 		return printJSON(streams.Out, res, opts.DryRun)

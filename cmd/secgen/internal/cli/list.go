@@ -12,6 +12,7 @@ import (
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/catalogs"
 	"github.com/secgen/secgen/generator/catsource"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // ListOptions are the inputs of `secgen list`.
@@ -89,7 +90,7 @@ func runList(ctx context.Context, streams *IO, opts *ListOptions) error {
 			return err
 		}
 		for _, name := range names {
-			n, err := openNamed(ctx, name, opts.Source.Offline)
+			n, err := resolver(opts.Source.Offline).Named(ctx, name)
 			if err != nil {
 				return fmt.Errorf("catalog %s: %w", name, err)
 			}
@@ -131,7 +132,7 @@ func namedCatalogs() ([]string, error) {
 
 // listing describes one catalog with its provenance, its entries named
 // with prefix.
-func listing(l *loaded, prefix string) listDoc {
+func listing(l *project.Catalog, prefix string) listDoc {
 	doc := listDocument(l.Catalog)
 	r := l.Ref
 	doc.Catalog = catalogJSON{Name: r.Name, ID: r.ID, Version: r.Version, Source: r.Source, Ref: r.Ref, Commit: r.Commit, Signer: r.Signer}

@@ -122,9 +122,13 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 		}
 		req.Git = g
 	}
-	res, err := l.engine().New(ctx, req)
+	res, err := engineFor(l, streams.version()).New(ctx, req)
 	if err != nil {
 		return err
+	}
+	if !opts.DryRun {
+		// Last on standard error, after the summary.
+		defer warnUninstallable(streams)
 	}
 	if opts.Output == "json" {
 		return writeJSON(streams.Out, planJSON(res, opts.Dir, opts.Blueprint, opts.DryRun))

@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/secgen/secgen/generator/catalog"
-	"github.com/secgen/secgen/generator/catsource"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
 
@@ -110,34 +107,6 @@ func projectError(err error) error {
 		return failure.Invalid(fmt.Errorf("%w, or give --allow-dirty", err))
 	}
 	return err
-}
-
-// recordedOpener opens the catalog version a manifest records, so update
-// re-renders merge bases: a git catalog at its recorded commit (from the
-// cache, else its source), the built-in one when this secgen carries that
-// version.
-func recordedOpener(offline bool) engine.CatalogOpener {
-	return func(ctx context.Context, ref manifest.CatalogRef) (*catalog.Catalog, error) {
-		switch {
-		case ref.Builtin():
-			cat, err := catsource.BuiltinVersion(ctx, ref.Version)
-			if err != nil {
-				return nil, fmt.Errorf("%w; run update once with a secgen that carries it", err)
-			}
-			return cat, nil
-		case ref.Commit != "":
-			spec, err := catsource.Parse(ref.Source, ref.Commit)
-			if err != nil {
-				return nil, err
-			}
-			op, err := (&catsource.Opener{Offline: offline}).Open(ctx, catsource.Request{Spec: spec, Commit: ref.Commit})
-			if err != nil {
-				return nil, fmt.Errorf("catalog %s %s (commit %s) is neither cached nor reachable at %s (%v); make it reachable, or fetch it with secgen catalog add, and run update again", ref.ID, ref.Version, ref.Commit[:12], ref.Source, err)
-			}
-			return op.Catalog, nil
-		}
-		return nil, fmt.Errorf("catalog %s %s came from directory %s, which keeps no earlier versions", ref.ID, ref.Version, ref.Source)
-	}
 }
 
 // projectJSON is the -o json document of add, update and init.

@@ -11,6 +11,7 @@ import (
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // ShowOptions are the inputs of `secgen show`.
@@ -103,7 +104,7 @@ func runShow(ctx context.Context, streams *IO, opts *ShowOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	l, name, err := openFor(ctx, opts.Source, opts.Name)
+	l, name, err := showCatalog(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -251,4 +252,20 @@ func printControls(w io.Writer, cs []controlJSON) {
 		}
 		fmt.Fprintf(w, "  %-7s %s\n", c.ID, c.Title)
 	}
+}
+
+// showCatalog is the catalog show reads: NAME/ENTRY's, --catalog's, else,
+// inside a project, the project's own catalog at its recorded version, else
+// the built-in one.
+func showCatalog(ctx context.Context, opts *ShowOptions) (*project.Catalog, string, error) {
+	if name, _ := project.SplitEntry(opts.Name); name == "" && opts.Source.Catalog == "" && opts.Source.Keyring == "" {
+		if _, found, err := project.Locate(""); err == nil && found {
+			p, err := openProject(ctx, "", ProjectSource{Offline: opts.Source.Offline}, project.Recorded, false)
+			if err != nil {
+				return nil, "", err
+			}
+			return p.Catalog, opts.Name, nil
+		}
+	}
+	return openFor(ctx, opts.Source, opts.Name)
 }

@@ -3,15 +3,12 @@ package cli
 import (
 	"context"
 	"os"
-	"strings"
 
 	"github.com/spf13/pflag"
 
-	"github.com/secgen/secgen/generator/catalogs"
 	"github.com/secgen/secgen/generator/catsource"
 	"github.com/secgen/secgen/generator/engine"
-	"github.com/secgen/secgen/generator/failure"
-	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // SourceOptions choose the catalog of new, list and show.
@@ -27,206 +24,79 @@ func (o *SourceOptions) register(f *pflag.FlagSet) {
 	f.BoolVar(&o.Offline, "offline", false, "never use the network: a git catalog must be in the cache")
 }
 
-// loaded is an opened catalog and the reference manifests record for it.
-type loaded struct {
-	*catsource.Opened
-	Ref manifest.CatalogRef
+// resolver is the project layer's catalog resolver for one command: the
+// credential of a private catalog comes from the environment, never from
+// a flag (it would show in the process list and the shell's history).
+func resolver(offline bool) *project.Resolver {
+	return &project.Resolver{Offline: offline, Token: os.Getenv(catsource.TokenEnv)}
 }
 
-func (l *loaded) engine() *engine.Engine {
-	return &engine.Engine{Catalog: l.Catalog, Version: Version(), Origin: l.Ref}
+// engineFor is the engine working on an opened catalog; version is the
+// secgen version manifests record.
+func engineFor(c *project.Catalog, version string) *engine.Engine {
+	return &engine.Engine{Catalog: c.Catalog, Version: version, Origin: c.Ref}
 }
 
-func refOf(op *catsource.Opened, name string) manifest.CatalogRef {
-	o := op.Origin
-	return manifest.CatalogRef{
-		ID: op.Catalog.ID, Version: op.Catalog.Version, Name: name,
-		Source: o.Source, Ref: o.Ref, Commit: o.Commit, Signer: o.Signer, Digest: o.Digest,
-	}
-}
-
-func readKeyring(path string) ([]byte, error) {
-	if path == "" {
-		return nil, nil
-	}
-	info, err := os.Stat(path)
+// openFor opens the catalog an entry argument refers to (NAME/ENTRY, or
+// --catalog) and returns it with the entry's name inside it.
+func openFor(ctx context.Context, opts SourceOptions, arg string) (*project.Catalog, string, error) {
+	ring, err := project.ReadKeyring(opts.Keyring)
 	if err != nil {
-		return nil, failure.Invalidf("read --keyring %s: %w", failure.Quote(path), err)
+		return nil, "", err
 	}
-	if !info.Mode().IsRegular() || info.Size() > catsource.MaxKeyringSize {
-		return nil, failure.Invalidf("--keyring %s is not a regular file of at most %d bytes", failure.Quote(path), catsource.MaxKeyringSize)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, failure.Invalidf("read --keyring %s: %w", failure.Quote(path), err)
-	}
-	if err := catsource.CheckKeyring(data); err != nil {
-		return nil, err
-	}
-	return data, nil
-}
-
-// splitEntry splits NAME/ENTRY; a plain ENTRY has no catalog name.
-func splitEntry(arg string) (catalogName, entry string) {
-	if name, entry, ok := strings.Cut(arg, "/"); ok {
-		return name, entry
-	}
-	return "", arg
-}
-
-// openFor opens the catalog an entry argument refers to: NAME/ENTRY names a
-// named catalog, otherwise --catalog (default builtin). It returns the
-// catalog and the entry's name inside it.
-func openFor(ctx context.Context, opts SourceOptions, arg string) (*loaded, string, error) {
-	name, entry := splitEntry(arg)
-	if name == "" {
-		l, err := openSource(ctx, opts)
-		return l, entry, err
-	}
-	if opts.Catalog != "" || opts.Keyring != "" {
-		return nil, "", failure.Invalidf("%s names catalog %s; drop --catalog and --keyring", failure.Quote(arg), failure.Quote(name))
-	}
-	if name == catsource.BuiltinName {
-		l, err := openSource(ctx, SourceOptions{Offline: opts.Offline})
-		return l, entry, err
-	}
-	l, err := openNamed(ctx, name, opts.Offline)
-	return l, entry, err
+	return resolver(opts.Offline).Entry(ctx, arg, opts.Catalog, ring)
 }
 
 // openSource opens --catalog (default builtin).
-func openSource(ctx context.Context, opts SourceOptions) (*loaded, error) {
-	spec, err := catsource.Parse(opts.Catalog, "")
+func openSource(ctx context.Context, opts SourceOptions) (*project.Catalog, error) {
+	ring, err := project.ReadKeyring(opts.Keyring)
 	if err != nil {
 		return nil, err
 	}
-	ring, err := readKeyring(opts.Keyring)
-	if err != nil {
-		return nil, err
-	}
-	op, err := (&catsource.Opener{Offline: opts.Offline}).Open(ctx, catsource.Request{Spec: spec, Keyring: ring})
-	if err != nil {
-		return nil, err
-	}
-	return &loaded{Opened: op, Ref: refOf(op, "")}, nil
+	return resolver(opts.Offline).Source(ctx, opts.Catalog, ring)
 }
 
-// namedEntry finds a named catalog in the user's store.
-func namedEntry(name string) (*catalogs.Store, catalogs.Entry, error) {
-	if err := catalogs.CheckName(name); err != nil {
-		return nil, catalogs.Entry{}, err
-	}
-	store, f, err := openNamedCatalogs()
-	if err != nil {
-		return nil, catalogs.Entry{}, err
-	}
-	e, ok := f.Find(name)
-	if !ok {
-		return nil, catalogs.Entry{}, failure.Invalidf("there is no catalog named %s; add it with secgen catalog add %s SOURCE", failure.Quote(name), name)
-	}
-	return store, e, nil
-}
-
-// openNamed opens a named catalog at its pinned commit, verified against
-// its keyring.
-func openNamed(ctx context.Context, name string, offline bool) (*loaded, error) {
-	store, e, err := namedEntry(name)
-	if err != nil {
-		return nil, err
-	}
-	return openEntry(ctx, store, e, catsource.Request{Pin: e.Pin}, e.Ref, offline)
-}
-
-// openEntry opens a named catalog's source at ref with its keyring; req
-// carries the pin or commit to hold it to.
-func openEntry(ctx context.Context, store *catalogs.Store, e catalogs.Entry, req catsource.Request, ref string, offline bool) (*loaded, error) {
-	spec, err := catsource.Parse(e.Source, ref)
-	if err != nil {
-		return nil, err
-	}
-	req.Spec = spec
-	if req.Keyring, err = store.Keyring(e); err != nil {
-		return nil, err
-	}
-	op, err := (&catsource.Opener{Offline: offline}).Open(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &loaded{Opened: op, Ref: refOf(op, e.Name)}, nil
-}
-
-// ProjectSource says how add and update find a project's catalog.
+// ProjectSource says how a project verb (add, update, check, audit) opens
+// the project's catalog; the project layer decides from it.
 type ProjectSource struct {
+	// Catalog (--catalog) reads the project's catalog from another source.
+	Catalog string
 	Offline bool
 	Keyring string
 	// CatalogRef moves the project to another ref of its git catalog (update).
 	CatalogRef string
+	// AcceptMovedTag accepts a tag that now points at another commit.
+	AcceptMovedTag bool
+	// AcceptSigner accepts a signature by this key instead of the recorded signer.
+	AcceptSigner string
 }
 
-// openProjectCatalog opens the catalog a project records. Exact (add)
-// holds it to the recorded commit; otherwise (update) a named catalog is
-// read at its current pin and any other git catalog at its recorded ref,
-// or at CatalogRef when given. A project whose catalog was verified must
-// be verified again.
-func openProjectCatalog(ctx context.Context, dir string, opts ProjectSource, exact bool) (*loaded, error) {
-	rec, err := engine.ProjectCatalog(dir)
-	if err != nil {
-		return nil, err
-	}
-	if rec.Builtin() {
-		if opts.CatalogRef != "" {
-			return nil, failure.Invalidf("this project uses the built-in catalog, which has no refs; drop --catalog-ref")
-		}
-		return openSource(ctx, SourceOptions{Offline: opts.Offline, Keyring: opts.Keyring})
-	}
-	req := catsource.Request{}
-	ref := rec.Ref
-	switch {
-	case opts.CatalogRef != "":
-		ref = opts.CatalogRef
-	case exact:
-		req.Commit = rec.Commit
-	}
-	if rec.Name != "" {
-		if opts.Keyring != "" {
-			return nil, failure.Invalidf("this project uses named catalog %s, which has its own keyring; drop --keyring", rec.Name)
-		}
-		store, e, err := namedEntry(rec.Name)
-		if err != nil {
-			return nil, err
-		}
-		if opts.CatalogRef == "" && !exact {
-			ref, req.Pin = e.Ref, e.Pin
-		}
-		return openEntry(ctx, store, e, req, ref, opts.Offline)
-	}
-	spec, err := catsource.Parse(rec.Source, ref)
-	if err != nil {
-		return nil, err
-	}
-	req.Spec = spec
-	if req.Keyring, err = readKeyring(opts.Keyring); err != nil {
-		return nil, err
-	}
-	if rec.Signer != "" && req.Keyring == nil {
-		return nil, failure.Invalidf("this project's catalog was verified (signer %s); give --keyring to verify it again", rec.Signer)
-	}
-	op, err := (&catsource.Opener{Offline: opts.Offline}).Open(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return &loaded{Opened: op, Ref: refOf(op, "")}, nil
+// register adds the flags every project verb shares.
+func (o *ProjectSource) register(f *pflag.FlagSet) {
+	f.StringVar(&o.Catalog, "catalog", "", "read the project's catalog from `SOURCE` (a directory or git URL[@REF]) instead of where .secgen.yaml says")
+	f.StringVar(&o.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
+	f.BoolVar(&o.Offline, "offline", false, "never use the network: the catalog must be in the cache")
+	f.BoolVar(&o.AcceptMovedTag, "accept-moved-tag", false, "accept a release tag that now points at another commit than the one recorded")
+	f.StringVar(&o.AcceptSigner, "accept-signer", "", "accept a catalog signed by the key with fingerprint `FPR` instead of the recorded signer")
 }
 
-// openNamedCatalogs opens the user's store of named catalogs and reads it.
-func openNamedCatalogs() (*catalogs.Store, *catalogs.File, error) {
-	store, err := catalogs.Default()
+// openProject opens the project at dir with its catalog, through the
+// project layer.
+func openProject(ctx context.Context, dir string, src ProjectSource, use project.Use, allowMissing bool) (*project.Project, error) {
+	ring, err := project.ReadKeyring(src.Keyring)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	f, err := store.Load()
-	if err != nil {
-		return nil, nil, err
-	}
-	return store, f, nil
+	return resolver(src.Offline).Open(ctx, project.Options{
+		Dir: dir, Use: use, Source: src.Catalog, Keyring: ring, Ref: src.CatalogRef,
+		AcceptMovedTag: src.AcceptMovedTag, AcceptSigner: src.AcceptSigner, AllowMissing: allowMissing,
+	})
+}
+
+// projectEngine is the engine working on an opened project: its catalog,
+// and its earlier versions for merge bases.
+func projectEngine(p *project.Project, version string) *engine.Engine {
+	e := engineFor(p.Catalog, version)
+	e.Versions = p
+	return e
 }

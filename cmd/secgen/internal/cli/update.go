@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/generator/engine"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // UpdateOptions are the inputs of `secgen update`.
@@ -60,8 +61,7 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	registerCompletions(cmd, anyComponent)
 	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
-	f.StringVar(&opts.Source.Keyring, "keyring", "", "verify the project's git catalog against the armored OpenPGP public keys in `FILE`")
-	f.BoolVar(&opts.Source.Offline, "offline", false, "never use the network: the catalog must be in the cache")
+	opts.Source.register(f)
 	return cmd
 }
 
@@ -73,23 +73,26 @@ func runUpdate(ctx context.Context, streams *IO, opts *UpdateOptions) error {
 	if err != nil {
 		return err
 	}
-	l, err := openProjectCatalog(ctx, opts.Dir, opts.Source, false)
+	p, err := openProject(ctx, opts.Dir, opts.Source, project.Current, false)
 	if err != nil {
 		return err
 	}
+	l := p.Catalog
 	cat := l.Catalog
-	req := engine.UpdateRequest{Dir: opts.Dir, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade, AllowDirty: opts.AllowDirty}
+	req := engine.UpdateRequest{Project: p, Set: opts.Set, DryRun: opts.DryRun, Conflict: policy, AllowDowngrade: opts.AllowDowngrade, AllowDirty: opts.AllowDirty}
 	if req.AnswersFile, err = optionalAnswersFile(streams, opts.AnswersFile); err != nil {
 		return err
 	}
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
 	}
-	e := l.engine()
-	e.Recorded = recordedOpener(opts.Source.Offline)
-	res, err := e.Update(ctx, req)
+	res, err := projectEngine(p, streams.version()).Update(ctx, req)
 	if err != nil {
 		return projectError(err)
+	}
+	if res.Wrote {
+		// Last on standard error, after the summary.
+		defer warnUninstallable(streams)
 	}
 	switch {
 	case opts.Output == "json":

@@ -1,0 +1,8 @@
+package tty
+
+import "syscall"
+
+// getTermios is the request that reads a terminal's attributes; on a
+// pseudo-terminal's controlling side it reads those of the terminal the
+// program under test uses.
+const getTermios = syscall.TCGETS
