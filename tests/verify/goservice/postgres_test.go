@@ -34,6 +34,10 @@ var integrationTests = []string{
 	"TestIntegrationStatementTimeout",
 	"TestIntegrationTLSRefusal",
 	"TestIntegrationConcurrentPatchDelete",
+	// internal/session, with browser login: the sessions every replica shares.
+	"TestIntegrationSessionsAcrossReplicas",
+	"TestIntegrationConcurrentRefreshRotatesOnce",
+	"TestIntegrationFamiliesPerUserAcrossReplicas",
 }
 
 // pgServer is a throwaway PostgreSQL started by a test.
@@ -303,12 +307,13 @@ var passLine = regexp.MustCompile(`(?m)^--- PASS: (TestIntegration\w+)`)
 func TestRenderedPostgresStoreAgainstRealPostgres(t *testing.T) {
 	var trees []serviceTree
 	for _, tr := range serviceTrees(t) {
-		if tr.answers.Database == "postgres" {
+		// With browser login too: its sessions live in PostgreSQL.
+		if tr.answers.Database == "postgres" && tr.answers.OIDCLogin {
 			trees = append(trees, tr)
 		}
 	}
 	if len(trees) == 0 {
-		t.Fatal("no golden tree renders the postgres store")
+		t.Fatal("no golden tree renders the postgres store with browser login")
 	}
 	s := startPostgres(t)
 	adminPW, runtimePW := randomHex(t), randomHex(t)
@@ -333,7 +338,7 @@ func TestRenderedPostgresStoreAgainstRealPostgres(t *testing.T) {
 	dir := copyTree(t, tr.dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-race", "-count=1", "-tags", "integration", "-run", "^TestIntegration", "-v", "./internal/store")
+	cmd := exec.CommandContext(ctx, "go", "test", "-race", "-count=1", "-tags", "integration", "-run", "^TestIntegration", "-v", "./internal/store", "./internal/session")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly",
 		"TEST_DATABASE_ADMIN_URL="+s.url("app_owner", adminPW),

@@ -118,7 +118,7 @@ func Migrate(ctx context.Context, db DB, runtimeRole string) error {
 	}
 	// A role name cannot be a bind parameter; it is validated above and
 	// quoted as an identifier here.
-	grant := "GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO " + pgx.Identifier{runtimeRole}.Sanitize()
+	grant := "GRANT SELECT, INSERT, UPDATE, DELETE ON notes, session_families TO " + pgx.Identifier{runtimeRole}.Sanitize()
 	if _, err := db.Exec(ctx, grant); err != nil {
 		return fmt.Errorf("store: migrate: grant: %w", err)
 	}

@@ -132,7 +132,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	notes := store.NewPostgres(pool)
 
 	// APP-11: Authorization Code + PKCE login; sessions with rotating refresh tokens (APP-13).
-	sessions := session.NewManager()
+	// Sessions live in PostgreSQL, so every replica serves every session: a
+	// refresh may land on any pod.
+	sessions := session.NewPostgres(pool)
 	stateKey, err := crypto.DeriveKey([]byte(cfg.EncryptionKey.Reveal()), about.Name+" login-state")
 	if err != nil {
 		return err
