@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/suggest"
 )
 
 // Asked is a question as a project asks it. A catalog declares each question
@@ -303,6 +304,9 @@ func lookup(byName map[string]Asked, key string) (Asked, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
+		if c := suggest.Closest(key, names); len(c) > 0 {
+			return Asked{}, failure.Invalidf("unknown answer key %s%s", failure.Quote(key), suggest.Phrase(key, names))
+		}
 		return Asked{}, failure.Invalidf("unknown answer key %s (known keys: %s)", failure.Quote(key), strings.Join(names, ", "))
 	}
 	return q, nil

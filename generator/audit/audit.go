@@ -6,18 +6,23 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -61,6 +66,11 @@ func newEnv() (*cel.Env, error) {
 		cel.Variable("files", cel.ListType(cel.DynType)),
 		cel.Variable("path", cel.StringType),
 		cel.Variable("answers", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("pod", cel.DynType),
+		cel.Variable("container", cel.DynType),
+		cel.Variable("job", cel.DynType),
+		cel.Variable("job_id", cel.StringType),
+		cel.Variable("step", cel.DynType),
 		ext.Strings(),
 		ext.Bindings(),
 		quantityFunc(),
@@ -162,11 +172,59 @@ type Finding struct {
 	Severity     string `json:"severity"`
 	File         string `json:"file"`
 	Line         int    `json:"line"`
-	Message      string `json:"message"`
-	Fix          string `json:"fix"`
+	// Object names the object the finding is about ("Deployment/api",
+	// "resource aws_iam_policy.ci"); empty for file and project rules.
+	Object string `json:"object,omitempty"`
+	// Element names the container, job or step inside Object.
+	Element string `json:"element,omitempty"`
+	Message string `json:"message"`
+	Fix     string `json:"fix"`
 	// Restorable is true when the project's catalog renders the control,
 	// so `secgen update` restores it.
 	Restorable bool `json:"restorable"`
+	// Waiver is the accepted exception that waives the finding (waived
+	// findings only).
+	Waiver *Waiver `json:"waiver,omitempty"`
+}
+
+// The kinds of diagnostic.
+const (
+	// DiagParse: a file, or one YAML document, does not parse.
+	DiagParse = "parse"
+	// DiagNotAudited: a file a rule matches was not read (a symbolic link,
+	// too large, binary or not UTF-8).
+	DiagNotAudited = "not-audited"
+	// DiagEvaluation: a rule could not be evaluated on a document within
+	// its cost limit.
+	DiagEvaluation = "evaluation"
+	// DiagWaiver: a waiver is malformed or expired, and waives nothing.
+	DiagWaiver = "waiver"
+)
+
+// Diagnostic is something the audit could not look at, and why. It is
+// never a finding: it says what was not audited.
+type Diagnostic struct {
+	File   string `json:"file"`
+	Line   int    `json:"line"`
+	Kind   string `json:"kind"`
+	Rule   string `json:"rule,omitempty"`
+	Reason string `json:"reason"`
+	// Fails is true when what was not audited could hide a finding (a
+	// manifest that does not parse, a symbolic link, a rule over its cost
+	// limit): the audit then fails, as it would on a finding. A binary file
+	// matched only by text rules, or an expired waiver, does not fail it.
+	Fails bool `json:"fails"`
+}
+
+// Incomplete counts the diagnostics that fail the audit.
+func (r *Report) Incomplete() int {
+	n := 0
+	for _, d := range r.Diagnostics {
+		if d.Fails {
+			n++
+		}
+	}
+	return n
 }
 
 // Report is the outcome of an audit.
@@ -175,8 +233,15 @@ type Report struct {
 	Rules      int       `json:"rules"`
 	Files      int       `json:"files"`
 	Findings   []Finding `json:"findings"`
+	// Waived are the findings an accepted exception (inline waiver,
+	// configuration or baseline) covers; they do not fail the audit.
+	Waived []Finding `json:"waived"`
+	// Diagnostics are the files and documents that were not audited.
+	Diagnostics []Diagnostic `json:"diagnostics"`
 	// Controls lists the control IDs the audit evaluated, registry order.
 	Controls []string `json:"controls"`
+	// HasManifest says the audited directory has a manifest.
+	HasManifest bool `json:"-"`
 }
 
 // Request is what to audit.
@@ -192,11 +257,21 @@ type Request struct {
 	// Only, when not nil, limits the audit to these project paths (update
 	// audits the files it changed).
 	Only map[string]bool
+	// Generated lists the components the project's manifest records; rules
+	// marked generated run only for these.
+	Generated map[string]bool
+	// Exclude are globs of project paths not audited.
+	Exclude []string
+	// Waivers are accepted exceptions (configuration and baseline).
+	Waivers []Waiver
+	// Today is the date waivers' expiry is compared with (YYYY-MM-DD);
+	// empty means the current date.
+	Today string
 }
 
 // Run evaluates every rule on the project's files.
 func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
-	files, err := listFiles(req.Root)
+	files, skipped, err := listFiles(req.Root, req.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +284,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	for k, v := range req.Answers {
 		answers[k] = normalize(v)
 	}
-	rep := &Report{Findings: []Finding{}}
+	rep := &Report{Findings: []Finding{}, Waived: []Finding{}, Diagnostics: []Diagnostic{}, HasManifest: req.Generated != nil}
 	seenComp := map[string]bool{}
 	seenCtl := map[string]bool{}
 	readFiles := map[string]bool{}
@@ -226,6 +301,9 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		if !seenComp[r.Component] {
 			seenComp[r.Component] = true
 			rep.Components = append(rep.Components, r.Component)
+		}
+		if r.Generated && !req.Generated[r.Component] {
+			continue
 		}
 		if r.when != nil {
 			if req.Answers == nil {
@@ -256,48 +334,83 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		}
 		rules = append(rules, a)
 	}
+	// A skipped file (symbolic link, special file) that some rule would
+	// have read is said not to be audited.
+	for _, sk := range skipped {
+		for _, a := range rules {
+			if catalog.GlobMatch(a.rule.Match, sk.File) && (req.Only == nil || req.Only[sk.File]) {
+				rep.Diagnostics = append(rep.Diagnostics, sk)
+				break
+			}
+		}
+	}
 
 	// Read and parse every file once, on all cores.
 	parsed := make([]parsedFile, len(keys))
-	parseErr := make([]error, len(keys))
+	diags := make([][]Diagnostic, len(keys))
 	index := make(map[fileKey]int, len(keys))
 	for i, k := range keys {
 		index[k] = i
 	}
-	parallel(len(keys), func(i int) {
-		data, err := readFile(root, keys[i].path)
-		if err == nil {
-			parsed[i], err = parse(keys[i].path, keys[i].format, data)
+	read := map[string]int{} // path -> first key index, so a file read in two formats is reported once
+	textOnly := map[string]bool{}
+	for i, k := range keys {
+		if _, ok := read[k.path]; !ok {
+			read[k.path] = i
+			textOnly[k.path] = true
 		}
-		parseErr[i] = err
-	})
-
-	// Evaluate every rule, on all cores; a file that cannot be read or
-	// parsed is reported once, by the first rule that reads it.
-	results := make([][]Finding, len(rules))
-	reported := map[fileKey]bool{}
-	for i, a := range rules {
-		for _, k := range a.keys {
-			if err := parseErr[index[k]]; err != nil && !reported[k] {
-				reported[k] = true
-				results[i] = append(results[i], rs.finding(a.rule, req, k.path, 1, fmt.Sprintf("cannot be read or parsed: %v", err)))
-			}
-		}
+		textOnly[k.path] = textOnly[k.path] && k.format == "text"
 	}
+	parallel(len(keys), func(i int) {
+		data, reason := readFile(root, keys[i].path)
+		if reason != "" {
+			if read[keys[i].path] == i {
+				diags[i] = []Diagnostic{{File: keys[i].path, Kind: DiagNotAudited, Reason: reason, Fails: !textOnly[keys[i].path]}}
+			}
+			parsed[i] = parsedFile{Path: keys[i].path}
+			return
+		}
+		parsed[i], diags[i] = parse(keys[i].path, keys[i].format, data)
+	})
+	for _, d := range diags {
+		rep.Diagnostics = append(rep.Diagnostics, d...)
+	}
+
+	// Evaluate every rule, on all cores.
+	results := make([][]Finding, len(rules))
+	evalDiags := make([][]Diagnostic, len(rules))
 	parallel(len(rules), func(i int) {
 		var matched []*parsedFile
 		for _, k := range rules[i].keys {
-			if n := index[k]; parseErr[n] == nil {
-				matched = append(matched, &parsed[n])
-			}
+			matched = append(matched, &parsed[index[k]])
 		}
-		results[i] = append(results[i], rs.evalRule(rules[i].rule, req, answers, matched)...)
+		results[i], evalDiags[i] = rs.evalRule(rules[i].rule, req, answers, matched)
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	for _, d := range evalDiags {
+		rep.Diagnostics = append(rep.Diagnostics, d...)
+	}
+	var all []Finding
 	for _, fs := range results {
-		rep.Findings = append(rep.Findings, fs...)
+		all = append(all, fs...)
+	}
+	inline := inlineWaivers(parsed)
+	today := req.Today
+	if today == "" {
+		today = time.Now().UTC().Format(time.DateOnly)
+	}
+	waivers := append(slices.Clone(req.Waivers), inline.waivers...)
+	rep.Diagnostics = append(rep.Diagnostics, inline.diags...)
+	rep.Diagnostics = append(rep.Diagnostics, checkWaivers(waivers, today)...)
+	for _, f := range all {
+		if w := matchWaiver(waivers, f, today); w != nil {
+			f.Waiver = w
+			rep.Waived = append(rep.Waived, f)
+			continue
+		}
+		rep.Findings = append(rep.Findings, f)
 	}
 	rep.Files = len(readFiles)
 	rep.Controls = slices.Collect(func(yield func(string) bool) {
@@ -308,8 +421,10 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		}
 	})
 	rs.registry.Sort(rep.Controls)
-	sort.SliceStable(rep.Findings, func(i, j int) bool {
-		a, b := rep.Findings[i], rep.Findings[j]
+	sortFindings(rep.Findings)
+	sortFindings(rep.Waived)
+	sort.SliceStable(rep.Diagnostics, func(i, j int) bool {
+		a, b := rep.Diagnostics[i], rep.Diagnostics[j]
 		if a.File != b.File {
 			return a.File < b.File
 		}
@@ -318,37 +433,93 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		}
 		return a.Rule < b.Rule
 	})
+	rep.Diagnostics = slices.Compact(rep.Diagnostics)
 	return rep, nil
 }
 
-func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched []*parsedFile) []Finding {
-	var out []Finding
-	fail := func(p string, line int, detail string) {
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Element < b.Element
+	})
+}
+
+// evalRule evaluates one rule on its matched files.
+func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched []*parsedFile) ([]Finding, []Diagnostic) {
+	var (
+		out   []Finding
+		diags []Diagnostic
+	)
+	// check evaluates the rule's expression; a cost overrun is a
+	// diagnostic, any other failure (a missing field, a false result) a
+	// finding at the offending element's line.
+	check := func(vars map[string]any, d *Document, object, elem, elemPath string) {
+		ok, detail, tooCostly := eval(r.expr, vars)
+		if ok {
+			return
+		}
+		if tooCostly {
+			diags = append(diags, Diagnostic{File: d.Path, Line: d.Line, Kind: DiagEvaluation, Rule: r.ID, Fails: true, Reason: "rule " + r.ID + " exceeds its evaluation cost limit on this document; it was not audited by that rule"})
+			return
+		}
 		msg := r.Message
 		if detail != "" {
 			msg += " (" + detail + ")"
 		}
-		out = append(out, rs.finding(r, req, p, line, msg))
+		f := rs.finding(r, req, d.Path, lineOf(d, r.At, elemPath, vars), msg)
+		f.Object, f.Element = object, elem
+		out = append(out, f)
+	}
+	base := func(d *Document) map[string]any {
+		pod, _ := podVar(d.Value)
+		return map[string]any{"object": d.Value, "path": d.Path, "answers": answers, "documents": []any{}, "files": []any{},
+			"pod": pod, "container": map[string]any{}, "job": map[string]any{}, "job_id": "", "step": map[string]any{}}
 	}
 	if r.sel != nil {
-		matched = selectDocuments(r.sel, answers, matched)
+		matched = selectDocuments(r.sel, answers, matched, base)
 	}
 	switch r.Scope {
 	case "object":
 		for _, pf := range matched {
-			for _, d := range pf.Documents {
-				vars := map[string]any{"object": d.Value, "path": d.Path, "answers": answers, "documents": []any{}, "files": []any{}}
-				if ok, detail := evalBool(r.expr, vars); !ok {
-					fail(d.Path, d.Line, detail)
+			for i := range pf.Documents {
+				d := &pf.Documents[i]
+				check(base(d), d, objectName(d), "", "")
+			}
+		}
+	case "container", "job", "step":
+		for _, pf := range matched {
+			for i := range pf.Documents {
+				d := &pf.Documents[i]
+				var els []element
+				switch r.Scope {
+				case "container":
+					els = containers(d.Value)
+				case "job":
+					els = jobs(d.Value)
+				default:
+					els = steps(d.Value)
+				}
+				for _, el := range els {
+					vars := base(d)
+					maps.Copy(vars, el.Vars)
+					check(vars, d, objectName(d), el.Name, el.Path)
 				}
 			}
 		}
 	case "file":
 		for _, pf := range matched {
-			vars := map[string]any{"object": map[string]any{}, "path": pf.Path, "answers": answers, "documents": values(pf.Documents), "files": filesValue([]*parsedFile{pf})}
-			if ok, detail := evalBool(r.expr, vars); !ok {
-				fail(pf.Path, 1, detail)
-			}
+			vars := map[string]any{"object": map[string]any{}, "path": pf.Path, "answers": answers, "documents": values(pf.Documents), "files": filesValue([]*parsedFile{pf}),
+				"pod": map[string]any{}, "container": map[string]any{}, "job": map[string]any{}, "job_id": "", "step": map[string]any{}}
+			check(vars, &Document{Path: pf.Path, Line: 1}, "", "", "")
 		}
 	case "project":
 		var docs []any
@@ -358,16 +529,89 @@ func (rs *Rules) evalRule(r *Rule, req Request, answers map[string]any, matched 
 		if docs == nil {
 			docs = []any{}
 		}
-		vars := map[string]any{"object": map[string]any{}, "path": "", "answers": answers, "documents": docs, "files": filesValue(matched)}
-		if ok, detail := evalBool(r.expr, vars); !ok {
-			p, line := globPrefix(r.Match), 0
-			if len(matched) > 0 {
-				p, line = matched[0].Path, 1
+		vars := map[string]any{"object": map[string]any{}, "path": "", "answers": answers, "documents": docs, "files": filesValue(matched),
+			"pod": map[string]any{}, "container": map[string]any{}, "job": map[string]any{}, "job_id": "", "step": map[string]any{}}
+		p, line := globPrefix(r.Match), 0
+		if len(matched) > 0 {
+			p, line = matched[0].Path, 1
+		}
+		check(vars, &Document{Path: p, Line: line}, "", "", "")
+	}
+	return out, diags
+}
+
+// lineOf is the line a finding points at: the first of the rule's `at`
+// fields present under the element (for a container, an inherited
+// securityContext field is looked for in the pod's), else the element's
+// own line, else the document's.
+func lineOf(d *Document, at []string, elemPath string, vars map[string]any) int {
+	if d.Lines == nil {
+		return d.Line
+	}
+	podPath := ""
+	if _, ok := vars["container"].(map[string]any)["type"]; ok {
+		_, podPath = podSpec(d.Value)
+	}
+	// The element's own fields first, then the pod's fields it inherits.
+	for _, f := range at {
+		if f, ok := strings.CutPrefix(f, "pod."); ok {
+			_, pp := podSpec(d.Value)
+			if l, ok := d.Lines[joinPath(pp, f)]; ok {
+				return l
 			}
-			fail(p, line, detail)
+			continue
+		}
+		if l, ok := d.Lines[joinPath(elemPath, f)]; ok {
+			return l
 		}
 	}
-	return out
+	if podPath != "" {
+		for _, f := range at {
+			if rest, ok := strings.CutPrefix(f, "securityContext."); ok {
+				if l, ok := d.Lines[joinPath(podPath, "securityContext."+rest)]; ok {
+					return l
+				}
+			}
+		}
+	}
+	if elemPath != "" {
+		if l, ok := d.Lines[elemPath]; ok {
+			return l
+		}
+	}
+	return d.Line
+}
+
+// objectName names a document for a finding: KIND/NAME for a Kubernetes
+// object, TYPE LABELS for a Terraform block, the instruction for a
+// Dockerfile.
+func objectName(d *Document) string {
+	v := d.Value
+	if kind, ok := v["kind"].(string); ok {
+		if _, ok := v["apiVersion"]; ok {
+			name := ""
+			if md, ok := v["metadata"].(map[string]any); ok {
+				name, _ = md["name"].(string)
+			}
+			return kind + "/" + name
+		}
+	}
+	if t, ok := v["type"].(string); ok {
+		if labels, ok := v["labels"].([]any); ok {
+			parts := []string{}
+			for _, l := range labels {
+				parts = append(parts, fmt.Sprint(l))
+			}
+			if t == "attributes" {
+				return "top-level attributes"
+			}
+			return strings.TrimSpace(t + " " + strings.Join(parts, "."))
+		}
+	}
+	if c, ok := v["cmd"].(string); ok {
+		return strings.ToUpper(c) + " instruction"
+	}
+	return ""
 }
 
 // fileKey is one file read in one format.
@@ -396,14 +640,13 @@ func parallel(n int, f func(int)) {
 
 // selectDocuments keeps the documents for which sel holds; files left
 // without documents are dropped.
-func selectDocuments(sel cel.Program, answers map[string]any, files []*parsedFile) []*parsedFile {
+func selectDocuments(sel cel.Program, answers map[string]any, files []*parsedFile, base func(*Document) map[string]any) []*parsedFile {
 	var out []*parsedFile
 	for _, pf := range files {
 		kept := parsedFile{Path: pf.Path}
-		for _, d := range pf.Documents {
-			vars := map[string]any{"object": d.Value, "path": d.Path, "answers": answers, "documents": []any{}, "files": []any{}}
-			if ok, _ := evalBool(sel, vars); ok {
-				kept.Documents = append(kept.Documents, d)
+		for i := range pf.Documents {
+			if ok, _ := evalBool(sel, base(&pf.Documents[i])); ok {
+				kept.Documents = append(kept.Documents, pf.Documents[i])
 			}
 		}
 		if len(kept.Documents) > 0 {
@@ -449,13 +692,29 @@ func filesValue(pfs []*parsedFile) []any {
 }
 
 // evalBool runs a program; anything but true (including an evaluation
-// error, such as a missing field) is false, with the error as detail.
+// error) is false.
 func evalBool(prg cel.Program, vars map[string]any) (bool, string) {
+	ok, detail, _ := eval(prg, vars)
+	return ok, detail
+}
+
+// eval runs a program. A false result or an evaluation error fails; the
+// detail never carries CEL's own message: a missing field is named, any
+// other error said to be one. tooCostly reports a cost-limit overrun.
+func eval(prg cel.Program, vars map[string]any) (ok bool, detail string, tooCostly bool) {
 	out, _, err := prg.Eval(vars)
 	if err != nil {
-		return false, err.Error()
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "cost limit exceeded"):
+			return false, "", true
+		case strings.HasPrefix(msg, "no such key: "):
+			return false, "field " + strconv.Quote(strings.TrimPrefix(msg, "no such key: ")) + " is missing", false
+		default:
+			return false, "a value does not have the shape the rule expects", false
+		}
 	}
-	return isTrue(out), ""
+	return isTrue(out), "", false
 }
 
 func isTrue(v ref.Val) bool {
@@ -483,13 +742,27 @@ func globPrefix(pattern string) string {
 var skipDirs = map[string]bool{".git": true, ".secgen": true, "node_modules": true}
 
 // listFiles returns the regular files under root as slash paths, sorted,
-// never following a symbolic link.
-func listFiles(root string) ([]string, error) {
-	var out []string
+// never following a symbolic link, without the excluded ones; skipped lists
+// the symbolic links and special files met, as diagnostics.
+func listFiles(root string, exclude []string) (files []string, skipped []Diagnostic, err error) {
 	fsys := os.DirFS(root)
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	excluded := func(p string) bool {
+		for _, g := range exclude {
+			if catalog.GlobMatch(g, p) || catalog.GlobMatch(g+"/**", p) {
+				return true
+			}
+		}
+		return false
+	}
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if p != "." && excluded(p) {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
 		}
 		if d.IsDir() {
 			if p != "." && skipDirs[d.Name()] {
@@ -497,34 +770,60 @@ func listFiles(root string) ([]string, error) {
 			}
 			return nil
 		}
-		if d.Type().IsRegular() && !manifest.Reserved(p) {
-			out = append(out, p)
+		switch {
+		case manifest.Reserved(p):
+		case d.Type().IsRegular():
+			files = append(files, p)
+		case d.Type()&fs.ModeSymlink != 0:
+			skipped = append(skipped, Diagnostic{File: p, Kind: DiagNotAudited, Fails: true, Reason: "a symbolic link, which the audit never follows; audit the file it points to, or replace the link with the file"})
+		default:
+			skipped = append(skipped, Diagnostic{File: p, Kind: DiagNotAudited, Fails: true, Reason: "not a regular file"})
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("audit: list %s: %w", root, err)
+		return nil, nil, fmt.Errorf("audit: list %s: %w", root, err)
 	}
-	return out, nil
+	return files, skipped, nil
 }
 
-var errTooLarge = errors.New("file too large")
-
-func readFile(root *os.Root, p string) ([]byte, error) {
+// readFile reads one project file; reason says why it was not read (too
+// large, binary, not UTF-8, unreadable), for a not-audited diagnostic.
+func readFile(root *os.Root, p string) (data []byte, reason string) {
 	info, err := root.Lstat(p)
 	if err != nil {
-		return nil, err
+		return nil, "cannot be read: " + describe(err)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", p)
+		return nil, "not a regular file"
 	}
 	if info.Size() > MaxFileSize {
-		return nil, fmt.Errorf("%s: %w (over %d bytes)", p, errTooLarge, MaxFileSize)
+		return nil, fmt.Sprintf("larger than the audit reads (%d MiB)", MaxFileSize>>20)
 	}
 	f, err := root.Open(p)
 	if err != nil {
-		return nil, err
+		return nil, "cannot be read: " + describe(err)
 	}
 	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	data, err = io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	switch {
+	case err != nil:
+		return nil, "cannot be read: " + describe(err)
+	case len(data) > MaxFileSize:
+		return nil, fmt.Sprintf("larger than the audit reads (%d MiB)", MaxFileSize>>20)
+	case bytes.IndexByte(data, 0) >= 0:
+		return nil, "a binary file (it holds NUL bytes)"
+	case !utf8.Valid(data):
+		return nil, "not UTF-8 text"
+	}
+	return data, ""
+}
+
+// describe is an I/O error without the path (the diagnostic names it).
+func describe(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

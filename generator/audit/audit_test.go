@@ -183,6 +183,12 @@ func TestBreakagesAreCaught(t *testing.T) {
 		dir := copyTree(t, filepath.Join(goldensDir, b.golden, "tree"))
 		for _, e := range b.edits {
 			p := filepath.Join(dir, filepath.FromSlash(e.file))
+			if e.renameTo != "" {
+				if err := os.Rename(p, filepath.Join(dir, filepath.FromSlash(e.renameTo))); err != nil {
+					t.Fatalf("%s: %v", b.name, err)
+				}
+				continue
+			}
 			if e.remove {
 				if err := os.Remove(p); err != nil {
 					t.Fatalf("%s: %v", b.name, err)

@@ -10,9 +10,10 @@ var goDirective = regexp.MustCompile(`(?m)^go [0-9.]+$`)
 // edit changes one file of a copied golden tree: it gets the file's content
 // and returns the new one, or remove to delete the file.
 type edit struct {
-	file   string
-	change func(string) string
-	remove bool
+	file     string
+	change   func(string) string
+	remove   bool
+	renameTo string
 }
 
 // breakage is a deliberate regression of one control, the equivalent of
@@ -44,6 +45,9 @@ func rename(file, test string) edit {
 }
 
 func remove(file string) edit { return edit{file: file, remove: true} }
+
+// move renames a file (a manifest saved as .yml must still be audited).
+func move(file, to string) edit { return edit{file: file, renameTo: to} }
 
 const (
 	k8sFull = "k8s/full"
@@ -197,5 +201,21 @@ var breakages = []breakage{
 	{"CTR mode instead of GCM", "APP-17", svc, []edit{replace("internal/crypto/aead.go", "cipher.NewGCM(block)", "newStream(block)")}},
 	{"panic test removed", "APP-19", svc, []edit{rename("internal/server/server_test.go", "TestPanicIsGeneric500")}},
 	{"token in the Backstage entry", "SEC-01", "backstage/defaults", []edit{replace("catalog-info.yaml", "    secgen/catalog: \"builtin\"\n", "    secgen/catalog: \"builtin\"\n    ci/token: \"xoxb-1234567890-abcdef\"\n")}},
+	// Bypass and mis-placed-check classes found on code secgen did not write (issue 19).
+	{"privileged manifest saved as .yml", "K8S-02", k8sFull, []edit{move(dep, "deploy/k8s/base/deployment.yml"), replace("deploy/k8s/base/deployment.yml", "privileged: false", "privileged: true")}},
+	{"container runs as root over a correct pod", "K8S-01", k8sFull, []edit{replace(dep, "            runAsUser: 65532\n            runAsGroup: 65532\n            capabilities:", "            runAsUser: 0\n            runAsGroup: 65532\n            capabilities:")}},
+	{"container seccomp unconfined over the pod's", "K8S-01", k8sFull, []edit{replace(dep, "                - ALL\n            seccompProfile:\n              type: RuntimeDefault", "                - ALL\n            seccompProfile:\n              type: Unconfined")}},
+	{"privileged CronJob beside the Deployment", "K8S-02", k8sFull, []edit{appendTo(dep, "---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: backup\nspec:\n  schedule: \"0 1 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: backup\n              image: example.com/backup@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n              securityContext:\n                privileged: true\n")}},
+	{"hostPID pod next to an unparsable document", "K8S-01", k8sFull, []edit{appendTo(sa, "---\nkind: {{ .Values.kind }}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: debug\nspec:\n  hostPID: true\n  containers:\n    - name: sh\n      image: busybox\n")}},
+	{"ingress port range", "K8S-08", k8sFull, []edit{replace(npAllow, "          port: 9090\n", "          port: 1\n          endPort: 65535\n")}},
+	{"password in a ConfigMap", "K8S-09", k8sFull, []edit{appendTo(sa, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  DB_PASSWORD: hunter2hunter2\n")}},
+	{"module replaced by a fork", "APP-18", svc, []edit{appendTo("go.mod", "\nreplace github.com/coreos/go-oidc/v3 => github.com/someone/go-oidc/v3 v3.0.0\n")}},
+	{"cross-origin protection out of the chain", "APP-20", svc, []edit{replace("internal/server/server.go", "\th = cop.Handler(h)\n", "\t_ = cop\n")}},
+	{"secret in a Dockerfile ENV", "SEC-01", svc, []edit{replace("Dockerfile", "USER 65532:65532", "ENV API_TOKEN=s3cr3t-value\nUSER 65532:65532")}},
+	{"password in a URL", "SEC-01", svc, []edit{appendTo("README.md", "\nConnect with postgres://app:s3cretpw@db.internal:5432/app\n")}},
+	{"AWS secret access key", "SEC-01", svc, []edit{appendTo("README.md", "\naws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY12\n")}},
+	{"wildcard policy in jsonencode", "IAM-01", tfFull, []edit{appendTo(tfModules+"kms-key/main.tf", "\nresource \"aws_iam_policy\" \"ci\" {\n  name = \"ci\"\n  policy = jsonencode({\n    Version = \"2012-10-17\"\n    Statement = [{ Effect = \"Allow\", Action = \"s3:*\", Resource = \"*\" }]\n  })\n}\n")}},
+	{"wildcard policy in a heredoc", "IAM-01", tfFull, []edit{appendTo(tfModules+"kms-key/main.tf", "\nresource \"aws_iam_role_policy\" \"ci\" {\n  role = \"ci\"\n  policy = <<EOF\n{\"Version\": \"2012-10-17\", \"Statement\": {\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"${var.arn}\"}}\nEOF\n}\n")}},
+	{"literal TLS 1.0 listener policy", "ENC-05", tfFull, []edit{replace(tfModules+"alb-https/main.tf", "ssl_policy        = var.ssl_policy", `ssl_policy        = "ELBSecurityPolicy-2016-08"`)}},
 	{"signed commits undocumented", "SC-10", svc, []edit{replace("SECURITY.md", "commit.gpgsign true", "commit.gpgsign false")}},
 }

@@ -2,14 +2,14 @@ package audit
 
 import (
 	"bytes"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io"
 	"math/big"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,12 +29,18 @@ type Document struct {
 	Path  string
 	Line  int
 	Value map[string]any
+	// Lines maps a field's dotted path ("spec.template.spec.containers.0")
+	// to its line, for YAML documents and Terraform attributes.
+	Lines map[string]int
 }
 
 // parsedFile is one file parsed in one format.
 type parsedFile struct {
 	Path      string
 	Documents []Document
+	// Waivers are the file's inline waivers; WaiverDiags the malformed ones.
+	Waivers     []Waiver
+	WaiverDiags []Diagnostic
 }
 
 // FormatOf infers a file's format from its name.
@@ -43,7 +49,8 @@ func FormatOf(p string) string {
 	switch {
 	case base == "go.mod":
 		return "gomod"
-	case base == "Dockerfile" || strings.HasPrefix(base, "Dockerfile.") || strings.HasSuffix(base, ".Dockerfile"):
+	case base == "Dockerfile" || strings.HasPrefix(base, "Dockerfile.") || strings.HasSuffix(base, ".Dockerfile"),
+		base == "Containerfile" || strings.HasPrefix(base, "Containerfile.") || strings.HasSuffix(base, ".Containerfile"):
 		return "dockerfile"
 	case strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml"):
 		return "yaml"
@@ -55,15 +62,26 @@ func FormatOf(p string) string {
 	return "text"
 }
 
-// parse turns a file's content into documents of the given format.
-func parse(p, format string, data []byte) (parsedFile, error) {
+// parse turns a file's content into documents of the given format. A file
+// (or, for YAML, a document) that cannot be parsed is a diagnostic, never a
+// finding. Content is normalised first: a UTF-8 byte-order mark is dropped
+// and CRLF line ends become LF, so line rules hold on any checkout.
+func parse(p, format string, data []byte) (parsedFile, []Diagnostic) {
+	data = normalizeText(data)
+	pf, diags := parseDocuments(p, format, data)
+	pf.Waivers, pf.WaiverDiags = scanInlineWaivers(p, data)
+	return pf, diags
+}
+
+func parseDocuments(p, format string, data []byte) (parsedFile, []Diagnostic) {
 	var (
 		docs []Document
 		err  error
 	)
 	switch format {
 	case "yaml":
-		docs, err = parseYAML(p, data)
+		docs, diags := parseYAML(p, data)
+		return parsedFile{Path: p, Documents: docs}, diags
 	case "hcl":
 		docs, err = parseHCL(p, data)
 	case "dockerfile":
@@ -76,39 +94,193 @@ func parse(p, format string, data []byte) (parsedFile, error) {
 		docs = []Document{{Path: p, Line: 1, Value: map[string]any{"path": p, "text": string(data)}}}
 	}
 	if err != nil {
-		return parsedFile{}, fmt.Errorf("parse %s as %s: %w", p, format, err)
+		return parsedFile{Path: p}, []Diagnostic{{File: p, Line: 1, Kind: DiagParse, Fails: format != "text", Reason: fmt.Sprintf("does not parse as %s: %s", format, oneLine(err.Error()))}}
 	}
 	return parsedFile{Path: p, Documents: docs}, nil
 }
 
+// normalizeText drops a UTF-8 byte-order mark and turns CRLF into LF.
+func normalizeText(data []byte) []byte {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if bytes.Contains(data, []byte("\r\n")) {
+		data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	}
+	return data
+}
+
+// oneLine keeps the first line of a parser's message, bounded.
+func oneLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
 // parseYAML decodes every document of a (multi-document) YAML stream;
-// empty documents are skipped.
-func parseYAML(p string, data []byte) ([]Document, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []Document
-	for {
+// empty documents are skipped. Each document is parsed on its own: one that
+// does not parse (a template line, a duplicate key) is returned as a
+// diagnostic while the file's other documents are still evaluated.
+func parseYAML(p string, data []byte) ([]Document, []Diagnostic) {
+	var (
+		docs  []Document
+		diags []Diagnostic
+	)
+	for _, chunk := range splitYAML(data) {
 		var n yaml.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) {
-			return docs, nil
+		err := yaml.Unmarshal(chunk.data, &n)
+		var v any
+		if err == nil {
+			// A duplicate key is what the API server applies as its last
+			// value (with a warning): audit that value, and say so.
+			for _, dup := range dropDuplicateKeys(&n) {
+				diags = append(diags, Diagnostic{File: p, Line: dup.Line + chunk.line - 1, Kind: DiagParse, Fails: true,
+					Reason: "the key " + strconv.Quote(dup.Value) + " is repeated; its last value is audited, as the API server applies it"})
+			}
+			err = n.Decode(&v)
 		}
 		if err != nil {
-			return nil, err
-		}
-		var v any
-		if err := n.Decode(&v); err != nil {
-			return nil, err
-		}
-		m, ok := normalize(v).(map[string]any)
-		if !ok {
+			diags = append(diags, Diagnostic{File: p, Line: chunk.line, Kind: DiagParse, Fails: true, Reason: "a YAML document does not parse, so it is not audited: " + yamlError(err, chunk.line)})
 			continue
 		}
-		line := n.Line
-		if len(n.Content) > 0 {
-			line = n.Content[0].Line
+		m, ok := normalize(v).(map[string]any)
+		if !ok || len(n.Content) == 0 {
+			continue
 		}
-		docs = append(docs, Document{Path: p, Line: line, Value: m})
+		root := n.Content[0]
+		lines := map[string]int{}
+		indexLines(root, "", chunk.line-1, lines)
+		line := root.Line + chunk.line - 1
+		docs = append(docs, Document{Path: p, Line: line, Value: m, Lines: lines})
 	}
+	return docs, diags
+}
+
+// dropDuplicateKeys removes, in every mapping under n, the earlier entries
+// of a repeated key, and returns the repeated keys' nodes.
+func dropDuplicateKeys(n *yaml.Node) []*yaml.Node {
+	var dups []*yaml.Node
+	var walk func(*yaml.Node, int)
+	walk = func(n *yaml.Node, depth int) {
+		if depth > 10_000 {
+			return
+		}
+		if n.Kind == yaml.MappingNode {
+			last := map[string]int{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k := n.Content[i]; k.Kind == yaml.ScalarNode {
+					if _, ok := last[k.Value]; ok {
+						dups = append(dups, k)
+					}
+					last[k.Value] = i
+				}
+			}
+			if len(dups) > 0 {
+				kept := n.Content[:0:0]
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					k := n.Content[i]
+					if k.Kind == yaml.ScalarNode && last[k.Value] != i {
+						continue
+					}
+					kept = append(kept, n.Content[i], n.Content[i+1])
+				}
+				n.Content = kept
+			}
+		}
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return dups
+}
+
+// yamlChunk is one document of a YAML stream and the line it starts on.
+type yamlChunk struct {
+	data []byte
+	line int
+}
+
+// splitYAML cuts a stream at its document markers ("---" or "..." at the
+// start of a line), so a document that does not parse cannot hide the
+// others. Line numbers are kept by starting each chunk at its first line.
+func splitYAML(data []byte) []yamlChunk {
+	var out []yamlChunk
+	start, startLine, line := 0, 1, 1
+	for i := 0; i <= len(data); {
+		end := bytes.IndexByte(data[i:], '\n')
+		next := len(data) + 1
+		lineEnd := len(data)
+		if end >= 0 {
+			lineEnd = i + end
+			next = lineEnd + 1
+		}
+		text := data[i:lineEnd]
+		if isDocMarker(text, "---") || isDocMarker(text, "...") {
+			if i > start {
+				out = append(out, yamlChunk{data: data[start:i], line: startLine})
+			}
+			// The marker line may carry content ("--- !tag" or "--- {a: 1}").
+			rest := bytes.TrimSpace(text[3:])
+			if len(rest) > 0 && text[0] == '-' {
+				start, startLine = i+3, line
+			} else {
+				start, startLine = next, line+1
+			}
+		}
+		i = next
+		line++
+	}
+	if start < len(data) {
+		out = append(out, yamlChunk{data: data[start:], line: startLine})
+	}
+	return out
+}
+
+func isDocMarker(line []byte, marker string) bool {
+	if !bytes.HasPrefix(line, []byte(marker)) {
+		return false
+	}
+	return len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r'
+}
+
+// yamlError is the parser's message with the line made absolute.
+func yamlError(err error, first int) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
+		n, _ := strconv.Atoi(msg[m[2]:m[3]])
+		msg = msg[:m[2]] + strconv.Itoa(n+first-1) + msg[m[3]:]
+	}
+	return msg
+}
+
+var yamlLine = regexp.MustCompile(`line ([0-9]+)`)
+
+// indexLines records the line of every mapping key and sequence item under
+// n, by its dotted path ("spec.template.spec.containers.0.image").
+func indexLines(n *yaml.Node, prefix string, offset int, lines map[string]int) {
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			key := joinPath(prefix, k.Value)
+			lines[key] = k.Line + offset
+			indexLines(v, key, offset, lines)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			key := joinPath(prefix, strconv.Itoa(i))
+			lines[key] = c.Line + offset
+			indexLines(c, key, offset, lines)
+		}
+	}
+}
+
+func joinPath(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
 }
 
 // normalize makes decoded YAML CEL-friendly: map keys become strings and
@@ -155,14 +327,18 @@ func parseHCL(p string, data []byte) ([]Document, error) {
 	}
 	var docs []Document
 	for _, b := range body.Blocks {
-		docs = append(docs, Document{Path: p, Line: b.TypeRange.Start.Line, Value: hclBlock(b, data)})
+		lines := map[string]int{}
+		hclLines(b.Body, "", lines)
+		docs = append(docs, Document{Path: p, Line: b.TypeRange.Start.Line, Value: hclBlock(b, data), Lines: lines})
 	}
 	// Top-level attributes (terragrunt.hcl's inputs, locals files) form one
 	// more document of type "attributes".
 	if len(body.Attributes) > 0 {
 		attrs, src := hclAttrs(body.Attributes, data)
-		docs = append(docs, Document{Path: p, Line: 1, Value: map[string]any{
-			"type": "attributes", "labels": []any{}, "attrs": attrs, "src": src, "blocks": []any{}, "line": int64(1),
+		lines := map[string]int{}
+		hclLines(&hclsyntax.Body{Attributes: body.Attributes}, "", lines)
+		docs = append(docs, Document{Path: p, Line: 1, Lines: lines, Value: map[string]any{
+			"type": "attributes", "labels": []any{}, "attrs": attrs, "src": src, "json": jsonAttrs(attrs), "blocks": []any{}, "line": int64(1),
 		}})
 	}
 	return docs, nil
@@ -183,9 +359,90 @@ func hclBlock(b *hclsyntax.Block, data []byte) map[string]any {
 		"labels": labels,
 		"attrs":  attrs,
 		"src":    src,
+		"json":   jsonAttrs(attrs),
 		"blocks": blocks,
 		"line":   int64(b.TypeRange.Start.Line),
 	}
+}
+
+// hclLines records the line of every attribute and nested block of a body
+// by its dotted path ("statement.0.actions").
+func hclLines(body *hclsyntax.Body, prefix string, lines map[string]int) {
+	for name, a := range body.Attributes {
+		lines[joinPath(prefix, name)] = a.NameRange.Start.Line
+	}
+	count := map[string]int{}
+	for _, nb := range body.Blocks {
+		key := joinPath(prefix, nb.Type+"."+strconv.Itoa(count[nb.Type]))
+		count[nb.Type]++
+		if _, ok := lines[joinPath(prefix, nb.Type)]; !ok {
+			lines[joinPath(prefix, nb.Type)] = nb.TypeRange.Start.Line
+		}
+		lines[key] = nb.TypeRange.Start.Line
+		hclLines(nb.Body, key, lines)
+	}
+}
+
+// jsonAttrs decodes the attributes whose value is a JSON document written
+// as a string (a heredoc policy, a quoted JSON literal); interpolations
+// inside it stand for an opaque value. Attributes built with jsonencode(...)
+// are objects in attrs already.
+func jsonAttrs(attrs map[string]any) map[string]any {
+	out := map[string]any{}
+	for name, v := range attrs {
+		s, ok := v.(string)
+		if !ok {
+			continue
+		}
+		if d, ok := decodeJSONText(s); ok {
+			out[name] = d
+		}
+	}
+	return out
+}
+
+var interpolation = regexp.MustCompile(`\$\{[^}]*\}`)
+
+func decodeJSONText(s string) (any, bool) {
+	t := strings.TrimSpace(s)
+	if strings.HasPrefix(t, "<<") { // a heredoc's source text: drop its marker lines
+		_, body, ok := strings.Cut(t, "\n")
+		if !ok {
+			return nil, false
+		}
+		if i := strings.LastIndexByte(body, '\n'); i >= 0 {
+			body = body[:i]
+		}
+		t = strings.TrimSpace(body)
+	}
+	if !strings.HasPrefix(t, "{") {
+		return nil, false
+	}
+	t = interpolation.ReplaceAllString(t, "interpolated")
+	var v any
+	if err := json.Unmarshal([]byte(t), &v); err != nil {
+		return nil, false
+	}
+	return normalizeJSON(v), true
+}
+
+// normalizeJSON makes decoded JSON CEL-friendly: whole numbers become int64.
+func normalizeJSON(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			t[k] = normalizeJSON(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = normalizeJSON(e)
+		}
+	case float64:
+		if t == float64(int64(t)) {
+			return int64(t)
+		}
+	}
+	return v
 }
 
 func hclAttrs(in hclsyntax.Attributes, data []byte) (attrs, src map[string]any) {

@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
+	"github.com/secgen/secgen/generator/suggest"
 )
 
 // ProjectRequest asks to audit a directory.
@@ -21,10 +24,25 @@ type ProjectRequest struct {
 	// (for repositories secgen did not generate); otherwise they come from
 	// the directory's manifest.
 	Components []string
+	// ConfigFile is an audit configuration file (Config); "" reads
+	// ConfigName in the directory when it is there.
+	ConfigFile string
+	// BaselineFile lists accepted exceptions (the waivers of a Config).
+	BaselineFile string
+	// Exclude are more globs of paths not audited.
+	Exclude []string
+	// Set gives answers for a directory without a manifest.
+	Set map[string]any
+	// Today is the date waivers expire against (YYYY-MM-DD); "" is today.
+	Today string
 	// Manifest, when set, is the directory's manifest as the project layer
 	// read it (it is not read again).
 	Manifest *manifest.Manifest
 }
+
+// ConfigName is the audit configuration file read from the audited
+// directory when no other is named.
+const ConfigName = ".secgen-audit.yaml"
 
 // Project audits a directory with cat's rules: those of the components its
 // manifest records, or of req.Components.
@@ -55,17 +73,53 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	case !info.IsDir():
 		return nil, Request{}, failure.Invalidf("%s is not a directory", failure.Quote(dir))
 	}
-	out := Request{Root: root}
+	out := Request{Root: root, Today: req.Today}
 	m := req.Manifest
 	if m == nil {
 		if m, err = readManifest(root); err != nil {
 			return nil, Request{}, err
 		}
 	}
+	cfg, err := readConfig(root, req.ConfigFile)
+	if err != nil {
+		return nil, Request{}, err
+	}
+	if req.BaselineFile != "" {
+		data, err := os.ReadFile(req.BaselineFile)
+		if err != nil {
+			return nil, Request{}, failure.Invalidf("cannot read the baseline %s: %s", failure.Quote(req.BaselineFile), describe(err))
+		}
+		base, err := ParseConfig(req.BaselineFile, data)
+		if err != nil {
+			return nil, Request{}, err
+		}
+		if len(base.Exclude) > 0 || len(base.Set) > 0 {
+			return nil, Request{}, failure.Invalidf("the baseline %s may only list waivers", failure.Quote(req.BaselineFile))
+		}
+		out.Waivers = append(out.Waivers, base.Waivers...)
+	}
+	for _, g := range req.Exclude {
+		if !catalog.ValidGlob(g) {
+			return nil, Request{}, failure.Invalidf("--exclude %s is not a valid pattern", failure.Quote(g))
+		}
+	}
+	out.Exclude = append(slices.Clone(cfg.Exclude), req.Exclude...)
+	out.Waivers = append(out.Waivers, cfg.Waivers...)
+	set := maps.Clone(cfg.Set)
+	if set == nil {
+		set = map[string]any{}
+	}
+	maps.Copy(set, req.Set)
+	if m != nil && len(set) > 0 {
+		return nil, Request{}, failure.Invalidf("%s records the answers; answers given with --set or the audit configuration apply only to a directory without one", manifest.FileName)
+	}
+	if m == nil && len(set) > 0 {
+		out.Answers = set
+	}
 	names := req.Components
 	for _, n := range names {
 		if !cat.HasComponent(n) {
-			return nil, Request{}, failure.Invalidf("catalog %s has no component %s", cat.ID, failure.Quote(n))
+			return nil, Request{}, failure.Invalidf("catalog %s has no component %s%s", cat.ID, failure.Quote(n), suggest.Phrase(n, cat.ComponentNames()))
 		}
 	}
 	if m != nil {
@@ -82,6 +136,10 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 			out.Answers[k] = v
 		}
 		out.Restorable = m.Catalog.ID == cat.ID
+		out.Generated = map[string]bool{}
+		for _, c := range m.Components {
+			out.Generated[c.Name] = true
+		}
 		if len(names) == 0 {
 			for _, c := range m.Components {
 				if !cat.HasComponent(c.Name) {
@@ -109,12 +167,65 @@ func readManifest(root string) (*manifest.Manifest, error) {
 		return nil, fmt.Errorf("open %s: %w", root, err)
 	}
 	defer r.Close()
-	data, err := readFile(r, manifest.FileName)
-	if errors.Is(err, fs.ErrNotExist) {
+	if _, err := r.Lstat(manifest.FileName); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, failure.Invalidf("read %s: %w", manifest.FileName, err)
+	data, reason := readFile(r, manifest.FileName)
+	if reason != "" {
+		return nil, failure.Invalidf("%s is not audited: %s", manifest.FileName, reason)
 	}
 	return manifest.Parse(data)
+}
+
+// readConfig reads the named audit configuration, or ConfigName in the
+// directory (never through a symbolic link) when none is named.
+func readConfig(root, name string) (*Config, error) {
+	if name != "" {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, failure.Invalidf("cannot read the audit configuration %s: %s", failure.Quote(name), describe(err))
+		}
+		return ParseConfig(name, data)
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", root, err)
+	}
+	defer r.Close()
+	if _, err := r.Lstat(ConfigName); errors.Is(err, fs.ErrNotExist) {
+		return &Config{}, nil
+	}
+	data, reason := readFile(r, ConfigName)
+	if reason != "" {
+		return nil, failure.Invalidf("%s is not read: %s", ConfigName, reason)
+	}
+	return ParseConfig(ConfigName, data)
+}
+
+// RepositoryPrefix is dir's slash path relative to the root of the git
+// repository holding it (the nearest parent with a .git entry), "" when dir
+// is that root or is in no repository. SARIF locations are relative to the
+// repository, as code scanning resolves them.
+func RepositoryPrefix(dir string) string {
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return ""
+	}
+	for cur := abs; ; {
+		if _, err := os.Lstat(filepath.Join(cur, ".git")); err == nil {
+			rel, err := filepath.Rel(cur, abs)
+			if err != nil || rel == "." {
+				return ""
+			}
+			return filepath.ToSlash(rel)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return ""
+		}
+		cur = parent
+	}
 }

@@ -21,9 +21,10 @@ type Check struct {
 	Match string `yaml:"match" json:"match"`
 	// Format forces how matched files are parsed; "" infers it from the name.
 	Format string `yaml:"format,omitempty" json:"format,omitempty"`
-	// Scope is object (each parsed document, the default), file (all
-	// documents of one file as `documents`) or project (all documents of all
-	// matched files).
+	// Scope is object (each parsed document, the default), container (each
+	// container of each pod-bearing object), job or step (each job, or each
+	// step, of a workflow), file (all documents of one file as `documents`)
+	// or project (all documents of all matched files).
 	Scope string `yaml:"scope,omitempty" json:"scope,omitempty"`
 	// Select is a CEL expression over `object` choosing the documents the
 	// rule looks at (in every scope); "" selects every document.
@@ -39,12 +40,21 @@ type Check struct {
 	Message string `yaml:"message" json:"message"`
 	// Fix says how to restore the control.
 	Fix string `yaml:"fix" json:"fix"`
+	// At lists dotted field paths (relative to the element the rule looks
+	// at: the object, or the container, job or step) whose line a finding
+	// points at, the first present one winning; for a container, an
+	// inherited securityContext field is found in the pod's securityContext.
+	At []string `yaml:"at,omitempty" json:"at,omitempty"`
+	// Generated marks a rule about the layout the component generates (a
+	// file or a test of its own): it runs only on a project whose manifest
+	// records the component, never on a repository secgen did not generate.
+	Generated bool `yaml:"generated,omitempty" json:"generated,omitempty"`
 }
 
 // The check formats, scopes and severities.
 var (
 	CheckFormats    = []string{"yaml", "hcl", "dockerfile", "gomod", "go", "text"}
-	CheckScopes     = []string{"object", "file", "project"}
+	CheckScopes     = []string{"object", "container", "job", "step", "file", "project"}
 	CheckSeverities = []string{"error", "warning", "note"}
 )
 
@@ -127,17 +137,57 @@ func ValidGlob(pattern string) bool {
 		if seg == "**" {
 			continue
 		}
-		if _, err := pathMatch(seg, ""); err != nil {
+		alts, ok := braceAlternatives(seg)
+		if !ok {
 			return false
+		}
+		for _, a := range alts {
+			if _, err := pathMatch(a, ""); err != nil {
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// braceAlternatives expands one {a,b,c} group of a pattern segment
+// ("*.{yaml,yml}" is "*.yaml" or "*.yml"); a segment without braces is its
+// own only alternative. Nested or unbalanced braces are refused.
+func braceAlternatives(seg string) ([]string, bool) {
+	open := strings.IndexByte(seg, '{')
+	if open < 0 {
+		return []string{seg}, !strings.Contains(seg, "}")
+	}
+	end := strings.IndexByte(seg[open:], '}')
+	if end < 0 {
+		return nil, false
+	}
+	end += open
+	inner, rest := seg[open+1:end], seg[end+1:]
+	if strings.ContainsAny(inner, "{") || strings.ContainsAny(rest, "{}") {
+		return nil, false
+	}
+	var out []string
+	for _, alt := range strings.Split(inner, ",") {
+		out = append(out, seg[:open]+alt+rest)
+	}
+	return out, true
 }
 
 // GlobMatch reports whether a slash-separated relative path matches a
 // pattern accepted by ValidGlob; "**" matches zero or more segments.
 func GlobMatch(pattern, name string) bool {
 	return globSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+func segmentMatch(pat, name string) bool {
+	alts, _ := braceAlternatives(pat)
+	for _, a := range alts {
+		if ok, _ := pathMatch(a, name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func globSegments(pat, name []string) bool {
@@ -153,7 +203,7 @@ func globSegments(pat, name []string) bool {
 		if len(name) == 0 {
 			return false
 		}
-		if ok, _ := pathMatch(pat[0], name[0]); !ok {
+		if !segmentMatch(pat[0], name[0]) {
 			return false
 		}
 		pat, name = pat[1:], name[1:]

@@ -6,11 +6,11 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/suggest"
 )
 
 // ComponentNames returns every component name, sorted.
@@ -135,52 +135,6 @@ func (c *Catalog) PinFor(action string) (Pin, error) {
 
 // suggestion returns ` (did you mean "x"?)` for names within a small edit
 // distance, or the list of available names.
-func suggestion(name string, names []string) string {
-	type cand struct {
-		name string
-		dist int
-	}
-	var cands []cand
-	for _, n := range names {
-		d := editDistance(name, n)
-		if d <= 3 || strings.Contains(n, name) || strings.Contains(name, n) {
-			cands = append(cands, cand{n, d})
-		}
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].dist < cands[j].dist })
-	if len(cands) > 0 {
-		var q []string
-		for _, c := range cands {
-			q = append(q, fmt.Sprintf("%q", c.name))
-		}
-		return fmt.Sprintf(" (did you mean %s?)", strings.Join(q, " or "))
-	}
-	if len(names) == 0 {
-		return ""
-	}
-	return fmt.Sprintf(" (available: %s)", strings.Join(names, ", "))
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
-}
+func suggestion(name string, names []string) string { return suggest.Phrase(name, names) }
 
 func errorsIsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }

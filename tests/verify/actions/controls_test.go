@@ -378,7 +378,7 @@ func TestSecgenDriftJob(t *testing.T) {
 			continue
 		}
 		install := findStep(j, runs(`secgen_version`))
-		audit := findStep(j, runs(`secgen" audit --format sarif --output results\.sarif$`))
+		audit := findStep(j, runs(`secgen" audit -o sarif --output-file results\.sarif$`))
 		up := findStep(j, usesAction("github/codeql-action/upload-sarif"))
 		check := findStep(j, runs(`secgen" check$`))
 		switch {

@@ -57,11 +57,11 @@ func newAddCmd(streams *IO, runF func(context.Context, *AddOptions) error) *cobr
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print a unified diff of the change and write nothing")
 	f.StringVar(&opts.Conflict, "conflict", "fail", "what to do with a file that exists and differs: `fail`, skip or new")
-	registerCompletions(cmd, componentScope)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	opts.Source.register(f)
+	registerCompletions(cmd, componentScope, "text", "json")
 	return cmd
 }
 

@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,11 +20,20 @@ import (
 
 // AuditOptions are the inputs of `secgen audit`.
 type AuditOptions struct {
-	Dir        string
-	Format     string
-	Output     string
+	Dir string
+	// Output is the report's format: text, json or sarif.
+	Output string
+	// OutputFile, when set, receives the report instead of standard output.
+	OutputFile string
 	Components string
-	Source     ProjectSource
+	// Exclude are globs of paths not audited (--exclude, repeatable).
+	Exclude []string
+	// Config is an audit configuration file; Baseline a file of waivers.
+	Config   string
+	Baseline string
+	// Set gives answers (KEY=VALUE) to a directory without a manifest.
+	Set    []string
+	Source ProjectSource
 }
 
 func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *cobra.Command {
@@ -31,9 +43,13 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 		Short: "Check that every control still holds in the project's files as they are now",
 		Long: "audit evaluates the catalog's rules (CEL over parsed YAML, Terraform, Dockerfile,\n" +
 			"go.mod and Go source) for the components the project's .secgen.yaml records, or\n" +
-			"those named with --components for a repository secgen did not generate.\n" +
-			"Exit 1 when a rule fails.",
-		Args: argsBetween(0, 1, "secgen audit [DIR] [-C DIR] [--format text|json|sarif] [--output FILE] [--components a,b]"),
+			"those named with --components for a repository secgen did not generate. Without a\n" +
+			"directory it audits the project the working directory is in (walking up to its\n" +
+			".secgen.yaml). Exit 1 when a rule fails.",
+		Example: "  secgen audit\n" +
+			"  secgen audit -o sarif --output-file results.sarif\n" +
+			"  secgen audit ./vendor-service --components go-service,k8s -o json",
+		Args: argsBetween(0, 1, "secgen audit [DIR] [-C DIR] [-o text|json|sarif] [--output-file FILE] [--components a,b]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				if opts.Dir != "" {
@@ -47,19 +63,24 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 			return runAudit(cmd.Context(), streams, opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Dir, "dir", "C", "", "the directory to audit (default: the working directory)")
-	cmd.Flags().StringVar(&opts.Format, "format", "text", "report format: text, json or sarif")
-	cmd.Flags().StringVar(&opts.Output, "output", "", "write the report to FILE instead of standard output")
-	cmd.Flags().StringVar(&opts.Components, "components", "", "audit with these components' rules (comma-separated) instead of the manifest's")
-	opts.Source.register(cmd.Flags())
+	f := cmd.Flags()
+	f.StringVarP(&opts.Dir, "directory", "C", "", "the `DIR` to audit (default: the project the working directory is in)")
+	f.StringVarP(&opts.Output, "output", "o", "text", "report format: text, json or sarif")
+	f.StringVar(&opts.OutputFile, "output-file", "", "write the report to `FILE` instead of standard output")
+	f.StringVar(&opts.Components, "components", "", "audit with these components' rules (comma-separated) instead of the manifest's")
+	f.StringArrayVar(&opts.Exclude, "exclude", nil, "do not audit the paths this glob matches (repeatable; ** spans directories)")
+	f.StringVar(&opts.Config, "config", "", "audit configuration file (exclude, set, waivers; default: "+audit.ConfigName+" in the directory)")
+	f.StringVar(&opts.Baseline, "baseline", "", "file of accepted exceptions (waivers with a reason and an expiry)")
+	f.StringArrayVar(&opts.Set, "set", nil, "an answer KEY=VALUE for rules that need one (database_port, oidc_issuer) when there is no manifest")
+	opts.Source.register(f)
+	registerCompletions(cmd, nil, "text", "json", "sarif")
+	_ = cmd.RegisterFlagCompletionFunc("components", completeComponentList)
 	return cmd
 }
 
 func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
-	switch opts.Format {
-	case "text", "json", "sarif":
-	default:
-		return failure.Invalidf("--format must be one of text, json, sarif, got %s", failure.Quote(opts.Format))
+	if err := checkOutput(opts.Output, "text", "json", "sarif"); err != nil {
+		return err
 	}
 	var names []string
 	if opts.Components != "" {
@@ -76,34 +97,63 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	if err != nil {
 		return err
 	}
+	set := map[string]any{}
+	for _, kv := range opts.Set {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return failure.Invalidf("--set %s is not KEY=VALUE", failure.Quote(kv))
+		}
+		set[k] = answerValue(v)
+	}
 	cat := p.Catalog.Catalog
-	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: p.Root, Manifest: p.Manifest, Components: names})
+	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: p.Root, Manifest: p.Manifest, Components: names,
+		Exclude: opts.Exclude, ConfigFile: opts.Config, BaselineFile: opts.Baseline, Set: set})
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	switch opts.Format {
+	switch opts.Output {
 	case "json":
 		err = audit.WriteJSON(&buf, rep)
 	case "sarif":
-		err = audit.WriteSARIF(&buf, rep, cat.Registry, streams.version())
+		err = audit.WriteSARIFWith(&buf, rep, cat.Registry, audit.SARIFOptions{Version: streams.version(), Prefix: audit.RepositoryPrefix(p.Root)})
+		if err == nil && audit.Truncated(rep) {
+			fmt.Fprintf(streams.Err, "secgen: warning: the SARIF log holds the first %d of %d results, the most code scanning accepts; -o json lists all\n", audit.MaxSARIFResults, len(rep.Findings)+len(rep.Waived))
+		}
 	default:
 		err = audit.WriteText(&buf, rep)
 	}
 	if err != nil {
 		return fmt.Errorf("write the audit report: %w", err)
 	}
-	if opts.Output != "" {
-		if err := writeReport(opts.Output, buf.Bytes()); err != nil {
+	if opts.OutputFile != "" {
+		if err := writeReport(opts.OutputFile, buf.Bytes()); err != nil {
 			return err
 		}
 	} else if _, err := streams.Out.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("write the audit report: %w", err)
 	}
-	if n := len(rep.Findings); n > 0 {
+	n, incomplete := len(rep.Findings), rep.Incomplete()
+	switch {
+	case n > 0 && incomplete > 0:
+		return fmt.Errorf("audit: %d finding(s) under %d control(s), and %d file(s) or document(s) not audited", n, countControls(rep), incomplete)
+	case n > 0:
 		return fmt.Errorf("audit: %d finding(s) under %d control(s)", n, countControls(rep))
+	case incomplete > 0:
+		return fmt.Errorf("audit: %d file(s) or document(s) could not be audited (see the diagnostics); exclude them or fix them", incomplete)
 	}
 	return nil
+}
+
+// answerValue reads a --set value: an integer, true/false, or a string.
+func answerValue(v string) any {
+	if i, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return i
+	}
+	if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
+		return b
+	}
+	return v
 }
 
 func countControls(rep *audit.Report) int {
@@ -118,27 +168,39 @@ func countControls(rep *audit.Report) int {
 // same directory, renamed) and refuses to write through a symbolic link.
 func writeReport(name string, data []byte) error {
 	if info, err := os.Lstat(name); err == nil && !info.Mode().IsRegular() {
-		return failure.Invalidf("--output %s exists and is not a regular file", failure.Quote(name))
+		return failure.Invalidf("--output-file %s exists and is not a regular file", failure.Quote(name))
+	}
+	// The error names the report file, never the temporary one beside it.
+	unwritable := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return failure.Invalidf("cannot write the report to %s: %v", failure.Quote(name), err)
 	}
 	dir := filepath.Dir(name)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return unwritable(err)
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+		return unwritable(err)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
+		return unwritable(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		return unwritable(err)
 	}
 	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
+		var le *os.LinkError
+		if errors.As(err, &le) {
+			err = le.Err
+		}
+		return unwritable(err)
 	}
 	return nil
 }

@@ -34,8 +34,15 @@ func newCatalogCmd(streams *IO) *cobra.Command {
 			"catalog is pinned to the commit its ref resolved to when added or last updated, and, with a\n" +
 			"keyring, verified: the tag or commit must be signed by one of its keys. Address a named\n" +
 			"catalog's entries as NAME/ENTRY: secgen new acme/go-service.",
-		Args: argsBetween(0, 0, "secgen catalog add|list|update|remove"),
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		Example: "  secgen catalog add acme https://git.example.com/platform/catalog --ref v1.2.0\n" +
+			"  secgen catalog list",
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return unknownCommand(cmd, args[0])
+			}
+			return cmd.Help()
+		},
 	}
 	cmd.AddCommand(newCatalogAddCmd(streams), newCatalogListCmd(streams), newCatalogUpdateCmd(streams), newCatalogRemoveCmd(streams))
 	return cmd
@@ -91,7 +98,9 @@ func describePin(e catalogs.Entry) string {
 func newCatalogListCmd(streams *IO) *cobra.Command {
 	opts := &CatalogOptions{}
 	cmd := &cobra.Command{
-		Use:   "list",
+		Use: "list",
+		Example: "  secgen catalog list\n" +
+			"  secgen catalog list -o json",
 		Short: "List the named catalogs",
 		Args:  argsBetween(0, 0, "secgen catalog list [--output json]"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -145,7 +154,9 @@ func displaySource(source string) string {
 func newCatalogUpdateCmd(streams *IO) *cobra.Command {
 	opts := &CatalogOptions{}
 	cmd := &cobra.Command{
-		Use:   "update [NAME]",
+		Use: "update [NAME]",
+		Example: "  secgen catalog update\n" +
+			"  secgen catalog update acme --ref v1.3.0",
 		Short: "Resolve a named catalog's ref again (all catalogs without NAME) and pin the new commit",
 		Long: "Fetch each named catalog's ref, verify it against the catalog's keyring and pin the commit it\n" +
 			"now resolves to, printing old → new. A catalog pinned to a semver tag moves to the newest semver\n" +
@@ -187,9 +198,10 @@ func runCatalogUpdate(ctx context.Context, streams *IO, opts *CatalogOptions) er
 
 func newCatalogRemoveCmd(streams *IO) *cobra.Command {
 	return &cobra.Command{
-		Use:   "remove NAME",
-		Short: "Remove a named catalog and its keyring",
-		Args:  argsBetween(1, 1, "secgen catalog remove NAME"),
+		Use:     "remove NAME",
+		Example: "  secgen catalog remove acme",
+		Short:   "Remove a named catalog and its keyring",
+		Args:    argsBetween(1, 1, "secgen catalog remove NAME"),
 		RunE: func(_ *cobra.Command, args []string) error {
 			name := args[0]
 			if err := catalogs.CheckName(name); err != nil {

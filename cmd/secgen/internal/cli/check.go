@@ -31,7 +31,11 @@ func newCheckCmd(streams *IO, runF func(context.Context, *CheckOptions) error) *
 		Long: "check compares the project with its recorded catalog version and answers.\n" +
 			"Exit 0 up to date, 1 a newer catalog version is available (or update would\n" +
 			"change files), 3 unresolved conflict markers remain. Files you changed are\n" +
-			"listed as information (--diff shows them); placeholder answers as warnings.",
+			"listed as information (--diff shows them); placeholder answers as warnings.\n" +
+			"From a subdirectory it walks up to the project's .secgen.yaml.",
+		Example: "  secgen check\n" +
+			"  secgen check -C ./payments --diff\n" +
+			"  secgen check -o json",
 		Args: argsBetween(0, 0, "secgen check [-C DIR] [-o text|json] [--diff]"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -40,10 +44,11 @@ func newCheckCmd(streams *IO, runF func(context.Context, *CheckOptions) error) *
 			return runCheck(cmd.Context(), streams, opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Dir, "dir", "C", "", "the project directory (default: the working directory)")
+	cmd.Flags().StringVarP(&opts.Dir, "directory", "C", "", "the project's root `DIR` (default: the project the working directory is in)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&opts.Diff, "diff", false, "show each file you changed as a unified diff against what secgen generated")
 	opts.Source.register(cmd.Flags())
+	registerCompletions(cmd, nil, "text", "json")
 	return cmd
 }
 

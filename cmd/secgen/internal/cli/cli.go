@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/secgen/secgen/cmd/secgen/internal/buildinfo"
@@ -21,6 +22,7 @@ import (
 	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/suggest"
 )
 
 // Exit codes.
@@ -142,7 +144,7 @@ func NewRoot(streams *IO) *cobra.Command {
 				return printVersion(cmd.Context(), streams, "text")
 			}
 			if len(args) > 0 {
-				return failure.Invalidf("unknown command %s; run 'secgen --help'", failure.Quote(args[0]))
+				return unknownCommand(cmd, args[0])
 			}
 			return cmd.Help()
 		},
@@ -151,9 +153,7 @@ func NewRoot(streams *IO) *cobra.Command {
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.Err)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return failure.Invalid(err)
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newNewCmd(streams, nil),
 		newAddCmd(streams, nil),
@@ -169,6 +169,50 @@ func NewRoot(streams *IO) *cobra.Command {
 		newVersionCmd(streams),
 	)
 	return root
+}
+
+// unknownCommand refuses a verb cmd does not have, suggesting the closest.
+func unknownCommand(cmd *cobra.Command, name string) error {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return failure.Invalidf("unknown command %s for %s%s; run '%s --help'", failure.Quote(name), cmd.CommandPath(), suggest.DidYouMean(name, names), cmd.CommandPath())
+}
+
+// renamedFlags are flags earlier secgen versions had, by their new names.
+var renamedFlags = map[string]string{
+	"--dir":    "--directory",
+	"--format": "--output",
+}
+
+// flagError makes a flag parsing error invalid input (exit 2) and, for an
+// unknown flag, suggests the closest flag the command has.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	var long, short []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		long = append(long, "--"+f.Name)
+		if f.Shorthand != "" {
+			short = append(short, "-"+f.Shorthand)
+		}
+	})
+	if name, ok := strings.CutPrefix(msg, "unknown flag: "); ok {
+		hint := suggest.DidYouMean(name, long)
+		if to, ok := renamedFlags[name]; ok && cmd.Flags().Lookup(strings.TrimPrefix(to, "--")) != nil {
+			hint = fmt.Sprintf(" (it is %s now)", to)
+		}
+		return failure.Invalidf("%s: unknown flag %s%s; run '%s --help'", cmd.CommandPath(), name, hint, cmd.CommandPath())
+	}
+	if strings.HasPrefix(msg, "unknown shorthand flag: ") {
+		return failure.Invalidf("%s: %s (it has %s); run '%s --help'", cmd.CommandPath(), msg, strings.Join(short, ", "), cmd.CommandPath())
+	}
+	return failure.Invalid(err)
 }
 
 // loadCatalog loads the embedded catalog.

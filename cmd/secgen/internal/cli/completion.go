@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -123,6 +124,35 @@ func completionContext(cmd *cobra.Command) context.Context {
 	return context.Background()
 }
 
+// conflictValues are the --conflict policies each command accepts, as its
+// parseConflict call lists them.
+var conflictValues = map[string][]string{
+	"add":    {"fail", "skip", "new"},
+	"update": {"mark", "new"},
+}
+
+// completeComponentList completes a comma-separated list of component
+// names (audit --components): the names not listed yet, after the ones
+// already typed.
+func completeComponentList(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	cat, err := loadCatalog(completionContext(cmd))
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	done, prefix := "", toComplete
+	if i := strings.LastIndex(toComplete, ","); i >= 0 {
+		done, prefix = toComplete[:i+1], toComplete[i+1:]
+	}
+	listed := strings.Split(done, ",")
+	var out []string
+	for _, n := range cat.ComponentNames() {
+		if strings.HasPrefix(n, prefix) && !slices.Contains(listed, n) {
+			out = append(out, done+n)
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
 // registerCompletions attaches the completion functions of the flags a
 // command has; a flag it lacks is skipped.
 func registerCompletions(cmd *cobra.Command, scope setScope, outputs ...string) {
@@ -133,7 +163,9 @@ func registerCompletions(cmd *cobra.Command, scope setScope, outputs ...string) 
 		}
 	}
 	register("set", completeSet(scope))
-	register("conflict", completeWords("fail", "skip", "new"))
+	if values, ok := conflictValues[cmd.Name()]; ok {
+		register("conflict", completeWords(values...))
+	}
 	register("blueprint", completeBlueprints)
 	dirs := func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return nil, cobra.ShellCompDirectiveFilterDirs

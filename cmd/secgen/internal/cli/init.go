@@ -45,8 +45,8 @@ func newInitCmd(streams *IO, runF func(context.Context, *InitOptions) error) *co
 	f.StringVar(&opts.AnswersFile, "answers", "", "read answers from a YAML `FILE` (- for standard input; a .secgen.yaml gives its answers)")
 	f.BoolVar(&opts.NoInput, "no-input", false, "never prompt; missing required answers are an error")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "print the manifest that would be written and write nothing")
-	registerCompletions(cmd, blueprintScope)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
+	registerCompletions(cmd, blueprintScope, "text", "json")
 	return cmd
 }
 

@@ -25,6 +25,8 @@ func newLintCmd(streams *IO, runF func(context.Context, *LintOptions) error) *co
 			"reports, as file:line, dangling references, free text reaching a file without its\n" +
 			"language's quoting function, unused questions and undefined controls. It exits 1 on\n" +
 			"any finding, 2 when the catalog does not load with the strict loader.",
+		Example: "  secgen lint\n" +
+			"  secgen lint ../platform-catalog -o json",
 		Args: argsBetween(0, 1, "secgen lint [CATALOG] [--output json]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Catalog = "."

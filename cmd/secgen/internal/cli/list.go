@@ -28,6 +28,8 @@ func newListCmd(streams *IO, runF func(context.Context, *ListOptions) error) *co
 		Short: "List the blueprints and components of every catalog",
 		Long: "List the built-in catalog and every named catalog (secgen catalog add), whose entries are\n" +
 			"addressed as NAME/ENTRY; with --catalog, only that catalog.",
+		Example: "  secgen list\n" +
+			"  secgen list --catalog ../platform-catalog -o json",
 		Args: argsBetween(0, 0, "secgen list [--catalog SOURCE] [--output json]"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {

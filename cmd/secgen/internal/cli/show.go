@@ -26,7 +26,10 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "show [CATALOG/]NAME",
 		Short: "Show a blueprint or component: questions, files and controls",
-		Args:  argsBetween(1, 1, "secgen show [CATALOG/]NAME [--catalog SOURCE] [--output json]"),
+		Example: "  secgen show go-service\n" +
+			"  secgen show k8s -o json\n" +
+			"  secgen show acme/go-service",
+		Args: argsBetween(1, 1, "secgen show [CATALOG/]NAME [--catalog SOURCE] [--output json]"),
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp

@@ -29,6 +29,8 @@ func newTestCmd(streams *IO, runF func(context.Context, *TestOptions) error) *co
 			"its manifest and the files no other tree holds; the manifest's hashes refer to the rest.\n" +
 			"It prints a unified diff per differing file and exits 1 on any difference. --update\n" +
 			"re-records the trees, each distinct output once.",
+		Example: "  secgen test\n" +
+			"  secgen test ../platform-catalog --update",
 		Args: argsBetween(0, 1, "secgen test [CATALOG] [--update] [--output json]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Catalog = "."

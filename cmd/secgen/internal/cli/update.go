@@ -59,9 +59,9 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format: text or json (every file with its action and reason)")
 	f.BoolVar(&opts.AllowDirty, "allow-dirty", false, "work even when tracked files have uncommitted changes")
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
-	registerCompletions(cmd, anyComponent)
 	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
 	opts.Source.register(f)
+	registerCompletions(cmd, anyComponent, "text", "json")
 	return cmd
 }
 
