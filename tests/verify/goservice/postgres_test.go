@@ -34,6 +34,7 @@ var integrationTests = []string{
 	"TestIntegrationStatementTimeout",
 	"TestIntegrationTLSRefusal",
 	"TestIntegrationConcurrentPatchDelete",
+	"TestIntegrationOwnerQuota",
 	// internal/session, with browser login: the sessions every replica shares.
 	"TestIntegrationSessionsAcrossReplicas",
 	"TestIntegrationConcurrentRefreshRotatesOnce",
