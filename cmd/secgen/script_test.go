@@ -3,18 +3,21 @@ package main
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/cgi"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/rogpeppe/go-internal/testscript"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/cmd/secgen/internal/buildinfo"
 	"github.com/secgen/secgen/cmd/secgen/internal/cli"
@@ -51,6 +54,8 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkcatalog":  mkcatalog,
 			"release":    release,
+			"mkplatform": mkplatform,
+			"cistep":     cistep,
 			"githttp":    githttp,
 			"cachecheck": cachecheck,
 			// exits CODE PROG ARGS... runs PROG and requires exit status CODE.
@@ -147,17 +152,19 @@ func release(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("TAGGED", c.String())
 }
 
-// githttp start DIR serves the repositories under DIR's parent over git's
-// smart HTTP protocol (git http-backend behind net/http/cgi) on 127.0.0.1
-// and sets GITURL to DIR's URL; githttp stop stops it.
+// githttp start DIR [TOKEN] serves the repositories under DIR's parent
+// over git's smart HTTP protocol (git http-backend behind net/http/cgi) on
+// 127.0.0.1 and sets GITURL to DIR's URL; with TOKEN, every request must
+// carry it as the basic-auth password (a private catalog), else gets 401.
+// githttp stop stops it.
 func githttp(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
 		ts.Fatalf("usage: githttp start DIR | githttp stop")
 	}
 	switch args[0] {
 	case "start":
-		if len(args) != 2 {
-			ts.Fatalf("usage: githttp start DIR")
+		if len(args) != 2 && len(args) != 3 {
+			ts.Fatalf("usage: githttp start DIR [TOKEN]")
 		}
 		dir := ts.MkAbs(args[1])
 		out, err := exec.Command("git", "--exec-path").Output()
@@ -172,7 +179,19 @@ func githttp(ts *testscript.TestScript, neg bool, args []string) {
 				"GIT_CONFIG_NOSYSTEM=1", "HOME=" + ts.Getenv("WORK"),
 			},
 		}
-		srv := &http.Server{Handler: h}
+		var handler http.Handler = h
+		if len(args) == 3 {
+			token := args[2]
+			handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, pw, ok := r.BasicAuth(); !ok || pw != token {
+					w.Header().Set("WWW-Authenticate", `Basic realm="catalog"`)
+					http.Error(w, "authentication required", http.StatusUnauthorized)
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		}
+		srv := &http.Server{Handler: handler}
 		go func() { _ = srv.Serve(ln) }()
 		ts.Value(serverKey{}).(*serverSlot).srv = srv
 		ts.Defer(func() { _ = srv.Close() })
@@ -214,4 +233,83 @@ func cachecheck(ts *testscript.TestScript, neg bool, args []string) {
 	if len(objs) != want {
 		ts.Fatalf("the cache holds %d catalogs, want %d", len(objs), want)
 	}
+}
+
+// mkplatform DIR builds a platform catalog repository in DIR from secgen's
+// own catalog (templates/ and blueprints/ of this repository) under the id
+// acme, with its release v1.0.0 a signed annotated tag; it writes the
+// signer's public key to platform.asc and another team's to other.asc. A catalog that ships secgen's
+// github-actions component renders secgen's CI job.
+func mkplatform(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkplatform DIR")
+	}
+	files := catsourcetest.Files{}
+	for _, top := range []string{"templates", "blueprints"} {
+		root := filepath.Join("..", "..", top)
+		ts.Check(filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(filepath.Join("..", ".."), p)
+			rel = filepath.ToSlash(rel)
+			if rel == "templates/catalog.yaml" {
+				data = []byte(strings.Replace(string(data), "id: builtin\n", "id: acme\n", 1))
+			}
+			files[rel] = catsourcetest.Entry{Data: data}
+			return nil
+		}))
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	repo, err := catsourcetest.Init(dir)
+	ts.Check(err)
+	key, pub, err := catsourcetest.NewKey("Platform")
+	ts.Check(err)
+	c, err := repo.Commit(files, "acme catalog", key)
+	ts.Check(err)
+	_, err = repo.Tag("v1.0.0", c, key)
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs("platform.asc"), pub, 0o644))
+	_, other, err := catsourcetest.NewKey("Other team")
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs("other.asc"), other, 0o644))
+}
+
+// cistep WORKFLOW JOB STEP FILE writes the run: script of the step named
+// STEP of job JOB in the workflow file to FILE, and sets STEPENV to its
+// env: entries, so a script runs exactly what CI would.
+func cistep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: cistep WORKFLOW JOB STEP FILE")
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Name string            `yaml:"name"`
+				Run  string            `yaml:"run"`
+				Env  map[string]string `yaml:"env"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	data, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Check(yaml.Unmarshal(data, &wf))
+	for _, st := range wf.Jobs[args[1]].Steps {
+		if st.Name == args[2] {
+			ts.Check(os.WriteFile(ts.MkAbs(args[3]), []byte(st.Run+"\n"), 0o644))
+			var names []string
+			for k, v := range st.Env {
+				names = append(names, k+"="+v)
+			}
+			sort.Strings(names)
+			ts.Setenv("STEPENV", strings.Join(names, " "))
+			return
+		}
+	}
+	ts.Fatalf("cistep: job %s has no step %q", args[1], args[2])
 }

@@ -120,6 +120,11 @@ type FileRule struct {
 	// As in the data of the path and of the template (`{{ .env }}`).
 	Foreach string `yaml:"foreach"`
 	As      string `yaml:"as"`
+	// RenamedFrom declares that the one template the rule matches used to
+	// be the template at this source path (without .tmpl, path templates
+	// allowed) in earlier versions: update moves the user's file from the
+	// old rendered path to the new one and merges it, keeping their edits.
+	RenamedFrom string `yaml:"renamed_from"`
 }
 
 // usesVariable reports whether template text refers to the answer or loop
@@ -470,8 +475,13 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 		if _, err := path.Match(strings.TrimSuffix(r.Match, "/**"), ""); err != nil || r.Match == "" {
 			return nil, bad("files[%d].match %s is not a valid pattern", i, failure.Quote(r.Match))
 		}
-		if r.When == "" && !r.Executable && r.Foreach == "" {
-			return nil, bad("files[%d] has neither when, executable nor foreach", i)
+		if r.When == "" && !r.Executable && r.Foreach == "" && r.RenamedFrom == "" {
+			return nil, bad("files[%d] has neither when, executable, foreach nor renamed_from", i)
+		}
+		if r.RenamedFrom != "" {
+			if err := checkRenamedFrom(comp, r); err != nil {
+				return nil, bad("files[%d].renamed_from: %v", i, err)
+			}
 		}
 		if err := checkForeach(comp, r); err != nil {
 			return nil, bad("files[%d]: %v", i, err)
@@ -505,6 +515,28 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 		return nil, err
 	}
 	return comp, nil
+}
+
+// checkRenamedFrom validates a declared rename: a clean relative source
+// path, different from the one template the rule matches.
+func checkRenamedFrom(comp *Component, r FileRule) error {
+	old := r.RenamedFrom
+	if strings.HasSuffix(old, ".tmpl") || path.IsAbs(old) || path.Clean(old) != old || old == "." || old == ".." || strings.HasPrefix(old, "../") || strings.ContainsAny(old, "\\\x00") {
+		return fmt.Errorf("%s must be a clean relative source path without .tmpl", failure.Quote(old))
+	}
+	var matched []string
+	for _, s := range comp.Sources {
+		if r.Matches(s) {
+			matched = append(matched, s)
+		}
+	}
+	if len(matched) != 1 {
+		return fmt.Errorf("the rule's match must select exactly one template, not %d", len(matched))
+	}
+	if matched[0] == old {
+		return fmt.Errorf("%s is the template's own path", failure.Quote(old))
+	}
+	return nil
 }
 
 // checkSections validates the declared sections: distinct lower-case names

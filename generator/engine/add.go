@@ -72,15 +72,27 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 	if err != nil {
 		return nil, err
 	}
-	rendered, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Render: []string{comp.Name}, Answers: values})
+	// Every component is rendered with the new set of components: a file of
+	// another component whose template reads the component list (the
+	// Backstage entity's controls, for one) changes with it, and add merges
+	// it like update would, so the project is what new would have made.
+	full, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: components, Answers: values})
 	if err != nil {
 		return nil, err
+	}
+	var ownFiles, others []plan.File
+	for _, f := range full.Files {
+		if f.Component == comp.Name {
+			ownFiles = append(ownFiles, f)
+		} else {
+			others = append(others, f)
+		}
 	}
 	owner := map[string]string{}
 	for _, f := range p.manifest.Files {
 		owner[f.Path] = f.Component
 	}
-	for _, f := range rendered.Files {
+	for _, f := range ownFiles {
 		if o, ok := owner[f.Path]; ok {
 			return nil, failure.Invalidf("component %s renders %s, which component %s already owns", comp.Name, failure.Quote(f.Path), o)
 		}
@@ -92,7 +104,7 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 	defer r.Close()
 	o := newOutcome(p, components)
 	var generated []plan.File
-	for _, f := range rendered.Files {
+	for _, f := range ownFiles {
 		if p.manifest.Skipped(f.Path) {
 			o.res.Skipped = append(o.res.Skipped, f.Path)
 			continue
@@ -116,13 +128,25 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 		}
 		o.record(f.Path, f.Component, st.Yours, sideOld, d, mode)
 	}
-	if len(o.res.Conflicts) > 0 {
+	regenerated, err := e.rerender(ctx, p, r, o, others)
+	if err != nil {
+		return nil, err
+	}
+	if slices.ContainsFunc(o.res.Conflicts, Blocking) {
 		// Nothing is written; the result lists every conflict.
 		sort.Slice(o.res.Changes, func(i, j int) bool { return o.res.Changes[i].Path < o.res.Changes[j].Path })
 		return o.res, nil
 	}
 	refs := slices.Insert(slices.Clone(p.manifest.Components), at, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
-	next := e.nextManifest(p.manifest, refs, p.manifest.Catalog, append(slices.Clone(p.manifest.Files), manifest.Records(generated)...), o)
+	records := append(manifest.Records(regenerated), manifest.Records(generated)...)
+	for _, rec := range p.manifest.Files {
+		if !slices.ContainsFunc(regenerated, func(f plan.File) bool { return f.Path == rec.Path }) {
+			records = append(records, rec)
+		}
+	}
+	sort.Slice(records, func(i, j int) bool { return records[i].Path < records[j].Path })
+	generated = append(generated, regenerated...)
+	next := e.nextManifest(p.manifest, refs, p.manifest.Catalog, records, o)
 	data, err := e.encodeManifest(next, all)
 	if err != nil {
 		return nil, err
@@ -131,6 +155,49 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 		return nil, err
 	}
 	return o.res, nil
+}
+
+// Blocking reports whether a conflict of add stopped it from writing
+// anything: a file of the added component that exists and differs (under
+// --conflict=fail). A conflict in another component's file, which adding
+// changed, is merged with markers like update's and does not block.
+func Blocking(c FileChange) bool { return c.Action == ActionConflict && c.New == nil }
+
+// rerender decides, like update, the files of the project's other
+// components whose rendering changed now that the component set grew: a
+// file the user never changed is replaced, one the user changed is merged
+// three ways against what secgen generated last (conflicts marked). It
+// returns the files whose records change.
+func (e *Engine) rerender(ctx context.Context, p *project, r *os.Root, o *outcome, files []plan.File) ([]plan.File, error) {
+	records := map[string]manifest.FileRecord{}
+	for _, f := range p.manifest.Files {
+		records[f.Path] = f
+	}
+	bases := &baseFinder{ctx: ctx, e: e, root: p.root, m: p.manifest}
+	var changed []plan.File
+	for _, f := range files {
+		rec, tracked := records[f.Path]
+		if tracked && rec.SHA256 == f.SHA256() {
+			continue // renders as it did: nothing to do
+		}
+		if p.manifest.Skipped(f.Path) {
+			o.res.Skipped = append(o.res.Skipped, f.Path)
+			continue
+		}
+		changed = append(changed, f)
+		st, mode, err := readState(r, f.Path, f.Mode)
+		if err != nil {
+			return nil, err
+		}
+		st.Tracked, st.Recorded, st.New = tracked, rec.SHA256, f.Content
+		if needsBase(st, ConflictMark) {
+			if st.Base, st.BaseMissing, err = bases.find(rec); err != nil {
+				return nil, err
+			}
+		}
+		o.record(f.Path, f.Component, st.Yours, nil, decide(st, ConflictMark), mode)
+	}
+	return changed, nil
 }
 
 // insertAt is where a new component goes among the project's components:

@@ -41,8 +41,11 @@ type baseFinder struct {
 	m        *manifest.Manifest
 	store    *base.Store
 	rendered map[string][]byte
-	missing  string // why the recorded version could not be rendered
-	tried    bool
+	// sources maps each template identity (plan.File.Source) the recorded
+	// version rendered to the path it rendered to.
+	sources map[string]string
+	missing string // why the recorded version could not be rendered
+	tried   bool
 	// previous is what the catalog before the last update renders.
 	previous      map[string][]byte
 	triedPrevious bool
@@ -56,17 +59,14 @@ func (b *baseFinder) findPrevious(path string) []byte {
 	}
 	if !b.triedPrevious {
 		b.triedPrevious = true
-		b.previous, _ = b.renderAt(*b.m.Previous)
+		b.previous, _, _ = b.renderAt(*b.m.Previous)
 	}
 	return b.previous[path]
 }
 
 // find returns the base of rec, or nil and why it is not available.
 func (b *baseFinder) find(rec manifest.FileRecord) ([]byte, string, error) {
-	if !b.tried {
-		b.tried = true
-		b.rendered, b.missing = b.renderRecorded()
-	}
+	b.load()
 	if c, ok := b.rendered[rec.Path]; ok && (rec.GitBlob == "" || base.BlobID(c) == rec.GitBlob) {
 		return c, "", nil
 	}
@@ -90,6 +90,22 @@ func (b *baseFinder) find(rec manifest.FileRecord) ([]byte, string, error) {
 	return c, "", nil
 }
 
+// load renders the recorded version once.
+func (b *baseFinder) load() {
+	if !b.tried {
+		b.tried = true
+		b.rendered, b.sources, b.missing = b.renderAt(b.m.Catalog)
+	}
+}
+
+// recordedSources maps each template identity of the recorded version to
+// the path it rendered with the recorded answers; nil when that version
+// cannot be rendered.
+func (b *baseFinder) recordedSources() map[string]string {
+	b.load()
+	return b.sources
+}
+
 func (b *baseFinder) why() string {
 	if b.missing != "" {
 		return b.missing
@@ -97,40 +113,36 @@ func (b *baseFinder) why() string {
 	return fmt.Sprintf("catalog %s %s renders it differently than recorded", b.m.Catalog.ID, b.m.Catalog.Version)
 }
 
-// renderRecorded renders the recorded components with the recorded answers
-// from the recorded catalog version.
-func (b *baseFinder) renderRecorded() (map[string][]byte, string) {
-	return b.renderAt(b.m.Catalog)
-}
-
 // renderAt renders the recorded components with the recorded answers from
 // catalog version ref.
-func (b *baseFinder) renderAt(ref manifest.CatalogRef) (map[string][]byte, string) {
+func (b *baseFinder) renderAt(ref manifest.CatalogRef) (map[string][]byte, map[string]string, string) {
 	cat := b.e.Catalog
 	if !sameVersion(ref, b.e.catalogRef()) {
 		if b.e.Versions == nil {
-			return nil, fmt.Sprintf("catalog %s %s cannot be opened here", ref.ID, ref.Version)
+			return nil, nil, fmt.Sprintf("catalog %s %s cannot be opened here", ref.ID, ref.Version)
 		}
 		c, err := b.e.Versions.OpenVersion(b.ctx, ref)
 		if err != nil {
-			return nil, err.Error()
+			return nil, nil, err.Error()
 		}
 		cat = c
 	}
 	components := componentNames(b.m)
 	values, err := recordedValues(cat, b.m, components)
 	if err != nil {
-		return nil, err.Error()
+		return nil, nil, err.Error()
 	}
 	p, err := b.e.renderPlan(b.ctx, render.Input{Catalog: cat, Present: components, Answers: values})
 	if err != nil {
-		return nil, fmt.Sprintf("catalog %s %s does not render the recorded project: %v", ref.ID, ref.Version, err)
+		return nil, nil, fmt.Sprintf("catalog %s %s does not render the recorded project: %v", ref.ID, ref.Version, err)
 	}
 	out := make(map[string][]byte, len(p.Files))
+	sources := make(map[string]string, len(p.Files))
 	for _, f := range p.Files {
 		out[f.Path] = f.Content
+		sources[f.Source] = f.Path
 	}
-	return out, ""
+	return out, sources, ""
 }
 
 // recordedValues parses the recorded answers against cat's questions.

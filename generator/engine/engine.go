@@ -18,6 +18,7 @@ import (
 	"github.com/secgen/secgen/generator/gitinit"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/plan"
+	projectpkg "github.com/secgen/secgen/generator/project"
 	"github.com/secgen/secgen/generator/render"
 	"github.com/secgen/secgen/generator/writer"
 )
@@ -31,6 +32,11 @@ type Engine struct {
 	// and Version are Catalog's. The zero value records the built-in
 	// catalog without a digest.
 	Origin manifest.CatalogRef
+	// Keyring holds the armored public keys that verified Catalog (nil
+	// when it was not verified). New commits them with the project as
+	// .secgen/keyring.asc, so every clone (CI included) verifies the
+	// catalog again with the same keys.
+	Keyring []byte
 	// Versions opens the catalog versions a project records, to re-render
 	// merge bases (a *project.Project does); nil allows only Catalog.
 	Versions VersionOpener
@@ -255,6 +261,9 @@ func (e *Engine) render(ctx context.Context, components []string, values answers
 		return nil, err
 	}
 	files = append(files, plan.File{Path: manifest.FileName, Mode: plan.ModeFile, Content: data, Component: "secgen"})
+	if e.Keyring != nil {
+		files = append(files, plan.File{Path: projectpkg.KeyringFile, Mode: plan.ModeFile, Content: e.Keyring, Component: "secgen"})
+	}
 	return plan.New(files)
 }
 

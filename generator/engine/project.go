@@ -41,6 +41,7 @@ const (
 	ActionNew       Action = "new"       // differs, or became the user's; secgen's content written beside it as <path>.secgen-new
 	ActionRemove    Action = "remove"    // no longer rendered and unchanged; removed
 	ActionKeep      Action = "keep"      // no longer rendered but changed by the user; kept and no longer tracked
+	ActionMove      Action = "move"      // the file moved to a new path (a declared rename, or a path over answers that changed), the user's edits kept
 	ActionManifest  Action = "manifest"  // the manifest itself
 )
 
@@ -63,7 +64,7 @@ type FileChange struct {
 // Writes reports whether the change writes or removes a file.
 func (c FileChange) Writes() bool {
 	switch c.Action {
-	case ActionCreate, ActionReplace, ActionMerge, ActionNew, ActionRemove, ActionManifest:
+	case ActionCreate, ActionReplace, ActionMerge, ActionMove, ActionNew, ActionRemove, ActionManifest:
 		return true
 	case ActionConflict:
 		return c.New != nil

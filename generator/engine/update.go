@@ -83,6 +83,7 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 	o.res.Notices = notices
 	seen := map[string]bool{}
 	var generated []plan.File
+	moves := e.moves(bases, p.manifest, rendered.Files)
 	for _, f := range rendered.Files {
 		seen[f.Path] = true
 		if p.manifest.Skipped(f.Path) {
@@ -90,6 +91,16 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 			continue
 		}
 		generated = append(generated, f)
+		if mv, ok := moves[f.Path]; ok && !p.manifest.Skipped(mv.From) {
+			moved, err := e.decideMove(o, r, bases, records[mv.From], f, mv, policy)
+			if err != nil {
+				return nil, err
+			}
+			if moved {
+				seen[mv.From] = true
+				continue
+			}
+		}
 		rec, tracked := records[f.Path]
 		st, mode, err := readState(r, f.Path, f.Mode)
 		if err != nil {
@@ -124,7 +135,12 @@ func (e *Engine) Update(ctx context.Context, req UpdateRequest) (*ProjectResult,
 			return nil, err
 		}
 		st.Tracked, st.Recorded = true, rec.SHA256
-		o.record(rec.Path, rec.Component, st.Yours, nil, decide(st, policy), 0)
+		d := decide(st, policy)
+		if d.Action == ActionKeep && st.Yours != nil {
+			// A rename the catalog did not declare is not guessed.
+			o.res.Notices = append(o.res.Notices, fmt.Sprintf("%s is no longer generated and holds your changes, so it was kept; if the catalog moved it elsewhere, it did not declare the rename (renamed_from), so carry your changes over yourself", rec.Path))
+		}
+		o.record(rec.Path, rec.Component, st.Yours, nil, d, 0)
 	}
 
 	refs := make([]manifest.ComponentRef, 0, len(components))

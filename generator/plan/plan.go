@@ -30,6 +30,10 @@ type File struct {
 	Mode      fs.FileMode // ModeFile or ModeExecutable
 	Content   []byte
 	Component string // the component that renders it ("secgen" for the manifest)
+	// Source identifies the template that rendered it, whatever the path
+	// renders to: "component/source path" (plus the item, for a foreach
+	// rule). update follows a file whose path changed through it.
+	Source string
 }
 
 // SHA256 returns the hex SHA-256 of the file's content.

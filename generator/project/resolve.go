@@ -19,6 +19,9 @@ type Catalog struct {
 	*catalog.Catalog
 	Origin catsource.Origin
 	Ref    manifest.CatalogRef
+	// Keyring holds the public keys that verified it; nil when it was not
+	// verified.
+	Keyring []byte
 }
 
 // Resolver opens catalogs: by SOURCE, by name (the user's named
@@ -46,7 +49,11 @@ func (r *Resolver) open(ctx context.Context, req catsource.Request, name string)
 	if err != nil {
 		return nil, err
 	}
-	return &Catalog{Catalog: op.Catalog, Origin: op.Origin, Ref: refOf(op, name)}, nil
+	c := &Catalog{Catalog: op.Catalog, Origin: op.Origin, Ref: refOf(op, name)}
+	if op.Origin.Signer != "" {
+		c.Keyring = req.Keyring
+	}
+	return c, nil
 }
 
 func refOf(op *catsource.Opened, name string) manifest.CatalogRef {

@@ -115,6 +115,7 @@ func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.
 			if err != nil {
 				return nil, err
 			}
+			f.Source = comp.Name + "/" + src
 			if *budget -= len(f.Content); *budget < 0 {
 				return nil, errTotalSize()
 			}
@@ -132,6 +133,7 @@ func renderComponent(ctx context.Context, comp *catalog.Component, fm *template.
 			if err != nil {
 				return nil, err
 			}
+			f.Source = comp.Name + "/" + src + "\x00" + fmt.Sprint(item)
 			if *budget -= len(f.Content); *budget < 0 {
 				return nil, errTotalSize()
 			}

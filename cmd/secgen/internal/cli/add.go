@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -97,21 +98,25 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 			return err
 		}
 	}
-	if len(res.Conflicts) > 0 {
+	if slices.ContainsFunc(res.Conflicts, engine.Blocking) {
 		printConflicts(streams.Err, res)
 		if opts.DryRun && opts.Output != "json" {
 			printDiff(streams.Out, res)
 		}
 		return fmt.Errorf("%d file(s) conflict with component %s, so nothing was written; rerun with --conflict=skip to keep yours or --conflict=new to write secgen's beside them as <path>.secgen-new", len(res.Conflicts), opts.Component)
 	}
-	if opts.Output == "json" {
-		return nil
+	if opts.Output != "json" {
+		if opts.DryRun {
+			printDiff(streams.Out, res)
+			return nil
+		}
+		fmt.Fprintf(streams.Out, "Added component %s to %s.\n", opts.Component, res.Root)
+		printChanges(streams.Out, res)
 	}
-	if opts.DryRun {
-		printDiff(streams.Out, res)
-		return nil
+	if len(res.Conflicts) > 0 && !opts.DryRun {
+		// Files of other components that adding changed, merged with markers.
+		printConflicts(streams.Err, res)
+		return fmt.Errorf("%d file(s) have conflicts: resolve the marked lines (<<<<<<< yours ... >>>>>>> secgen), nothing of yours was lost", len(res.Conflicts))
 	}
-	fmt.Fprintf(streams.Out, "Added component %s to %s.\n", opts.Component, res.Root)
-	printChanges(streams.Out, res)
 	return nil
 }

@@ -123,8 +123,8 @@ type projectJSON struct {
 type fileJSON struct {
 	Path      string `json:"path"`
 	Component string `json:"component,omitempty"`
-	// Action is created, updated, merged, conflicted, skipped, removed or
-	// kept.
+	// Action is created, updated, merged, moved, conflicted, skipped,
+	// removed or kept.
 	Action string `json:"action"`
 	Reason string `json:"reason,omitempty"`
 	// Written is where secgen's version went when not to Path.
@@ -136,6 +136,7 @@ var actionWords = map[engine.Action]string{
 	engine.ActionCreate:    "created",
 	engine.ActionReplace:   "updated",
 	engine.ActionMerge:     "merged",
+	engine.ActionMove:      "moved",
 	engine.ActionConflict:  "conflicted",
 	engine.ActionSkip:      "skipped",
 	engine.ActionNew:       "skipped",
