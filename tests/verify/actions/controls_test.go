@@ -245,7 +245,8 @@ type dependabot struct {
 	Version int `yaml:"version"`
 	Updates []struct {
 		Ecosystem string `yaml:"package-ecosystem"`
-		Directory string `yaml:"directory"`
+		Directory   string   `yaml:"directory"`
+		Directories []string `yaml:"directories"`
 		Schedule  struct {
 			Interval string `yaml:"interval"`
 		} `yaml:"schedule"`
@@ -280,7 +281,18 @@ func TestDependabot(t *testing.T) {
 		var ecosystems []string
 		for _, u := range d.Updates {
 			ecosystems = append(ecosystems, u.Ecosystem)
-			if u.Directory != "/" || u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
+			if u.Ecosystem == "terraform" {
+				// Every directory glob names directories of the tree that hold .tf files.
+				for _, d := range u.Directories {
+					tf, _ := filepath.Glob(filepath.Join(tree.dir, filepath.FromSlash(d), "*.tf"))
+					if _, err := os.Stat(filepath.Join(tree.dir, "infra", "terraform")); err == nil && len(tf) == 0 {
+						t.Errorf("%s: dependabot terraform directory %s holds no .tf file", tree.name, d)
+					}
+				}
+				if len(u.Directories) == 0 || u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
+					t.Errorf("%s: dependabot terraform: want directories, weekly, one group, a cooldown", tree.name)
+				}
+			} else if u.Directory != "/" || u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
 				t.Errorf("%s: dependabot %s: want directory /, weekly, one group, a cooldown", tree.name, u.Ecosystem)
 			}
 			for g, p := range u.Groups {
@@ -290,7 +302,12 @@ func TestDependabot(t *testing.T) {
 			}
 		}
 		slices.Sort(ecosystems)
-		if want := []string{"docker", "github-actions", "gomod"}; !slices.Equal(ecosystems, want) {
+		want := []string{"docker", "github-actions", "gomod"}
+		manifest, _ := os.ReadFile(filepath.Join(tree.dir, ".secgen.yaml"))
+		if strings.Contains(string(manifest), "path: infra/terraform/") {
+			want = []string{"docker", "github-actions", "gomod", "terraform"}
+		}
+		if !slices.Equal(ecosystems, want) {
 			t.Errorf("%s: SC-08 dependabot ecosystems %v, want %v", tree.name, ecosystems, want)
 		}
 	}
