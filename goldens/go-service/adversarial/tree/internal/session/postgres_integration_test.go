@@ -89,6 +89,27 @@ func TestIntegrationSessionsAcrossReplicas(t *testing.T) {
 	if _, err := b.Refresh(ctx, t2.RefreshToken); !errors.Is(err, session.ErrInvalid) {
 		t.Fatalf("the revoked family's current token still refreshes: %v", err)
 	}
+	// What a session lookup on another replica costs (a figure, not a
+	// check: timings belong in benchmarks).
+	var took []time.Duration
+	for range 500 {
+		start := time.Now()
+		if _, err := b.Lookup(ctx, t2.SessionID); !errors.Is(err, session.ErrInvalid) {
+			t.Fatal(err)
+		}
+		took = append(took, time.Since(start))
+	}
+	t4, _ := a.Create(ctx, alice)
+	took = took[:0]
+	for range 500 {
+		start := time.Now()
+		if _, err := b.Lookup(ctx, t4.SessionID); err != nil {
+			t.Fatal(err)
+		}
+		took = append(took, time.Since(start))
+	}
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	t.Logf("session lookup across replicas: p50 %s, p99 %s over %d lookups", took[len(took)/2], took[len(took)*99/100], len(took))
 	// Logout on one replica ends the session on the other.
 	t3, _ := a.Create(ctx, alice)
 	if err := b.Revoke(ctx, t3.RefreshToken); err != nil {

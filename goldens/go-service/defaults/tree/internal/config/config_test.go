@@ -96,6 +96,26 @@ func TestSecretRedacts(t *testing.T) {
 	}
 }
 
+// LISTEN_HOST binds the public listener to one address (a test on
+// loopback); anything but an IP address is refused by name.
+func TestListenHost(t *testing.T) {
+	e := valid()
+	if cfg, err := config.Load(env(e)); err != nil || cfg.ListenHost != "" {
+		t.Fatalf("default ListenHost %q, %v: want every interface", cfg.ListenHost, err)
+	}
+	e["LISTEN_HOST"] = "127.0.0.1"
+	if cfg, err := config.Load(env(e)); err != nil || cfg.ListenHost != "127.0.0.1" {
+		t.Fatalf("LISTEN_HOST=127.0.0.1: %q, %v", cfg.ListenHost, err)
+	}
+	for _, bad := range []string{"localhost", "127.0.0.1:80", "fe80::1%eth0", "0"} {
+		e["LISTEN_HOST"] = bad
+		var invalid *config.InvalidError
+		if _, err := config.Load(env(e)); !errors.As(err, &invalid) || invalid.Name != "LISTEN_HOST" {
+			t.Errorf("LISTEN_HOST=%q: %v", bad, err)
+		}
+	}
+}
+
 func TestCORSOriginsFromEnvironment(t *testing.T) {
 	e := valid()
 	e["CORS_ORIGINS"] = "https://a.example.com, https://b.example.com"

@@ -66,6 +66,9 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // Config is the validated configuration of the service.
 type Config struct {
+	// ListenHost is the address the public listener binds; empty (the
+	// default, what a pod needs) binds every interface.
+	ListenHost   string
 	Port         int
 	InternalPort int
 	LogLevel     slog.Level
@@ -135,6 +138,13 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, &InvalidError{Name: "PORT", Rule: "must be an integer between 1 and 65535"})
 		} else {
 			cfg.Port = p
+		}
+	}
+	if v := getenv("LISTEN_HOST"); v != "" {
+		if a, err := netip.ParseAddr(v); err != nil || a.Zone() != "" {
+			errs = append(errs, &InvalidError{Name: "LISTEN_HOST", Rule: "must be an IP address such as 127.0.0.1"})
+		} else {
+			cfg.ListenHost = a.String()
 		}
 	}
 	if v := getenv("INTERNAL_PORT"); v != "" {
