@@ -80,7 +80,7 @@ readme: ## Regenerate the README controls table
 # median) with /usr/bin/time.
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)
 bench: build ## Benchmarks, wall time and peak RSS of secgen test, new, check and audit
-	go test ./generator/engine ./generator/goldentest ./generator/audit -run '^$$' -bench . -benchtime 5x
+	go test ./generator/engine ./generator/goldentest ./generator/audit ./generator/project -run '^$$' -bench . -benchtime 5x
 	@for i in 1 2 3; do \
 	  /usr/bin/time -f "test (built-in goldens): %e s wall, %M KB max RSS" ./bin/secgen test . >/dev/null; \
 	done

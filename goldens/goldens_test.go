@@ -78,3 +78,45 @@ func TestGoldensAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestProof is `secgen test`'s proof on the built-in catalog: every golden
+// render passes the catalog's own audit rules, every breakage of every
+// component's breakages.yaml is caught by its rule under its control, and
+// every control a component claims has at least one breakage.
+func TestProof(t *testing.T) {
+	cat := builtinCatalog(t)
+	rep, err := goldentest.Prove(context.Background(), cat, loadCases(t), goldentest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Cases {
+		for _, f := range r.Findings {
+			t.Errorf("%s: %s:%d %s %s: %s", r.Case, f.File, f.Line, f.Control, f.Rule, f.Message)
+		}
+	}
+	covered := map[string]bool{}
+	for _, b := range rep.Breakages {
+		switch b.Status {
+		case goldentest.Caught:
+			covered[b.Control] = true
+		case goldentest.Missed:
+			t.Errorf("%s:%d: breakage %q of %s is not caught by %s (fired: %v)", b.File, b.Line, b.Name, b.Control, b.Rule, b.Fired)
+		default:
+			t.Errorf("%s:%d: breakage %q: %v", b.File, b.Line, b.Name, b.Err)
+		}
+	}
+	if len(rep.Breakages) < 100 {
+		t.Errorf("only %d breakages: the built-in catalog's breakages.yaml files are not loaded", len(rep.Breakages))
+	}
+	for _, name := range cat.ComponentNames() {
+		comp, err := cat.Component(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range comp.Controls {
+			if !covered[c.ID] {
+				t.Errorf("%s (component %s) has no deliberate breakage", c.ID, name)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,24 +42,39 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end CLI scripts in testdata/script: flags,
 // exit codes, stderr and refusals, through the real binary entry point.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+	testscript.Run(t, scriptParams("testdata/script"))
+}
+
+// scriptParams are the parameters of secgen's scripts in dir: the user's
+// cache and configuration in the work directory, and the commands below.
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir: dir,
 		Setup: func(env *testscript.Env) error {
 			// The user's cache and configuration live in the script's
 			// work directory: named catalogs and the git cache.
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			// SECGEN_REPO is this repository: secgen's own catalog.
+			root, err := filepath.Abs(filepath.Join("..", ".."))
+			if err != nil {
+				return err
+			}
+			env.Setenv("SECGEN_REPO", root)
 			env.Values[serverKey{}] = &serverSlot{}
 			env.Values[fixtureKey{}] = &fixtureSlot{}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkcatalog":  mkcatalog,
-			"release":    release,
-			"mkplatform": mkplatform,
-			"cistep":     cistep,
-			"githttp":    githttp,
-			"cachecheck": cachecheck,
+			"mkcatalog":    mkcatalog,
+			"release":      release,
+			"mkplatform":   mkplatform,
+			"platrelease":  platrelease,
+			"docblock":     docblock,
+			"cistep":       cistep,
+			"githttp":      githttp,
+			"cachecheck":   cachecheck,
+			"writecatalog": writecatalog,
 			// exits CODE PROG ARGS... runs PROG and requires exit status CODE.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {
@@ -80,7 +97,7 @@ func TestScripts(t *testing.T) {
 				}
 			},
 		},
-	})
+	}
 }
 
 // mkcatalog DIR [hostile] builds the fixture catalog repository (see
@@ -113,6 +130,9 @@ type fixtureKey struct{}
 type fixtureSlot struct {
 	fx      *catsourcetest.Fixture
 	rotated *openpgp.Entity
+	// platform and platformKey are mkplatform's files and signing key.
+	platform    catsourcetest.Files
+	platformKey *openpgp.Entity
 }
 
 // release DIR TAG VERSION signer|rotated commits catalog VERSION to the
@@ -235,14 +255,19 @@ func cachecheck(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// mkplatform DIR builds a platform catalog repository in DIR from secgen's
-// own catalog (templates/ and blueprints/ of this repository) under the id
-// acme, with its release v1.0.0 a signed annotated tag; it writes the
-// signer's public key to platform.asc and another team's to other.asc. A catalog that ships secgen's
-// github-actions component renders secgen's CI job.
+// mkplatform DIR [TAG] builds a platform catalog repository in DIR from
+// secgen's own catalog (templates/ and blueprints/ of this repository)
+// under the id acme, with its release TAG (default v1.0.0) a signed
+// annotated tag; it writes the signer's public key to platform.asc and
+// another team's to other.asc, and sets PLATFORM_SIGNER. A catalog that
+// ships secgen's github-actions component renders secgen's CI job.
 func mkplatform(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: mkplatform DIR")
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: mkplatform DIR [TAG]")
+	}
+	tag := "v1.0.0"
+	if len(args) == 2 {
+		tag = args[1]
 	}
 	files := catsourcetest.Files{}
 	for _, top := range []string{"templates", "blueprints"} {
@@ -272,12 +297,116 @@ func mkplatform(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	c, err := repo.Commit(files, "acme catalog", key)
 	ts.Check(err)
-	_, err = repo.Tag("v1.0.0", c, key)
+	_, err = repo.Tag(tag, c, key)
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs("platform.asc"), pub, 0o644))
 	_, other, err := catsourcetest.NewKey("Other team")
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs("other.asc"), other, 0o644))
+	slot := ts.Value(fixtureKey{}).(*fixtureSlot)
+	slot.platform, slot.platformKey = files, key
+	ts.Setenv("PLATFORM_SIGNER", catsourcetest.Fingerprint(key))
+}
+
+// platrelease DIR TAG VERSION platform|rotated releases the platform
+// catalog mkplatform built at VERSION (its catalog.yaml's version), tagged
+// TAG, signed by the platform key or by a new, rotated one. The first use
+// of the rotated key writes rotated-team.asc (the platform key and the
+// rotated one in one keyring) and sets ROTATED to its fingerprint.
+func platrelease(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 4 {
+		ts.Fatalf("usage: platrelease DIR TAG VERSION platform|rotated")
+	}
+	slot := ts.Value(fixtureKey{}).(*fixtureSlot)
+	if slot.platform == nil {
+		ts.Fatalf("platrelease: run mkplatform first")
+	}
+	key := slot.platformKey
+	if args[3] == "rotated" {
+		if slot.rotated == nil {
+			k, _, err := catsourcetest.NewKey("Rotated")
+			ts.Check(err)
+			both, err := catsourcetest.ArmorKeys(slot.platformKey, k)
+			ts.Check(err)
+			ts.Check(os.WriteFile(ts.MkAbs("rotated-team.asc"), both, 0o644))
+			ts.Setenv("ROTATED", catsourcetest.Fingerprint(k))
+			slot.rotated = k
+		}
+		key = slot.rotated
+	}
+	files := catsourcetest.Files{}
+	for p, e := range slot.platform {
+		files[p] = e
+	}
+	cat := string(files["templates/catalog.yaml"].Data)
+	files["templates/catalog.yaml"] = catsourcetest.Entry{Data: []byte(regexp.MustCompile(`(?m)^version: .*$`).ReplaceAllString(cat, "version: "+args[2]))}
+	repo, err := catsourcetest.Init(ts.MkAbs(args[0]))
+	ts.Check(err)
+	c, err := repo.Commit(files, "acme catalog "+args[2], key)
+	ts.Check(err)
+	_, err = repo.Tag(args[1], c, key)
+	ts.Check(err)
+}
+
+// docblock FILE N OUT writes the N-th ```sh block of the Markdown FILE to
+// OUT as a shell script, as written except for what only a real service
+// has: the example git URL becomes $GITURL, NEWFINGERPRINT becomes
+// $ROTATED, optional arguments ([CATALOG]) and trailing comments go.
+// docblock FILE N publisher instead checks that block N holds only the
+// publisher's git and gpg commands (which the script emulates with
+// fixtures). docblock FILE count N checks the file has N such blocks, so
+// a guide that grows a block fails until the script runs it.
+func docblock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: docblock FILE N OUT|publisher | docblock FILE count N")
+	}
+	data, err := os.ReadFile(args[0])
+	ts.Check(err)
+	var blocks [][]string
+	in := false
+	for _, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case !in && t == "```sh":
+			in = true
+			blocks = append(blocks, nil)
+		case in && t == "```":
+			in = false
+		case in && t != "":
+			blocks[len(blocks)-1] = append(blocks[len(blocks)-1], t)
+		}
+	}
+	if args[1] == "count" {
+		if fmt.Sprint(len(blocks)) != args[2] {
+			ts.Fatalf("%s has %d sh blocks, not %s: run the new ones in the script", args[0], len(blocks), args[2])
+		}
+		return
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	if n < 1 || n > len(blocks) {
+		ts.Fatalf("%s has no sh block %d", args[0], n)
+	}
+	block := blocks[n-1]
+	if args[2] == "publisher" {
+		for _, l := range block {
+			if !strings.HasPrefix(l, "git ") && !strings.HasPrefix(l, "gpg ") {
+				ts.Fatalf("block %d is not only the publisher's git and gpg commands: %s", n, l)
+			}
+		}
+		return
+	}
+	comment := regexp.MustCompile(`\s+# .*$`)
+	optional := regexp.MustCompile(`\s*\[[A-Z]+\]`)
+	script := "set -e\n"
+	for _, l := range block {
+		l = comment.ReplaceAllString(l, "")
+		l = optional.ReplaceAllString(l, "")
+		l = strings.ReplaceAll(l, "https://git.example.com/platform/acme-catalog.git", "$GITURL")
+		l = strings.ReplaceAll(l, "NEWFINGERPRINT", "$ROTATED")
+		script += "echo '$ " + strings.ReplaceAll(l, "'", "") + "'\n" + l + "\n"
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[2]), []byte(script), 0o644))
 }
 
 // cistep WORKFLOW JOB STEP FILE writes the run: script of the step named
@@ -312,4 +441,30 @@ func cistep(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("cistep: job %s has no step %q", args[1], args[2])
+}
+
+// writecatalog DIR VERSION writes the fixture catalog at VERSION (as
+// mkcatalog's tags hold it: 1.1.0 says "# since 1.1.0") into directory
+// DIR, replacing what it held, with one golden case of its blueprint to be
+// recorded by secgen test --update.
+func writecatalog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: writecatalog DIR VERSION")
+	}
+	dir := ts.MkAbs(args[0])
+	for _, sub := range []string{"templates", "blueprints"} {
+		ts.Check(os.RemoveAll(filepath.Join(dir, sub)))
+	}
+	extra := ""
+	if args[1] != "1.0.0" {
+		extra = "# since " + args[1] + "\n"
+	}
+	files := catsourcetest.Catalog(args[1], catsourcetest.Control, extra)
+	files["goldens/service/defaults/case.yaml"] = catsourcetest.Entry{Data: []byte("blueprint: service\n")}
+	files["goldens/service/defaults/answers.yaml"] = catsourcetest.Entry{Data: []byte("name: golden\n")}
+	for p, e := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		ts.Check(os.MkdirAll(filepath.Dir(full), 0o755))
+		ts.Check(os.WriteFile(full, e.Data, 0o644))
+	}
 }

@@ -39,9 +39,10 @@ import (
 // errors of the rules that match them.
 const MaxFileSize = 4 << 20
 
-// costLimit bounds the work of one CEL evaluation, so a hostile rule or a
-// huge document cannot hang the audit.
-const costLimit = 10_000_000
+// CostLimit bounds the work of one CEL evaluation (in CEL's cost units,
+// about one per operation), so a hostile rule or a huge document cannot
+// hang the audit: a rule over it is reported by name, not evaluated on.
+const CostLimit = 10_000_000
 
 // Rule is a compiled check with the component that declares it.
 type Rule struct {
@@ -105,17 +106,17 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 		prg  cel.Program
 		err  error
 		rule string
-		comp string
+		pos  catalog.Pos
 		what string
 	}
 	jobs := map[string]*job{}
 	var order []*job
-	want := func(comp, rule, what, src string) {
+	want := func(c catalog.Check, what, src string) {
 		if src == "" {
 			return
 		}
 		if _, ok := jobs[src]; !ok {
-			j := &job{src: src, rule: rule, comp: comp, what: what}
+			j := &job{src: src, rule: c.ID, pos: c.Pos, what: what}
 			jobs[src] = j
 			order = append(order, j)
 		}
@@ -126,16 +127,19 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 			return nil, err
 		}
 		for _, c := range comp.Checks {
-			want(name, c.ID, "select", c.Select)
-			want(name, c.ID, "expr", c.Expr)
-			want(name, c.ID, "when", c.When)
+			if c.Pos.File == "" {
+				c.Pos.File = name + "/checks.yaml"
+			}
+			want(c, "select", c.Select)
+			want(c, "expr", c.Expr)
+			want(c, "when", c.When)
 			rs.rules = append(rs.rules, &Rule{Check: c, Component: name})
 		}
 	}
 	parallel(len(order), func(i int) { order[i].prg, order[i].err = compileExpr(env, order[i].src) })
 	for _, j := range order {
 		if j.err != nil {
-			return nil, failure.Invalidf("%s/checks.yaml: check %s: %s: %v", j.comp, j.rule, j.what, j.err)
+			return nil, failure.Invalidf("%s: check %s %s: %s", j.pos.Where(j.what), j.rule, j.what, strings.Join(strings.Fields(j.err.Error()), " "))
 		}
 	}
 	program := func(src string) cel.Program {
@@ -157,7 +161,7 @@ func compileExpr(env *cel.Env, src string) (cel.Program, error) {
 	if iss.Err() != nil {
 		return nil, iss.Err()
 	}
-	return env.Program(ast, cel.CostLimit(costLimit), cel.EvalOptions(cel.OptOptimize))
+	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
 }
 
 // All returns the compiled rules in catalog order.
@@ -267,19 +271,26 @@ type Request struct {
 	// Today is the date waivers' expiry is compared with (YYYY-MM-DD);
 	// empty means the current date.
 	Today string
+	// Files, when not nil, holds the project's files instead of Root:
+	// `secgen test` audits renders and broken copies in memory.
+	Files fs.FS
 }
 
 // Run evaluates every rule on the project's files.
 func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
-	files, skipped, err := listFiles(req.Root, req.Exclude)
+	root := req.Files
+	if root == nil {
+		r, err := os.OpenRoot(req.Root)
+		if err != nil {
+			return nil, fmt.Errorf("audit: open %s: %w", req.Root, err)
+		}
+		defer r.Close()
+		root = r.FS()
+	}
+	files, skipped, err := listFiles(root, req.Root, req.Exclude)
 	if err != nil {
 		return nil, err
 	}
-	root, err := os.OpenRoot(req.Root)
-	if err != nil {
-		return nil, fmt.Errorf("audit: open %s: %w", req.Root, err)
-	}
-	defer root.Close()
 	answers := map[string]any{}
 	for k, v := range req.Answers {
 		answers[k] = normalize(v)
@@ -744,8 +755,7 @@ var skipDirs = map[string]bool{".git": true, ".secgen": true, "node_modules": tr
 // listFiles returns the regular files under root as slash paths, sorted,
 // never following a symbolic link, without the excluded ones; skipped lists
 // the symbolic links and special files met, as diagnostics.
-func listFiles(root string, exclude []string) (files []string, skipped []Diagnostic, err error) {
-	fsys := os.DirFS(root)
+func listFiles(fsys fs.FS, root string, exclude []string) (files []string, skipped []Diagnostic, err error) {
 	excluded := func(p string) bool {
 		for _, g := range exclude {
 			if catalog.GlobMatch(g, p) || catalog.GlobMatch(g+"/**", p) {
@@ -789,8 +799,8 @@ func listFiles(root string, exclude []string) (files []string, skipped []Diagnos
 
 // readFile reads one project file; reason says why it was not read (too
 // large, binary, not UTF-8, unreadable), for a not-audited diagnostic.
-func readFile(root *os.Root, p string) (data []byte, reason string) {
-	info, err := root.Lstat(p)
+func readFile(root fs.FS, p string) (data []byte, reason string) {
+	info, err := lstat(root, p)
 	if err != nil {
 		return nil, "cannot be read: " + describe(err)
 	}
@@ -817,6 +827,15 @@ func readFile(root *os.Root, p string) (data []byte, reason string) {
 		return nil, "not UTF-8 text"
 	}
 	return data, ""
+}
+
+// lstat describes p without following a final symbolic link where fsys
+// can tell (an os.Root's file system can).
+func lstat(fsys fs.FS, p string) (fs.FileInfo, error) {
+	if l, ok := fsys.(fs.ReadLinkFS); ok {
+		return l.Lstat(p)
+	}
+	return fs.Stat(fsys, p)
 }
 
 // describe is an I/O error without the path (the diagnostic names it).

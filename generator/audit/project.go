@@ -116,22 +116,74 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 	if m == nil && len(set) > 0 {
 		out.Answers = set
 	}
-	names := req.Components
+	names, err := resolve(cat, m, dir, req.Components, &out)
+	if err != nil {
+		return nil, Request{}, err
+	}
+	rs, err := Compile(cat, names)
+	if err != nil {
+		return nil, Request{}, err
+	}
+	return rs, out, nil
+}
+
+// ForFiles prepares the audit of a project held in memory, fsys, with rules
+// compiled for the whole catalog once (Compile(cat, nil)): the rules of the
+// components its manifest records, or of components when not empty, and
+// the request with its recorded answers. `secgen test` audits every golden
+// render and every breakage this way, without writing a file.
+func (rs *Rules) ForFiles(cat *catalog.Catalog, fsys fs.FS, components []string) (*Rules, Request, error) {
+	var m *manifest.Manifest
+	if _, err := lstat(fsys, manifest.FileName); err == nil {
+		data, reason := readFile(fsys, manifest.FileName)
+		if reason != "" {
+			return nil, Request{}, failure.Invalidf("%s is not audited: %s", manifest.FileName, reason)
+		}
+		if m, err = manifest.Parse(data); err != nil {
+			return nil, Request{}, err
+		}
+	}
+	req := Request{Files: fsys}
+	names, err := resolve(cat, m, ".", components, &req)
+	if err != nil {
+		return nil, Request{}, err
+	}
+	return rs.subset(names), req, nil
+}
+
+// subset returns the rules of the named components, in the order named.
+func (rs *Rules) subset(names []string) *Rules {
+	out := &Rules{registry: rs.registry, renders: rs.renders}
+	for _, n := range names {
+		for _, r := range rs.rules {
+			if r.Component == n {
+				out.rules = append(out.rules, r)
+			}
+		}
+	}
+	return out
+}
+
+// resolve returns the components to audit (components, or those the
+// manifest m records) and records m's answers in out; dir names the
+// directory in errors.
+func resolve(cat *catalog.Catalog, m *manifest.Manifest, dir string, components []string, out *Request) ([]string, error) {
+	names := slices.Clone(components)
 	for _, n := range names {
 		if !cat.HasComponent(n) {
-			return nil, Request{}, failure.Invalidf("catalog %s has no component %s%s", cat.ID, failure.Quote(n), suggest.Phrase(n, cat.ComponentNames()))
+			return nil, failure.Invalidf("catalog %s has no component %s%s", cat.ID, failure.Quote(n), suggest.Phrase(n, cat.ComponentNames()))
 		}
 	}
 	if m != nil {
 		nodes, err := m.AnswerNodes()
 		if err != nil {
-			return nil, Request{}, err
+			return nil, err
 		}
 		out.Answers = map[string]any{}
 		for k, n := range nodes {
 			var v any
 			if err := n.Decode(&v); err != nil {
-				return nil, Request{}, failure.Invalidf("%s: answer %s: %w", manifest.FileName, failure.Quote(k), err)
+				return nil, failure.Invalidf("%s: answer %s: %w", manifest.FileName, failure.Quote(k), err)
 			}
 			out.Answers[k] = v
 		}
@@ -143,20 +195,16 @@ func Prepare(cat *catalog.Catalog, req ProjectRequest) (*Rules, Request, error) 
 		if len(names) == 0 {
 			for _, c := range m.Components {
 				if !cat.HasComponent(c.Name) {
-					return nil, Request{}, failure.Invalidf("%s lists component %s, which catalog %s does not have", manifest.FileName, failure.Quote(c.Name), cat.ID)
+					return nil, failure.Invalidf("%s lists component %s, which catalog %s does not have", manifest.FileName, failure.Quote(c.Name), cat.ID)
 				}
 				names = append(names, c.Name)
 			}
 		}
 	}
 	if len(names) == 0 {
-		return nil, Request{}, failure.Invalidf("%s has no %s and no --components were named: nothing to audit", failure.Quote(dir), manifest.FileName)
+		return nil, failure.Invalidf("%s has no %s and no --components were named: nothing to audit", failure.Quote(dir), manifest.FileName)
 	}
-	rs, err := Compile(cat, names)
-	if err != nil {
-		return nil, Request{}, err
-	}
-	return rs, out, nil
+	return names, nil
 }
 
 // readManifest returns the directory's parsed manifest, or nil when it has
@@ -170,7 +218,7 @@ func readManifest(root string) (*manifest.Manifest, error) {
 	if _, err := r.Lstat(manifest.FileName); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	data, reason := readFile(r, manifest.FileName)
+	data, reason := readFile(r.FS(), manifest.FileName)
 	if reason != "" {
 		return nil, failure.Invalidf("%s is not audited: %s", manifest.FileName, reason)
 	}
@@ -195,7 +243,7 @@ func readConfig(root, name string) (*Config, error) {
 	if _, err := r.Lstat(ConfigName); errors.Is(err, fs.ErrNotExist) {
 		return &Config{}, nil
 	}
-	data, reason := readFile(r, ConfigName)
+	data, reason := readFile(r.FS(), ConfigName)
 	if reason != "" {
 		return nil, failure.Invalidf("%s is not read: %s", ConfigName, reason)
 	}

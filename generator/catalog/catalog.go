@@ -62,6 +62,9 @@ type Component struct {
 	Rules     []FileRule          `yaml:"files" json:"-"`
 	// Checks are the component's audit rules, from its checks.yaml.
 	Checks []Check `yaml:"-" json:"-"`
+	// Breakages are the deliberate regressions its checks must catch,
+	// from its breakages.yaml.
+	Breakages []Breakage `yaml:"-" json:"-"`
 
 	// Sources lists the template files, sorted: paths relative to the
 	// component's files/ directory, without the .tmpl suffix.
@@ -512,6 +515,9 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 		}
 	}
 	if err := loadChecks(root, dir, comp); err != nil {
+		return nil, err
+	}
+	if err := loadBreakages(root, dir, comp); err != nil {
 		return nil, err
 	}
 	return comp, nil

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/secgen/secgen/generator/failure"
 )
 
@@ -49,6 +51,9 @@ type Check struct {
 	// file or a test of its own): it runs only on a project whose manifest
 	// records the component, never on a repository secgen did not generate.
 	Generated bool `yaml:"generated,omitempty" json:"generated,omitempty"`
+
+	// Pos is where the rule is declared, field by field.
+	Pos Pos `yaml:"-" json:"-"`
 }
 
 // The check formats, scopes and severities.
@@ -73,9 +78,11 @@ func loadChecks(root fs.FS, dir string, comp *Component) error {
 		return nil
 	}
 	var doc checksFile
-	if err := decodeFile(root, file, &doc); err != nil {
+	node, err := decodeWithNode(root, file, &doc)
+	if err != nil {
 		return err
 	}
+	items := listItems(node, "checks")
 	claimed := map[string]bool{}
 	for _, c := range comp.Controls {
 		claimed[c.ID] = true
@@ -83,28 +90,35 @@ func loadChecks(root fs.FS, dir string, comp *Component) error {
 	seen := map[string]bool{}
 	for i := range doc.Checks {
 		c := &doc.Checks[i]
-		bad := func(format string, args ...any) error {
-			return failure.Invalidf("%s: checks[%d] (%s): %s", file, i, failure.Quote(c.ID), sprintf(format, args...))
+		if i < len(items) {
+			c.Pos = posOf(file, items[i])
+		} else {
+			c.Pos = posOf(file, nil)
+		}
+		bad := func(field, format string, args ...any) error {
+			return failure.Invalidf("%s: checks[%d] (%s) %s: %s", c.Pos.Where(field), i, failure.Quote(c.ID), field, sprintf(format, args...))
 		}
 		switch {
 		case !checkIDPattern.MatchString(c.ID):
-			return bad("id must be a lower-case name")
+			return bad("id", "id must be a lower-case name")
 		case seen[c.ID]:
-			return bad("id is declared twice")
+			return bad("id", "id is declared twice")
 		case !claimed[c.Control]:
-			return bad("control %s is not one the component claims", failure.Quote(c.Control))
+			return bad("control", "control %s is not one the component claims", failure.Quote(c.Control))
 		case !ValidGlob(c.Match):
-			return bad("match %s is not a valid pattern", failure.Quote(c.Match))
+			return bad("match", "match %s is not a valid pattern", failure.Quote(c.Match))
 		case c.Format != "" && !contains(CheckFormats, c.Format):
-			return bad("format must be one of %s", strings.Join(CheckFormats, ", "))
+			return bad("format", "format must be one of %s", strings.Join(CheckFormats, ", "))
 		case c.Scope != "" && !contains(CheckScopes, c.Scope):
-			return bad("scope must be one of %s", strings.Join(CheckScopes, ", "))
+			return bad("scope", "scope must be one of %s", strings.Join(CheckScopes, ", "))
 		case strings.TrimSpace(c.Expr) == "":
-			return bad("expr is required")
+			return bad("expr", "expr is required")
 		case !contains(CheckSeverities, c.Severity):
-			return bad("severity must be one of %s", strings.Join(CheckSeverities, ", "))
-		case strings.TrimSpace(c.Message) == "" || strings.TrimSpace(c.Fix) == "":
-			return bad("message and fix are required")
+			return bad("severity", "severity must be one of %s", strings.Join(CheckSeverities, ", "))
+		case strings.TrimSpace(c.Message) == "":
+			return bad("message", "message is required")
+		case strings.TrimSpace(c.Fix) == "":
+			return bad("fix", "fix is required")
 		}
 		if c.Scope == "" {
 			c.Scope = "object"
@@ -113,6 +127,23 @@ func loadChecks(root fs.FS, dir string, comp *Component) error {
 	}
 	comp.Checks = doc.Checks
 	return nil
+}
+
+// decodeWithNode decodes a declaration file strictly into `into` and also
+// returns its node tree, whose lines locate each declaration.
+func decodeWithNode(fsys fs.FS, name string, into any) (*yaml.Node, error) {
+	if err := decodeFile(fsys, name, into); err != nil {
+		return nil, err
+	}
+	data, err := readBounded(fsys, name, maxDeclarationSize)
+	if err != nil {
+		return nil, failure.Invalidf("%s: %w", name, err)
+	}
+	var node yaml.Node
+	if err := yaml.Unmarshal(data, &node); err != nil {
+		return nil, failure.Invalidf("%s: %w", name, err)
+	}
+	return &node, nil
 }
 
 func contains(list []string, s string) bool {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -357,6 +358,10 @@ func (g *gitCache) remoteError(spec Spec, op string, err error) error {
 		}
 		return fmt.Errorf("catalog %s refused the token in %s: give a token that can read it", spec.Display, TokenEnv)
 	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is said once, without user information
+	}
 	msg := err.Error()
 	if g.token != "" {
 		msg = strings.ReplaceAll(msg, g.token, "***")
@@ -367,7 +372,11 @@ func (g *gitCache) remoteError(spec Spec, op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	return fmt.Errorf("%s catalog %s: %s", op, spec.Display, msg)
+	verb := "cannot reach"
+	if op == "fetch" {
+		verb = "cannot fetch from"
+	}
+	return fmt.Errorf("%s catalog %s: %s", verb, spec.Display, msg)
 }
 
 // pickRef finds spec.Ref among the advertised refs: a full commit id, a

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/merge"
@@ -70,6 +71,12 @@ type Result struct {
 	Case        string       `json:"name"`
 	Status      Status       `json:"status"`
 	Differences []Difference `json:"differences,omitempty"`
+	// Findings are the audit findings of the case's render under its
+	// catalog's own rules (Prove only); a golden case must have none.
+	Findings []audit.Finding `json:"findings,omitempty"`
+	// Diagnostics are what that audit could not judge and that fails it (a
+	// file it cannot parse, a rule over its cost limit).
+	Diagnostics []audit.Diagnostic `json:"diagnostics,omitempty"`
 	// Err is why a case has status Error.
 	Err error `json:"-"`
 }
@@ -89,6 +96,12 @@ type Options struct {
 // too. A case that fails to render is an Error result, not an error of Run:
 // the other cases still run, and its tree is kept.
 func Run(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options) []Result {
+	results, _ := run(ctx, cat, cases, opt)
+	return results
+}
+
+// run is Run, returning each case's render too (nil when it failed).
+func run(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options) ([]Result, []*plan.Plan) {
 	results := make([]Result, len(cases))
 	plans := make([]*plan.Plan, len(cases))
 	store, storeErr := OpenStore(cases)
@@ -109,7 +122,7 @@ func Run(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options) [
 	if opt.Update {
 		relayout(ctx, cases, plans, store, storeErr, results)
 	}
-	return results
+	return results, plans
 }
 
 // runCase renders and compares one case; it returns the render unless the

@@ -112,6 +112,9 @@ func describe(ref, commit string) string {
 // at. Everything is resolved and verified before the store is written
 // once.
 func (r *Resolver) UpdateNamed(ctx context.Context, req NamedUpdate) ([]NamedChange, error) {
+	if req.AcceptSigner != "" && !fingerprintPattern.MatchString(req.AcceptSigner) {
+		return nil, failure.Invalidf("--accept-signer %s is not a key fingerprint (40 or 64 upper-case hex digits)", failure.Quote(req.AcceptSigner))
+	}
 	if (req.Ref != "" || req.Keyring != nil) && req.Name == "" {
 		return nil, failure.Invalidf("--ref and --keyring need the NAME of the catalog to change")
 	}

@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"regexp"
 
 	"golang.org/x/mod/semver"
 
@@ -41,6 +42,9 @@ import (
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
 )
+
+// fingerprintPattern matches a key fingerprint as secgen records it.
+var fingerprintPattern = regexp.MustCompile(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
 
 // KeyringFile is where a project keeps its catalog's public keys, committed
 // with it, so any clone (CI included) verifies the catalog the same way.
@@ -107,6 +111,9 @@ func (p *Project) OpenVersion(ctx context.Context, ref manifest.CatalogRef) (*ca
 // Open finds the project for opts.Dir, reads its manifest and opens its
 // catalog.
 func (r *Resolver) Open(ctx context.Context, opts Options) (*Project, error) {
+	if opts.AcceptSigner != "" && !fingerprintPattern.MatchString(opts.AcceptSigner) {
+		return nil, failure.Invalidf("--accept-signer %s is not a key fingerprint (40 or 64 upper-case hex digits)", failure.Quote(opts.AcceptSigner))
+	}
 	root, found, err := Locate(opts.Dir)
 	if err != nil {
 		return nil, err

@@ -104,6 +104,7 @@ type concurrency struct {
 
 type job struct {
 	Name           string            `yaml:"name"`
+	If             string            `yaml:"if"`
 	Needs          yaml.Node         `yaml:"needs"`
 	RunsOn         any               `yaml:"runs-on"`
 	TimeoutMinutes int               `yaml:"timeout-minutes"`

@@ -29,6 +29,10 @@ var wantPermissions = map[string]map[string]map[string]string{
 	"dependency-review.yml": {
 		"review": {"contents": "read"},
 	},
+	"secgen-update.yml": {
+		"check":  {"contents": "read"},
+		"update": {"contents": "write", "pull-requests": "write"},
+	},
 	"scorecard.yml": {
 		"analysis": {"contents": "read", "actions": "read", "security-events": "write"},
 	},

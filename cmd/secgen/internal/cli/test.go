@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/goldentest"
 )
 
@@ -49,15 +51,25 @@ func newTestCmd(streams *IO, runF func(context.Context, *TestOptions) error) *co
 }
 
 type testDoc struct {
-	Catalog catalogJSON    `json:"catalog"`
-	Cases   []testCaseJSON `json:"cases"`
+	Catalog   catalogJSON    `json:"catalog"`
+	Cases     []testCaseJSON `json:"cases"`
+	Breakages []breakageJSON `json:"breakages"`
 }
 
 type testCaseJSON struct {
 	Name   string                  `json:"name"`
 	Status goldentest.Status       `json:"status"`
 	Files  []goldentest.Difference `json:"files,omitempty"`
-	Error  string                  `json:"error,omitempty"`
+	// Findings are the audit findings of the case's render: a golden
+	// case must pass its catalog's own rules.
+	Findings    []audit.Finding    `json:"findings,omitempty"`
+	Diagnostics []audit.Diagnostic `json:"diagnostics,omitempty"`
+	Error       string             `json:"error,omitempty"`
+}
+
+type breakageJSON struct {
+	goldentest.BreakageResult
+	Error string `json:"error,omitempty"`
 }
 
 // errGoldensDiffer marks a run whose cases differ; the summary was printed.
@@ -79,8 +91,12 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 	if err != nil {
 		return err
 	}
-	results := goldentest.Run(ctx, cat, cases, goldentest.Options{Update: opts.Update})
-	differ, broken, updated := 0, 0, 0
+	rep, err := goldentest.Prove(ctx, cat, cases, goldentest.Options{Update: opts.Update})
+	if err != nil {
+		return err
+	}
+	results := rep.Cases
+	differ, broken, updated, unaudited, uncaught, audited := 0, 0, 0, 0, 0, 0
 	for _, r := range results {
 		switch r.Status {
 		case goldentest.Fail:
@@ -90,37 +106,99 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 		case goldentest.Updated:
 			updated++
 		}
+		switch {
+		case len(r.Findings) > 0 || len(r.Diagnostics) > 0:
+			unaudited++
+		case r.Status != goldentest.Error:
+			audited++
+		}
+	}
+	for _, b := range rep.Breakages {
+		if b.Status != goldentest.Caught {
+			uncaught++
+		}
 	}
 	bad := differ + broken
 	if opts.Output == "json" {
-		doc := testDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}, Cases: []testCaseJSON{}}
+		doc := testDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}, Cases: []testCaseJSON{}, Breakages: []breakageJSON{}}
 		for _, r := range results {
-			c := testCaseJSON{Name: r.Case, Status: r.Status, Files: r.Differences}
+			c := testCaseJSON{Name: r.Case, Status: r.Status, Files: r.Differences, Findings: r.Findings, Diagnostics: r.Diagnostics}
 			if r.Err != nil {
 				c.Error = oneLine(r.Err.Error())
 			}
 			doc.Cases = append(doc.Cases, c)
+		}
+		for _, b := range rep.Breakages {
+			j := breakageJSON{BreakageResult: b}
+			if b.Err != nil {
+				j.Error = oneLine(b.Err.Error())
+			}
+			doc.Breakages = append(doc.Breakages, j)
 		}
 		if err := writeJSON(streams.Out, doc); err != nil {
 			return err
 		}
 	} else {
 		printTestResults(streams, results)
+		printProof(streams, rep)
+		proof := fmt.Sprintf("; %d pass their audit, %d of %d breakages caught", audited, len(rep.Breakages)-uncaught, len(rep.Breakages))
 		switch {
 		case broken > 0:
-			fmt.Fprintf(streams.Out, "FAIL: %d of %d golden cases differ, %d fail to render\n", differ, len(results), broken)
+			fmt.Fprintf(streams.Out, "FAIL: %d of %d golden cases differ, %d fail to render%s\n", differ, len(results), broken, proof)
 		case differ > 0:
-			fmt.Fprintf(streams.Out, "FAIL: %d of %d golden cases differ\n", differ, len(results))
+			fmt.Fprintf(streams.Out, "FAIL: %d of %d golden cases differ%s\n", differ, len(results), proof)
+		case unaudited > 0 || uncaught > 0:
+			fmt.Fprintf(streams.Out, "FAIL: %d golden cases match%s\n", len(results), proof)
 		case updated > 0:
-			fmt.Fprintf(streams.Out, "ok: re-recorded %d of %d golden cases\n", updated, len(results))
+			fmt.Fprintf(streams.Out, "ok: re-recorded %d of %d golden cases%s\n", updated, len(results), proof)
 		default:
-			fmt.Fprintf(streams.Out, "ok: %d golden cases match\n", len(results))
+			fmt.Fprintf(streams.Out, "ok: %d golden cases match%s\n", len(results), proof)
 		}
 	}
 	if bad > 0 {
 		return fmt.Errorf("%w or fail to render: %d of %d", errGoldensDiffer, bad, len(results))
 	}
+	var why []string
+	if unaudited > 0 {
+		why = append(why, fmt.Sprintf("%d golden case(s) fail their catalog's audit rules", unaudited))
+	}
+	if uncaught > 0 {
+		why = append(why, fmt.Sprintf("%d breakage(s) not caught", uncaught))
+	}
+	if len(why) > 0 {
+		return fmt.Errorf("%w: %s", errProofFails, strings.Join(why, ", "))
+	}
 	return nil
+}
+
+// errProofFails marks a run whose goldens fail their audit or whose
+// breakages are not caught; the details were printed.
+var errProofFails = errors.New("the catalog's proof fails")
+
+// printProof prints each audit finding of a golden case (rule, file and
+// line) and each breakage that was not caught.
+func printProof(streams *IO, rep *goldentest.Report) {
+	w := streams.Out
+	for _, r := range rep.Cases {
+		for _, f := range r.Findings {
+			fmt.Fprintf(w, "AUDIT %s: %s:%d: rule %s (%s) fails: %s\n", r.Case, f.File, f.Line, f.Rule, f.Control, f.Message)
+		}
+		for _, d := range r.Diagnostics {
+			fmt.Fprintf(w, "AUDIT %s: %s:%d: not audited: %s\n", r.Case, d.File, d.Line, d.Reason)
+		}
+	}
+	for _, b := range rep.Breakages {
+		switch b.Status {
+		case goldentest.Missed:
+			fired := "no rule fired"
+			if len(b.Fired) > 0 {
+				fired = "fired: " + strings.Join(b.Fired, ", ")
+			}
+			fmt.Fprintf(w, "MISSED %s:%d: breakage %q of golden %s is not caught by rule %s under %s (%s)\n", b.File, b.Line, b.Name, b.Golden, b.Rule, b.Control, fired)
+		case goldentest.Broken:
+			fmt.Fprintf(w, "ERROR %s:%d: breakage %q: %s\n", b.File, b.Line, b.Name, oneLine(b.Err.Error()))
+		}
+	}
 }
 
 func printTestResults(streams *IO, results []goldentest.Result) {
