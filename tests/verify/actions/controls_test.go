@@ -244,10 +244,10 @@ func nodeText(t *testing.T, n yaml.Node) string {
 type dependabot struct {
 	Version int `yaml:"version"`
 	Updates []struct {
-		Ecosystem string `yaml:"package-ecosystem"`
+		Ecosystem   string   `yaml:"package-ecosystem"`
 		Directory   string   `yaml:"directory"`
 		Directories []string `yaml:"directories"`
-		Schedule  struct {
+		Schedule    struct {
 			Interval string `yaml:"interval"`
 		} `yaml:"schedule"`
 		Cooldown struct {
