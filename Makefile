@@ -25,8 +25,8 @@ all: build ## Build bin/secgen (the default)
 help: ## List the targets, one line each
 	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## /{printf "%-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## Build bin/secgen
-	go build -trimpath -o bin/secgen ./cmd/secgen
+build: ## Build bin/secgen (stripped and trimmed, as released)
+	go build -trimpath -ldflags "-s -w" -o bin/secgen ./cmd/secgen
 
 tools: ## Install the pinned scanners into .tools/bin
 	@for t in $(KUBE_SCORE) $(TFSEC) $(ACTIONLINT) $(GOSEC) $(STATICCHECK); do \

@@ -21,6 +21,8 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/secgen/secgen/generator/plan"
 )
 
 // Dir is the directory, relative to a project root, of the stored bases of
@@ -147,6 +149,24 @@ func (s *Store) Put(content []byte) (string, error) {
 		return id, nil
 	}
 	return id, PutDir(s.root, content)
+}
+
+// Files returns the bases of contents as the files of a project's
+// .secgen/base (one per distinct content, named by its blob id), for a
+// writer that creates them in a new project's staging directory: the stage
+// is renamed into place whole, so a base needs no rename of its own there.
+func Files(contents [][]byte) []plan.File {
+	seen := make(map[string]bool, len(contents))
+	out := make([]plan.File, 0, len(contents))
+	for _, c := range contents {
+		id := BlobID(c)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, plan.File{Path: Dir + "/" + id, Mode: plan.ModeFile, Content: c, Component: "secgen"})
+	}
+	return out
 }
 
 // PutDir stores content under root's .secgen/base, atomically.

@@ -15,14 +15,26 @@ import (
 	"github.com/secgen/secgen/templates"
 )
 
-// Catalog loads and validates the embedded catalog.
+// Catalog returns the embedded catalog, loaded and validated on the first
+// call of the process and shared by every caller after it: it never
+// changes, and nothing may modify it.
 func Catalog(ctx context.Context) (*catalog.Catalog, error) {
-	cat, err := catalog.Load(ctx, catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return load()
+}
+
+// load decodes the embedded data once. It is data compiled into the
+// binary, so no context can make a first load fail that a later one would
+// not: the load is never cancelled.
+var load = sync.OnceValues(func() (*catalog.Catalog, error) {
+	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS})
 	if err != nil {
 		return nil, fmt.Errorf("built-in catalog: %w", err)
 	}
 	return cat, nil
-}
+})
 
 // Digest is "sha256:" and the hex SHA-256 over the embedded catalog's files:
 // for each file of templates/ then blueprints/, in lexical order, its

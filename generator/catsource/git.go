@@ -239,13 +239,21 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, acceptMoved bool, check
 		return resolved{}, err
 	}
 	res := resolved{target: want, tag: isTagRef}
+	// A tag the cache knows at another object must still peel to the same
+	// commit: a moved release tag is refused (both commits named).
+	old := ""
 	if isTagRef && !acceptMoved {
-		if old := g.cachedRef(spec); old != "" && old != want {
-			return resolved{}, g.movedTag(spec, old, want)
+		if old = g.cachedRef(spec); old == want {
+			old = ""
 		}
 	}
 	if p, ok := g.cached(want); ok {
 		res.repo = p
+		if old != "" {
+			if now := g.peel(want); now != g.peel(old) {
+				return resolved{}, g.movedTag(spec, old, now)
+			}
+		}
 		return res, g.recordRef(spec, res)
 	}
 	opts := &git.FetchOptions{Tags: git.NoTags, Depth: 1, Auth: auth}
@@ -275,6 +283,9 @@ func (g *gitCache) fetch(ctx context.Context, spec Spec, acceptMoved bool, check
 		return resolved{}, err
 	}
 	res.commit = c.Hash.String()
+	if old != "" && g.peel(old) != res.commit {
+		return resolved{}, g.movedTag(spec, old, res.commit)
+	}
 	if err := check(tmp, want); err != nil {
 		return resolved{}, err
 	}
@@ -327,8 +338,8 @@ func (g *gitCache) writeRef(spec Spec, target string) error {
 	return nil
 }
 
-// movedTag is the refusal of a tag that the cache recorded at another
-// object: both peel to commits, which the error names.
+// movedTag is the refusal of a tag that the cache recorded at object old
+// and that now peels to commit now.
 func (g *gitCache) movedTag(spec Spec, old, now string) error {
 	return &MovedTagError{Source: spec.Display, Tag: spec.Ref, Recorded: g.peel(old), Now: now}
 }

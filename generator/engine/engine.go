@@ -183,7 +183,7 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		}
 	}
 	if req.Git == nil && req.StoreBases {
-		opt.Finish = func(_ context.Context, dir string) error { return storeDirBases(dir, p.Files) }
+		opt.Finish = func(ctx context.Context, dir string) error { return storeDirBases(ctx, dir, p.Files) }
 	}
 	if err := writer.Create(ctx, target, p, opt); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"slices"
 
 	"github.com/secgen/secgen/generator/base"
@@ -8,6 +9,7 @@ import (
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/plan"
+	"github.com/secgen/secgen/generator/writer"
 )
 
 // without returns the blueprint's components minus those named, checking
@@ -42,13 +44,15 @@ func (e *Engine) without(bp *catalog.Blueprint, drop []string) ([]string, error)
 }
 
 // storeDirBases stores the content of every generated file (the manifest
-// aside) under dir's .secgen/base, for a project without git.
-func storeDirBases(dir string, files []plan.File) error {
+// aside) under dir's .secgen/base, for a project without git. dir is a new
+// project's staging directory: the bases are created there exclusively,
+// as the project's files are, and move into place with it.
+func storeDirBases(ctx context.Context, dir string, files []plan.File) error {
 	contents := make([][]byte, 0, len(files))
 	for _, f := range files {
 		if f.Path != manifest.FileName {
 			contents = append(contents, f.Content)
 		}
 	}
-	return base.PutDirAll(dir, contents)
+	return writer.WriteTree(ctx, dir, base.Files(contents), 0)
 }

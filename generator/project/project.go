@@ -208,14 +208,13 @@ func (r *Resolver) projectCatalog(ctx context.Context, root string, rec manifest
 	}
 	req := catsource.Request{Keyring: ring, AcceptMovedTag: opts.AcceptMovedTag}
 	ref := rec.Ref
-	pinned := false
 	switch {
 	case opts.Use == Recorded:
 		req.Commit = rec.Commit
 	case opts.Ref != "":
 		ref = opts.Ref
 	case named && compareVersions(entry.Version, rec.Version) >= 0:
-		ref, req.Pin, pinned = entry.Ref, entry.Pin, true
+		ref, req.Pin = entry.Ref, entry.Pin
 	}
 	if explicit := spec.Ref; explicit != "" && opts.Source != "" {
 		ref = explicit // --catalog URL@REF
@@ -234,7 +233,7 @@ func (r *Resolver) projectCatalog(ctx context.Context, root string, rec manifest
 	if err != nil {
 		return nil, err
 	}
-	if opts.Use == Current && !pinned && opts.Ref == "" && c.Origin.Tag && c.Origin.Ref == rec.Ref && rec.Commit != "" && c.Origin.Commit != rec.Commit && !opts.AcceptMovedTag {
+	if opts.Use == Current && c.Origin.Tag && c.Origin.Ref == rec.Ref && rec.Commit != "" && c.Origin.Commit != rec.Commit && !opts.AcceptMovedTag {
 		return nil, &catsource.MovedTagError{Source: spec.Display, Tag: rec.Ref, Recorded: rec.Commit, Now: c.Origin.Commit, RecordedByRepo: true}
 	}
 	if rec.Signer != "" && c.Origin.Signer != rec.Signer && c.Origin.Signer != opts.AcceptSigner {

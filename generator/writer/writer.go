@@ -251,8 +251,9 @@ func openDir(dirs map[string]*os.Root, dir string) (*os.Root, error) {
 	return r, nil
 }
 
+// writeFile creates name in dir, exclusively, with f's content and mode.
 func writeFile(dir *os.Root, name string, f plan.File) error {
-	fh, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, f.Mode)
+	fh, err := dir.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|createFlags, f.Mode)
 	if err != nil {
 		return fmt.Errorf("create %s: %w", f.Path, err)
 	}
@@ -260,10 +261,13 @@ func writeFile(dir *os.Root, name string, f plan.File) error {
 		_ = fh.Close()
 		return fmt.Errorf("write %s: %w", f.Path, err)
 	}
-	// Modes are exact, whatever the umask.
-	if err := fh.Chmod(f.Mode); err != nil {
-		_ = fh.Close()
-		return fmt.Errorf("set mode of %s: %w", f.Path, err)
+	// Modes are exact, whatever the umask: set again unless the umask is
+	// known to have left them alone.
+	if umaskClears(f.Mode) {
+		if err := fh.Chmod(f.Mode); err != nil {
+			_ = fh.Close()
+			return fmt.Errorf("set mode of %s: %w", f.Path, err)
+		}
 	}
 	if err := fh.Close(); err != nil {
 		return fmt.Errorf("close %s: %w", f.Path, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/project"
 )
 
 // completionFunc is cobra's signature for dynamic completions.
@@ -26,7 +27,7 @@ func completeComponents(cmd *cobra.Command, args []string, _ string) ([]string, 
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	cat, err := loadCatalog(completionContext(cmd))
+	cat, err := completionCatalog(cmd)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
@@ -69,7 +70,7 @@ func componentScope(_ *cobra.Command, args []string, cat *catalog.Catalog) []str
 // after them), then, after "KEY=", the choices of an enum or a bool.
 func completeSet(scope setScope) completionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		cat, err := loadCatalog(completionContext(cmd))
+		cat, err := completionCatalog(cmd)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -117,6 +118,25 @@ func valueCompletions(q answers.Asked, key string) []string {
 
 // completionContext is the command's context, which cobra leaves nil
 // during completion.
+// completionCatalog is the catalog a completion reads: for add and update
+// inside a project, the project's recorded catalog from the cache (a
+// completion never uses the network), else the built-in one.
+func completionCatalog(cmd *cobra.Command) (*catalog.Catalog, error) {
+	ctx := completionContext(cmd)
+	if cmd.Name() == "add" || cmd.Name() == "update" {
+		dir := ""
+		if f := cmd.Flags().Lookup("directory"); f != nil {
+			dir = f.Value.String()
+		}
+		if _, found, err := project.Locate(dir); err == nil && found {
+			if p, err := openProject(ctx, dir, ProjectSource{Offline: true}, project.Recorded, false); err == nil {
+				return p.Catalog.Catalog, nil
+			}
+		}
+	}
+	return loadCatalog(ctx)
+}
+
 func completionContext(cmd *cobra.Command) context.Context {
 	if ctx := cmd.Context(); ctx != nil {
 		return ctx
