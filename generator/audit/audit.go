@@ -307,6 +307,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	}
 	var rules []active
 	var keys []fileKey
+	matchCache := map[string][]string{} // pattern -> the files it matches
 	seenKey := map[fileKey]bool{}
 	for _, r := range rs.rules {
 		if !seenComp[r.Component] {
@@ -327,8 +328,18 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		rep.Rules++
 		seenCtl[r.Control] = true
 		a := active{rule: r}
-		for _, p := range files {
-			if !catalog.GlobMatch(r.Match, p) || (req.Only != nil && !req.Only[p] && r.Scope != "project") {
+		hits, ok := matchCache[r.Match]
+		if !ok {
+			g := catalog.CompileGlob(r.Match)
+			for _, p := range files {
+				if g.Match(p) {
+					hits = append(hits, p)
+				}
+			}
+			matchCache[r.Match] = hits
+		}
+		for _, p := range hits {
+			if req.Only != nil && !req.Only[p] && r.Scope != "project" {
 				continue
 			}
 			format := r.Format
@@ -387,13 +398,18 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		rep.Diagnostics = append(rep.Diagnostics, d...)
 	}
 
+	// Kustomize patch fragments are seen only by fragment rules.
+	fragments := patchFragments(root, files)
+
 	// Evaluate every rule, on all cores.
 	results := make([][]Finding, len(rules))
 	evalDiags := make([][]Diagnostic, len(rules))
 	parallel(len(rules), func(i int) {
 		var matched []*parsedFile
 		for _, k := range rules[i].keys {
-			matched = append(matched, &parsed[index[k]])
+			if fragments[k.path] == rules[i].rule.Fragments {
+				matched = append(matched, &parsed[index[k]])
+			}
 		}
 		results[i], evalDiags[i] = rs.evalRule(rules[i].rule, req, answers, matched)
 	})

@@ -35,6 +35,9 @@ type ProjectRequest struct {
 	Set map[string]any
 	// Today is the date waivers expire against (YYYY-MM-DD); "" is today.
 	Today string
+	// BaseManifest is the base branch's manifest file: the directory's
+	// manifest must not audit less (CompareManifests).
+	BaseManifest string
 	// Manifest, when set, is the directory's manifest as the project layer
 	// read it (it is not read again).
 	Manifest *manifest.Manifest
@@ -51,7 +54,31 @@ func Project(ctx context.Context, cat *catalog.Catalog, req ProjectRequest) (*Re
 	if err != nil {
 		return nil, err
 	}
-	return rs.Run(ctx, r)
+	rep, err := rs.Run(ctx, r)
+	if err != nil || req.BaseManifest == "" {
+		return rep, err
+	}
+	data, err := os.ReadFile(req.BaseManifest)
+	if err != nil {
+		return nil, failure.Invalidf("cannot read the base manifest %s: %s", failure.Quote(req.BaseManifest), describe(err))
+	}
+	base, err := manifest.Parse(data)
+	if err != nil {
+		return nil, failure.Invalidf("the base manifest %s: %w", failure.Quote(req.BaseManifest), err)
+	}
+	head := req.Manifest
+	if head == nil {
+		if head, err = readManifest(r.Root); err != nil {
+			return nil, err
+		}
+	}
+	if head == nil {
+		rep.Diagnostics = append(rep.Diagnostics, Diagnostic{File: manifest.FileName, Kind: DiagWeakened, Fails: true,
+			Reason: manifest.FileName + " is deleted, so nothing the base branch audits is audited"})
+		return rep, nil
+	}
+	rep.Diagnostics = append(rep.Diagnostics, CompareManifests(base, head)...)
+	return rep, nil
 }
 
 // Prepare resolves what Project audits: the compiled rules and the request.

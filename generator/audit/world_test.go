@@ -35,6 +35,8 @@ type worldCase struct {
 	Waived []worldFinding `yaml:"waived"`
 	// Only says the findings listed are the only ones.
 	Only bool `yaml:"only"`
+	// Clean are files no finding may be about.
+	Clean []string `yaml:"clean"`
 }
 
 type worldFinding struct {
@@ -110,6 +112,9 @@ func TestWorld(t *testing.T) {
 				}
 			}
 			for _, f := range rep.Findings {
+				if slices.Contains(c.Clean, f.File) {
+					t.Errorf("finding in %s, which must have none: %s:%d %s: %s", f.File, f.File, f.Line, f.Rule, f.Message)
+				}
 				if slices.Contains(c.Absent, f.Rule) {
 					t.Errorf("false statement: %s %s:%d %s [%s]: %s", f.Rule, f.File, f.Line, f.Object, f.Element, f.Message)
 				}

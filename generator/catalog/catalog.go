@@ -56,6 +56,10 @@ type Component struct {
 	// Controls is optional: IDs of the catalog's registry, each with the
 	// condition it depends on, if any.
 	Controls []ControlRef `yaml:"controls" json:"controls"`
+	// BeforeDeploy lists what the user must do that secgen cannot: files
+	// to add to the project and what the cluster must run, each under its
+	// condition. The summary of new, its -o json and check list them.
+	BeforeDeploy []DeployStep `yaml:"before_deploy" json:"before_deploy,omitempty"`
 	// Questions are the component's questions in order: shared ones (the
 	// catalog's declaration, referenced by name) and its own.
 	Questions []*answers.Question `yaml:"-" json:"-"`
@@ -71,6 +75,18 @@ type Component struct {
 	Sources []string `yaml:"-" json:"-"`
 	// Files is the component's files/ tree.
 	Files fs.FS `yaml:"-" json:"-"`
+}
+
+// DeployStep is one thing to do before the first deployment: exactly one
+// of File (a path the user must add to the project, such as a CA bundle
+// secgen cannot vouch for) and Cluster (what the cluster must run, such as
+// an operator), with Why saying what needs it. When is a condition over
+// the answers, like a control's; empty means always.
+type DeployStep struct {
+	File    string `yaml:"file,omitempty" json:"file,omitempty"`
+	Cluster string `yaml:"cluster,omitempty" json:"cluster,omitempty"`
+	Why     string `yaml:"why" json:"why"`
+	When    string `yaml:"when,omitempty" json:"when,omitempty"`
 }
 
 // ControlRef is one control a component implements. In component.yaml it is
@@ -415,6 +431,16 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 			return nil, bad("controls: %s is listed twice", c.ID)
 		}
 		seen[c.ID] = true
+	}
+	for i, d := range comp.BeforeDeploy {
+		switch {
+		case (d.File == "") == (d.Cluster == ""):
+			return nil, bad("before_deploy[%d]: give exactly one of file and cluster", i)
+		case strings.TrimSpace(d.Why) == "":
+			return nil, bad("before_deploy[%d]: why is required", i)
+		case d.File != "" && (!fs.ValidPath(d.File) || strings.ContainsAny(d.File, "\\\x00")):
+			return nil, bad("before_deploy[%d]: file %s must be a clean relative path", i, failure.Quote(d.File))
+		}
 	}
 	if len(decl.Questions) > MaxQuestions {
 		return nil, bad("questions: more than %d questions", MaxQuestions)

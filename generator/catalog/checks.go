@@ -51,6 +51,11 @@ type Check struct {
 	// file or a test of its own): it runs only on a project whose manifest
 	// records the component, never on a repository secgen did not generate.
 	Generated bool `yaml:"generated,omitempty" json:"generated,omitempty"`
+	// Fragments marks a rule over kustomize patch fragments (the files a
+	// kustomization names as patches), which other rules never see: a
+	// fragment is judged by what it sets, since what it omits comes from
+	// its base.
+	Fragments bool `yaml:"fragments,omitempty" json:"fragments,omitempty"`
 
 	// Pos is where the rule is declared, field by field.
 	Pos Pos `yaml:"-" json:"-"`
@@ -209,6 +214,54 @@ func braceAlternatives(seg string) ([]string, bool) {
 // pattern accepted by ValidGlob; "**" matches zero or more segments.
 func GlobMatch(pattern, name string) bool {
 	return globSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+// Glob is a pattern accepted by ValidGlob with its brace alternatives
+// expanded once, for matching many paths.
+type Glob struct{ segs [][]string }
+
+// CompileGlob prepares pattern for Match.
+func CompileGlob(pattern string) Glob {
+	var g Glob
+	for _, seg := range strings.Split(pattern, "/") {
+		alts, _ := braceAlternatives(seg)
+		g.segs = append(g.segs, alts)
+	}
+	return g
+}
+
+// Match reports whether a slash-separated relative path matches, as
+// GlobMatch does.
+func (g Glob) Match(name string) bool {
+	return globCompiled(g.segs, strings.Split(name, "/"))
+}
+
+func globCompiled(pat [][]string, name []string) bool {
+	for len(pat) > 0 {
+		if len(pat[0]) == 1 && pat[0][0] == "**" {
+			for i := 0; i <= len(name); i++ {
+				if globCompiled(pat[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		ok := false
+		for _, a := range pat[0] {
+			if m, _ := pathMatch(a, name[0]); m {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
 }
 
 func segmentMatch(pat, name string) bool {

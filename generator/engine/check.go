@@ -62,6 +62,9 @@ type CheckResult struct {
 	Changed []ChangedFile `json:"changed"`
 	// Placeholders lists recorded answers that are still example values.
 	Placeholders []Placeholder `json:"placeholders"`
+	// BeforeDeploy are the files to add (Missing while absent) and what the
+	// cluster must run, from the components' before_deploy steps.
+	BeforeDeploy []DeployStep `json:"before_deploy"`
 }
 
 // ConflictMarker is the first unresolved conflict marker of a file.
@@ -151,8 +154,12 @@ func (e *Engine) Check(ctx context.Context, req CheckRequest) (*CheckResult, err
 		res.Changed = append(res.Changed, cf)
 	}
 
-	res.Placeholders, err = e.placeholders(ctx, root, m)
+	var values answers.Values
+	res.Placeholders, values, err = e.placeholders(ctx, root, m)
 	if err != nil {
+		return nil, err
+	}
+	if res.BeforeDeploy, err = e.beforeDeploy(componentNames(m), values, root); err != nil {
 		return nil, err
 	}
 
@@ -241,15 +248,15 @@ var placeholderRules = []struct {
 // first those the catalog declares (a question marked placeholder whose
 // answer is still its default), then other answers that look like the
 // examples above.
-func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Manifest) ([]Placeholder, error) {
+func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Manifest) ([]Placeholder, answers.Values, error) {
 	components := componentNames(m)
 	qs, err := e.Catalog.Questions(components)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	nodes, err := m.AnswerNodes()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	given := map[string]*yaml.Node{}
 	for _, q := range qs {
@@ -261,7 +268,7 @@ func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Mani
 	src.File = given
 	resolved, err := answers.ResolveAll(ctx, qs, src)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := []Placeholder{}
 	declared := map[string]bool{}
@@ -271,14 +278,14 @@ func (e *Engine) placeholders(ctx context.Context, root string, m *manifest.Mani
 	}
 	looks, err := lookalikePlaceholders(m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, p := range looks {
 		if !declared[p.Answer] {
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return out, resolved.Values, nil
 }
 
 // lookalikePlaceholders lists the recorded answers that look like example

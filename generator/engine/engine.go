@@ -90,6 +90,9 @@ type Result struct {
 	// Placeholders are the placeholder defaults still in use, with the
 	// files whose content carries them.
 	Placeholders []PlaceholderUse
+	// BeforeDeploy are the files to add and what the cluster must run,
+	// which secgen cannot do (the components' before_deploy steps).
+	BeforeDeploy []DeployStep
 	Plan         *plan.Plan // includes the manifest
 	Commit       string     // the initial commit, when git was requested
 }
@@ -165,6 +168,9 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 		Plan:       p,
 	}
 	res.Placeholders = placeholderUses(resolved.Placeholders, p)
+	if res.BeforeDeploy, err = e.beforeDeploy(components, values, ""); err != nil {
+		return nil, err
+	}
 	if req.DryRun {
 		return res, nil
 	}

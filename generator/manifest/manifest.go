@@ -72,9 +72,25 @@ type Manifest struct {
 	// Conflicts lists files written with conflict markers that were not
 	// resolved yet; add and update refuse while any still holds markers.
 	Conflicts []string `yaml:"conflicts,omitempty"`
+	// AuditOptOut records a deliberate reduction of what the audit covers
+	// (components or controls dropped, an older secgen or catalog), which
+	// the generated CI otherwise refuses on a pull request. CODEOWNERS
+	// review the manifest, so an opt-out is an owner's decision.
+	AuditOptOut *AuditOptOut `yaml:"audit_opt_out,omitempty"`
 	// Files is last, one entry per line, sorted by path, so two branches'
 	// manifests usually merge in git without a conflict.
 	Files []FileRecord `yaml:"files"`
+}
+
+// AuditOptOut is what a project deliberately stops auditing, and why.
+type AuditOptOut struct {
+	// Components and Controls may be dropped from the manifest.
+	Components []string `yaml:"components,omitempty"`
+	Controls   []string `yaml:"controls,omitempty"`
+	// Downgrade allows an older secgen or catalog version.
+	Downgrade bool `yaml:"downgrade,omitempty"`
+	// Reason is required: why the owners accept the reduction.
+	Reason string `yaml:"reason"`
 }
 
 // Skipped reports whether p matches a pattern of Skip.

@@ -351,6 +351,55 @@ func Controls(in Input) ([]string, error) {
 	return ids, nil
 }
 
+// DeployStep is a component's before_deploy step whose condition holds.
+type DeployStep struct {
+	catalog.DeployStep
+	Component string
+}
+
+// BeforeDeploy returns the before_deploy steps of the present components
+// whose conditions hold with the answers, in component order, their
+// cluster and why texts rendered with the answers.
+func BeforeDeploy(in Input) ([]DeployStep, error) {
+	fm := funcs(in.Catalog, in.Present, in.Answers, false, "")
+	var out []DeployStep
+	for _, name := range in.Present {
+		comp, err := in.Catalog.Component(name)
+		if err != nil {
+			return nil, err
+		}
+		base := newBase(fm)
+		for i, d := range comp.BeforeDeploy {
+			if d.When != "" {
+				v, err := execute(fmt.Sprintf("%s/component.yaml before_deploy[%d].when", comp.Name, i), d.When, base, in.Answers)
+				if err != nil {
+					return nil, err
+				}
+				switch strings.TrimSpace(v) {
+				case "true":
+				case "false":
+					continue
+				default:
+					return nil, failure.Invalidf("%s/component.yaml: before_deploy[%d].when must yield true or false, got %s", comp.Name, i, failure.Quote(v))
+				}
+			}
+			// The texts may name answers ({{ .secret_store }}).
+			for field, text := range map[string]*string{"cluster": &d.Cluster, "why": &d.Why} {
+				if !strings.Contains(*text, "{{") {
+					continue
+				}
+				v, err := execute(fmt.Sprintf("%s/component.yaml before_deploy[%d].%s", comp.Name, i, field), *text, base, in.Answers)
+				if err != nil {
+					return nil, err
+				}
+				*text = v
+			}
+			out = append(out, DeployStep{DeployStep: d, Component: comp.Name})
+		}
+	}
+	return out, nil
+}
+
 // AppliedControls returns what a project with these components and answers
 // applies: Controls plus the controls secgen itself implements while
 // generating, in registry order. The manifest records it, and the template

@@ -244,10 +244,9 @@ func nodeText(t *testing.T, n yaml.Node) string {
 type dependabot struct {
 	Version int `yaml:"version"`
 	Updates []struct {
-		Ecosystem   string   `yaml:"package-ecosystem"`
-		Directory   string   `yaml:"directory"`
-		Directories []string `yaml:"directories"`
-		Schedule    struct {
+		Ecosystem string `yaml:"package-ecosystem"`
+		Directory string `yaml:"directory"`
+		Schedule  struct {
 			Interval string `yaml:"interval"`
 		} `yaml:"schedule"`
 		Cooldown struct {
@@ -281,18 +280,7 @@ func TestDependabot(t *testing.T) {
 		var ecosystems []string
 		for _, u := range d.Updates {
 			ecosystems = append(ecosystems, u.Ecosystem)
-			if u.Ecosystem == "terraform" {
-				// Every directory glob names directories of the tree that hold .tf files.
-				for _, d := range u.Directories {
-					tf, _ := filepath.Glob(filepath.Join(tree.dir, filepath.FromSlash(d), "*.tf"))
-					if _, err := os.Stat(filepath.Join(tree.dir, "infra", "terraform")); err == nil && len(tf) == 0 {
-						t.Errorf("%s: dependabot terraform directory %s holds no .tf file", tree.name, d)
-					}
-				}
-				if len(u.Directories) == 0 || u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
-					t.Errorf("%s: dependabot terraform: want directories, weekly, one group, a cooldown", tree.name)
-				}
-			} else if u.Directory != "/" || u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
+			if u.Directory != "/" || u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
 				t.Errorf("%s: dependabot %s: want directory /, weekly, one group, a cooldown", tree.name, u.Ecosystem)
 			}
 			for g, p := range u.Groups {
@@ -302,12 +290,7 @@ func TestDependabot(t *testing.T) {
 			}
 		}
 		slices.Sort(ecosystems)
-		want := []string{"docker", "github-actions", "gomod"}
-		manifest, _ := os.ReadFile(filepath.Join(tree.dir, ".secgen.yaml"))
-		if strings.Contains(string(manifest), "path: infra/terraform/") {
-			want = []string{"docker", "github-actions", "gomod", "terraform"}
-		}
-		if !slices.Equal(ecosystems, want) {
+		if want := []string{"docker", "github-actions", "gomod"}; !slices.Equal(ecosystems, want) {
 			t.Errorf("%s: SC-08 dependabot ecosystems %v, want %v", tree.name, ecosystems, want)
 		}
 	}
@@ -395,7 +378,11 @@ func TestSecgenDriftJob(t *testing.T) {
 			continue
 		}
 		install := findStep(j, runs(`secgen_version`))
-		audit := findStep(j, runs(`secgen" audit -o sarif --output-file results\.sarif$`))
+		audit := findStep(j, runs(`(?m)secgen" audit -o sarif --output-file results\.sarif$`))
+		base := findStep(j, func(s step) bool {
+			return strings.HasPrefix(s.Uses, "actions/checkout@") && with(s, "path") == ".secgen-base" &&
+				with(s, "ref") == "${{ github.base_ref }}" && with(s, "persist-credentials") == "false"
+		})
 		up := findStep(j, usesAction("github/codeql-action/upload-sarif"))
 		check := findStep(j, runs(`secgen" check$`))
 		switch {
@@ -407,6 +394,14 @@ func TestSecgenDriftJob(t *testing.T) {
 			t.Errorf("%s/ci.yml: the audit's SARIF is not uploaded after it runs, even on failure", tree.name)
 		case check < install:
 			t.Errorf("%s/ci.yml: the secgen job does not run secgen check", tree.name)
+		case base < 0 || base > install || !strings.Contains(j.Steps[base].If, "pull_request"):
+			// A pull request cannot switch its own audit off: the base branch's manifest
+			// is read from the base, and the audit compares the two.
+			t.Errorf("%s/ci.yml: the secgen job does not check out the base branch's manifest on pull requests before installing secgen", tree.name)
+		case !strings.Contains(j.Steps[audit].Run, "--base-manifest .secgen-base/.secgen.yaml"):
+			t.Errorf("%s/ci.yml: the audit does not compare the manifest with the base branch's", tree.name)
+		case !strings.Contains(j.Steps[install].Run, ".secgen-base/.secgen.yaml") || !strings.Contains(j.Steps[install].Run, "sort -V"):
+			t.Errorf("%s/ci.yml: the install step lets a pull request choose an older secgen than the base branch's", tree.name)
 		}
 		if install >= 0 {
 			checkInstallStep(t, tree.name, j.Steps[install].Run)

@@ -32,8 +32,10 @@ type AuditOptions struct {
 	Config   string
 	Baseline string
 	// Set gives answers (KEY=VALUE) to a directory without a manifest.
-	Set    []string
-	Source ProjectSource
+	Set []string
+	// BaseManifest is the base branch's manifest (pull requests).
+	BaseManifest string
+	Source       ProjectSource
 }
 
 func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *cobra.Command {
@@ -71,6 +73,7 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 	f.StringArrayVar(&opts.Exclude, "exclude", nil, "do not audit the paths this glob matches (repeatable; ** spans directories)")
 	f.StringVar(&opts.Config, "config", "", "audit configuration file (exclude, set, waivers; default: "+audit.ConfigName+" in the directory)")
 	f.StringVar(&opts.Baseline, "baseline", "", "file of accepted exceptions (waivers with a reason and an expiry)")
+	f.StringVar(&opts.BaseManifest, "base-manifest", "", "the base branch's .secgen.yaml: fail when this manifest drops components or controls or goes back in version without audit_opt_out")
 	f.StringArrayVar(&opts.Set, "set", nil, "an answer KEY=VALUE for rules that need one (database_port, oidc_issuer) when there is no manifest")
 	opts.Source.register(f)
 	registerCompletions(cmd, nil, "text", "json", "sarif")
@@ -107,7 +110,7 @@ func runAudit(ctx context.Context, streams *IO, opts *AuditOptions) error {
 	}
 	cat := p.Catalog.Catalog
 	rep, err := audit.Project(ctx, cat, audit.ProjectRequest{Dir: p.Root, Manifest: p.Manifest, Components: names,
-		Exclude: opts.Exclude, ConfigFile: opts.Config, BaselineFile: opts.Baseline, Set: set})
+		Exclude: opts.Exclude, ConfigFile: opts.Config, BaselineFile: opts.Baseline, Set: set, BaseManifest: opts.BaseManifest})
 	if err != nil {
 		return err
 	}

@@ -113,5 +113,15 @@ func printCheck(w io.Writer, res *engine.CheckResult) {
 	for _, p := range res.Placeholders {
 		fmt.Fprintf(&b, "warning: answer %s is still %q: %s\n", p.Answer, p.Value, p.Reason)
 	}
+	for _, s := range res.BeforeDeploy {
+		if s.Missing {
+			fmt.Fprintf(&b, "warning: file %s is missing: %s\n", s.What, s.Why)
+		}
+	}
+	for _, s := range res.BeforeDeploy {
+		if s.Kind == "cluster" {
+			fmt.Fprintf(&b, "before you deploy, the cluster must run: %s\n", s.What)
+		}
+	}
 	_, _ = io.WriteString(w, b.String())
 }

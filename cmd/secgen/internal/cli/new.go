@@ -208,14 +208,19 @@ type planJSONDoc struct {
 	Files      []planFileJSON `json:"files"`
 	// Placeholders is the "Before you deploy" list of the text summary.
 	Placeholders []engine.PlaceholderUse `json:"placeholders"`
-	NextSteps    []string                `json:"next_steps,omitempty"`
+	// BeforeDeploy are the files to add and what the cluster must run.
+	BeforeDeploy []engine.DeployStep `json:"before_deploy"`
+	NextSteps    []string            `json:"next_steps,omitempty"`
 }
 
 func planJSON(res *engine.Result, dir, entry string, dryRun bool) planJSONDoc {
 	doc := planJSONDoc{
 		Target: res.Target, DryRun: dryRun, Blueprint: res.Blueprint,
 		Components: res.Components, Controls: res.Controls, Commit: res.Commit,
-		Placeholders: res.Placeholders,
+		Placeholders: res.Placeholders, BeforeDeploy: res.BeforeDeploy,
+	}
+	if doc.BeforeDeploy == nil {
+		doc.BeforeDeploy = []engine.DeployStep{}
 	}
 	if doc.Placeholders == nil {
 		doc.Placeholders = []engine.PlaceholderUse{}
@@ -243,7 +248,7 @@ func printPlan(w io.Writer, res *engine.Result) error {
 		return err
 	}
 	fmt.Fprintf(w, "\n%d files, %s; controls (%d): %s\n", len(res.Plan.Files), humanSize(res.Plan.Size()), len(res.Controls), strings.Join(res.Controls, ", "))
-	printPlaceholders(w, res.Placeholders)
+	printBeforeDeploy(w, res.Placeholders, res.BeforeDeploy)
 	return nil
 }
 
@@ -260,7 +265,7 @@ func printSummary(w io.Writer, res *engine.Result, dir, entry string) {
 	for _, s := range nextSteps(res, dir, entry) {
 		fmt.Fprintf(w, "  %s\n", s)
 	}
-	printPlaceholders(w, res.Placeholders)
+	printBeforeDeploy(w, res.Placeholders, res.BeforeDeploy)
 }
 
 // nextSteps are the commands to run after `new`, in order; entry is the
@@ -273,12 +278,12 @@ func nextSteps(res *engine.Result, dir, entry string) []string {
 	steps := []string{"cd " + shellWord(rel)}
 	switch {
 	case hasFile(res, "Makefile"):
-		steps = append(steps, "make test    # lint, then the project's own tests")
+		steps = append(steps, "make test    # the project's own tests, with the race detector (make lint: vet, staticcheck, gosec)")
 	case hasFile(res, "go.mod"):
 		steps = append(steps, "go test ./...    # the service's own tests")
 	}
-	if len(res.Placeholders) > 0 {
-		steps = append(steps, fmt.Sprintf("replace the %d placeholder answer(s) listed below before you deploy", len(res.Placeholders)))
+	if n := len(res.Placeholders) + len(res.BeforeDeploy); n > 0 {
+		steps = append(steps, fmt.Sprintf("do the %d thing(s) listed under \"Before you deploy\" below; secgen check lists them again", n))
 	}
 	steps = append(steps, fmt.Sprintf("secgen show %s    # what each control does and where it lives", entry))
 	return steps
@@ -288,12 +293,37 @@ func nextSteps(res *engine.Result, dir, entry string) []string {
 // (-o json lists them all).
 const maxListedFiles = 4
 
-// printPlaceholders ends the summary with the "Before you deploy" list.
-func printPlaceholders(w io.Writer, ps []engine.PlaceholderUse) {
+// printBeforeDeploy ends the summary with the "Before you deploy" list:
+// placeholder answers to replace, files to add, what the cluster must run.
+func printBeforeDeploy(w io.Writer, ps []engine.PlaceholderUse, steps []engine.DeployStep) {
+	if len(ps)+len(steps) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nBefore you deploy:")
+	var files, cluster []engine.DeployStep
+	for _, s := range steps {
+		if s.Kind == "file" {
+			files = append(files, s)
+		} else {
+			cluster = append(cluster, s)
+		}
+	}
+	if len(files) > 0 {
+		fmt.Fprintln(w, "\nAdd these files, which secgen does not write:")
+		for _, s := range files {
+			fmt.Fprintf(w, "  %s\n      %s\n", s.What, s.Why)
+		}
+	}
+	if len(cluster) > 0 {
+		fmt.Fprintln(w, "\nMake sure the cluster runs:")
+		for _, s := range cluster {
+			fmt.Fprintf(w, "  %s\n      %s\n", s.What, s.Why)
+		}
+	}
 	if len(ps) == 0 {
 		return
 	}
-	fmt.Fprintln(w, "\nBefore you deploy, replace these placeholder answers (in the files, or generate again with --set KEY=VALUE):")
+	fmt.Fprintln(w, "\nReplace these placeholder answers (in the files, or generate again with --set KEY=VALUE):")
 	for _, p := range ps {
 		fmt.Fprintf(w, "  %s = %s\n      %s\n", p.Name, p.Value, p.Reason)
 		files := p.Files
