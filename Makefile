@@ -53,8 +53,8 @@ lint: ## gofmt, go vet, staticcheck and go mod tidy of the main module
 	staticcheck ./...
 	go mod tidy -diff
 
-unit: ## go test ./... of the main module (goldens and catalog invariants included)
-	go test -count=1 ./...
+unit: ## go test ./... of the main module (goldens and catalog invariants included; a deadline only a hang reaches)
+	go test -count=1 -timeout 30m ./...
 
 verify: ## Verification modules under tests/: tidy, vet, test
 	@for m in $(TEST_MODULES); do \

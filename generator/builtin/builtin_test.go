@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/secgen/secgen/blueprints"
@@ -36,5 +37,27 @@ func BenchmarkCatalog(b *testing.B) {
 		if _, err := catalog.Load(context.Background(), catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCheapListingsAgreeWithTheCatalog: what version and shell completion
+// read without loading the catalog is what the loaded catalog says.
+func TestCheapListingsAgreeWithTheCatalog(t *testing.T) {
+	cat, err := Catalog(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ReadMeta()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != cat.ID || m.Version != cat.Version {
+		t.Errorf("ReadMeta = %+v, the catalog is %s %s", m, cat.ID, cat.Version)
+	}
+	if got, want := BlueprintNames(), cat.BlueprintNames(); !slices.Equal(got, want) {
+		t.Errorf("BlueprintNames = %v, the catalog has %v", got, want)
+	}
+	if got, want := ComponentNames(), cat.ComponentNames(); !slices.Equal(got, want) {
+		t.Errorf("ComponentNames = %v, the catalog has %v", got, want)
 	}
 }

@@ -56,7 +56,10 @@ func (s Spec) String() string {
 
 var (
 	scpPattern = regexp.MustCompile(`^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(.+)$`)
-	refPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$`)
+	// refChars is the shape of a ref; validRef bounds its length apart: a
+	// counted repetition would compile into a program 200 states long at
+	// every start of the process.
+	refChars = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
 	// CommitPattern matches a full commit (or object) id.
 	CommitPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
 )
@@ -180,7 +183,7 @@ func checkRef(ref string) error {
 	if ref == "" {
 		return nil
 	}
-	if !refPattern.MatchString(ref) || strings.Contains(ref, "..") || strings.HasSuffix(ref, "/") || strings.HasSuffix(ref, ".lock") {
+	if !validRef(ref) || strings.Contains(ref, "..") || strings.HasSuffix(ref, "/") || strings.HasSuffix(ref, ".lock") {
 		return failure.Invalidf("ref %s is not a valid branch, tag or commit", failure.Quote(ref))
 	}
 	return nil
@@ -207,3 +210,7 @@ func redact(s string) string {
 	}
 	return s
 }
+
+// validRef reports whether ref has the shape of a branch, tag or commit
+// name of at most 200 bytes.
+func validRef(ref string) bool { return len(ref) <= 200 && refChars.MatchString(ref) }

@@ -28,6 +28,17 @@ const (
 	CheckControl   = "undefined-control"
 	CheckReference = "dangling-reference"
 	CheckSyntax    = "template-syntax"
+	CheckRuleExpr  = "rule-expression"
+	CheckRuleMatch = "rule-match"
+	CheckUnproven  = "unproven-control"
+	CheckUntested  = "untested-rule"
+)
+
+// The severities of findings: an error fails lint (exit 1), a warning is
+// reported only.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
 )
 
 // Finding is one problem, located in a catalog file.
@@ -39,15 +50,32 @@ type Finding struct {
 	Line    int    `json:"line,omitempty"`
 	Check   string `json:"check"`
 	Message string `json:"message"`
+	// Severity is SeverityError or SeverityWarning.
+	Severity string `json:"severity"`
 }
 
-// String formats the finding as "file:line: message (check)".
+// String formats the finding as "file:line: message (check)", with
+// "warning: " before the message of a warning.
 func (f Finding) String() string {
 	loc := f.File
 	if f.Line > 0 {
 		loc += ":" + strconv.Itoa(f.Line)
 	}
+	if f.Severity == SeverityWarning {
+		return fmt.Sprintf("%s: warning: %s (%s)", loc, f.Message, f.Check)
+	}
 	return fmt.Sprintf("%s: %s (%s)", loc, f.Message, f.Check)
+}
+
+// Errors counts the findings that are errors.
+func Errors(fs []Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Severity != SeverityWarning {
+			n++
+		}
+	}
+	return n
 }
 
 // Run lints a catalog that catalog.Load accepted from src. Findings are
@@ -98,6 +126,9 @@ func Run(ctx context.Context, src catalog.Source, cat *catalog.Catalog) ([]Findi
 	if err := l.unused(); err != nil {
 		return nil, err
 	}
+	if err := l.rules(); err != nil {
+		return nil, err
+	}
 	out := make([]Finding, 0, len(l.reports))
 	for f := range l.reports {
 		out = append(out, f)
@@ -130,7 +161,11 @@ type linter struct {
 }
 
 func (l *linter) report(file string, line int, check, msg string) {
-	l.reports[Finding{File: file, Line: line, Check: check, Message: msg}] = true
+	l.reports[Finding{File: file, Line: line, Check: check, Message: msg, Severity: SeverityError}] = true
+}
+
+func (l *linter) warn(file string, line int, check, msg string) {
+	l.reports[Finding{File: file, Line: line, Check: check, Message: msg, Severity: SeverityWarning}] = true
 }
 
 func (l *linter) component(comp *catalog.Component) error {

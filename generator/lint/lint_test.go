@@ -26,8 +26,17 @@ func TestBuiltinCatalogLintsClean(t *testing.T) {
 		t.Fatalf("Check did not load the built-in catalog: %v", cat)
 	}
 	for _, f := range findings {
+		if f.Severity == lint.SeverityWarning && f.Check == lint.CheckUntested {
+			t.Log(f) // a rule without a breakage yet: reported, not failed
+			continue
+		}
 		t.Error(f)
 	}
+}
+
+// errorsOnly drops warnings (rules without a breakage) from findings.
+func errorsOnly(fs []lint.Finding) []lint.Finding {
+	return slices.DeleteFunc(fs, func(f lint.Finding) bool { return f.Severity == lint.SeverityWarning })
 }
 
 // TestBuiltinCatalogWithARawDescription: the clean result above is not for
@@ -69,8 +78,8 @@ func TestBuiltinCatalogWithARawDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []lint.Finding{{File: "templates/" + file, Line: line, Check: lint.CheckQuoting,
-		Message: `free-text answer "description" reaches a YAML file unquoted; pipe it through yamlString`}}
-	if diff := cmp.Diff(want, findings); diff != "" {
+		Message: `free-text answer "description" reaches a YAML file unquoted; pipe it through yamlString`, Severity: lint.SeverityError}}
+	if diff := cmp.Diff(want, errorsOnly(findings)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 }
@@ -195,6 +204,9 @@ func TestQuoting(t *testing.T) {
 		"templates/demo/component.yaml:22: question \"forgotten\" is declared but no template, file rule or default reads it (unused-question)",
 		"templates/questions.yaml:8: shared question \"team\" is declared but no template, file rule or default reads it (unused-question)",
 		"templates/questions.yaml:14: shared question \"region\" is declared but no component asks it (unused-question)",
+		// The fixture's controls have no audit rule (checks.yaml).
+		"templates/demo/component.yaml:4: component demo claims control ORG-01 but its checks.yaml has no rule for it (unproven-control)",
+		"templates/demo/component.yaml:4: component demo claims control SEC-01 but its checks.yaml has no rule for it (unproven-control)",
 	}
 	if diff := cmp.Diff(sortStrings(want), sortStrings(got)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
@@ -222,6 +234,9 @@ func TestReferencesAndControls(t *testing.T) {
 		"templates/demo/files/refs.yaml.tmpl:6: pin: action \"actions/unknown\" is not in the catalog's pins table (dangling-reference)",
 		"templates/demo/files/refs.yaml.tmpl:7: template \"missing\" is not defined in this file (dangling-reference)",
 		"templates/questions.yaml:14: shared question \"region\" is declared but no component asks it (unused-question)",
+		// The fixture's controls have no audit rule (checks.yaml).
+		"templates/demo/component.yaml:4: component demo claims control ORG-01 but its checks.yaml has no rule for it (unproven-control)",
+		"templates/demo/component.yaml:4: component demo claims control SEC-01 but its checks.yaml has no rule for it (unproven-control)",
 	}
 	if diff := cmp.Diff(sortStrings(want), sortStrings(got)); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)

@@ -98,7 +98,7 @@ func references(src catalog.Source) ([]Finding, error) {
 }
 
 func (r *refChecker) add(file string, line int, msg string) {
-	r.findings = append(r.findings, Finding{File: file, Line: line, Check: CheckReference, Message: msg})
+	r.findings = append(r.findings, Finding{File: file, Line: line, Check: CheckReference, Message: msg, Severity: SeverityError})
 }
 
 func (r *refChecker) component(name string, doc *yaml.Node) error {
@@ -121,6 +121,28 @@ func (r *refChecker) component(name string, doc *yaml.Node) error {
 	for _, q := range sequence(field(doc, "questions")) {
 		if q.Kind == yaml.ScalarNode && !r.shared[q.Value] {
 			r.add(file, q.Line, fmt.Sprintf("questions: %q is not a shared question of questions.yaml", q.Value))
+		}
+	}
+	claimed := map[string]bool{}
+	for _, id := range sequence(field(doc, "controls")) {
+		if id.Kind == yaml.MappingNode {
+			id = field(id, "id")
+		}
+		if id != nil {
+			claimed[id.Value] = true
+		}
+	}
+	checks := "templates/" + name + "/checks.yaml"
+	for _, c := range sequence(field(parseYAML(r.src.Templates, name+"/checks.yaml"), "checks")) {
+		ctl := field(c, "control")
+		if ctl == nil || ctl.Kind != yaml.ScalarNode {
+			continue // the catalog's own loading refuses a rule without a control
+		}
+		switch {
+		case !r.controls[ctl.Value]:
+			r.add(checks, ctl.Line, fmt.Sprintf("control: %q is not defined in the catalog's controls.yaml", ctl.Value))
+		case !claimed[ctl.Value]:
+			r.add(checks, ctl.Line, fmt.Sprintf("control: %q is not a control component %s claims", ctl.Value, name))
 		}
 	}
 	rules := sequence(field(doc, "files"))

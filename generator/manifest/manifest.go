@@ -238,9 +238,12 @@ var (
 	sha256Pattern   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	digestPattern   = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 	signerPattern   = regexp.MustCompile(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
-	refPattern      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$`)
-	blobPattern     = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	namePattern     = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	// refChars is the shape of a ref; validRef bounds its length apart: a
+	// counted repetition would compile into a program 200 states long at
+	// every start of the process.
+	refChars    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+	blobPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
 )
 
 // Parse decodes a manifest strictly and checks its invariants: a known
@@ -338,7 +341,7 @@ func (c CatalogRef) check() error {
 		return bad("source", c.Source)
 	case hasUserInfo(c.Source):
 		return failure.Invalidf("%s: catalog.source must not hold user information", FileName)
-	case c.Ref != "" && (!refPattern.MatchString(c.Ref) || strings.Contains(c.Ref, "..")):
+	case c.Ref != "" && (!validRef(c.Ref) || strings.Contains(c.Ref, "..")):
 		return bad("ref", c.Ref)
 	case c.Commit != "" && !blobPattern.MatchString(c.Commit):
 		return bad("commit", c.Commit)
@@ -389,3 +392,7 @@ func (m *Manifest) AnswerNodes() (map[string]*yaml.Node, error) {
 	}
 	return out, nil
 }
+
+// validRef reports whether ref has the shape of a branch, tag or commit
+// name of at most 200 bytes.
+func validRef(ref string) bool { return len(ref) <= 200 && refChars.MatchString(ref) }

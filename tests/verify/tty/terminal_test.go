@@ -402,3 +402,28 @@ func TestCtrlCExits130AndLeavesNothing(t *testing.T) {
 		t.Errorf("Ctrl-C left %v in the working directory", entries)
 	}
 }
+
+// TestCtrlDCancelsLikeCtrlC: Ctrl-D, at a question or at a section gate, cancels the
+// whole command as Ctrl-C does (exit 130, nothing on disk) instead of taking the default.
+func TestCtrlDCancelsLikeCtrlC(t *testing.T) {
+	t.Parallel()
+	for _, at := range []string{"One-line description", "Customize AWS settings?"} {
+		dir := t.TempDir()
+		term := start(t, dir, "new", "go-service", "shop", "--no-git")
+		asked := term.converse(t, func(msg string, _ int) string {
+			if msg == at {
+				return "\x04" // Ctrl-D
+			}
+			return enter
+		})
+		if code := term.exitCode(t); code != 130 {
+			t.Fatalf("Ctrl-D at %q: exit %d, want 130; output:\n%s", at, code, term.text())
+		}
+		if asked[len(asked)-1] != at {
+			t.Errorf("Ctrl-D at %q: questions went on after it: %q", at, asked)
+		}
+		if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+			t.Errorf("Ctrl-D at %q left %v in the working directory (%v)", at, entries, err)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/project"
 )
@@ -36,7 +37,7 @@ func completeComponents(cmd *cobra.Command, args []string, _ string) ([]string, 
 
 // completeBlueprints completes a flag with blueprint names.
 func completeBlueprints(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
-	return blueprintNames(completionContext(cmd)), cobra.ShellCompDirectiveNoFileComp
+	return blueprintNames(), cobra.ShellCompDirectiveNoFileComp
 }
 
 // setScope names the components whose questions --set may answer for a
@@ -155,17 +156,13 @@ var conflictValues = map[string][]string{
 // names (audit --components): the names not listed yet, after the ones
 // already typed.
 func completeComponentList(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-	cat, err := loadCatalog(completionContext(cmd))
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
 	done, prefix := "", toComplete
 	if i := strings.LastIndex(toComplete, ","); i >= 0 {
 		done, prefix = toComplete[:i+1], toComplete[i+1:]
 	}
 	listed := strings.Split(done, ",")
 	var out []string
-	for _, n := range cat.ComponentNames() {
+	for _, n := range builtin.ComponentNames() {
 		if strings.HasPrefix(n, prefix) && !slices.Contains(listed, n) {
 			out = append(out, done+n)
 		}

@@ -128,6 +128,16 @@ func guideSections() []guideSection {
 			{"Cite it in the template", func(t *testing.T, cat string) {
 				replaceIn(t, filepath.Join(component(cat), "files", "NOTES.md.tmpl"), "\nOwner:", "\n<!-- "+fixtureControl+": the owning team. -->\nOwner:")
 			}},
+			{"Prove it with an audit rule", func(t *testing.T, cat string) {
+				writeFile(t, filepath.Join(component(cat), "checks.yaml"), "checks:\n  - id: fixture-notes-owner\n    control: "+fixtureControl+"\n"+
+					"    match: NOTES.md\n    expr: 'object.text.contains(\"Owner: \")'\n    severity: error\n"+
+					"    message: the notes name no owner\n    fix: restore the Owner line of NOTES.md\n")
+			}},
+			{"Break it on purpose", func(t *testing.T, cat string) {
+				writeFile(t, filepath.Join(component(cat), "breakages.yaml"), "breakages:\n  - name: owner line dropped\n"+
+					"    rule: fixture-notes-owner\n    control: "+fixtureControl+"\n    golden: "+fixtureComponent+"/defaults\n"+
+					"    edits:\n      - file: NOTES.md\n        regexp: \"Owner: .*\"\n        with: \"\"\n")
+			}},
 		}},
 		{"Add a golden case", []guideStep{
 			{"Write case.yaml", func(t *testing.T, cat string) {

@@ -23,8 +23,10 @@ func newLintCmd(streams *IO, runF func(context.Context, *LintOptions) error) *co
 		Short: "Check a catalog statically: schema, references, unused questions, controls, quoting",
 		Long: "lint checks the catalog in directory CATALOG (default: the current directory) and\n" +
 			"reports, as file:line, dangling references, free text reaching a file without its\n" +
-			"language's quoting function, unused questions and undefined controls. It exits 1 on\n" +
-			"any finding, 2 when the catalog does not load with the strict loader.",
+			"language's quoting function, unused questions, undefined controls, audit rules whose\n" +
+			"CEL does not compile in the audit's environment or whose match selects no file of\n" +
+			"their component, and claimed controls without a rule; a rule without a breakage is a\n" +
+			"warning. It exits 1 on any error, 2 when the catalog does not load with the strict loader.",
 		Example: "  secgen lint\n" +
 			"  secgen lint ../platform-catalog -o json",
 		Args: argsBetween(0, 1, "secgen lint [CATALOG] [--output json]"),
@@ -77,12 +79,15 @@ func runLint(ctx context.Context, streams *IO, opts *LintOptions) error {
 		for _, f := range findings {
 			fmt.Fprintln(streams.Out, f.String())
 		}
-		if len(findings) == 0 {
+		switch warnings := len(findings) - lint.Errors(findings); {
+		case len(findings) == 0:
 			fmt.Fprintf(streams.Out, "ok: catalog %s %s has no lint findings\n", cat.ID, cat.Version)
+		case warnings == len(findings):
+			fmt.Fprintf(streams.Out, "ok: catalog %s %s has no lint errors, %d warning(s)\n", cat.ID, cat.Version, warnings)
 		}
 	}
-	if len(findings) > 0 {
-		return fmt.Errorf("lint: %d finding(s) in catalog %s", len(findings), failure.Quote(dir.Root))
+	if n := lint.Errors(findings); n > 0 {
+		return fmt.Errorf("lint: %d finding(s) in catalog %s", n, failure.Quote(dir.Root))
 	}
 	return nil
 }

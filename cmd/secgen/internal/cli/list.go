@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/catalogs"
 	"github.com/secgen/secgen/generator/catsource"
@@ -188,14 +189,6 @@ func listDocument(cat *catalog.Catalog) listDoc {
 	return doc
 }
 
-// blueprintNames completes blueprint names; errors complete nothing.
-func blueprintNames(ctx context.Context) []string {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	cat, err := loadCatalog(ctx)
-	if err != nil {
-		return nil
-	}
-	return cat.BlueprintNames()
-}
+// blueprintNames completes the built-in catalog's blueprint names, listed
+// without loading the catalog.
+func blueprintNames() []string { return builtin.BlueprintNames() }

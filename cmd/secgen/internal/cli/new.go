@@ -55,7 +55,7 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveFilterDirs
 			}
-			return blueprintNames(cmd.Context()), cobra.ShellCompDirectiveNoFileComp
+			return blueprintNames(), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Blueprint = args[0]

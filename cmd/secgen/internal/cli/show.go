@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/generator/answers"
+	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/project"
@@ -34,11 +35,7 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
-			cat, err := loadCatalog(cmd.Context())
-			if err != nil {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			return append(cat.BlueprintNames(), cat.ComponentNames()...), cobra.ShellCompDirectiveNoFileComp
+			return append(builtin.BlueprintNames(), builtin.ComponentNames()...), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]

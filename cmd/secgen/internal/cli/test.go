@@ -30,7 +30,10 @@ func newTestCmd(streams *IO, runF func(context.Context, *TestOptions) error) *co
 			"each render with what the case records: file set, executable bit and bytes. A tree holds\n" +
 			"its manifest and the files no other tree holds; the manifest's hashes refer to the rest.\n" +
 			"It prints a unified diff per differing file and exits 1 on any difference. --update\n" +
-			"re-records the trees, each distinct output once.",
+			"re-records the trees, each distinct output once. Every render is then audited with the\n" +
+			"catalog's own rules (checks.yaml), and every breakage of breakages.yaml is applied to\n" +
+			"its golden case's render, in memory, and must make its rule fail under its control; a\n" +
+			"failing audit or an uncaught breakage exits 1, a malformed rule or breakage 2.",
 		Example: "  secgen test\n" +
 			"  secgen test ../platform-catalog --update",
 		Args: argsBetween(0, 1, "secgen test [CATALOG] [--update] [--output json]"),

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/cmd/secgen/internal/buildinfo"
+	"github.com/secgen/secgen/generator/builtin"
 )
 
 func newVersionCmd(streams *IO) *cobra.Command {
@@ -37,7 +38,7 @@ func printVersion(ctx context.Context, streams *IO, output string) error {
 	if err := checkOutput(output, "text", "json"); err != nil {
 		return err
 	}
-	cat, err := loadCatalog(ctx)
+	cat, err := builtin.ReadMeta() // its catalog.yaml alone: version loads no more
 	if err != nil {
 		return err
 	}

@@ -81,7 +81,7 @@ func TestDocsNameNoPhantoms(t *testing.T) {
 			t.Fatal(err)
 		}
 		markdown := strings.HasSuffix(name, ".md")
-		fenced, shell := false, false
+		fenced, shell, console := false, false, false
 		sc := bufio.NewScanner(f)
 		sc.Buffer(nil, 1<<20)
 		for n := 1; sc.Scan(); n++ {
@@ -94,8 +94,14 @@ func TestDocsNameNoPhantoms(t *testing.T) {
 			case strings.HasPrefix(strings.TrimSpace(line), "```"):
 				fenced = !fenced
 				lang := strings.TrimPrefix(strings.TrimSpace(line), "```")
-				shell = lang == "" || lang == "sh" || lang == "bash" || lang == "console" || lang == "shell"
+				shell = lang == "" || lang == "sh" || lang == "bash" || lang == "shell"
+				console = lang == "console"
 				continue
+			case fenced && console:
+				// A session: commands after "$ ", the rest is output.
+				if cmdline, ok := strings.CutPrefix(line, "$ "); ok {
+					code = []string{cmdline}
+				}
 			case fenced:
 				code, strict = []string{line}, shell
 			default:

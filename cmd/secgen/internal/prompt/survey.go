@@ -27,8 +27,29 @@ var (
 	_ answers.Gater    = Survey{}
 )
 
-// ErrInterrupted is returned when the user interrupts a prompt.
+// ErrInterrupted is returned when the user interrupts a prompt (Ctrl-C,
+// or Ctrl-D).
 var ErrInterrupted = errors.New("interrupted")
+
+// eotInterrupts reads the terminal as survey does, except that Ctrl-D (end
+// of transmission), which survey takes as Enter and so as the default, is
+// read as Ctrl-C: it cancels the whole command, nothing written.
+type eotInterrupts struct{ terminal.FileReader }
+
+func (r eotInterrupts) Read(p []byte) (int, error) {
+	n, err := r.FileReader.Read(p)
+	for i := range p[:n] {
+		if p[i] == terminal.KeyEndTransmission {
+			p[i] = terminal.KeyInterrupt
+		}
+	}
+	return n, err
+}
+
+// stdio is the survey option that draws on s's streams.
+func (s Survey) stdio() survey.AskOpt {
+	return survey.WithStdio(eotInterrupts{s.In}, s.Out, s.Err)
+}
 
 // Ask shows one question and returns the answer's text form.
 func (s Survey) Ask(ctx context.Context, p answers.Prompt) (string, error) {
@@ -38,7 +59,7 @@ func (s Survey) Ask(ctx context.Context, p answers.Prompt) (string, error) {
 	if p.Problem != "" {
 		fmt.Fprintf(s.Err, "  %s: %s\n", p.Name, p.Problem)
 	}
-	opts := []survey.AskOpt{survey.WithStdio(s.In, s.Out, s.Err)}
+	opts := []survey.AskOpt{s.stdio()}
 	message := p.Message
 	// "?" shows the help, or the validation rule where there is no help.
 	help := p.Help
@@ -86,7 +107,7 @@ func (s Survey) Gate(ctx context.Context, title string) (bool, error) {
 		Message: fmt.Sprintf("Customize %s settings?", title),
 		Help:    "No keeps the defaults of every question in this section; questions without a usable default are still asked.",
 	}
-	err := survey.AskOne(q, &yes, survey.WithStdio(s.In, s.Out, s.Err))
+	err := survey.AskOne(q, &yes, s.stdio())
 	if errors.Is(err, terminal.InterruptErr) {
 		return false, ErrInterrupted
 	}
