@@ -4,6 +4,12 @@
 # version) into OUTDIR/catalog.pack, indexed by OUTDIR/versions ("VERSION
 # COMMIT" lines). Commits are made with fixed authors and dates, so the same
 # history always gives the same bytes.
+#
+# A version whose output kept changing after it was released (the bump came
+# late) names the commit it was released from in scripts/catalog-released
+# ("VERSION COMMIT" lines, # comments); that commit's catalog is packed
+# instead of the one just before the bump, so projects made by the release
+# get their real merge bases.
 set -euo pipefail
 out=$1
 repo=$(git rev-parse --show-toplevel)
@@ -18,6 +24,12 @@ mkdir -p "$tmp/objects"
 export GIT_AUTHOR_NAME=secgen GIT_AUTHOR_EMAIL=secgen@localhost GIT_AUTHOR_DATE='@0 +0000'
 export GIT_COMMITTER_NAME=secgen GIT_COMMITTER_EMAIL=secgen@localhost GIT_COMMITTER_DATE='@0 +0000'
 
+released=$repo/scripts/catalog-released
+released_at() {
+  [ -f "$released" ] || return 0
+  sed -e 's/#.*//' "$released" | awk -v v="$1" '$1 == v { print $2 }' | tail -n1
+}
+
 version_at() { git show "$1:templates/catalog.yaml" 2>/dev/null | sed -n 's/^version: *//p' | head -n1; }
 
 : > "$tmp/versions"
@@ -27,7 +39,13 @@ for c in $(git log --reverse --format=%H -- templates/catalog.yaml); do
   v=$(version_at "$c")
   if [ -n "$prev" ] && [ "$v" != "$prev" ]; then
     # $c bumped the version: its parent is the catalog as released at $prev.
-    rel="$c^"
+    rel=$(released_at "$prev")
+    if [ -z "$rel" ]; then
+      rel="$c^"
+    elif [ "$(version_at "$rel")" != "$prev" ]; then
+      echo "scripts/catalog-released: $rel is not catalog version $prev" >&2
+      exit 1
+    fi
     git read-tree --empty
     git read-tree --prefix=templates/ "$rel:templates"
     if git cat-file -e "$rel:blueprints" 2>/dev/null; then

@@ -24,30 +24,7 @@ func TestCatalogHistoryScriptAndReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := t.TempDir()
-	run := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command(args[0], args[1:]...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+repo,
-			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@localhost", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@localhost")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-	}
-	commit := func(version, extra string) {
-		for p, e := range catsourcetest.Catalog(version, catsourcetest.Control, extra) {
-			full := filepath.Join(repo, filepath.FromSlash(p))
-			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(full, e.Data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		run("git", "add", "-A")
-		run("git", "commit", "-q", "-m", version)
-	}
+	_, run, commit := historyRepo(t)
 	run("git", "init", "-q")
 	commit("1.0.0", "")
 	commit("1.0.0", "# a fix released with 1.0.0\n")
@@ -129,5 +106,90 @@ func TestBuiltinVersion(t *testing.T) {
 	_, err = BuiltinVersion(ctx, "0.0.1")
 	if !failure.IsInvalidInput(err) || !strings.Contains(err.Error(), "built-in catalog 0.0.1 is not in this secgen's history") {
 		t.Fatalf("missing version: %v", err)
+	}
+}
+
+// historyRepo makes an empty git repository for the history script, with a
+// runner and a commit of the fixture catalog at a version (plus extra text).
+func historyRepo(t *testing.T) (repo string, run func(args ...string) string, commit func(version, extra string)) {
+	t.Helper()
+	repo = t.TempDir()
+	run = func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+repo,
+			"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@localhost", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@localhost")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	commit = func(version, extra string) {
+		for p, e := range catsourcetest.Catalog(version, catsourcetest.Control, extra) {
+			full := filepath.Join(repo, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, e.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run("git", "add", "-A")
+		run("git", "commit", "-q", "-m", version)
+	}
+	return repo, run, commit
+}
+
+// A version released before its bump (output kept changing under the same
+// version) is packed from the commit scripts/catalog-released names, not from
+// the commit just before the bump; a record naming another version's commit
+// is refused.
+func TestCatalogHistoryReleasedCommit(t *testing.T) {
+	script, err := filepath.Abs("../../scripts/catalog-history.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, run, commit := historyRepo(t)
+	run("git", "init", "-q")
+	commit("1.0.0", "# as released\n")
+	released := run("git", "rev-parse", "HEAD")
+	commit("1.0.0", "# changed after the release, before the bump\n")
+	record := filepath.Join(repo, "scripts", "catalog-released")
+	if err := os.MkdirAll(filepath.Dir(record), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(record, []byte("# what landed as 1.0.0\n1.0.0 "+released+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	commit("1.1.0", "# since 1.1.0\n")
+	out := filepath.Join(t.TempDir(), "history")
+	run(script, out)
+	pack, _ := os.ReadFile(filepath.Join(out, "catalog.pack"))
+	versions, _ := os.ReadFile(filepath.Join(out, "versions"))
+	cat, err := historyVersion(context.Background(), pack, versions, "1.0.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp, err := cat.Component("audit-log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fs.ReadFile(comp.Files, "audit/{{ .name }}.yaml.tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "as released") || strings.Contains(string(b), "changed after the release") {
+		t.Errorf("1.0.0 renders from %q, want the released commit", b)
+	}
+	// A record that names a commit of another version is refused.
+	if err := os.WriteFile(record, []byte("1.0.0 "+run("git", "rev-parse", "HEAD")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(script, filepath.Join(t.TempDir(), "bad"))
+	cmd.Dir = repo
+	if msg, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(msg), "is not catalog version 1.0.0") {
+		t.Errorf("a record naming a 1.1.0 commit: %v %s", err, msg)
 	}
 }
