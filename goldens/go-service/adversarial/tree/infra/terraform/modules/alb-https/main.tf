@@ -1,3 +1,4 @@
+# NET-01: only 443 and 80 are admitted, from the allowed networks; no administrative port.
 resource "aws_security_group" "this" {
   name        = "${var.name}-alb"
   description = "ALB ${var.name}: HTTPS and redirecting HTTP in, traffic to the targets out."

@@ -4,6 +4,7 @@ resource "aws_db_subnet_group" "this" {
   tags       = var.tags
 }
 
+# NET-01: PostgreSQL is admitted only from the clients' security groups, never from a CIDR.
 resource "aws_security_group" "this" {
   name        = "${var.identifier}-postgres"
   description = "PostgreSQL ${var.identifier}: reachable only from the allowed security groups."
