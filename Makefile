@@ -18,7 +18,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # tests/k8s (Kubernetes) and tests/terraform (HCL).
 TEST_MODULES := $(sort $(dir $(wildcard tests/*/go.mod)))
 
-.PHONY: all help build test unit verify lint tools goldens readme demo bench clean catalog-history
+.PHONY: all help build test unit verify lint tools kube-apiserver goldens readme demo bench clean catalog-history
 
 all: build ## Build bin/secgen (the default)
 
@@ -37,7 +37,14 @@ tools: ## Install the pinned scanners into .tools/bin
 	done
 	@command -v shellcheck >/dev/null || { echo "shellcheck is missing: apt-get install shellcheck" >&2; exit 1; }
 
-test: tools lint unit verify ## Everything CI runs: tools, lint, unit, verify
+# The real API server of tests/k8s: kube-apiserver built from k8s.io/kubernetes through the
+# Go module proxy, once per machine (about 30 minutes on 2 loaded cores), cached by version in
+# .tools and in ~/.cache/secgen. The tests fail, never skip, when it is missing.
+KUBE_APISERVER_VERSION := v1.34.3
+kube-apiserver: ## Build (once) and cache the kube-apiserver tests/k8s runs
+	scripts/kube-apiserver.sh $(KUBE_APISERVER_VERSION) >/dev/null
+
+test: tools kube-apiserver lint unit verify ## Everything CI runs: tools, kube-apiserver, lint, unit, verify
 
 lint: ## gofmt, go vet, staticcheck and go mod tidy of the main module
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^goldens/')); \

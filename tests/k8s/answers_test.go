@@ -45,6 +45,9 @@ type Answers struct {
 	ALBCIDRs          []string `json:"alb_cidrs"`
 	Namespace         string   `json:"namespace"`
 	ServiceAccount    string   `json:"service_account"`
+	ReleaseRepository string   `json:"release_repository"`
+	IngressPodCIDRs   []string `json:"ingress_pod_cidrs"`
+	Name              string   `json:"name"`
 }
 
 // componentDefaults reads the literal defaults of the k8s component's questions; defaults

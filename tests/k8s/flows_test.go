@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -82,6 +83,15 @@ func flowMatrix(t *testing.T, d *appsv1.Deployment, a Answers) []flow {
 	neighbour := pod("other pod of the namespace", ns, map[string]string{"app.kubernetes.io/name": "neighbour"}, "10.244.1.11")
 	istiod := pod("istiod", "istio-system", map[string]string{"app": "istiod"}, "10.244.0.20")
 	dbPod := pod("pod in another namespace on the database port", "other-team", map[string]string{"app": "postgres"}, "10.244.3.20")
+	// The same service in the other environment: its pods carry the app's own labels.
+	otherEnvNS := ns + "-other-environment"
+	for _, pair := range [][2]string{{"-staging", "-production"}, {"-production", "-staging"}} {
+		if base, ok := strings.CutSuffix(ns, pair[0]); ok {
+			otherEnvNS = base + pair[1]
+		}
+	}
+	otherEnv := pod("the same service in the other environment", otherEnvNS, d.Spec.Template.Labels, "10.244.4.10")
+	otherEnv.Ports = app.Ports
 
 	var opened []string // every CIDR the answers open, so "outside" addresses avoid them
 	for _, l := range [][]string{a.OIDCIssuerCIDRs, a.DatabaseCIDRs, a.ALBCIDRs, a.AWSEndpointCIDRs} {
@@ -111,6 +121,8 @@ func flowMatrix(t *testing.T, d *appsv1.Deployment, a Answers) []flow {
 		{"ingress controller on another port", tcp(ingress, app, port+1), false},
 		{"another namespace's pods to the service", tcp(stranger, app, port), false},
 		{"another pod of the namespace to the service", tcp(neighbour, app, port), false},
+		{"the other environment's pods to the service", tcp(otherEnv, app, port), false},
+		{"the service to the other environment's pods", tcp(app, otherEnv, port), false},
 		{"internet to the service", tcp(internet, app, port), false},
 	}
 	for _, cidr := range a.OIDCIssuerCIDRs {

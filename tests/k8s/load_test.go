@@ -103,6 +103,31 @@ type ServiceEntry struct {
 	} `json:"spec"`
 }
 
+// ClusterImagePolicy mirrors the fields of policy.sigstore.dev/v1beta1 ClusterImagePolicy
+// that secgen renders.
+type ClusterImagePolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Images []struct {
+			Glob string `json:"glob"`
+		} `json:"images"`
+		Authorities []struct {
+			Name    string `json:"name"`
+			Keyless struct {
+				URL        string `json:"url"`
+				Identities []struct {
+					Issuer        string `json:"issuer"`
+					SubjectRegExp string `json:"subjectRegExp"`
+				} `json:"identities"`
+			} `json:"keyless"`
+			CTLog struct {
+				URL string `json:"url"`
+			} `json:"ctlog"`
+		} `json:"authorities"`
+	} `json:"spec"`
+}
+
 // newObject returns an empty typed object for apiVersion/kind, or an error for anything secgen
 // is not expected to render (an unknown kind is a failure, not a pass).
 func newObject(apiVersion, kind string) (any, error) {
@@ -139,6 +164,8 @@ func newObject(apiVersion, kind string) (any, error) {
 		return &PeerAuthentication{}, nil
 	case "networking.istio.io/v1/ServiceEntry":
 		return &ServiceEntry{}, nil
+	case "policy.sigstore.dev/v1beta1/ClusterImagePolicy":
+		return &ClusterImagePolicy{}, nil
 	}
 	return nil, fmt.Errorf("unexpected kind %s %s", apiVersion, kind)
 }

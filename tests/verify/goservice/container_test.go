@@ -132,7 +132,7 @@ func TestDockerignoreKeepsSecretsOut(t *testing.T) {
 				patterns = append(patterns, l)
 			}
 		}
-		for _, want := range []string{".git", "**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/*.tfstate", "**/.terraform", "bin/", ".tools/"} {
+		for _, want := range []string{".git", "**/.env", "**/.env.*", "**/*.pem", "**/*.key", "**/*.tfstate", "**/.terraform", "**/*.tfvars", "**/*.tfplan", ".secgen/", ".secgen.yaml", "bin/", ".tools/"} {
 			if !slices.Contains(patterns, want) {
 				t.Errorf("%s: .dockerignore lacks %q", tr.name, want)
 			}

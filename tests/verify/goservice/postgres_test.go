@@ -34,6 +34,11 @@ var integrationTests = []string{
 	"TestIntegrationStatementTimeout",
 	"TestIntegrationTLSRefusal",
 	"TestIntegrationConcurrentPatchDelete",
+	"TestIntegrationOwnerQuota",
+	// internal/session, with browser login: the sessions every replica shares.
+	"TestIntegrationSessionsAcrossReplicas",
+	"TestIntegrationConcurrentRefreshRotatesOnce",
+	"TestIntegrationFamiliesPerUserAcrossReplicas",
 }
 
 // pgServer is a throwaway PostgreSQL started by a test.
@@ -303,12 +308,13 @@ var passLine = regexp.MustCompile(`(?m)^--- PASS: (TestIntegration\w+)`)
 func TestRenderedPostgresStoreAgainstRealPostgres(t *testing.T) {
 	var trees []serviceTree
 	for _, tr := range serviceTrees(t) {
-		if tr.answers.Database == "postgres" {
+		// With browser login too: its sessions live in PostgreSQL.
+		if tr.answers.Database == "postgres" && tr.answers.OIDCLogin {
 			trees = append(trees, tr)
 		}
 	}
 	if len(trees) == 0 {
-		t.Fatal("no golden tree renders the postgres store")
+		t.Fatal("no golden tree renders the postgres store with browser login")
 	}
 	s := startPostgres(t)
 	adminPW, runtimePW := randomHex(t), randomHex(t)
@@ -333,7 +339,7 @@ func TestRenderedPostgresStoreAgainstRealPostgres(t *testing.T) {
 	dir := copyTree(t, tr.dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "test", "-race", "-count=1", "-tags", "integration", "-run", "^TestIntegration", "-v", "./internal/store")
+	cmd := exec.CommandContext(ctx, "go", "test", "-race", "-count=1", "-tags", "integration", "-run", "^TestIntegration", "-v", "./internal/store", "./internal/session")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly",
 		"TEST_DATABASE_ADMIN_URL="+s.url("app_owner", adminPW),
@@ -355,6 +361,11 @@ func TestRenderedPostgresStoreAgainstRealPostgres(t *testing.T) {
 		t.Errorf("%s: an integration test skipped:\n%s", tr.name, out)
 	}
 	t.Logf("%s: %d integration tests passed against PostgreSQL at 127.0.0.1:%d", tr.name, len(passed), s.port)
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "session lookup across replicas:") {
+			t.Log(strings.TrimSpace(line))
+		}
+	}
 
 	run(t, dir, tool(t, "gosec"), "-quiet", "-fmt=text", "-tags=integration", "./...")
 	run(t, dir, tool(t, "staticcheck"), "-tags", "integration", "./...")

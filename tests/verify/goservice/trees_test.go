@@ -36,6 +36,7 @@ type answers struct {
 	Database    string   `yaml:"database"`
 	OIDCLogin   bool     `yaml:"oidc_login"`
 	CORSOrigins []string `yaml:"cors_origins"`
+	Audience    string   `yaml:"audience"`
 }
 
 // serviceTrees returns every golden tree with a go.mod and a cmd/ directory. It fails

@@ -96,6 +96,26 @@ func TestSecretRedacts(t *testing.T) {
 	}
 }
 
+// LISTEN_HOST binds the public listener to one address (a test on
+// loopback); anything but an IP address is refused by name.
+func TestListenHost(t *testing.T) {
+	e := valid()
+	if cfg, err := config.Load(env(e)); err != nil || cfg.ListenHost != "" {
+		t.Fatalf("default ListenHost %q, %v: want every interface", cfg.ListenHost, err)
+	}
+	e["LISTEN_HOST"] = "127.0.0.1"
+	if cfg, err := config.Load(env(e)); err != nil || cfg.ListenHost != "127.0.0.1" {
+		t.Fatalf("LISTEN_HOST=127.0.0.1: %q, %v", cfg.ListenHost, err)
+	}
+	for _, bad := range []string{"localhost", "127.0.0.1:80", "fe80::1%eth0", "0"} {
+		e["LISTEN_HOST"] = bad
+		var invalid *config.InvalidError
+		if _, err := config.Load(env(e)); !errors.As(err, &invalid) || invalid.Name != "LISTEN_HOST" {
+			t.Errorf("LISTEN_HOST=%q: %v", bad, err)
+		}
+	}
+}
+
 func TestCORSOriginsFromEnvironment(t *testing.T) {
 	e := valid()
 	e["CORS_ORIGINS"] = "https://a.example.com, https://b.example.com"
@@ -106,12 +126,21 @@ func TestCORSOriginsFromEnvironment(t *testing.T) {
 	if len(cfg.CORSOrigins) != 2 || cfg.CORSOrigins[1] != "https://b.example.com" {
 		t.Fatalf("CORSOrigins = %q", cfg.CORSOrigins)
 	}
+	// Anything but an origin is refused here, naming the variable, rather
+	// than by the server at startup with an error that does not.
+	for _, bad := range []string{"https://a.example.com/app", "https://a.example.com?x", "https://a.example.com#f", "https://*.example.com", "http://a.example.com", "*"} {
+		e["CORS_ORIGINS"] = bad
+		var invalid *config.InvalidError
+		if _, err := config.Load(env(e)); !errors.As(err, &invalid) || invalid.Name != "CORS_ORIGINS" {
+			t.Errorf("CORS_ORIGINS=%q: %v", bad, err)
+		}
+	}
 }
 
 // Trusted proxies are validated CIDRs; anything else, /0 included, is refused.
 func TestTrustedProxies(t *testing.T) {
 	e := valid()
-	e["TRUSTED_PROXIES"] = "127.0.0.6/32, 10.0.0.0/8,fd00::/8"
+	e["TRUSTED_PROXIES"] = "127.0.0.6/32, 10.0.0.0/8,fd00::/32"
 	cfg, err := config.Load(env(e))
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +148,14 @@ func TestTrustedProxies(t *testing.T) {
 	if len(cfg.TrustedProxies) != 3 || cfg.TrustedProxies[0].String() != "127.0.0.6/32" {
 		t.Fatalf("TrustedProxies = %v", cfg.TrustedProxies)
 	}
-	for _, bad := range []string{"::/0", "10.0.0.1", "10.0.0.1/8", "proxy.internal", "10.0.0.0/8,"} {
+	// Wider than /8 or /32 only when explicitly allowed.
+	e["TRUSTED_PROXIES"] = "0.0.0.0/1,128.0.0.0/1,fd00::/8"
+	e["TRUSTED_PROXIES_ALLOW_WIDE"] = "true"
+	if cfg, err := config.Load(env(e)); err != nil || len(cfg.TrustedProxies) != 3 {
+		t.Fatalf("TRUSTED_PROXIES_ALLOW_WIDE=true: %v %v", cfg.TrustedProxies, err)
+	}
+	delete(e, "TRUSTED_PROXIES_ALLOW_WIDE")
+	for _, bad := range []string{"::/0", "10.0.0.1", "10.0.0.1/8", "proxy.internal", "10.0.0.0/8,", "0.0.0.0/1,128.0.0.0/1", "10.0.0.0/7", "fd00::/8", "2001::/31"} {
 		e["TRUSTED_PROXIES"] = bad
 		var invalid *config.InvalidError
 		if _, err := config.Load(env(e)); !errors.As(err, &invalid) || invalid.Name != "TRUSTED_PROXIES" {

@@ -27,7 +27,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 	data := indexData{Name: about.Name, Description: about.Description}
 	if s.sessions != nil {
 		if c, err := r.Cookie(session.SessionCookie); err == nil {
-			if p, err := s.sessions.Lookup(c.Value); err == nil {
+			if p, err := s.sessions.Lookup(r.Context(), c.Value); err == nil {
 				data.Subject = p.Subject
 			}
 		}

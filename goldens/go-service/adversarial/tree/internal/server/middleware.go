@@ -1,6 +1,7 @@
 package server
 
 import (
+	"container/list"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -127,12 +128,22 @@ func limitBody(next http.Handler, max int64) http.Handler {
 // (every hop appends the address it saw, so the addresses left of the last
 // untrusted one are whatever the client sent). IPv6 clients are grouped by
 // /64, the smallest block one subscriber usually holds.
+//
+// At most maxTrackedPeers clients are tracked; past that the least recently
+// seen one is forgotten, so a flood of new addresses (one IPv6 /48 holds
+// 65,536 /64s) resets nobody but the idlest clients, never an active one.
 type peerLimiter struct {
 	limit   rate.Limit
 	burst   int
 	trusted []netip.Prefix
 	mu      sync.Mutex
-	peers   map[string]*rate.Limiter
+	peers   map[string]*list.Element // of *peerEntry
+	recent  *list.List               // most recently seen first
+}
+
+type peerEntry struct {
+	key string
+	l   *rate.Limiter
 }
 
 const maxTrackedPeers = 10_000
@@ -143,21 +154,24 @@ func newPeerLimiter(limit rate.Limit, burst int, trusted []netip.Prefix) (*peerL
 			return nil, fmt.Errorf("server: trusted proxy %q must be a CIDR narrower than /0", p)
 		}
 	}
-	return &peerLimiter{limit: limit, burst: burst, trusted: trusted, peers: map[string]*rate.Limiter{}}, nil
+	return &peerLimiter{limit: limit, burst: burst, trusted: trusted, peers: map[string]*list.Element{}, recent: list.New()}, nil
 }
 
 func (p *peerLimiter) allow(key string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	l, ok := p.peers[key]
-	if !ok {
-		if len(p.peers) >= maxTrackedPeers {
-			clear(p.peers) // bounded memory; the worst case is a fresh budget
-		}
-		l = rate.NewLimiter(p.limit, p.burst)
-		p.peers[key] = l
+	if e, ok := p.peers[key]; ok {
+		p.recent.MoveToFront(e)
+		return e.Value.(*peerEntry).l.Allow()
 	}
-	return l.Allow()
+	if p.recent.Len() >= maxTrackedPeers {
+		oldest := p.recent.Back()
+		p.recent.Remove(oldest)
+		delete(p.peers, oldest.Value.(*peerEntry).key)
+	}
+	pe := &peerEntry{key: key, l: rate.NewLimiter(p.limit, p.burst)}
+	p.peers[key] = p.recent.PushFront(pe)
+	return pe.l.Allow()
 }
 
 func (p *peerLimiter) isTrusted(a netip.Addr) bool {
@@ -255,11 +269,14 @@ func cors(origins []string) (func(http.Handler) http.Handler, error) {
 			h.Set("Access-Control-Allow-Credentials", "true")
 			if preflight {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+				// If-Match carries the version a PATCH or DELETE expects.
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
+			// The page reads the version (for If-Match) and a new note's URL.
+			h.Set("Access-Control-Expose-Headers", "ETag, Location")
 			next.ServeHTTP(w, r)
 		})
 	}, nil

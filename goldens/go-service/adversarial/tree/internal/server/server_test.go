@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -239,6 +240,11 @@ func TestStrictJSONDecoding(t *testing.T) {
 		"duplicate key":            {`{"title":"t","title":"u"}`, "", 400},
 		"case-mismatched key":      {`{"Title":"t"}`, "", 400},
 		"case-mismatched body key": {`{"title":"t","BODY":"b"}`, "", 400},
+		"invalid UTF-8":            {"{\"title\":\"a\xffb\"}", "", 400},
+		"lone high surrogate":      {`{"title":"a\ud800b"}`, "", 400},
+		"lone low surrogate":       {`{"title":"a\udc00b"}`, "", 400},
+		"reversed surrogate pair":  {`{"title":"\ude00\ud83d"}`, "", 400},
+		"surrogate pair":           {`{"title":"smile \ud83d\ude00","body":"\\u0041 is text"}`, "", 201},
 		"ok":                       {`{"title":"t","body":"b"}`, "", 201},
 	}
 	for name, c := range cases {
@@ -250,6 +256,31 @@ func TestStrictJSONDecoding(t *testing.T) {
 			resp := e.do(t, r)
 			if resp.StatusCode != c.status {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, readBody(t, resp))
+			}
+		})
+	}
+}
+
+// APP-06: nesting is bounded in arrays as in objects: a body of a million
+// '[' is refused without the checker recursing into it (before the bound it
+// took over 50 MiB of stack per request).
+func TestNestedArraysBounded(t *testing.T) {
+	e := newEnv(t)
+	for name, body := range map[string]string{
+		"arrays":            `{"title":"t","body":` + strings.Repeat("[", server.MaxBodyBytes-64),
+		"arrays in objects": `{"title":"t","body":` + strings.Repeat(`[{"a":`, (server.MaxBodyBytes-64)/6),
+		"33 levels":         `{"title":"t","body":` + strings.Repeat("[", 33) + strings.Repeat("]", 33) + `}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			resp := e.do(t, req{method: "POST", path: "/v1/notes", bearer: secretToken, body: body})
+			runtime.ReadMemStats(&after)
+			if resp.StatusCode != 400 {
+				t.Fatalf("status %d, want 400", resp.StatusCode)
+			}
+			if grown := int64(after.StackSys) - int64(before.StackSys); grown > 8<<20 {
+				t.Fatalf("checking one body grew the stacks by %d MiB", grown>>20)
 			}
 		})
 	}
@@ -405,8 +436,16 @@ func TestCORSAllowlist(t *testing.T) {
 			t.Errorf("origin %q: %d %q", o, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
 		}
 	}
+	// A cross-origin PATCH sends If-Match and reads ETag: both must pass.
+	if got := resp.Header.Get("Access-Control-Allow-Headers"); !strings.Contains(got, "If-Match") {
+		t.Errorf("preflight allows headers %q, not If-Match", got)
+	}
+	resp = e.do(t, req{method: "GET", path: "/healthz", header: map[string]string{"Origin": "https://app.example.com"}})
+	if got := resp.Header.Get("Access-Control-Expose-Headers"); !strings.Contains(got, "ETag") {
+		t.Errorf("exposed headers %q, not ETag", got)
+	}
 	resp = e.do(t, req{method: "GET", path: "/healthz", header: map[string]string{"Origin": "https://evil.example"}})
-	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" || resp.Header.Get("Access-Control-Expose-Headers") != "" {
 		t.Fatal("CORS header for a foreign origin")
 	}
 	for _, bad := range []string{"*", "null", "https://*.example.com", "http://app.example.com", "https://app.example.com/path"} {
@@ -449,6 +488,25 @@ func TestCrossOriginProtection(t *testing.T) {
 		header: map[string]string{"Origin": "https://app.example.com", "Sec-Fetch-Site": "cross-site"}})
 	if resp.StatusCode != 201 {
 		t.Fatalf("trusted-origin POST: status %d", resp.StatusCode)
+	}
+}
+
+// APP-20: the limiter forgets the least recently seen client when it is
+// full, so a flood of fresh addresses never resets an active client's budget.
+func TestRateLimitEvictsLeastRecentlySeen(t *testing.T) {
+	e := newEnv(t, func(o *server.Options) { o.RateLimit, o.RateBurst = 0.001, 1 })
+	const active = "198.51.100.1:1"
+	if resp := e.do(t, req{method: "GET", path: "/healthz", remote: active}); resp.StatusCode != 200 {
+		t.Fatalf("first request: %d", resp.StatusCode)
+	}
+	for i := range 30_000 {
+		// One IPv6 /64 each, as from one /48.
+		e.do(t, req{method: "GET", path: "/healthz", remote: fmt.Sprintf("[2001:db8:1:%x::1]:1", i)})
+		if i%1000 == 0 {
+			if resp := e.do(t, req{method: "GET", path: "/healthz", remote: active}); resp.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("after %d other clients the active client's budget was reset: %d", i, resp.StatusCode)
+			}
+		}
 	}
 }
 

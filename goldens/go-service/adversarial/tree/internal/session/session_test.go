@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -10,6 +11,9 @@ import (
 	"example.com/hostile/svc/internal/authz"
 	"example.com/hostile/svc/internal/session"
 )
+
+// bg is the context of the tests' session calls.
+var bg = context.Background()
 
 type clock struct{ t time.Time }
 
@@ -25,21 +29,21 @@ var alice = authz.Principal{Subject: "alice", Roles: []string{"writer"}}
 // APP-13: each refresh token works once and rotates.
 func TestRefreshRotates(t *testing.T) {
 	m, _ := newManager()
-	t1, err := m.Create(alice)
+	t1, err := m.Create(bg, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t2, err := m.Refresh(t1.RefreshToken)
+	t2, err := m.Refresh(bg, t1.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if t2.RefreshToken == t1.RefreshToken || t2.SessionID == t1.SessionID {
 		t.Fatal("tokens not rotated")
 	}
-	if _, err := m.Lookup(t1.SessionID); err == nil {
+	if _, err := m.Lookup(bg, t1.SessionID); err == nil {
 		t.Fatal("old session still valid after refresh")
 	}
-	if p, err := m.Lookup(t2.SessionID); err != nil || p.Subject != "alice" {
+	if p, err := m.Lookup(bg, t2.SessionID); err != nil || p.Subject != "alice" {
 		t.Fatalf("new session: %+v %v", p, err)
 	}
 }
@@ -48,54 +52,54 @@ func TestRefreshRotates(t *testing.T) {
 // tokens the legitimate holder got from the last rotation.
 func TestRefreshReuseRevokesFamily(t *testing.T) {
 	m, _ := newManager()
-	t1, _ := m.Create(alice)
-	t2, err := m.Refresh(t1.RefreshToken) // legitimate rotation
+	t1, _ := m.Create(bg, alice)
+	t2, err := m.Refresh(bg, t1.RefreshToken) // legitimate rotation
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _ := m.Create(authz.Principal{Subject: "bob"})
+	other, _ := m.Create(bg, authz.Principal{Subject: "bob"})
 
-	if _, err := m.Refresh(t1.RefreshToken); !errors.Is(err, session.ErrReuse) { // attacker replays
+	if _, err := m.Refresh(bg, t1.RefreshToken); !errors.Is(err, session.ErrReuse) { // attacker replays
 		t.Fatalf("reuse error = %v, want ErrReuse", err)
 	}
-	if _, err := m.Refresh(t2.RefreshToken); !errors.Is(err, session.ErrInvalid) {
+	if _, err := m.Refresh(bg, t2.RefreshToken); !errors.Is(err, session.ErrInvalid) {
 		t.Fatalf("newest token of a revoked family still works: %v", err)
 	}
-	if _, err := m.Lookup(t2.SessionID); !errors.Is(err, session.ErrInvalid) {
+	if _, err := m.Lookup(bg, t2.SessionID); !errors.Is(err, session.ErrInvalid) {
 		t.Fatalf("session of a revoked family still works: %v", err)
 	}
-	if _, err := m.Lookup(other.SessionID); err != nil {
+	if _, err := m.Lookup(bg, other.SessionID); err != nil {
 		t.Fatalf("another family was hurt: %v", err)
 	}
 }
 
 func TestUnknownAndExpiredTokens(t *testing.T) {
 	m, c := newManager()
-	if _, err := m.Refresh("forged"); !errors.Is(err, session.ErrInvalid) {
+	if _, err := m.Refresh(bg, "forged"); !errors.Is(err, session.ErrInvalid) {
 		t.Fatalf("forged refresh: %v", err)
 	}
-	if _, err := m.Lookup("forged"); !errors.Is(err, session.ErrInvalid) {
+	if _, err := m.Lookup(bg, "forged"); !errors.Is(err, session.ErrInvalid) {
 		t.Fatalf("forged session: %v", err)
 	}
-	t1, _ := m.Create(alice)
+	t1, _ := m.Create(bg, alice)
 	c.t = c.t.Add(session.SessionTTL)
-	if _, err := m.Lookup(t1.SessionID); !errors.Is(err, session.ErrInvalid) {
+	if _, err := m.Lookup(bg, t1.SessionID); !errors.Is(err, session.ErrInvalid) {
 		t.Fatal("expired session accepted")
 	}
 	c.t = c.t.Add(session.RefreshTTL)
-	if _, err := m.Refresh(t1.RefreshToken); !errors.Is(err, session.ErrInvalid) {
+	if _, err := m.Refresh(bg, t1.RefreshToken); !errors.Is(err, session.ErrInvalid) {
 		t.Fatal("expired refresh token accepted")
 	}
 }
 
 func TestRevokeEndsFamily(t *testing.T) {
 	m, _ := newManager()
-	t1, _ := m.Create(alice)
-	m.Revoke(t1.RefreshToken)
-	if _, err := m.Lookup(t1.SessionID); err == nil {
+	t1, _ := m.Create(bg, alice)
+	m.Revoke(bg, t1.RefreshToken)
+	if _, err := m.Lookup(bg, t1.SessionID); err == nil {
 		t.Fatal("session survived logout")
 	}
-	if _, err := m.Refresh(t1.RefreshToken); err == nil {
+	if _, err := m.Refresh(bg, t1.RefreshToken); err == nil {
 		t.Fatal("refresh token survived logout")
 	}
 	if m.Len() != 0 {
@@ -109,26 +113,26 @@ func TestRevokeEndsFamily(t *testing.T) {
 func TestRefreshChurnKeepsOneRecordPerFamily(t *testing.T) {
 	c := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	m := session.NewManagerWithLimits(c.now, session.Limits{Families: 2, FamiliesPerUser: 1})
-	first, err := m.Create(alice)
+	first, err := m.Create(bg, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tok := first
 	for i := range 1000 {
-		if tok, err = m.Refresh(tok.RefreshToken); err != nil {
+		if tok, err = m.Refresh(bg, tok.RefreshToken); err != nil {
 			t.Fatalf("refresh %d: %v", i, err)
 		}
 	}
 	if n := m.Len(); n != 1 {
 		t.Fatalf("%d records after 1000 refreshes of one family, want 1", n)
 	}
-	if _, err := m.Create(authz.Principal{Subject: "bob"}); err != nil {
+	if _, err := m.Create(bg, authz.Principal{Subject: "bob"}); err != nil {
 		t.Fatalf("refresh churn denied another user's login: %v", err)
 	}
-	if _, err := m.Refresh(first.RefreshToken); !errors.Is(err, session.ErrReuse) {
+	if _, err := m.Refresh(bg, first.RefreshToken); !errors.Is(err, session.ErrReuse) {
 		t.Fatalf("reuse of the first token after 1000 rotations: %v, want ErrReuse", err)
 	}
-	if _, err := m.Lookup(tok.SessionID); err == nil {
+	if _, err := m.Lookup(bg, tok.SessionID); err == nil {
 		t.Fatal("session of a revoked family still works")
 	}
 	if n := m.Len(); n != 1 {
@@ -141,13 +145,13 @@ func TestRefreshChurnKeepsOneRecordPerFamily(t *testing.T) {
 func TestFamiliesPerUserCapped(t *testing.T) {
 	c := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	m := session.NewManagerWithLimits(c.now, session.Limits{Families: 10, FamiliesPerUser: 3})
-	bob, err := m.Create(authz.Principal{Subject: "bob"})
+	bob, err := m.Create(bg, authz.Principal{Subject: "bob"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var all []session.Tokens
 	for i := range 50 {
-		tok, err := m.Create(alice)
+		tok, err := m.Create(bg, alice)
 		if err != nil {
 			t.Fatalf("alice login %d: %v", i, err)
 		}
@@ -156,19 +160,19 @@ func TestFamiliesPerUserCapped(t *testing.T) {
 	if n := m.Len(); n != 4 {
 		t.Fatalf("%d families, want 3 of alice and 1 of bob", n)
 	}
-	if _, err := m.Refresh(all[0].RefreshToken); !errors.Is(err, session.ErrInvalid) {
+	if _, err := m.Refresh(bg, all[0].RefreshToken); !errors.Is(err, session.ErrInvalid) {
 		t.Fatalf("evicted family refreshed: %v", err)
 	}
-	if _, err := m.Lookup(all[0].SessionID); err == nil {
+	if _, err := m.Lookup(bg, all[0].SessionID); err == nil {
 		t.Fatal("evicted family's session still works")
 	}
-	if _, err := m.Lookup(all[49].SessionID); err != nil {
+	if _, err := m.Lookup(bg, all[49].SessionID); err != nil {
 		t.Fatalf("newest login of alice: %v", err)
 	}
-	if _, err := m.Lookup(bob.SessionID); err != nil {
+	if _, err := m.Lookup(bg, bob.SessionID); err != nil {
 		t.Fatalf("alice's logins ended bob's session: %v", err)
 	}
-	if _, err := m.Create(authz.Principal{Subject: "carol"}); err != nil {
+	if _, err := m.Create(bg, authz.Principal{Subject: "carol"}); err != nil {
 		t.Fatalf("another user cannot log in: %v", err)
 	}
 }
@@ -178,15 +182,15 @@ func TestExpiredFamiliesFreed(t *testing.T) {
 	c := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
 	m := session.NewManagerWithLimits(c.now, session.Limits{Families: 2, FamiliesPerUser: 2})
 	for _, s := range []string{"a", "b"} {
-		if _, err := m.Create(authz.Principal{Subject: s}); err != nil {
+		if _, err := m.Create(bg, authz.Principal{Subject: s}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := m.Create(authz.Principal{Subject: "c"}); !errors.Is(err, session.ErrFull) {
+	if _, err := m.Create(bg, authz.Principal{Subject: "c"}); !errors.Is(err, session.ErrFull) {
 		t.Fatalf("full store: %v, want ErrFull", err)
 	}
 	c.t = c.t.Add(session.RefreshTTL)
-	if _, err := m.Create(authz.Principal{Subject: "c"}); err != nil {
+	if _, err := m.Create(bg, authz.Principal{Subject: "c"}); err != nil {
 		t.Fatalf("expired families not freed: %v", err)
 	}
 	if n := m.Len(); n != 1 {
@@ -197,9 +201,9 @@ func TestExpiredFamiliesFreed(t *testing.T) {
 // Logout with only the session cookie ends the family.
 func TestRevokeSessionEndsFamily(t *testing.T) {
 	m, _ := newManager()
-	t1, _ := m.Create(alice)
-	m.RevokeSession(t1.SessionID)
-	if _, err := m.Refresh(t1.RefreshToken); err == nil {
+	t1, _ := m.Create(bg, alice)
+	m.RevokeSession(bg, t1.SessionID)
+	if _, err := m.Refresh(bg, t1.RefreshToken); err == nil {
 		t.Fatal("refresh token survived logout by session")
 	}
 	if m.Len() != 0 {

@@ -9,13 +9,10 @@ import (
 
 // MemoryLimits bound what one owner may keep in a Memory store, so no
 // client can exhaust the process's memory.
-type MemoryLimits struct {
-	NotesPerOwner int
-	BytesPerOwner int // title and ciphertext bytes
-}
+type MemoryLimits = Limits
 
 // DefaultMemoryLimits are the limits of NewMemory.
-var DefaultMemoryLimits = MemoryLimits{NotesPerOwner: 1000, BytesPerOwner: 4 << 20}
+var DefaultMemoryLimits = DefaultLimits
 
 // Memory is an in-memory Notes store for development and tests: it keeps
 // notes until the process exits and is not shared between replicas, so run

@@ -23,13 +23,33 @@ var Schema string
 
 // Every statement is a constant with $n placeholders; values travel
 // separately as arguments and are never spliced into SQL (APP-04).
+//
+// Each owner's usage (notes and bytes) is a row of note_owners that every
+// write changes in the same statement as the note: the counter row is
+// locked by the write, so concurrent writers of one owner, on any replica,
+// cannot together pass the quota (the memory store's Limits, per owner).
 const (
-	sqlInsert  = `INSERT INTO notes (id, owner, title, body, version) VALUES ($1, $2, $3, $4, 1)`
-	sqlSelect  = `SELECT id, owner, title, body, version FROM notes WHERE id = $1`
-	sqlUpdate  = `UPDATE notes SET title = $2, body = $3, version = version + 1 WHERE id = $1 AND version = $4 RETURNING version`
+	// The note is inserted only if the owner's counters could grow.
+	sqlInsert = `WITH u AS (
+		INSERT INTO note_owners AS o (owner, notes, bytes) VALUES ($2, 1, $5)
+		ON CONFLICT (owner) DO UPDATE SET notes = o.notes + 1, bytes = o.bytes + EXCLUDED.bytes
+			WHERE o.notes < $6 AND o.bytes + EXCLUDED.bytes <= $7
+		RETURNING o.owner)
+	INSERT INTO notes (id, owner, title, body, version) SELECT $1, u.owner, $3, $4, 1 FROM u`
+	sqlSelect = `SELECT id, owner, title, body, version FROM notes WHERE id = $1`
+	// The note changes only at the expected version and if the owner's bytes
+	// stay within the quota after the change.
+	sqlUpdate = `WITH new AS (SELECT $5::bigint AS size, $6::bigint AS quota),
+	old AS (SELECT id, owner, octet_length(title) + octet_length(body) AS size
+		FROM notes WHERE id = $1 AND version = $4 FOR UPDATE),
+	u AS (UPDATE note_owners o SET bytes = o.bytes - old.size + new.size FROM old, new
+		WHERE o.owner = old.owner AND o.bytes - old.size + new.size <= new.quota RETURNING old.id)
+	UPDATE notes SET title = $2, body = $3, version = version + 1 WHERE id IN (SELECT id FROM u) RETURNING version`
 	sqlVersion = `SELECT version FROM notes WHERE id = $1`
-	sqlDelete  = `DELETE FROM notes WHERE id = $1`
-	sqlDeleteV = `DELETE FROM notes WHERE id = $1 AND version = $2`
+	sqlDelete  = `WITH d AS (DELETE FROM notes WHERE id = $1 RETURNING owner, octet_length(title) + octet_length(body) AS size)
+	UPDATE note_owners o SET notes = GREATEST(o.notes - 1, 0), bytes = GREATEST(o.bytes - d.size, 0) FROM d WHERE o.owner = d.owner`
+	sqlDeleteV = `WITH d AS (DELETE FROM notes WHERE id = $1 AND version = $2 RETURNING owner, octet_length(title) + octet_length(body) AS size)
+	UPDATE note_owners o SET notes = GREATEST(o.notes - 1, 0), bytes = GREATEST(o.bytes - d.size, 0) FROM d WHERE o.owner = d.owner`
 	// sqlReady fails until the schema is migrated, so readiness waits for it.
 	sqlReady = `SELECT version FROM notes LIMIT 0`
 )
@@ -51,11 +71,17 @@ type DB interface {
 	Ping(ctx context.Context) error
 }
 
-// Postgres is a Notes store in PostgreSQL.
-type Postgres struct{ db DB }
+// Postgres is a Notes store in PostgreSQL, bounded per owner.
+type Postgres struct {
+	db     DB
+	limits Limits
+}
 
-// NewPostgres returns a store using db.
-func NewPostgres(db DB) *Postgres { return &Postgres{db: db} }
+// NewPostgres returns a store using db with DefaultLimits.
+func NewPostgres(db DB) *Postgres { return NewPostgresWithLimits(db, DefaultLimits) }
+
+// NewPostgresWithLimits returns a store using db with the given limits.
+func NewPostgresWithLimits(db DB, l Limits) *Postgres { return &Postgres{db: db, limits: l} }
 
 // OpenPostgres returns a connection pool for url. It refuses any url that
 // does not verify the server certificate and host name (sslmode=verify-full,
@@ -118,17 +144,26 @@ func Migrate(ctx context.Context, db DB, runtimeRole string) error {
 	}
 	// A role name cannot be a bind parameter; it is validated above and
 	// quoted as an identifier here.
-	grant := "GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO " + pgx.Identifier{runtimeRole}.Sanitize()
+	grant := "GRANT SELECT, INSERT, UPDATE, DELETE ON notes, note_owners, session_families TO " + pgx.Identifier{runtimeRole}.Sanitize()
 	if _, err := db.Exec(ctx, grant); err != nil {
 		return fmt.Errorf("store: migrate: grant: %w", err)
 	}
 	return nil
 }
 
-// Create stores a new note at version 1.
+// Create stores a new note at version 1, or returns ErrQuota when its owner
+// has no room for it.
 func (p *Postgres) Create(ctx context.Context, n Note) error {
-	if _, err := p.db.Exec(ctx, sqlInsert, n.ID, n.Owner, n.Title, n.Body); err != nil {
+	sz := size(n)
+	if sz > p.limits.BytesPerOwner || p.limits.NotesPerOwner < 1 {
+		return ErrQuota
+	}
+	tag, err := p.db.Exec(ctx, sqlInsert, n.ID, n.Owner, n.Title, n.Body, sz, p.limits.NotesPerOwner, p.limits.BytesPerOwner)
+	if err != nil {
 		return wrap("create", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrQuota
 	}
 	return nil
 }
@@ -150,20 +185,23 @@ func (p *Postgres) Get(ctx context.Context, id string) (Note, error) {
 // one statement, so two concurrent updates of one version cannot both win.
 func (p *Postgres) Update(ctx context.Context, n Note) (int64, error) {
 	var v int64
-	err := p.db.QueryRow(ctx, sqlUpdate, n.ID, n.Title, n.Body, n.Version).Scan(&v)
+	err := p.db.QueryRow(ctx, sqlUpdate, n.ID, n.Title, n.Body, n.Version, size(n), p.limits.BytesPerOwner).Scan(&v)
 	if err == nil {
 		return v, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return 0, wrap("update", err)
 	}
-	// Nothing updated: the note is gone, or its version moved on.
+	// Nothing updated: the note is gone, its version moved on, or the
+	// change would take its owner over the quota.
 	err = p.db.QueryRow(ctx, sqlVersion, n.ID).Scan(&v)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return 0, ErrNotFound
 	case err != nil:
 		return 0, wrap("update", err)
+	case v == n.Version:
+		return 0, ErrQuota
 	}
 	return 0, ErrConflict
 }

@@ -26,6 +26,16 @@ var (
 	ErrUnavailable = errors.New("store: unavailable")
 )
 
+// Limits bound what one owner may keep in a store, so no client can exhaust
+// its memory or its database: the same limits in memory and in PostgreSQL.
+type Limits struct {
+	NotesPerOwner int
+	BytesPerOwner int // title and ciphertext bytes
+}
+
+// DefaultLimits are the limits of NewMemory and NewPostgres.
+var DefaultLimits = Limits{NotesPerOwner: 1000, BytesPerOwner: 4 << 20}
+
 // AnyVersion as the expected version of Delete deletes whatever the version.
 const AnyVersion int64 = 0
 

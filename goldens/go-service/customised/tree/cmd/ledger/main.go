@@ -15,9 +15,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -145,6 +147,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	srv := server.NewHTTPServer(cfg.Port, h, log)
+	if cfg.ListenHost != "" {
+		srv.Addr = net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port))
+	}
 	// APP-15: internal routes live on their own listener on 127.0.0.1.
 	ih, err := server.NewInternal(log)
 	if err != nil {

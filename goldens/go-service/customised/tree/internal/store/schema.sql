@@ -10,3 +10,14 @@ CREATE TABLE IF NOT EXISTS notes (
 );
 -- version is the optimistic-concurrency counter behind ETag and If-Match.
 ALTER TABLE notes ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 1 CHECK (version >= 1);
+-- Each owner's usage, kept by every write in the same statement as the note,
+-- so the per-owner quota holds across replicas. Notes written before this
+-- table existed are counted once, when it is created.
+CREATE TABLE IF NOT EXISTS note_owners (
+    owner text   PRIMARY KEY,
+    notes bigint NOT NULL CHECK (notes >= 0),
+    bytes bigint NOT NULL CHECK (bytes >= 0)
+);
+INSERT INTO note_owners (owner, notes, bytes)
+    SELECT owner, count(*), sum(octet_length(title) + octet_length(body)) FROM notes GROUP BY owner
+    ON CONFLICT (owner) DO NOTHING;

@@ -23,6 +23,9 @@ import (
 	"example.com/demo-service/internal/session"
 )
 
+// bg is the context of the tests' session calls.
+var bg = context.Background()
+
 const (
 	clientID    = "demo-client"
 	redirectURL = "https://app.example.test/auth/callback"
@@ -211,7 +214,7 @@ func TestLoginCallbackSucceeds(t *testing.T) {
 			t.Errorf("cookie %s lacks hardening: %s", c.Name, c.String())
 		}
 	}
-	p, err := sessions.Lookup(sc.Value)
+	p, err := sessions.Lookup(bg, sc.Value)
 	if err != nil || p.Subject != "alice" || len(p.Roles) != 1 || p.Roles[0] != "writer" {
 		t.Fatalf("session principal %+v, %v", p, err)
 	}
@@ -350,7 +353,7 @@ func TestRefreshEndpointReuseRevokesFamily(t *testing.T) {
 	if r := refresh(rt2); r.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("family not revoked: newest token still refreshes (%d)", r.StatusCode)
 	}
-	if _, err := sessions.Lookup(sid2.Value); err == nil {
+	if _, err := sessions.Lookup(bg, sid2.Value); err == nil {
 		t.Fatal("family not revoked: session still valid")
 	}
 }
@@ -378,7 +381,7 @@ func TestLoginFloodDoesNotDenyOthers(t *testing.T) {
 		if resp.StatusCode != http.StatusFound {
 			t.Fatalf("another client's login failed after the flood: status %d", resp.StatusCode)
 		}
-		if _, err := sessions.Lookup(cookieOf(t, resp, session.SessionCookie).Value); err != nil {
+		if _, err := sessions.Lookup(bg, cookieOf(t, resp, session.SessionCookie).Value); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -401,10 +404,10 @@ func TestLogoutWithSessionCookie(t *testing.T) {
 	if rec.Code != http.StatusNoContent || rec.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("logout status %d, Cache-Control %q", rec.Code, rec.Header().Get("Cache-Control"))
 	}
-	if _, err := sessions.Lookup(sc.Value); err == nil {
+	if _, err := sessions.Lookup(bg, sc.Value); err == nil {
 		t.Fatal("session still valid after logout with the session cookie")
 	}
-	if _, err := sessions.Refresh(rc.Value); err == nil {
+	if _, err := sessions.Refresh(bg, rc.Value); err == nil {
 		t.Fatal("refresh token of the logged-out family still works")
 	}
 }

@@ -54,7 +54,7 @@ type Options struct {
 	// StoreTimeout bounds each store call; zero means DefaultStoreTimeout.
 	StoreTimeout time.Duration
 	// Sessions accepts session cookies; Login serves the login flow (APP-11).
-	Sessions *session.Manager
+	Sessions session.Store
 	Login    *auth.Login
 }
 
@@ -66,7 +66,7 @@ type Server struct {
 	verifier TokenVerifier
 	// storeTimeout bounds every store call (see storeContext).
 	storeTimeout time.Duration
-	sessions     *session.Manager
+	sessions     session.Store
 }
 
 // New returns the service's HTTP handler with the full middleware chain.

@@ -14,12 +14,15 @@
 // (a new login evicts the subject's oldest) and Limits.Families in all.
 // Revoked and expired families are deleted.
 //
-// The store is in memory, so sessions do not survive a restart and are not
-// shared between replicas; put the same logic behind a shared store before
-// running more than one replica with login enabled.
+// Manager keeps the families in memory: they do not survive a restart and
+// are not shared between replicas, so it serves one process only.
+// Postgres keeps them in PostgreSQL with the same rules, so every replica
+// sees every session and a refresh may land on any of them; the service
+// uses it.
 package session
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -54,12 +57,33 @@ type Limits struct {
 // DefaultLimits are the limits of NewManager.
 var DefaultLimits = Limits{Families: 100_000, FamiliesPerUser: 10}
 
-// Errors returned by the Manager.
+// Errors returned by the stores.
 var (
 	ErrInvalid = errors.New("session: invalid or expired")
 	ErrReuse   = errors.New("session: refresh token reused; family revoked")
 	ErrFull    = errors.New("session: too many sessions")
+	// ErrUnavailable wraps failures of a shared store that a retry may fix;
+	// they say nothing about the token, so no cookie is cleared for them.
+	ErrUnavailable = errors.New("session: store unavailable")
 )
+
+// Store issues, looks up, rotates and revokes sessions: the Manager in
+// memory, or Postgres shared by every replica.
+type Store interface {
+	// Create starts a new token family for p and returns its first tokens.
+	Create(ctx context.Context, p authz.Principal) (Tokens, error)
+	// Lookup returns the principal of a live session.
+	Lookup(ctx context.Context, sessionID string) (authz.Principal, error)
+	// Refresh exchanges a refresh token for new tokens; a token used twice
+	// revokes its family (ErrReuse).
+	Refresh(ctx context.Context, refreshToken string) (Tokens, error)
+	// Revoke ends the family of a refresh token; RevokeSession that of a
+	// session ID. Unknown tokens are ignored.
+	Revoke(ctx context.Context, refreshToken string) error
+	RevokeSession(ctx context.Context, sessionID string) error
+}
+
+var _ Store = (*Manager)(nil)
 
 // family is the only record of a login: its current tokens, as hashes.
 type family struct {
@@ -121,7 +145,7 @@ func split(token string) (fam, secret string, ok bool) {
 
 // Create starts a new token family for p and returns its first tokens. When
 // p's subject already has FamiliesPerUser families, the oldest ends.
-func (m *Manager) Create(p authz.Principal) (Tokens, error) {
+func (m *Manager) Create(_ context.Context, p authz.Principal) (Tokens, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
@@ -140,7 +164,7 @@ func (m *Manager) Create(p authz.Principal) (Tokens, error) {
 	}
 	p.Roles = slices.Clone(p.Roles)
 	f := &family{id: id, principal: p, expires: now.Add(FamilyMaxAge)}
-	t, err := m.rotate(f, now)
+	t, err := rotate(f, now)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -150,7 +174,7 @@ func (m *Manager) Create(p authz.Principal) (Tokens, error) {
 }
 
 // rotate gives f a new session and refresh token, replacing the old ones.
-func (m *Manager) rotate(f *family, now time.Time) (Tokens, error) {
+func rotate(f *family, now time.Time) (Tokens, error) {
 	sid, err := crypto.Token(32)
 	if err != nil {
 		return Tokens{}, err
@@ -165,7 +189,7 @@ func (m *Manager) rotate(f *family, now time.Time) (Tokens, error) {
 }
 
 // Lookup returns the principal of a live session.
-func (m *Manager) Lookup(sessionID string) (authz.Principal, error) {
+func (m *Manager) Lookup(_ context.Context, sessionID string) (authz.Principal, error) {
 	fam, secret, ok := split(sessionID)
 	if !ok {
 		return authz.Principal{}, ErrInvalid
@@ -190,7 +214,7 @@ func (m *Manager) Lookup(sessionID string) (authz.Principal, error) {
 // Refresh only rewrites the family's record, so the limits Create enforces
 // hold after any number of refreshes; a family Create evicted to respect
 // them is gone, and its tokens are refused here.
-func (m *Manager) Refresh(refreshToken string) (Tokens, error) {
+func (m *Manager) Refresh(_ context.Context, refreshToken string) (Tokens, error) {
 	fam, secret, ok := split(refreshToken)
 	if !ok {
 		return Tokens{}, ErrInvalid
@@ -211,15 +235,21 @@ func (m *Manager) Refresh(refreshToken string) (Tokens, error) {
 		m.remove(fam)
 		return Tokens{}, ErrInvalid
 	}
-	return m.rotate(f, now)
+	return rotate(f, now)
 }
 
 // Revoke ends the family of refreshToken (logout). Unknown tokens are ignored.
-func (m *Manager) Revoke(refreshToken string) { m.revokeFamilyOf(refreshToken) }
+func (m *Manager) Revoke(_ context.Context, refreshToken string) error {
+	m.revokeFamilyOf(refreshToken)
+	return nil
+}
 
 // RevokeSession ends the family of a session ID (logout with only the
 // session cookie). Unknown IDs are ignored.
-func (m *Manager) RevokeSession(sessionID string) { m.revokeFamilyOf(sessionID) }
+func (m *Manager) RevokeSession(_ context.Context, sessionID string) error {
+	m.revokeFamilyOf(sessionID)
+	return nil
+}
 
 // revokeFamilyOf ends the family a token names. Knowing a family ID means
 // having held one of its tokens, current or old; either way logging out

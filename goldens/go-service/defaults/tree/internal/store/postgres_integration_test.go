@@ -242,6 +242,66 @@ func TestIntegrationConcurrentPatchDelete(t *testing.T) {
 	}
 }
 
+// The per-owner quota holds in PostgreSQL as in memory, and across
+// replicas: of 20 concurrent creates by one owner on two pools, exactly the
+// quota succeeds; deleting frees room; an update may not grow past it.
+func TestIntegrationOwnerQuota(t *testing.T) {
+	_, runtime, _ := migrated(t)
+	_, runtimeURL := integrationURLs(t)
+	other := open(t, runtimeURL)
+	l := store.Limits{NotesPerOwner: 5, BytesPerOwner: 400}
+	replicas := []*store.Postgres{store.NewPostgresWithLimits(runtime, l), store.NewPostgresWithLimits(other, l)}
+	ctx := context.Background()
+	owner := "quota-" + newID(t)
+	var mu sync.Mutex
+	var ids []string
+	quota := 0
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			n := store.Note{ID: newID(t), Owner: owner, Title: "t", Body: make([]byte, 10)}
+			err := replicas[i%2].Create(ctx, n)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ids = append(ids, n.ID)
+			case errors.Is(err, store.ErrQuota):
+				quota++
+			default:
+				t.Errorf("create: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(ids) != 5 || quota != 15 {
+		t.Fatalf("20 concurrent creates with a quota of 5: %d stored, %d refused", len(ids), quota)
+	}
+	p := replicas[0]
+	if err := p.Create(ctx, store.Note{ID: newID(t), Owner: "someone-else-" + newID(t), Title: "t", Body: []byte{1}}); err != nil {
+		t.Fatalf("another owner is refused: %v", err)
+	}
+	if err := p.Delete(ctx, ids[0], store.AnyVersion); err != nil {
+		t.Fatal(err)
+	}
+	big := store.Note{ID: newID(t), Owner: owner, Title: "t", Body: make([]byte, 200)}
+	if err := replicas[1].Create(ctx, big); err != nil {
+		t.Fatalf("create after a delete freed room: %v", err)
+	}
+	// 4 x 11 + 201 bytes are stored; growing a note by 200 more would pass 400.
+	grow := store.Note{ID: ids[1], Owner: owner, Title: "t", Body: make([]byte, 210), Version: 1}
+	if _, err := p.Update(ctx, grow); !errors.Is(err, store.ErrQuota) {
+		t.Fatalf("an update past the byte quota: %v, want ErrQuota", err)
+	}
+	grow.Body = make([]byte, 20)
+	if _, err := p.Update(ctx, grow); err != nil {
+		t.Fatalf("an update within the quota: %v", err)
+	}
+	if err := p.Create(ctx, store.Note{ID: newID(t), Owner: owner, Title: "t", Body: make([]byte, 500)}); !errors.Is(err, store.ErrQuota) {
+		t.Fatalf("a note larger than the quota: %v", err)
+	}
+}
+
 // writeSelfSignedCA writes the certificate of a fresh, unrelated CA.
 func writeSelfSignedCA(t *testing.T, path string) {
 	t.Helper()

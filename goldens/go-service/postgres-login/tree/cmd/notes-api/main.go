@@ -15,9 +15,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -132,7 +134,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	notes := store.NewPostgres(pool)
 
 	// APP-11: Authorization Code + PKCE login; sessions with rotating refresh tokens (APP-13).
-	sessions := session.NewManager()
+	// Sessions live in PostgreSQL, so every replica serves every session: a
+	// refresh may land on any pod.
+	sessions := session.NewPostgres(pool)
 	stateKey, err := crypto.DeriveKey([]byte(cfg.EncryptionKey.Reveal()), about.Name+" login-state")
 	if err != nil {
 		return err
@@ -167,6 +171,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	srv := server.NewHTTPServer(cfg.Port, h, log)
+	if cfg.ListenHost != "" {
+		srv.Addr = net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port))
+	}
 	// APP-15: internal routes live on their own listener on 127.0.0.1.
 	ih, err := server.NewInternal(log)
 	if err != nil {

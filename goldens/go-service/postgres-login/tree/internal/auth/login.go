@@ -62,14 +62,14 @@ type Login struct {
 	oauth    oauth2.Config
 	verifier *oidc.IDTokenVerifier
 	client   *http.Client
-	sessions *session.Manager
+	sessions session.Store
 	seal     *crypto.AEAD
 	log      *slog.Logger
 	now      func() time.Time
 }
 
 // NewLogin discovers the provider's endpoints and returns the login flow.
-func NewLogin(ctx context.Context, cfg LoginConfig, sessions *session.Manager, log *slog.Logger) (*Login, error) {
+func NewLogin(ctx context.Context, cfg LoginConfig, sessions session.Store, log *slog.Logger) (*Login, error) {
 	seal, err := crypto.NewAEAD(cfg.StateKey)
 	if err != nil {
 		return nil, fmt.Errorf("auth: login state key: %w", err)
@@ -223,7 +223,7 @@ func (l *Login) Callback(w http.ResponseWriter, r *http.Request) {
 		l.fail(w, r, http.StatusUnauthorized, fmt.Errorf("id token claims unreadable: %w", err))
 		return
 	}
-	tokens, err := l.sessions.Create(authz.Principal{Subject: idToken.Subject, Roles: claims.Roles})
+	tokens, err := l.sessions.Create(r.Context(), authz.Principal{Subject: idToken.Subject, Roles: claims.Roles})
 	if err != nil {
 		l.fail(w, r, http.StatusServiceUnavailable, err)
 		return
@@ -241,7 +241,13 @@ func (l *Login) Refresh(w http.ResponseWriter, r *http.Request) {
 		l.fail(w, r, http.StatusUnauthorized, errors.New("no refresh token"))
 		return
 	}
-	tokens, err := l.sessions.Refresh(c.Value)
+	tokens, err := l.sessions.Refresh(r.Context(), c.Value)
+	if errors.Is(err, session.ErrUnavailable) {
+		// The store failed, not the token: keep the cookies for a retry.
+		w.Header().Set("Retry-After", "1")
+		l.fail(w, r, http.StatusServiceUnavailable, err)
+		return
+	}
 	if err != nil {
 		if errors.Is(err, session.ErrReuse) {
 			l.log.Warn("refresh token reuse detected; token family revoked")
@@ -259,11 +265,17 @@ func (l *Login) Refresh(w http.ResponseWriter, r *http.Request) {
 // holds its session cookie is logged out too.
 func (l *Login) Logout(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
+	var failed error
 	if c, err := r.Cookie(session.RefreshCookie); err == nil {
-		l.sessions.Revoke(c.Value)
+		failed = errors.Join(failed, l.sessions.Revoke(r.Context(), c.Value))
 	}
 	if c, err := r.Cookie(session.SessionCookie); err == nil {
-		l.sessions.RevokeSession(c.Value)
+		failed = errors.Join(failed, l.sessions.RevokeSession(r.Context(), c.Value))
+	}
+	if failed != nil {
+		// The family may still be live: say so rather than pretend.
+		l.fail(w, r, http.StatusServiceUnavailable, failed)
+		return
 	}
 	clearSessionCookies(w)
 	w.WriteHeader(http.StatusNoContent)

@@ -66,6 +66,9 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // Config is the validated configuration of the service.
 type Config struct {
+	// ListenHost is the address the public listener binds; empty (the
+	// default, what a pod needs) binds every interface.
+	ListenHost   string
 	Port         int
 	InternalPort int
 	LogLevel     slog.Level
@@ -137,6 +140,13 @@ func Load(getenv func(string) string) (Config, error) {
 			cfg.Port = p
 		}
 	}
+	if v := getenv("LISTEN_HOST"); v != "" {
+		if a, err := netip.ParseAddr(v); err != nil || a.Zone() != "" {
+			errs = append(errs, &InvalidError{Name: "LISTEN_HOST", Rule: "must be an IP address such as 127.0.0.1"})
+		} else {
+			cfg.ListenHost = a.String()
+		}
+	}
 	if v := getenv("INTERNAL_PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 1 || p > 65535 {
@@ -148,11 +158,27 @@ func Load(getenv func(string) string) (Config, error) {
 	if cfg.InternalPort == cfg.Port {
 		errs = append(errs, &InvalidError{Name: "INTERNAL_PORT", Rule: "must differ from PORT"})
 	}
+	// A trusted proxy's X-Forwarded-For picks the rate-limit bucket, so a
+	// range wider than /8 (IPv4) or /32 (IPv6) would let most of a network
+	// choose its own: refused unless TRUSTED_PROXIES_ALLOW_WIDE=true.
+	allowWide := false
+	if v := getenv("TRUSTED_PROXIES_ALLOW_WIDE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, &InvalidError{Name: "TRUSTED_PROXIES_ALLOW_WIDE", Rule: "must be true or false"})
+		}
+		allowWide = b
+	}
 	if v := getenv("TRUSTED_PROXIES"); v != "" {
 		for _, c := range strings.Split(v, ",") {
 			p, err := netip.ParsePrefix(strings.TrimSpace(c))
 			if err != nil || p.Bits() == 0 || p != p.Masked() {
 				errs = append(errs, &InvalidError{Name: "TRUSTED_PROXIES", Rule: "must be a comma-separated list of network CIDRs such as 127.0.0.6/32 or 10.0.0.0/8, never /0"})
+				cfg.TrustedProxies = nil
+				break
+			}
+			if !allowWide && (p.Addr().Is4() && p.Bits() < 8 || p.Addr().Is6() && p.Bits() < 32) {
+				errs = append(errs, &InvalidError{Name: "TRUSTED_PROXIES", Rule: "must not hold a CIDR wider than /8 (IPv4) or /32 (IPv6) unless TRUSTED_PROXIES_ALLOW_WIDE=true"})
 				cfg.TrustedProxies = nil
 				break
 			}
@@ -186,8 +212,8 @@ func Load(getenv func(string) string) (Config, error) {
 		cfg.CORSOrigins = nil
 		for _, o := range strings.Split(v, ",") {
 			o = strings.TrimSpace(o)
-			if o == "*" || checkHTTPSURL("CORS_ORIGINS", o) != nil {
-				errs = append(errs, &InvalidError{Name: "CORS_ORIGINS", Rule: "must be a comma-separated list of https origins, never *"})
+			if !isOrigin(o) {
+				errs = append(errs, &InvalidError{Name: "CORS_ORIGINS", Rule: "must be a comma-separated list of https origins (scheme, host and port only: no path, query or wildcard), never *"})
 				break
 			}
 			cfg.CORSOrigins = append(cfg.CORSOrigins, o)
@@ -292,6 +318,14 @@ func checkDatabaseURL(raw string) error {
 		return &InvalidError{Name: "DATABASE_URL", Rule: "must set sslmode=verify-full (TLS with certificate and host name verification)"}
 	}
 	return nil
+}
+
+// isOrigin reports whether raw is an explicit https origin: scheme, host and
+// optional port, nothing else (the server refuses any other at startup).
+func isOrigin(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil && u.Path == "" &&
+		!u.ForceQuery && u.RawQuery == "" && u.Fragment == "" && !strings.Contains(raw, "*")
 }
 
 func checkHTTPSURL(name, raw string) error {

@@ -17,6 +17,13 @@ var errNoCredentials = errors.New("server: no credentials")
 func (s *Server) authenticated(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
+		if errors.Is(err, session.ErrUnavailable) {
+			// The session store failed, not the caller: retry later (APP-19).
+			s.log.Warn("session store unavailable", "path", r.URL.Path, "err", err)
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable)
+			return
+		}
 		if err != nil {
 			s.log.Info("authentication failed", "path", r.URL.Path, "err", err)
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
@@ -37,7 +44,7 @@ func (s *Server) authenticate(r *http.Request) (*authz.Principal, error) {
 	}
 	if s.sessions != nil {
 		if c, err := r.Cookie(session.SessionCookie); err == nil {
-			p, err := s.sessions.Lookup(c.Value)
+			p, err := s.sessions.Lookup(r.Context(), c.Value)
 			if err != nil {
 				return nil, err
 			}

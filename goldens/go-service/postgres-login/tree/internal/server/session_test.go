@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +10,9 @@ import (
 	"github.com/example-org/notes-api/internal/server"
 	"github.com/example-org/notes-api/internal/session"
 )
+
+// bg is the context of the tests' session calls.
+var bg = context.Background()
 
 func withSessions(sm *session.Manager) option {
 	return func(o *server.Options) { o.Sessions = sm }
@@ -19,7 +23,7 @@ func withSessions(sm *session.Manager) option {
 func TestSessionCookieAuthentication(t *testing.T) {
 	sm := session.NewManager()
 	e := newEnv(t, withSessions(sm))
-	tok, err := sm.Create(authz.Principal{Subject: "alice", Roles: []string{"writer"}})
+	tok, err := sm.Create(bg, authz.Principal{Subject: "alice", Roles: []string{"writer"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +37,7 @@ func TestSessionCookieAuthentication(t *testing.T) {
 	if resp := e.do(t, req{method: "POST", path: "/v1/notes", body: `{"title":"t"}`, cookies: []*http.Cookie{forged}}); resp.StatusCode != 401 {
 		t.Fatalf("forged session: %d", resp.StatusCode)
 	}
-	sm.Revoke(tok.RefreshToken)
+	sm.Revoke(bg, tok.RefreshToken)
 	if resp := e.do(t, req{method: "POST", path: "/v1/notes", body: `{"title":"t"}`, cookies: []*http.Cookie{cookie}}); resp.StatusCode != 401 {
 		t.Fatalf("revoked session: %d", resp.StatusCode)
 	}
@@ -44,7 +48,7 @@ func TestSessionCookieAuthentication(t *testing.T) {
 func TestSessionCookieCSRF(t *testing.T) {
 	sm := session.NewManager()
 	e := newEnv(t, withSessions(sm))
-	tok, _ := sm.Create(authz.Principal{Subject: "alice", Roles: []string{"writer"}})
+	tok, _ := sm.Create(bg, authz.Principal{Subject: "alice", Roles: []string{"writer"}})
 	cookie := session.NewCookie(session.SessionCookie, tok.SessionID, session.SessionTTL)
 	resp := e.do(t, req{method: "POST", path: "/v1/notes", body: `{"title":"t"}`, cookies: []*http.Cookie{cookie},
 		header: map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}})
@@ -57,7 +61,7 @@ func TestSessionCookieCSRF(t *testing.T) {
 func TestIndexEscapesHTML(t *testing.T) {
 	sm := session.NewManager()
 	e := newEnv(t, withSessions(sm))
-	tok, _ := sm.Create(authz.Principal{Subject: `<script>alert("x")</script>`})
+	tok, _ := sm.Create(bg, authz.Principal{Subject: `<script>alert("x")</script>`})
 	resp := e.do(t, req{method: "GET", path: "/", cookies: []*http.Cookie{session.NewCookie(session.SessionCookie, tok.SessionID, session.SessionTTL)}})
 	body := readBody(t, resp)
 	if strings.Contains(body, "<script>") {

@@ -99,9 +99,11 @@ variable "target_security_group_id" {
 }
 
 variable "health_check_path" {
-  description = "Path of the targets' health check."
+  # The readiness path, like the pods' readinessProbe: a pod whose database is down answers
+  # 503 there and leaves the target group, while /healthz would keep sending it traffic.
+  description = "Path of the targets' health check (the service's readiness endpoint)."
   type        = string
-  default     = "/healthz"
+  default     = "/readyz"
 
   validation {
     condition     = can(regex("^/[A-Za-z0-9._~/-]*$", var.health_check_path))
