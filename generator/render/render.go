@@ -331,24 +331,38 @@ func Controls(in Input) ([]string, error) {
 			if seen[c.ID] {
 				continue
 			}
-			if c.When != "" {
-				v, err := execute(fmt.Sprintf("%s/component.yaml controls[%d].when", comp.Name, i), c.When, base, in.Answers)
-				if err != nil {
-					return nil, err
-				}
-				switch strings.TrimSpace(v) {
-				case "true":
-				case "false":
-					continue
-				default:
-					return nil, failure.Invalidf("%s/component.yaml: controls[%d].when must yield true or false, got %s", comp.Name, i, failure.Quote(v))
-				}
+			ok, err := holds(base, in.Answers, comp.Name, fmt.Sprintf("controls[%d].when", i), c.When)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
 			}
 			seen[c.ID] = true
 			ids = append(ids, c.ID)
 		}
 	}
 	return ids, nil
+}
+
+// holds evaluates a component's when condition (field names where it is
+// declared in component.yaml); an empty condition always holds, and one that
+// yields anything but true or false is invalid input.
+func holds(base *template.Template, data answers.Values, component, field, when string) (bool, error) {
+	if when == "" {
+		return true, nil
+	}
+	v, err := execute(component+"/component.yaml "+field, when, base, data)
+	if err != nil {
+		return false, err
+	}
+	switch strings.TrimSpace(v) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, failure.Invalidf("%s/component.yaml: %s must yield true or false, got %s", component, field, failure.Quote(v))
 }
 
 // DeployStep is a component's before_deploy step whose condition holds.
@@ -370,18 +384,12 @@ func BeforeDeploy(in Input) ([]DeployStep, error) {
 		}
 		base := newBase(fm)
 		for i, d := range comp.BeforeDeploy {
-			if d.When != "" {
-				v, err := execute(fmt.Sprintf("%s/component.yaml before_deploy[%d].when", comp.Name, i), d.When, base, in.Answers)
-				if err != nil {
-					return nil, err
-				}
-				switch strings.TrimSpace(v) {
-				case "true":
-				case "false":
-					continue
-				default:
-					return nil, failure.Invalidf("%s/component.yaml: before_deploy[%d].when must yield true or false, got %s", comp.Name, i, failure.Quote(v))
-				}
+			ok, err := holds(base, in.Answers, comp.Name, fmt.Sprintf("before_deploy[%d].when", i), d.When)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
 			}
 			// The texts may name answers ({{ .secret_store }}).
 			for field, text := range map[string]*string{"cluster": &d.Cluster, "why": &d.Why} {
