@@ -138,7 +138,7 @@ func NewRoot(streams *IO) *cobra.Command {
 		Args:          cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if v, _ := cmd.Flags().GetBool("version"); v {
-				return printVersion(cmd.Context(), streams, "text")
+				return printVersion(streams, "text")
 			}
 			if len(args) > 0 {
 				return unknownCommand(cmd, args[0])

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"runtime"
 
@@ -25,7 +24,7 @@ func newVersionCmd(streams *IO) *cobra.Command {
 			"  secgen version -o json",
 		Args: argsBetween(0, 0, "secgen version [-o text|json]"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return printVersion(cmd.Context(), streams, output)
+			return printVersion(streams, output)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
@@ -34,7 +33,7 @@ func newVersionCmd(streams *IO) *cobra.Command {
 }
 
 // printVersion prints secgen's version (secgen version, secgen --version).
-func printVersion(ctx context.Context, streams *IO, output string) error {
+func printVersion(streams *IO, output string) error {
 	if err := checkOutput(output, "text", "json"); err != nil {
 		return err
 	}
