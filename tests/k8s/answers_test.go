@@ -52,6 +52,9 @@ type Answers struct {
 	Database string `json:"database"`
 }
 
+// ALBTargetPort is the pods' port the load balancer's target group sends to.
+func (a Answers) ALBTargetPort() int { return a.Port }
+
 // SingleReplica reports whether the service keeps its sessions in one process (database
 // none), so that its manifests must run exactly one replica and no autoscaler.
 func (a Answers) SingleReplica() bool { return a.Database == "none" }
