@@ -26,7 +26,7 @@ func TestCompilesOnceOnFirstUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if re.Regexp() != re.Regexp() {
+	if first, again := re.Regexp(), re.Regexp(); first != again {
 		t.Error("the expression was compiled twice")
 	}
 	if got := re.FindStringSubmatch("abc-12"); len(got) != 3 || got[1] != "abc" || got[2] != "12" {
