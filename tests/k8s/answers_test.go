@@ -43,6 +43,7 @@ type Answers struct {
 	DatabaseCIDRs     []string `json:"database_cidrs"`
 	IncludeALB        bool     `json:"include_alb"`
 	ALBCIDRs          []string `json:"alb_cidrs"`
+	ALBPort           int      `json:"alb_port"` // asked with Istio and the load balancer only
 	Namespace         string   `json:"namespace"`
 	ServiceAccount    string   `json:"service_account"`
 	ReleaseRepository string   `json:"release_repository"`
@@ -53,7 +54,13 @@ type Answers struct {
 }
 
 // ALBTargetPort is the pods' port the load balancer's target group sends to.
-func (a Answers) ALBTargetPort() int { return a.Port }
+// With Istio that is the sidecar's own port for it (alb_port): the service's port stays STRICT.
+func (a Answers) ALBTargetPort() int {
+	if a.Mesh == "istio" && a.IncludeALB {
+		return a.ALBPort
+	}
+	return a.Port
+}
 
 // SingleReplica reports whether the service keeps its sessions in one process (database
 // none), so that its manifests must run exactly one replica and no autoscaler.

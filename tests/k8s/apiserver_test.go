@@ -61,6 +61,7 @@ var crdSources = []crdSource{
 			"peerauthentications.security.istio.io",
 			"authorizationpolicies.security.istio.io",
 			"serviceentries.networking.istio.io",
+			"sidecars.networking.istio.io",
 		},
 	},
 	{
