@@ -32,9 +32,7 @@ inputs = {
   access_log_bucket = dependency.account.outputs.access_log_bucket
   database_name     = "ledger"
   database_user     = "ledger"
-  # The pods' port the target group sends to: with Istio, the sidecar's own port for the load
-  # balancer (k8s's alb_port), so that mutual TLS stays STRICT on the service's port.
-  target_port       = 9444
+  target_port       = 9444 # the sidecar's port for the load balancer (Istio; the service's port stays STRICT)
 
   # The environment's network and certificate are not secgen's to invent; add them here:
   # vpc_id, workload_security_group_id, database_subnet_ids, alb_subnet_ids, alb_ingress_cidr_blocks, certificate_arn.

@@ -62,9 +62,7 @@ module "service" {
   alb_subnet_ids          = var.alb_subnet_ids
   alb_ingress_cidr_blocks = var.alb_ingress_cidr_blocks
   certificate_arn         = var.certificate_arn
-  # The pods' port the target group sends to: with Istio, the sidecar's own port for the load
-  # balancer (k8s's alb_port), so that mutual TLS stays STRICT on the service's port.
-  target_port             = 8081
+  target_port             = 8081 # the sidecar's port for the load balancer (Istio; the service's port stays STRICT)
 }
 
 # The environment's network and certificate are not secgen's to invent: give them in
