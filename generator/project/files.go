@@ -79,7 +79,7 @@ func (r *Resolver) namedFiles(ctx context.Context, name, ref string, keyring []b
 		return nil, false, err
 	}
 	if keyring != nil {
-		return nil, true, failure.Says("catalog ", failure.Quote(name), " is verified against its stored keyring; drop ", failure.FieldKeyring, " (rotate it with secgen catalog update --keyring)")
+		return nil, true, failure.Says("catalog ", failure.Quote(name), " is verified against its stored keyring; drop ", failure.FieldKeyring, ", or replace the stored one with secgen catalog update")
 	}
 	req := catsource.Request{Pin: e.Pin, Proof: true}
 	if ref == "" {
