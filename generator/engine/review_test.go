@@ -30,13 +30,12 @@ func (p *typing) Gate(_ context.Context, g answers.Gate) (bool, error) {
 	return p.open[g.Title], nil
 }
 
-// reviewing returns its verdicts in turn (then writes), recording what it
-// was shown and whether the target existed at that moment.
+// reviewing returns its verdicts in turn (then writes), or err, recording
+// what it was shown; before runs at each review.
 type reviewing struct {
 	verdicts []Verdict
 	err      error
 	shown    []Pending
-	existed  []bool
 	before   func(Pending)
 }
 
