@@ -18,13 +18,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // Version is the secgen version recorded in golden manifests, so a release
@@ -84,7 +84,7 @@ func (c Case) readTree() (map[string]TreeFile, error) {
 	return ReadTreeFS(c.fsys, "tree")
 }
 
-var caseName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}$`)
+var caseName = lazyre.New(`^[a-z0-9][a-z0-9._-]{0,99}$`)
 
 // Load reads every case under goldensDir (goldens/<entry>/<case>/), sorted
 // by name. Entries and cases are real directories (never symbolic links);
