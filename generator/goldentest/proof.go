@@ -112,7 +112,11 @@ func Prove(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options)
 		if err != nil {
 			return nil, err
 		}
-		for _, b := range comp.Breakages {
+		compBreakages, err := comp.Breakages()
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range compBreakages {
 			rep.Breakages = append(rep.Breakages, BreakageResult{
 				Component: name, Name: b.Name, Rule: b.Rule, Control: b.Control, Golden: b.Golden,
 				File: "templates/" + b.Pos.File, Line: b.Pos.Line,
