@@ -339,8 +339,8 @@ func (p *defaultsPrompter) Ask(_ context.Context, q answers.Prompt) (string, err
 	return "", nil
 }
 
-func (p *defaultsPrompter) Gate(_ context.Context, title string) (bool, error) {
-	p.asked = append(p.asked, "gate:"+title)
+func (p *defaultsPrompter) Gate(_ context.Context, g answers.Gate) (bool, error) {
+	p.asked = append(p.asked, "gate:"+g.Title)
 	return false, nil
 }
 
