@@ -31,7 +31,7 @@ func testEngine(t testing.TB) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Engine{Catalog: cat, Version: "test"}
+	return &Engine{Catalog: cat, Version: "test", Auditor: testAuditor{}}
 }
 
 func TestNewWritesProjectAndManifest(t *testing.T) {
@@ -339,8 +339,8 @@ func (p *defaultsPrompter) Ask(_ context.Context, q answers.Prompt) (string, err
 	return "", nil
 }
 
-func (p *defaultsPrompter) Gate(_ context.Context, title string) (bool, error) {
-	p.asked = append(p.asked, "gate:"+title)
+func (p *defaultsPrompter) Gate(_ context.Context, g answers.Gate) (bool, error) {
+	p.asked = append(p.asked, "gate:"+g.Title)
 	return false, nil
 }
 
