@@ -126,7 +126,11 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range comp.Checks {
+		checks, err := comp.Checks()
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range checks {
 			if c.Pos.File == "" {
 				c.Pos.File = name + "/checks.yaml"
 			}

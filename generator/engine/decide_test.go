@@ -5,6 +5,7 @@ import (
 )
 
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	const (
 		base  = "a\nb\nc\nd\ne\n"
 		mine  = "a\nB\nc\nd\ne\n" // the user changed line 2
@@ -68,6 +69,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestNeedsBaseOnlyWhenBothSidesChanged(t *testing.T) {
+	t.Parallel()
 	rec := sha([]byte("a\n"))
 	for _, c := range []struct {
 		st   fileState
