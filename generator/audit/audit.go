@@ -165,7 +165,7 @@ func compileExpr(env *cel.Env, src string) (cel.Program, error) {
 	if iss.Err() != nil {
 		return nil, iss.Err()
 	}
-	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
+	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize), matchesOptimizations())
 }
 
 // All returns the compiled rules in catalog order.

@@ -270,7 +270,7 @@ func TestSnapshotCache(t *testing.T) {
 	if err := os.WriteFile(snapFile, encodeSnapshot(forged), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, ok := (&gitCache{dir: cache}).readSnapshot(first.Origin.Pin); ok {
+	if _, _, _, ok := (&gitCache{dir: cache}).readSnapshot(snapDir, first.Origin.Pin); ok {
 		t.Error("a snapshot with a forged commit was used")
 	}
 	if err := os.WriteFile(snapFile, data, 0o644); err != nil {
