@@ -232,6 +232,18 @@ func sourceArg(_ *cobra.Command, args []string) string {
 	return args[1]
 }
 
+// catalogArg is the git source of lint's and test's CATALOG argument: a
+// URL, or a named catalog's source.
+func catalogArg(cmd *cobra.Command, args []string) string {
+	if len(args) < 1 {
+		return ""
+	}
+	if src := namedSource(cmd, args); src != "" {
+		return src
+	}
+	return args[0]
+}
+
 // namedSource is the source of the named catalog catalog update names.
 func namedSource(_ *cobra.Command, args []string) string {
 	if len(args) < 1 {
@@ -513,8 +525,8 @@ var commandCompletions = map[string]struct {
 	}},
 	"secgen add":            {args: completeComponents},
 	"secgen audit":          {args: argsDirs(1)},
-	"secgen lint":           {args: argsDirs(1), flags: map[string]completionFunc{"output": completeWords("text", "json")}},
-	"secgen test":           {args: argsDirs(1), flags: map[string]completionFunc{"output": completeWords("text", "json")}},
+	"secgen lint":           {args: argsDirs(1), flags: map[string]completionFunc{"output": completeWords("text", "json"), "ref": completeTags(catalogArg)}},
+	"secgen test":           {args: argsDirs(1), flags: map[string]completionFunc{"output": completeWords("text", "json"), "ref": completeTags(catalogArg)}},
 	"secgen catalog list":   {args: completeNothing, flags: map[string]completionFunc{"output": completeWords("table", "json")}},
 	"secgen catalog update": {args: completeCatalogName, flags: map[string]completionFunc{"ref": completeTags(namedSource)}},
 	"secgen catalog remove": {args: completeCatalogName},
