@@ -23,6 +23,10 @@ type answerInput struct {
 	Change bool
 	// notices, when set, collects what the user should be told.
 	notices *[]string
+	// redo answers a section of the new questions again (add's review).
+	redo *answers.Redo
+	// resolved, when set, receives the resolution of the new questions.
+	resolved *answers.Resolution
 }
 
 // asksAnywhere reports whether any component of the catalog asks question
@@ -62,12 +66,17 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 		return nil, nil, err
 	}
 	src := e.sources(components, filepath.Base(root))
-	src.Known, src.Set, src.File, src.Prompter = st.known, set, file, in.Prompter
+	src.Known, src.Set, src.File, src.Prompter, src.Redo = st.known, set, file, in.Prompter, in.redo
 	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
 		src.Defaults = nodes(bp.Defaults)
 	}
-	if values, err = answers.Resolve(ctx, st.ask, src); err != nil {
+	r, err := answers.ResolveAll(ctx, st.ask, src)
+	if err != nil {
 		return nil, nil, err
+	}
+	values = r.Values
+	if in.resolved != nil {
+		*in.resolved = *r
 	}
 	if in.notices != nil && in.Prompter == nil {
 		if fresh := st.defaulted(values, stored, set, file); len(fresh) > 0 {

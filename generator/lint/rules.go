@@ -2,11 +2,11 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // rules runs the checks on a component's audit rules: every expression
@@ -23,12 +23,20 @@ func (l *linter) rules() error {
 	}
 	for _, name := range l.cat.ComponentNames() {
 		comp, _ := l.cat.Component(name)
+		checks, err := comp.Checks()
+		if err != nil {
+			return err
+		}
+		breakages, err := comp.Breakages()
+		if err != nil {
+			return err
+		}
 		ruled := map[string]bool{}
 		broken := map[string]bool{}
-		for _, b := range comp.Breakages {
+		for _, b := range breakages {
 			broken[b.Rule] = true
 		}
-		for _, c := range comp.Checks {
+		for _, c := range checks {
 			ruled[c.Control] = true
 			file := "templates/" + c.Pos.File
 			if !canSelect(c.Match, comp.Sources) {
@@ -68,7 +76,7 @@ func controlLines(src catalog.Source, component string) map[string]int {
 	return out
 }
 
-var action = regexp.MustCompile(`\{\{.*?\}\}`)
+var action = lazyre.New(`\{\{.*?\}\}`)
 
 // canSelect reports whether a rule's match could select some file rendered
 // from one of the sources: a template action in a path ({{ .name }}) may
