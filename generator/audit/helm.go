@@ -52,7 +52,7 @@ func (c *charts) diagnostics() []Diagnostic {
 			continue
 		}
 		out = append(out, Diagnostic{File: path.Join(d, "Chart.yaml"), Line: 1, Kind: DiagHelm, Fails: true,
-			Reason: "a Helm chart is not rendered, so the objects it applies are not audited: render it with `helm template RELEASE " + d + " --values FILE --output-dir rendered` and audit rendered with --components k8s"})
+			Reason: "a Helm chart is not rendered, so the objects it applies are not audited: render it with helm template into a directory (its values file given) and audit that directory with the k8s component"})
 	}
 	return out
 }
