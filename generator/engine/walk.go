@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -54,6 +55,9 @@ type pathInput struct {
 	Mode    os.FileMode
 	// Move, when set, is the recorded path whose file may move here.
 	Move *moveInput
+	// needBase and needPrevious say, once per path, what gather must
+	// attach: the merge base, the previous version's content.
+	needBase, needPrevious bool
 }
 
 // moveInput is the file that may move to a rendered path: a tracked path
@@ -128,9 +132,15 @@ func (w *pathWalk) read(path string, want os.FileMode, content []byte) (fileStat
 
 // needsPrevious reports whether the re-apply rule must look at what the
 // version before the last update rendered: the user's file is neither
-// what the manifest records nor what the catalog renders now.
+// what the manifest records nor what the catalog renders now. (Checked
+// first against the render, so a project with nothing to do hashes
+// nothing.)
 func needsPrevious(st fileState) bool {
-	return st.Tracked && st.New != nil && st.Yours != nil && sha(normalise(st.Yours)) != st.Recorded && sha(st.Yours) != st.Recorded
+	if !st.Tracked || st.New == nil || st.Yours == nil {
+		return false
+	}
+	yours := normalise(st.Yours)
+	return !bytes.Equal(yours, st.New) && sha(yours) != st.Recorded && sha(st.Yours) != st.Recorded
 }
 
 // renderVersions renders, once each and only when a decision needs it, the
@@ -138,9 +148,12 @@ func needsPrevious(st fileState) bool {
 // and the one before the last update (the re-apply rule).
 func (w *pathWalk) renderVersions(in []pathInput, dropped bool) {
 	recorded, previous := false, false
-	for _, p := range in {
-		recorded = recorded || needsBase(p.State) || (dropped && movable(p))
-		previous = previous || (w.previous && needsPrevious(p.State))
+	for i := range in {
+		p := &in[i]
+		p.needBase = needsBase(p.State)
+		p.needPrevious = w.previous && needsPrevious(p.State)
+		recorded = recorded || p.needBase || (dropped && movable(*p))
+		previous = previous || p.needPrevious
 	}
 	if recorded {
 		w.bases.load()
@@ -187,15 +200,17 @@ func movable(p pathInput) bool { return p.Dropped && p.State.Yours != nil }
 func (w *pathWalk) attach(in []pathInput) error {
 	for i := range in {
 		p := &in[i]
-		if err := w.attachBase(&p.State, p.File.Path); err != nil {
-			return err
+		if p.needBase {
+			if err := w.attachBase(&p.State, p.File.Path); err != nil {
+				return err
+			}
 		}
-		if p.Move != nil {
+		if p.Move != nil && needsBase(p.Move.State) {
 			if err := w.attachBase(&p.Move.State, p.Move.From); err != nil {
 				return err
 			}
 		}
-		if w.previous && needsPrevious(p.State) {
+		if p.needPrevious {
 			if prev := w.bases.previousAt(p.File.Path); prev != nil && string(normalise(p.State.Yours)) == string(prev) {
 				p.State.Previous = prev
 			}
@@ -204,11 +219,8 @@ func (w *pathWalk) attach(in []pathInput) error {
 	return nil
 }
 
-// attachBase reads the base of the record at path when st merges.
+// attachBase reads the base of the record at path into st.
 func (w *pathWalk) attachBase(st *fileState, path string) error {
-	if !needsBase(*st) {
-		return nil
-	}
 	var err error
 	st.Base, st.BaseMissing, err = w.bases.find(w.records[path])
 	return err

@@ -48,7 +48,16 @@ type Answers struct {
 	ReleaseRepository string   `json:"release_repository"`
 	IngressPodCIDRs   []string `json:"ingress_pod_cidrs"`
 	Name              string   `json:"name"`
+	// Database is go-service's store (postgres or none); empty when go-service is not rendered.
+	Database string `json:"database"`
 }
+
+// ALBTargetPort is the pods' port the load balancer's target group sends to.
+func (a Answers) ALBTargetPort() int { return a.Port }
+
+// SingleReplica reports whether the service keeps its sessions in one process (database
+// none), so that its manifests must run exactly one replica and no autoscaler.
+func (a Answers) SingleReplica() bool { return a.Database == "none" }
 
 // componentDefaults reads the literal defaults of the k8s component's questions; defaults
 // that are templates over other answers are left out (the checks take those values, such as

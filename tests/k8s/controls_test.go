@@ -592,6 +592,15 @@ func checkAvailability(f *findings, m Manifests, d *appsv1.Deployment, a Answers
 		}
 	}
 	switch {
+	case a.SingleReplica():
+		// database none: the sessions and notes live in one process, which a second replica
+		// would not share.
+		if hpa != nil {
+			f.add("K8S-14", "an autoscaler scales a service whose sessions live in one process (database none)")
+		}
+		if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 {
+			f.add("K8S-14", "Deployment replicas %v, want exactly 1 with database none", d.Spec.Replicas)
+		}
 	case hpa != nil:
 		if d.Spec.Replicas != nil {
 			f.add("K8S-14", "Deployment sets replicas although the autoscaler owns them")

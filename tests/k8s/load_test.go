@@ -19,6 +19,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -128,6 +129,24 @@ type ClusterImagePolicy struct {
 	} `json:"spec"`
 }
 
+// TargetGroupBinding mirrors the fields of the AWS Load Balancer Controller's
+// elbv2.k8s.aws/v1beta1 TargetGroupBinding that secgen renders (TestAPIServer validates them
+// against the project's published CRD as well).
+type TargetGroupBinding struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		ServiceRef struct {
+			Name string             `json:"name"`
+			Port intstr.IntOrString `json:"port"`
+		} `json:"serviceRef"`
+		TargetType      string `json:"targetType"`
+		IPAddressType   string `json:"ipAddressType"`
+		TargetGroupName string `json:"targetGroupName,omitempty"`
+		TargetGroupARN  string `json:"targetGroupARN,omitempty"`
+	} `json:"spec"`
+}
+
 // newObject returns an empty typed object for apiVersion/kind, or an error for anything secgen
 // is not expected to render (an unknown kind is a failure, not a pass).
 func newObject(apiVersion, kind string) (any, error) {
@@ -164,6 +183,8 @@ func newObject(apiVersion, kind string) (any, error) {
 		return &PeerAuthentication{}, nil
 	case "networking.istio.io/v1/ServiceEntry":
 		return &ServiceEntry{}, nil
+	case "elbv2.k8s.aws/v1beta1/TargetGroupBinding":
+		return &TargetGroupBinding{}, nil
 	case "policy.sigstore.dev/v1beta1/ClusterImagePolicy":
 		return &ClusterImagePolicy{}, nil
 	}

@@ -21,12 +21,12 @@ func newLintCmd(streams *IO, runF func(context.Context, *LintOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "lint [CATALOG]",
 		Short: "Check a catalog statically: schema, references, unused questions, controls, quoting",
-		Long: "lint checks the catalog CATALOG and\n" +
-			"reports, as file:line, dangling references, free text reaching a file without its\n" +
-			"language's quoting function, unused questions, undefined controls, audit rules whose\n" +
-			"CEL does not compile in the audit's environment or whose match selects no file of\n" +
-			"their component, and claimed controls without a rule; a rule without a breakage is a\n" +
-			"warning. It exits 1 on any error, 2 when the catalog does not load with the strict loader.\n\n" +
+		Long: "lint checks the catalog CATALOG and reports, as file:line, dangling references, free\n" +
+			"text reaching a file without its language's quoting function, unused questions,\n" +
+			"undefined controls, audit rules whose CEL does not compile in the audit's environment\n" +
+			"or whose match selects no file of their component, and claimed controls without a\n" +
+			"rule; a rule without a breakage is a warning. It exits 1 on any error, 2 when the\n" +
+			"catalog does not load with the strict loader.\n\n" +
 			catalogArgHelp,
 		Example: "  secgen lint\n" +
 			"  secgen lint ../platform-catalog -o json\n" +

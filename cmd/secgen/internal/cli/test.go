@@ -25,9 +25,9 @@ func newTestCmd(streams *IO, runF func(context.Context, *TestOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "test [CATALOG]",
 		Short: "Render a catalog's golden cases and compare them byte for byte",
-		Long: "test renders every golden case of the catalog CATALOG,\n" +
-			"goldens/<entry>/<case>/{case.yaml,answers.yaml,tree/}, and compares\n" +
-			"each render with what the case records: file set, executable bit and bytes. A tree holds\n" +
+		Long: "test renders every golden case of the catalog CATALOG, goldens/<entry>/<case>/\n" +
+			"{case.yaml,answers.yaml,tree/}, and compares each render with what the case records:\n" +
+			"file set, executable bit and bytes. A tree holds\n" +
 			"its manifest and the files no other tree holds; the manifest's hashes refer to the rest.\n" +
 			"It prints a unified diff per differing file and exits 1 on any difference. --update\n" +
 			"re-records the trees, each distinct output once. Every render is then audited with the\n" +
