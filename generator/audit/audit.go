@@ -312,6 +312,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	var rules []active
 	var keys []fileKey
 	matchCache := map[string][]string{} // pattern -> the files it matches
+	charts := helmCharts(files)
 	seenKey := map[fileKey]bool{}
 	for _, r := range rs.rules {
 		if !seenComp[r.Component] {
@@ -350,6 +351,12 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 			if format == "" {
 				format = FormatOf(p)
 			}
+			if chart := charts.source(p); chart != "" && format == "yaml" {
+				// A Helm chart's templates are not Kubernetes objects
+				// until rendered: the chart is one diagnostic.
+				charts.judged[chart] = true
+				continue
+			}
 			k := fileKey{p, format}
 			a.keys = append(a.keys, k)
 			readFiles[p] = true
@@ -360,6 +367,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		}
 		rules = append(rules, a)
 	}
+	rep.Diagnostics = append(rep.Diagnostics, charts.diagnostics()...)
 	// A skipped file (symbolic link, special file) that some rule would
 	// have read is said not to be audited.
 	for _, sk := range skipped {
@@ -402,8 +410,18 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		rep.Diagnostics = append(rep.Diagnostics, d...)
 	}
 
-	// Kustomize patch fragments are seen only by fragment rules.
+	// Kustomize patch fragments are seen only by fragment rules, unless an
+	// overlay that applies them was built: its objects are then audited as
+	// they will be applied, and the patches through them.
 	fragments := patchFragments(root, files)
+	var objectRules []*Rule
+	for _, a := range rules {
+		if builtRule(a.rule) {
+			objectRules = append(objectRules, a.rule)
+		}
+	}
+	kb := kustomizeAll(ctx, root, files, objectRules, req.Only != nil)
+	rep.Diagnostics = append(rep.Diagnostics, kb.diags...)
 
 	// Evaluate every rule, on all cores.
 	results := make([][]Finding, len(rules))
@@ -411,8 +429,19 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	parallel(len(rules), func(i int) {
 		var matched []*parsedFile
 		for _, k := range rules[i].keys {
+			if kb.patches[k.path] {
+				continue
+			}
 			if fragments[k.path] == rules[i].rule.Fragments {
 				matched = append(matched, &parsed[index[k]])
+			}
+		}
+		if builtRule(rules[i].rule) {
+			g := catalog.CompileGlob(rules[i].rule.Match)
+			for j := range kb.files {
+				if g.Match(kb.files[j].Path) {
+					matched = append(matched, &kb.files[j])
+				}
 			}
 		}
 		results[i], evalDiags[i] = rs.evalRule(rules[i].rule, req, answers, matched)
@@ -421,12 +450,19 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		return nil, err
 	}
 	for _, d := range evalDiags {
-		rep.Diagnostics = append(rep.Diagnostics, d...)
+		for _, x := range d {
+			if x.Line < 0 {
+				l := kb.locs[-x.Line-1]
+				x.File, x.Line = l.file, l.line
+			}
+			rep.Diagnostics = append(rep.Diagnostics, x)
+		}
 	}
 	var all []Finding
 	for _, fs := range results {
 		all = append(all, fs...)
 	}
+	all = kb.remap(all)
 	inline := inlineWaivers(parsed)
 	today := req.Today
 	if today == "" {
