@@ -291,7 +291,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		defer r.Close()
 		root = r.FS()
 	}
-	files, skipped, err := listFiles(root, req.Root, req.Exclude)
+	files, excludedFiles, skipped, err := listFiles(root, req.Root, req.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -420,7 +420,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 			objectRules = append(objectRules, a.rule)
 		}
 	}
-	kb := kustomizeAll(ctx, root, files, objectRules, req.Only != nil)
+	kb := kustomizeAll(ctx, root, files, excludedFiles, objectRules, req.Only != nil)
 	rep.Diagnostics = append(rep.Diagnostics, kb.diags...)
 
 	// Evaluate every rule, on all cores.
@@ -449,11 +449,18 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	isExcluded := map[string]bool{}
+	for _, p := range excludedFiles {
+		isExcluded[p] = true
+	}
 	for _, d := range evalDiags {
 		for _, x := range d {
 			if x.Line < 0 {
 				l := kb.locs[-x.Line-1]
 				x.File, x.Line = l.file, l.line
+			}
+			if isExcluded[x.File] {
+				continue
 			}
 			rep.Diagnostics = append(rep.Diagnostics, x)
 		}
@@ -462,7 +469,9 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	for _, fs := range results {
 		all = append(all, fs...)
 	}
-	all = kb.remap(all)
+	// A built overlay's finding that traces back to an excluded file is out
+	// of the audit's scope, like the file itself.
+	all = slices.DeleteFunc(kb.remap(all), func(f Finding) bool { return isExcluded[f.File] })
 	inline := inlineWaivers(parsed)
 	today := req.Today
 	if today == "" {
@@ -809,9 +818,11 @@ func globPrefix(pattern string) string {
 var skipDirs = map[string]bool{".git": true, ".secgen": true, "node_modules": true}
 
 // listFiles returns the regular files under root as slash paths, sorted,
-// never following a symbolic link, without the excluded ones; skipped lists
-// the symbolic links and special files met, as diagnostics.
-func listFiles(fsys fs.FS, root string, exclude []string) (files []string, skipped []Diagnostic, err error) {
+// never following a symbolic link, without the excluded ones; excludedFiles
+// are the regular files of the excluded paths (a kustomize build still reads
+// them, since a deploy applies them, but no finding is reported in them);
+// skipped lists the symbolic links and special files met, as diagnostics.
+func listFiles(fsys fs.FS, root string, exclude []string) (files, excludedFiles []string, skipped []Diagnostic, err error) {
 	excluded := func(p string) bool {
 		for _, g := range exclude {
 			if catalog.GlobMatch(g, p) || catalog.GlobMatch(g+"/**", p) {
@@ -824,15 +835,15 @@ func listFiles(fsys fs.FS, root string, exclude []string) (files []string, skipp
 		if err != nil {
 			return err
 		}
-		if p != "." && excluded(p) {
-			if d.IsDir() {
+		if d.IsDir() {
+			if p != "." && skipDirs[d.Name()] {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if d.IsDir() {
-			if p != "." && skipDirs[d.Name()] {
-				return fs.SkipDir
+		if excluded(p) {
+			if d.Type().IsRegular() && !manifest.Reserved(p) {
+				excludedFiles = append(excludedFiles, p)
 			}
 			return nil
 		}
@@ -848,9 +859,9 @@ func listFiles(fsys fs.FS, root string, exclude []string) (files []string, skipp
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: list %s: %w", root, err)
+		return nil, nil, nil, fmt.Errorf("audit: list %s: %w", root, err)
 	}
-	return files, skipped, nil
+	return files, excludedFiles, skipped, nil
 }
 
 // readFile reads one project file; reason says why it was not read (too

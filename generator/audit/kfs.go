@@ -21,8 +21,8 @@ import (
 var errReadOnly = errors.New("the audited tree is read-only")
 
 // treeFS is the filesystem kustomize builds in: exactly the audited tree's
-// listed files (never a symbolic link, an excluded path or anything outside
-// the tree), rooted at "/", read-only, each file read at most once and at
+// listed files and the excluded ones an overlay may need (never a symbolic
+// link or anything outside the tree), rooted at "/", read-only, each file read at most once and at
 // most MaxFileSize long, with a byte budget over all of them so a hostile
 // kustomization cannot make the audit read without end.
 type treeFS struct {

@@ -187,7 +187,7 @@ func planOverlay(t *treeFS, dir string) (*overlayPlan, *refusal) {
 			}
 			p := path.Join(dir, ref)
 			if path.IsAbs(ref) || p == ".." || strings.HasPrefix(p, "../") || !t.Exists("/"+p) {
-				return "", refuse(ref, fmt.Sprintf("%q is not a file or directory of the audited tree (a symbolic link, an excluded path or outside it)", ref))
+				return "", refuse(ref, fmt.Sprintf("%q is not a file or directory of the audited tree (a symbolic link or outside it)", ref))
 			}
 			return p, nil
 		}
@@ -758,8 +758,10 @@ type kustomizeBuilds struct {
 
 // kustomizeAll builds, one after the other, every top-level kustomization
 // of the tree that a rule would judge (none when only some files are
-// audited: update audits what it changed).
-func kustomizeAll(ctx context.Context, root fs.FS, files []string, rules []*Rule, partial bool) *kustomizeBuilds {
+// audited: update audits what it changed). The builds read excluded files
+// too (a deploy applies them); only the audited files' kustomizations are
+// built.
+func kustomizeAll(ctx context.Context, root fs.FS, files, excluded []string, rules []*Rule, partial bool) *kustomizeBuilds {
 	kb := &kustomizeBuilds{patches: map[string]bool{}}
 	if partial || len(rules) == 0 {
 		return kb
@@ -784,7 +786,7 @@ func kustomizeAll(ctx context.Context, root fs.FS, files []string, rules []*Rule
 	if len(kfiles) == 0 {
 		return kb
 	}
-	t := kustomizeFS(root, files)
+	t := kustomizeFS(root, append(slices.Clone(files), excluded...))
 	bases := map[string][]Document{}
 	parsedBase := func(p string) []Document {
 		if docs, ok := bases[p]; ok {

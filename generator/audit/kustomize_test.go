@@ -88,7 +88,7 @@ func TestKustomizeRefuses(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			kb := kustomizeAll(context.Background(), c.tree, listed(c.tree), yamlRules, false)
+			kb := kustomizeAll(context.Background(), c.tree, listed(c.tree), nil, yamlRules, false)
 			if len(kb.files) != 0 || len(kb.diags) != 1 {
 				t.Fatalf("built %d files, diagnostics %+v; want one diagnostic", len(kb.files), kb.diags)
 			}
@@ -117,7 +117,7 @@ func TestKustomizeBudget(t *testing.T) {
 			tree[dir+"/kustomization.yaml"] = kfile(fmt.Sprintf("namePrefix: %s-\nresources:\n  - ../l%da\n  - ../l%db\n", side, i+1, i+1))
 		}
 	}
-	kb := kustomizeAll(context.Background(), tree, listed(tree), yamlRules, false)
+	kb := kustomizeAll(context.Background(), tree, listed(tree), nil, yamlRules, false)
 	if len(kb.diags) != 1 || !strings.Contains(kb.diags[0].Reason, "more than 256 kustomizations") || kb.diags[0].File != "top/kustomization.yaml" {
 		t.Fatalf("diagnostics %+v; want the budget refused at top/kustomization.yaml", kb.diags)
 	}
@@ -167,13 +167,32 @@ func BenchmarkKustomizeOverlay(b *testing.B) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	kustomizeAll(context.Background(), root, files, yamlRules, false) // schema loaded once per process
+	kustomizeAll(context.Background(), root, files, nil, yamlRules, false) // schema loaded once per process
 	b.ResetTimer()
 	for b.Loop() {
-		kb := kustomizeAll(context.Background(), root, files, yamlRules, false)
+		kb := kustomizeAll(context.Background(), root, files, nil, yamlRules, false)
 		if len(kb.diags) != 0 || len(kb.files) != 5 {
 			b.Fatalf("built %d files, diagnostics %+v", len(kb.files), kb.diags)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/5/1e6, "ms/overlay")
+}
+
+// An excluded base is out of the audit's scope but still part of what a deploy
+// applies: the overlay that reads it is built (not refused as "not in the tree").
+func TestKustomizeReadsExcludedBases(t *testing.T) {
+	t.Parallel()
+	tree := fstest.MapFS{
+		"base/kustomization.yaml": kfile("resources:\n  - d.yaml\n"),
+		"base/d.yaml":             {Data: []byte(deployment)},
+		"o/kustomization.yaml":    kfile("resources:\n  - ../base\n"),
+	}
+	kb := kustomizeAll(context.Background(), tree, []string{"o/kustomization.yaml"}, []string{"base/d.yaml", "base/kustomization.yaml"}, yamlRules, false)
+	if len(kb.diags) != 0 || len(kb.files) == 0 {
+		t.Fatalf("built %d files, diagnostics %+v; want the overlay built", len(kb.files), kb.diags)
+	}
+	refused := kustomizeAll(context.Background(), tree, []string{"o/kustomization.yaml"}, nil, yamlRules, false)
+	if len(refused.diags) != 1 {
+		t.Fatalf("without the excluded files listed: diagnostics %+v; want one", refused.diags)
+	}
 }
