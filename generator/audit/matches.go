@@ -5,6 +5,7 @@ import (
 	"regexp/syntax"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,26 +17,59 @@ import (
 )
 
 // matchesOptimizations compile the constant pattern of matches() once per
-// program, as CEL's own optimization does, but split a pattern that is an
-// alternation at its top (A|B|C) into one expression per branch, tried in
-// turn. A text contains a match of A|B|C exactly when it contains a match
-// of one of them, so the result is the same; but each branch alone often
-// starts with a literal ("-----BEGIN ", "AKIA"), which the regexp package
-// finds with a string search instead of stepping its automaton through
-// every byte of a file. A branch that does not start with one is guarded
-// by a literal every match of it contains (branch). The secret-scanning
-// rules read every file whole: this is most of an audit's matching time.
-func matchesOptimizations() cel.ProgramOption {
+// Compile (patterns), as CEL's own optimization does once per program, but
+// split a pattern that is an alternation at its top (A|B|C) into one
+// expression per branch, tried in turn. A text contains a match of A|B|C
+// exactly when it contains a match of one of them, so the result is the
+// same; but each branch alone often starts with a literal ("-----BEGIN ",
+// "AKIA"), which the regexp package finds with a string search instead of
+// stepping its automaton through every byte of a file. A branch that does
+// not start with one is guarded by a literal every match of it contains
+// (branch). The secret-scanning rules read every file whole: this is most
+// of an audit's matching time.
+func matchesOptimizations(patterns *patternCache) cel.ProgramOption {
 	var opts []*interpreter.RegexOptimization
+	factory := func(call interpreter.InterpretableCall, pattern string) (interpreter.InterpretableCall, error) {
+		return splitMatches(call, patterns, pattern)
+	}
 	for _, id := range []string{overloads.Matches, overloads.MatchesString} {
-		opts = append(opts, &interpreter.RegexOptimization{Function: overloads.Matches, OverloadID: id, RegexIndex: 1, Factory: splitMatches})
+		opts = append(opts, &interpreter.RegexOptimization{Function: overloads.Matches, OverloadID: id, RegexIndex: 1, Factory: factory})
 	}
 	return cel.OptimizeRegex(opts...)
 }
 
+// patternCache holds each pattern's branches, compiled once for every
+// program that matches against it (the secret patterns recur in four
+// components' rules).
+type patternCache struct {
+	mu sync.Mutex
+	m  map[string]*compiledPattern
+}
+
+type compiledPattern struct {
+	once     sync.Once
+	branches []branch
+	err      error
+}
+
+func newPatternCache() *patternCache { return &patternCache{m: map[string]*compiledPattern{}} }
+
+// branches returns pattern compiled (compileBranches), once.
+func (c *patternCache) branches(pattern string) ([]branch, error) {
+	c.mu.Lock()
+	e := c.m[pattern]
+	if e == nil {
+		e = &compiledPattern{}
+		c.m[pattern] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.branches, e.err = compileBranches(pattern) })
+	return e.branches, e.err
+}
+
 // splitMatches is the RegexOptimization factory of matchesOptimizations.
-func splitMatches(call interpreter.InterpretableCall, pattern string) (interpreter.InterpretableCall, error) {
-	branches, err := compileBranches(pattern)
+func splitMatches(call interpreter.InterpretableCall, patterns *patternCache, pattern string) (interpreter.InterpretableCall, error) {
+	branches, err := patterns.branches(pattern)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +93,7 @@ func splitMatches(call interpreter.InterpretableCall, pattern string) (interpret
 // branch is one expression of a pattern's top-level alternation, with what
 // makes trying it cheap.
 type branch struct {
-	re *regexp.Regexp
+	re *regexp.Regexp // nil when anchored is tried instead
 	// lead are literals one of which every match of re starts with, when
 	// re has no literal prefix the regexp package searches for itself (a
 	// case-insensitive one, or an alternation): re is then tried, anchored,
@@ -190,29 +224,35 @@ func compileBranches(pattern string) ([]branch, error) {
 	}
 	out := make([]branch, 0, len(tree.Sub))
 	for _, sub := range tree.Sub {
-		re, err := regexp.Compile(sub.String())
-		if err != nil {
-			return []branch{newBranch(whole, tree)}, nil
+		out = append(out, newBranch(nil, sub))
+	}
+	for _, b := range out {
+		if b.re == nil && b.anchored == nil {
+			return []branch{{re: whole}}, nil
 		}
-		out = append(out, newBranch(re, sub))
 	}
 	return out, nil
 }
 
-// newBranch finds what makes matching re (parsed as tree) cheap: the
-// literals its matches start with, else the longest literal they contain.
-// A literal prefix the regexp package already searches for itself needs
-// neither.
+// newBranch finds what makes matching tree cheap (re, when not nil, is it
+// compiled): the literals its matches start with, else the longest literal
+// they contain. One plain literal prefix, which the regexp package
+// searches for itself, needs neither.
 func newBranch(re *regexp.Regexp, tree *syntax.Regexp) branch {
+	if lead := leadingLiterals(tree); len(lead) > 1 || len(lead) == 1 && lead[0].fold {
+		if anchored, err := regexp.Compile(`^(?:` + tree.String() + `)`); err == nil {
+			return branch{lead: lead, anchored: anchored}
+		}
+	}
+	if re == nil {
+		var err error
+		if re, err = regexp.Compile(tree.String()); err != nil {
+			return branch{}
+		}
+	}
 	b := branch{re: re}
 	if prefix, _ := re.LiteralPrefix(); prefix != "" {
 		return b
-	}
-	if lead := leadingLiterals(tree); lead != nil {
-		if anchored, err := regexp.Compile(`^(?:` + tree.String() + `)`); err == nil {
-			b.lead, b.anchored = lead, anchored
-			return b
-		}
 	}
 	if g := requiredLiteral(tree); g != nil {
 		b.guard, b.lineLocal = g, !spansLines(tree)
