@@ -15,6 +15,7 @@
 //   - gitinit: the initial git repository and commit, and the repository a directory is inside
 //   - goldentest: records and compares golden trees byte for byte (secgen test)
 //   - goldentest/suite: the TestMain of the verification suites that read every golden tree
+//   - lazyre: regular expressions compiled on first use, so no command pays for a pattern it never matches
 //   - lint: the static checks of secgen lint on a loaded catalog
 //   - lock: keeps two secgen runs from working in one project at once
 //   - manifest: the .secgen.yaml schema, written one entry per line and read back strictly

@@ -2,7 +2,6 @@ package answers
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -11,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // Values are validated answers by question name. Each value is a string, an
@@ -29,7 +29,7 @@ func (v Values) Clone() Values {
 	return out
 }
 
-var intText = regexp.MustCompile(`^-?[0-9]{1,18}$`)
+var intText = lazyre.New(`^-?[0-9]{1,18}$`)
 
 // ParseText parses the textual form of an answer, as given by --set or typed
 // at a prompt. Types are strict: nothing is coerced.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/template/parse"
 
+	"github.com/secgen/secgen/generator/lazyre"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -75,9 +76,9 @@ const (
 )
 
 var (
-	questionName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	questionName = lazyre.New(`^[a-z][a-z0-9_]{0,62}$`)
 	// Question names that would ask for a secret value (SEC-02).
-	secretName = regexp.MustCompile(`(^|_)(password|passwd|passphrase|credentials?|private_key|api_key|apikey|access_key|secret_key|secret_value|client_secret|token|tokens|otp|pin)($|_)`)
+	secretName = lazyre.New(`(^|_)(password|passwd|passphrase|credentials?|private_key|api_key|apikey|access_key|secret_key|secret_value|client_secret|token|tokens|otp|pin)($|_)`)
 )
 
 // CheckName validates the form of a question's name (also that of any other

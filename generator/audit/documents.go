@@ -9,7 +9,6 @@ import (
 	"go/token"
 	"math/big"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	dockerfile "github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/secgen/secgen/generator/lazyre"
 	"github.com/zclconf/go-cty/cty"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/mod/modfile"
@@ -254,7 +254,7 @@ func yamlError(err error, first int) string {
 	return msg
 }
 
-var yamlLine = regexp.MustCompile(`line ([0-9]+)`)
+var yamlLine = lazyre.New(`line ([0-9]+)`)
 
 // indexLines records the line of every mapping key and sequence item under
 // n, by its dotted path ("spec.template.spec.containers.0.image").
@@ -401,7 +401,7 @@ func jsonAttrs(attrs map[string]any) map[string]any {
 	return out
 }
 
-var interpolation = regexp.MustCompile(`\$\{[^}]*\}`)
+var interpolation = lazyre.New(`\$\{[^}]*\}`)
 
 func decodeJSONText(s string) (any, bool) {
 	t := strings.TrimSpace(s)

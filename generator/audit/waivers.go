@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // Waiver is an accepted exception: findings of one rule (or of every rule
@@ -93,7 +93,7 @@ func validWaiver(w *Waiver) string {
 // inlineWaiver is `secgen:waive RULE expires=YYYY-MM-DD reason="…"` in a
 // comment; trailing a line it waives the rule's findings on that line, on a
 // line of its own those on the next line.
-var inlineWaiver = regexp.MustCompile(`secgen:waive\s+(\S+)(?:\s+expires=(\S+))?(?:\s+reason="([^"]*)")?`)
+var inlineWaiver = lazyre.New(`secgen:waive\s+(\S+)(?:\s+expires=(\S+))?(?:\s+reason="([^"]*)")?`)
 
 // scanInlineWaivers finds the inline waivers of a file's text.
 func scanInlineWaivers(p string, data []byte) ([]Waiver, []Diagnostic) {

@@ -17,11 +17,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/secgen/secgen/generator/lazyre"
 	"github.com/secgen/secgen/generator/plan"
 )
 
@@ -32,7 +32,7 @@ const Dir = ".secgen/base"
 // MaxSize bounds one stored base.
 const MaxSize = 16 << 20
 
-var idPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var idPattern = lazyre.New(`^[0-9a-f]{40}$`)
 
 // ValidID reports whether id is a well-formed git blob id.
 func ValidID(id string) bool { return idPattern.MatchString(id) }

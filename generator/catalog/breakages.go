@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // Breakage is one deliberate regression of a control, declared in a
@@ -68,7 +69,7 @@ const (
 	maxEdits     = 50
 )
 
-var goldenName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}/[a-z0-9][a-z0-9._-]{0,99}$`)
+var goldenName = lazyre.New(`^[a-z0-9][a-z0-9._-]{0,99}/[a-z0-9][a-z0-9._-]{0,99}$`)
 
 // breakagesFile is the shape of a component's breakages.yaml.
 type breakagesFile struct {

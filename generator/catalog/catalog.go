@@ -21,6 +21,7 @@ import (
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/controls"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // Source is where a catalog is read from.
@@ -191,11 +192,11 @@ const (
 )
 
 var (
-	namePattern    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
-	versionPattern = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)
-	actionPattern  = regexp.MustCompile(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]+)?$`)
-	shaPattern     = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	tagPattern     = regexp.MustCompile(`^v[0-9]+(\.[0-9]+)*$`)
+	namePattern    = lazyre.New(`^[a-z][a-z0-9-]{0,62}$`)
+	versionPattern = lazyre.New(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$`)
+	actionPattern  = lazyre.New(`^[A-Za-z0-9-]+/[A-Za-z0-9._-]+(/[A-Za-z0-9._/-]+)?$`)
+	shaPattern     = lazyre.New(`^[0-9a-f]{40}$`)
+	tagPattern     = lazyre.New(`^v[0-9]+(\.[0-9]+)*$`)
 )
 
 // Files at the top of a catalog's templates that are not component directories.

@@ -3,12 +3,12 @@ package catalog
 import (
 	"errors"
 	"io/fs"
-	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // Check is one audit rule of a component, declared in its checks.yaml. The
@@ -68,7 +68,7 @@ var (
 	CheckSeverities = []string{"error", "warning", "note"}
 )
 
-var checkIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,80}$`)
+var checkIDPattern = lazyre.New(`^[a-z][a-z0-9-]{0,80}$`)
 
 // checksFile is the shape of a component's checks.yaml.
 type checksFile struct {

@@ -12,13 +12,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // FileName is the config file's name inside the store directory.
@@ -76,7 +76,7 @@ func (f *File) Remove(name string) bool {
 	return len(f.Catalogs) != n
 }
 
-var namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+var namePattern = lazyre.New(`^[a-z][a-z0-9-]{0,62}$`)
 
 // CheckName validates a catalog name: a lower-case name that is not
 // "builtin".

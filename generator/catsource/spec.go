@@ -13,10 +13,10 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // Kind is the kind of a catalog source.
@@ -55,13 +55,13 @@ func (s Spec) String() string {
 }
 
 var (
-	scpPattern = regexp.MustCompile(`^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(.+)$`)
+	scpPattern = lazyre.New(`^([A-Za-z0-9._-]+)@([A-Za-z0-9.-]+):(.+)$`)
 	// refChars is the shape of a ref; validRef bounds its length apart: a
 	// counted repetition would compile into a program 200 states long at
 	// every start of the process.
-	refChars = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+	refChars = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
 	// CommitPattern matches a full commit (or object) id.
-	CommitPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	CommitPattern = lazyre.New(`^[0-9a-f]{40}$`)
 )
 
 // errPassword is the one message for a URL carrying credentials.

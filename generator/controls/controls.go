@@ -8,10 +8,10 @@ package controls
 import (
 	"bytes"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/secgen/secgen/generator/lazyre"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -45,7 +45,7 @@ const (
 	MaxIDLength = 32
 )
 
-var idPattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*-[0-9]+$`)
+var idPattern = lazyre.New(`^[A-Z][A-Z0-9]*-[0-9]+$`)
 
 // Parse reads a registry document strictly: unknown fields, malformed or
 // duplicate IDs and empty titles or descriptions are errors.

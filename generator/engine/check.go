@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 
 	"go.yaml.in/yaml/v3"
@@ -15,6 +14,7 @@ import (
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/base"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 	"github.com/secgen/secgen/generator/manifest"
 	"github.com/secgen/secgen/generator/merge"
 	projectpkg "github.com/secgen/secgen/generator/project"
@@ -245,13 +245,13 @@ func compareVersions(a, b string) int {
 // use: they render valid files, but the project is not ready to deploy
 // while they remain.
 var placeholderRules = []struct {
-	pattern *regexp.Regexp
+	pattern *lazyre.Regexp
 	reason  string
 }{
-	{regexp.MustCompile(`@sha256:0{64}$`), "the all-zero image digest is a placeholder: pin the image your release built"},
-	{regexp.MustCompile(`^(111122223333|123456789012)$`), "an example AWS account ID from the AWS documentation"},
-	{regexp.MustCompile(`EXAMPLE`), "an example value from the AWS documentation"},
-	{regexp.MustCompile(`(^|[/.@])example\.(com|org|net)([/:]|$)`), "an example.com domain (RFC 2606)"},
+	{lazyre.New(`@sha256:0{64}$`), "the all-zero image digest is a placeholder: pin the image your release built"},
+	{lazyre.New(`^(111122223333|123456789012)$`), "an example AWS account ID from the AWS documentation"},
+	{lazyre.New(`EXAMPLE`), "an example value from the AWS documentation"},
+	{lazyre.New(`(^|[/.@])example\.(com|org|net)([/:]|$)`), "an example.com domain (RFC 2606)"},
 }
 
 // placeholders lists the recorded answers that still hold example values:

@@ -40,6 +40,9 @@ type Engine struct {
 	// Versions opens the catalog versions a project records, to re-render
 	// merge bases (a *project.Project does); nil allows only Catalog.
 	Versions VersionOpener
+	// Auditor evaluates the catalog's audit rules when update judges what
+	// it is about to write; update refuses to run without one.
+	Auditor Auditor
 
 	// failAfter is the writer's fault-injection seam, set only by this
 	// package's tests.

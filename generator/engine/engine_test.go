@@ -31,7 +31,7 @@ func testEngine(t testing.TB) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Engine{Catalog: cat, Version: "test"}
+	return &Engine{Catalog: cat, Version: "test", Auditor: testAuditor{}}
 }
 
 func TestNewWritesProjectAndManifest(t *testing.T) {

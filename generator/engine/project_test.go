@@ -105,7 +105,7 @@ questions:
 }
 
 func engineAt(t testing.TB, version int) *Engine {
-	return &Engine{Catalog: testCatalog(t, version), Version: "test"}
+	return &Engine{Catalog: testCatalog(t, version), Version: "test", Auditor: testAuditor{}}
 }
 
 // newProject creates a project of blueprint bp without git (bases stored

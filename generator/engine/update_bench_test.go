@@ -35,7 +35,7 @@ func BenchmarkUpdateNoop(b *testing.B) {
 // (budget: 1.5 s).
 func BenchmarkUpdateNoopFiles(b *testing.B) {
 	const n = 5000
-	e := &Engine{Catalog: syntheticCatalog(b, n), Version: "bench"}
+	e := &Engine{Catalog: syntheticCatalog(b, n), Version: "bench", Auditor: testAuditor{}}
 	root := filepath.Join(b.TempDir(), "p")
 	if _, err := e.New(context.Background(), NewRequest{Components: []string{"big"}, Target: root, StoreBases: true}); err != nil {
 		b.Fatal(err)
@@ -75,7 +75,7 @@ func benchMerge(b *testing.B, render bool) {
 		if err := os.WriteFile(filepath.Join(root, "config.yaml"), []byte(edit), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		e := &Engine{Catalog: v2, Version: "bench", Versions: VersionFunc(func(context.Context, manifest.CatalogRef) (*catalog.Catalog, error) { return v1, nil })}
+		e := &Engine{Catalog: v2, Version: "bench", Auditor: testAuditor{}, Versions: VersionFunc(func(context.Context, manifest.CatalogRef) (*catalog.Catalog, error) { return v1, nil })}
 		b.StartTimer()
 		res, err := e.Update(context.Background(), UpdateRequest{Dir: root})
 		if err != nil || len(res.Conflicts) != 0 {

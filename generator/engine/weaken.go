@@ -2,12 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"sort"
-
-	"github.com/secgen/secgen/generator/audit"
 )
 
 // Weakening is a control that held in a file before update and fails after
@@ -35,7 +34,10 @@ func (e *Engine) judge(ctx context.Context, root string, o *outcome, components 
 	if len(touched) == 0 {
 		return nil, nil
 	}
-	rules, err := audit.Compile(e.Catalog, components)
+	if e.Auditor == nil {
+		return nil, errors.New("update: the engine has no auditor to judge the changes with")
+	}
+	rules, err := e.Auditor.Compile(e.Catalog, components)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +47,7 @@ func (e *Engine) judge(ctx context.Context, root string, o *outcome, components 
 	}
 	defer r.Close()
 	disk := r.FS()
-	req := audit.Request{Root: root, Answers: answers, Restorable: true, Only: touched, Files: disk}
+	req := AuditRequest{Root: root, Answers: answers, Only: touched, Files: disk}
 	before, err := failing(ctx, rules, req)
 	if err != nil {
 		return nil, err
@@ -55,7 +57,7 @@ func (e *Engine) judge(ctx context.Context, root string, o *outcome, components 
 	if err != nil {
 		return nil, err
 	}
-	var alone map[string]audit.Finding
+	var alone map[string]AuditFinding
 	if mergedWeakening(before, after, actions) {
 		// The catalog's new version alone, without the user's side.
 		catalogOnly := maps.Clone(overlay)
@@ -92,7 +94,7 @@ func decided(changes []FileChange) (map[string]bool, map[string]Action, map[stri
 
 // mergedWeakening reports whether a control fails after but not before in
 // a merged file, whose cause the catalog's version alone tells.
-func mergedWeakening(before, after map[string]audit.Finding, actions map[string]Action) bool {
+func mergedWeakening(before, after map[string]AuditFinding, actions map[string]Action) bool {
 	for key, f := range after {
 		if _, held := before[key]; !held && actions[f.File] == ActionMerge {
 			return true
@@ -102,13 +104,13 @@ func mergedWeakening(before, after map[string]audit.Finding, actions map[string]
 }
 
 // failing returns the findings of the audit keyed by rule and file.
-func failing(ctx context.Context, rules *audit.Rules, req audit.Request) (map[string]audit.Finding, error) {
-	rep, err := rules.Run(ctx, req)
+func failing(ctx context.Context, rules AuditRules, req AuditRequest) (map[string]AuditFinding, error) {
+	findings, err := rules.Failing(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("audit the updated files: %w", err)
 	}
-	out := make(map[string]audit.Finding, len(rep.Findings))
-	for _, f := range rep.Findings {
+	out := make(map[string]AuditFinding, len(findings))
+	for _, f := range findings {
 		out[f.Rule+"\x00"+f.File] = f
 	}
 	return out, nil
@@ -118,7 +120,7 @@ func failing(ctx context.Context, rules *audit.Rules, req audit.Request) (map[st
 // files update changed without conflict. A finding on a merged file is the
 // merge's doing unless alone (the catalog's new version without the user's
 // side) has it too.
-func weakenings(before, after, alone map[string]audit.Finding, actions map[string]Action) []Weakening {
+func weakenings(before, after, alone map[string]AuditFinding, actions map[string]Action) []Weakening {
 	var out []Weakening
 	for key, f := range after {
 		if _, ok := before[key]; ok {

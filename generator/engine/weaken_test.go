@@ -27,7 +27,7 @@ func TestWeakeningNamesItsCause(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			root := newProject(t)
 			write(t, root, "config.yaml", c.edit)
-			e := &Engine{Catalog: testCatalog(t, c.version), Version: "test",
+			e := &Engine{Catalog: testCatalog(t, c.version), Version: "test", Auditor: testAuditor{},
 				Versions: VersionFunc(func(context.Context, manifest.CatalogRef) (*catalog.Catalog, error) { return v1, nil })}
 			res, err := e.Update(context.Background(), UpdateRequest{Dir: root})
 			if err != nil {

@@ -17,13 +17,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // Version is the secgen version recorded in golden manifests, so a release
@@ -71,7 +71,7 @@ type Case struct {
 // TreeDir is where the case's expected tree lives.
 func (c Case) TreeDir() string { return filepath.Join(c.Dir, "tree") }
 
-var caseName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,99}$`)
+var caseName = lazyre.New(`^[a-z0-9][a-z0-9._-]{0,99}$`)
 
 // Load reads every case under goldensDir (goldens/<entry>/<case>/), sorted
 // by name. Entries and cases are real directories (never symbolic links);

@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // The checks, as named in findings.
@@ -205,7 +205,7 @@ func (l *linter) component(comp *catalog.Component) error {
 	return nil
 }
 
-var parseErrorLine = regexp.MustCompile(`^template: [^\n]*?:([0-9]+):`)
+var parseErrorLine = lazyre.New(`^template: [^\n]*?:([0-9]+):`)
 
 // parse parses template text the way render does, without checking function
 // names (render does, and a bad name is a syntax finding there).
@@ -326,7 +326,7 @@ func (l *linter) visitCalls(file string, trees map[string]*parse.Tree, n parse.N
 	}
 }
 
-var controlMention = regexp.MustCompile(`\b([A-Z][A-Z0-9]*)-([0-9]+)\b`)
+var controlMention = lazyre.New(`\b([A-Z][A-Z0-9]*)-([0-9]+)\b`)
 
 // controlMentions reports control IDs cited in a template (such as
 // "# K8S-02") whose area exists in the registry but whose ID does not.

@@ -2,11 +2,11 @@ package lint
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/secgen/secgen/generator/audit"
 	"github.com/secgen/secgen/generator/catalog"
+	"github.com/secgen/secgen/generator/lazyre"
 )
 
 // rules runs the checks on a component's audit rules: every expression
@@ -68,7 +68,7 @@ func controlLines(src catalog.Source, component string) map[string]int {
 	return out
 }
 
-var action = regexp.MustCompile(`\{\{.*?\}\}`)
+var action = lazyre.New(`\{\{.*?\}\}`)
 
 // canSelect reports whether a rule's match could select some file rendered
 // from one of the sources: a template action in a path ({{ .name }}) may

@@ -29,7 +29,6 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -39,6 +38,7 @@ import (
 
 	"github.com/secgen/secgen/generator/base"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 	"github.com/secgen/secgen/generator/plan"
 )
 
@@ -214,7 +214,7 @@ func (m *Manifest) Marshal() ([]byte, error) {
 
 // plainScalar matches strings YAML may read back as the same plain string
 // in a flow mapping.
-var plainScalar = regexp.MustCompile(`^[A-Za-z0-9_.][A-Za-z0-9._/-]*$`)
+var plainScalar = lazyre.New(`^[A-Za-z0-9_.][A-Za-z0-9._/-]*$`)
 
 // flowString writes s as a flow scalar: plain when that reads back as the
 // same string, else double-quoted (JSON's quoting is valid YAML).
@@ -250,16 +250,16 @@ func ambiguous(s string) bool {
 }
 
 var (
-	conflictMarkers = regexp.MustCompile(`(?m)^(<<<<<<<|>>>>>>>|=======)( |$)`)
-	sha256Pattern   = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	digestPattern   = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	signerPattern   = regexp.MustCompile(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
+	conflictMarkers = lazyre.New(`(?m)^(<<<<<<<|>>>>>>>|=======)( |$)`)
+	sha256Pattern   = lazyre.New(`^[0-9a-f]{64}$`)
+	digestPattern   = lazyre.New(`^sha256:[0-9a-f]{64}$`)
+	signerPattern   = lazyre.New(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
 	// refChars is the shape of a ref; validRef bounds its length apart: a
 	// counted repetition would compile into a program 200 states long at
 	// every start of the process.
-	refChars    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
-	blobPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	namePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+	refChars    = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
+	blobPattern = lazyre.New(`^[0-9a-f]{40}$`)
+	namePattern = lazyre.New(`^[a-z][a-z0-9-]{0,62}$`)
 )
 
 // Parse decodes a manifest strictly and checks its invariants: a known

@@ -32,7 +32,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"regexp"
 
 	"golang.org/x/mod/semver"
 
@@ -40,11 +39,12 @@ import (
 	"github.com/secgen/secgen/generator/catalogs"
 	"github.com/secgen/secgen/generator/catsource"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 	"github.com/secgen/secgen/generator/manifest"
 )
 
 // fingerprintPattern matches a key fingerprint as secgen records it.
-var fingerprintPattern = regexp.MustCompile(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
+var fingerprintPattern = lazyre.New(`^[0-9A-F]{40}([0-9A-F]{24})?$`)
 
 // KeyringFile is where a project keeps its catalog's public keys, committed
 // with it, so any clone (CI included) verifies the catalog the same way.

@@ -10,13 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"strings"
 	"text/template"
 
 	"github.com/secgen/secgen/generator/answers"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 	"github.com/secgen/secgen/generator/plan"
 )
 
@@ -255,7 +255,7 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 	return w.buf.Write(p)
 }
 
-var dnsLabel = regexp.MustCompile(`^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`)
+var dnsLabel = lazyre.New(`^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`)
 
 // funcs returns the function map for one render: the pure base functions plus
 // the ones that read the project (components present, answers, registry, pins).

@@ -11,12 +11,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/lazyre"
 	"github.com/secgen/secgen/generator/lock"
 	"github.com/secgen/secgen/generator/plan"
 )
@@ -116,7 +116,7 @@ const (
 	stageLockSuffix = ".lock"
 )
 
-var stagePattern = regexp.MustCompile(`^\..+\.secgen-stage-[0-9]+$`)
+var stagePattern = lazyre.New(`^\..+\.secgen-stage-[0-9]+$`)
 
 // SweepStages removes, in dir, the staging directories that killed runs of
 // Create left behind: recognised by name and by their lock file, and only

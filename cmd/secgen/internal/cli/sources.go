@@ -34,7 +34,7 @@ func resolver(offline bool) *project.Resolver {
 // engineFor is the engine working on an opened catalog; version is the
 // secgen version manifests record.
 func engineFor(c *project.Catalog, version string) *engine.Engine {
-	return &engine.Engine{Catalog: c.Catalog, Version: version, Origin: c.Ref, Keyring: c.Keyring}
+	return &engine.Engine{Catalog: c.Catalog, Version: version, Origin: c.Ref, Keyring: c.Keyring, Auditor: auditor{}}
 }
 
 // openFor opens the catalog an entry argument refers to (NAME/ENTRY, or
