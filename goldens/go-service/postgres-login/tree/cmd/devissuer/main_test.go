@@ -264,7 +264,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 		return resp
 	}
 	if resp := exchange("wrong", verifierValue); resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("a wrong client secret: %d, want 401", resp.StatusCode)
+		t.Fatalf("with a wrong client secret the exchange answers %d, want 401", resp.StatusCode)
 	}
 	// The failed attempt spent the code: a new one for each case.
 	back, _ = url.Parse(authorize(q).Header.Get("Location"))
@@ -276,7 +276,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	code = back.Query().Get("code")
 	resp = exchange(is.s.clientSecret, verifierValue)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("token: %d", resp.StatusCode)
+		t.Fatalf("the exchange answers %d, want 200", resp.StatusCode)
 	}
 	var tok struct {
 		AccessToken string `json:"access_token"`
@@ -284,7 +284,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	}
 	decode(t, resp, &tok)
 	if _, err := verifier(t, is).Verify(context.Background(), tok.AccessToken); err != nil {
-		t.Fatalf("the service refuses the access token: %v", err)
+		t.Fatalf("the service refuses the access token (%v)", err)
 	}
 	if tok.IDToken == "" {
 		t.Fatal("no id_token")
