@@ -52,9 +52,57 @@ type Prompter interface {
 // Gater is a Prompter that can also ask whether to customize a section.
 // When the Prompter is not a Gater, every question is asked.
 type Gater interface {
-	// Gate asks "Customize TITLE settings?"; false takes the section's
-	// defaults.
-	Gate(ctx context.Context, title string) (bool, error)
+	// Gate asks "Customize TITLE settings?", showing the defaults a No
+	// keeps; false takes them.
+	Gate(ctx context.Context, g Gate) (bool, error)
+}
+
+// Gate is what a Gater shows for one section: its title and what
+// declining to customize it keeps.
+type Gate struct {
+	Title string
+	// Keeps are the section's questions still to be answered, in order,
+	// each with the default a No keeps (given answers are not listed).
+	Keeps []Kept
+}
+
+// Kept is one question of a gated section and what declining keeps.
+type Kept struct {
+	Name    string
+	Message string
+	// Value is the default's textual form; "" with Asked.
+	Value string
+	// Placeholder marks a default that only stands in for a real value.
+	Placeholder bool
+	// Asked is true for a required question without a usable default:
+	// it is asked even when the section keeps its defaults.
+	Asked bool
+}
+
+// Origin says where an answer came from.
+type Origin string
+
+// The origins of answers.
+const (
+	// FromGiven is an answer given by --set or an answers file.
+	FromGiven Origin = "given"
+	// FromPrompt is an answer the user was asked for (Enter on a shown
+	// default included).
+	FromPrompt Origin = "prompt"
+	// FromDefault is a default taken without asking: input is off, or
+	// the section's gate kept its defaults.
+	FromDefault Origin = "default"
+)
+
+// Redo asks Resolve to answer one section again after an earlier
+// resolution, as a review's "edit" does: the questions of Section are
+// asked with the earlier answers as their defaults; every other answer
+// the user gave is kept, every default taken without asking is computed
+// again (it may follow an edited answer), and a question that becomes
+// active is asked or defaulted as its section's gate decided.
+type Redo struct {
+	Previous *Resolution
+	Section  string
 }
 
 // Sources are the places answers come from, strongest first: Set, File,
@@ -74,6 +122,8 @@ type Sources struct {
 	// SectionTitle returns the title of a section for its gate; nil means
 	// no gates.
 	SectionTitle func(section string) string
+	// Redo, when set with a Prompter, answers one section again.
+	Redo *Redo
 }
 
 // Placeholder is a placeholder default still in use after resolving.
@@ -88,6 +138,13 @@ type Placeholder struct {
 type Resolution struct {
 	Values       Values
 	Placeholders []Placeholder
+	// Origins says, for each question resolved (Known answers excluded),
+	// where its answer came from.
+	Origins map[string]Origin
+	// first is the section asked without a gate, and gated the gates'
+	// decisions, for a Redo.
+	first string
+	gated map[string]bool
 }
 
 // maxPromptAttempts bounds how often an invalid entry is re-asked.
@@ -112,12 +169,12 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 		return nil, err
 	}
 
-	res := &Resolution{Values: src.Known.Clone()}
+	res := &Resolution{Values: src.Known.Clone(), Origins: map[string]Origin{}}
 	out := res.Values
 	var missing []string
 	var placeholders []Placeholder // placeholder defaults; kept if the answer stays the default
-	g := gates{src: src, decided: map[string]bool{}}
-	for _, q := range qs {
+	g := newGates(src)
+	for i, q := range qs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -145,28 +202,18 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 			placeholders = append(placeholders, Placeholder{Name: q.Name, Value: FormatText(def), Reason: q.PlaceholderReason})
 		}
 		if v, ok := given[q.Name]; ok {
-			out[q.Name] = v
+			out[q.Name], res.Origins[q.Name] = v, FromGiven
 			continue
 		}
 		if src.Prompter != nil {
-			customize, err := g.customize(ctx, q.Section)
+			v, from, err := g.resolve(ctx, qs, i, out, given, def, hasDef, defErr)
 			if err != nil {
 				return nil, err
 			}
-			switch {
-			case !customize && usable:
-				out[q.Name] = def
-			case !customize && !hasDef && !q.Required:
-				out[q.Name] = zero(q.Type)
-			default:
-				v, err := ask(ctx, q, src.Prompter, def, usable)
-				if err != nil {
-					return nil, err
-				}
-				out[q.Name] = v
-			}
+			out[q.Name], res.Origins[q.Name] = v, from
 			continue
 		}
+		res.Origins[q.Name] = FromDefault
 		switch {
 		case defErr != nil:
 			return nil, failure.Invalid(&failure.Hint{Err: fmt.Errorf("the default of %q is not valid (%w)", q.Name, defErr), Ways: []failure.Way{{Field: failure.FieldSet, Example: q.Name + "=VALUE"}}})
@@ -190,6 +237,7 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 			res.Placeholders = append(res.Placeholders, p)
 		}
 	}
+	res.first, res.gated = g.first, g.decided
 	return res, nil
 }
 
@@ -295,9 +343,60 @@ type gates struct {
 	first   string
 	started bool
 	decided map[string]bool
+	redo    *Redo
 }
 
-func (g *gates) customize(ctx context.Context, section string) (bool, error) {
+func newGates(src Sources) *gates {
+	g := &gates{src: src, decided: map[string]bool{}}
+	if r := src.Redo; r != nil && r.Previous != nil {
+		g.redo = r
+		g.first, g.started = r.Previous.first, r.Previous.started()
+		for s, yes := range r.Previous.gated {
+			g.decided[s] = yes
+		}
+		// The section answered again is asked in full.
+		g.decided[r.Section] = true
+	}
+	return g
+}
+
+// started reports whether the resolution prompted anything.
+func (r *Resolution) started() bool { return r.first != "" || len(r.gated) > 0 }
+
+// resolve answers qs[i], which was not given, with input on: kept from a
+// redo's earlier resolution, defaulted behind its section's gate, or asked.
+func (g *gates) resolve(ctx context.Context, qs []Asked, i int, sofar, given Values, def any, hasDef bool, defErr error) (any, Origin, error) {
+	q := qs[i]
+	usable := hasDef && defErr == nil
+	if r := g.redo; r != nil {
+		prev, had := r.Previous.Values[q.Name]
+		switch {
+		case q.Section == r.Section && had:
+			// Answered again, with the current answer as the default.
+			def, usable = prev, true
+		case q.Section != r.Section && had && r.Previous.Origins[q.Name] == FromPrompt:
+			return prev, FromPrompt, nil
+		}
+	}
+	customize, err := g.customize(ctx, qs, i, sofar, given)
+	if err != nil {
+		return nil, "", err
+	}
+	switch {
+	case !customize && usable:
+		return def, FromDefault, nil
+	case !customize && !hasDef && !q.Required:
+		return zero(q.Type), FromDefault, nil
+	}
+	v, err := ask(ctx, q, g.src.Prompter, def, usable)
+	if err != nil {
+		return nil, "", err
+	}
+	return v, FromPrompt, nil
+}
+
+func (g *gates) customize(ctx context.Context, qs []Asked, i int, sofar, given Values) (bool, error) {
+	section := qs[i].Section
 	if !g.started {
 		g.started, g.first = true, section
 	}
@@ -308,12 +407,48 @@ func (g *gates) customize(ctx context.Context, section string) (bool, error) {
 	if yes, done := g.decided[section]; done {
 		return yes, nil
 	}
-	yes, err := gater.Gate(ctx, g.src.SectionTitle(section))
+	gate := Gate{Title: g.src.SectionTitle(section), Keeps: keeps(qs[i:], section, g.src, sofar, given)}
+	yes, err := gater.Gate(ctx, gate)
 	if err != nil {
 		return false, fmt.Errorf("ask about section %s: %w", section, err)
 	}
 	g.decided[section] = yes
 	return yes, nil
+}
+
+// keeps is what declining a section's gate keeps: for each of its
+// questions in qs that is active and not given, the default (computed over
+// the answers so far and the defaults before it, as declining computes
+// them), or that it is asked anyway. A question whose condition or default
+// cannot be evaluated yet is left out.
+func keeps(qs []Asked, section string, src Sources, sofar, given Values) []Kept {
+	sim := sofar.Clone()
+	var out []Kept
+	for _, q := range qs {
+		if q.Section != section {
+			continue
+		}
+		if active, err := isActive(q, src, sim); err != nil || !active {
+			continue
+		}
+		if v, ok := given[q.Name]; ok {
+			sim[q.Name] = v
+			continue
+		}
+		def, hasDef, defErr := defaultValue(q, src, sim)
+		k := Kept{Name: q.Name, Message: q.Prompt}
+		switch {
+		case hasDef && defErr == nil:
+			k.Value, k.Placeholder = FormatText(def), q.Placeholder
+			sim[q.Name] = def
+		case !hasDef && !q.Required:
+			sim[q.Name] = zero(q.Type)
+		default:
+			k.Asked = true
+		}
+		out = append(out, k)
+	}
+	return out
 }
 
 func lookup(byName map[string]Asked, key string) (Asked, error) {

@@ -97,6 +97,7 @@ type gated struct {
 	gates map[string]bool
 	asked []string
 	gated []string
+	shown []Gate
 }
 
 func (g *gated) Ask(_ context.Context, p Prompt) (string, error) {
@@ -107,9 +108,10 @@ func (g *gated) Ask(_ context.Context, p Prompt) (string, error) {
 	return "", nil
 }
 
-func (g *gated) Gate(_ context.Context, title string) (bool, error) {
-	g.gated = append(g.gated, title)
-	return g.gates[title], nil
+func (g *gated) Gate(_ context.Context, gate Gate) (bool, error) {
+	g.gated = append(g.gated, gate.Title)
+	g.shown = append(g.shown, gate)
+	return g.gates[gate.Title], nil
 }
 
 func TestSectionGates(t *testing.T) {

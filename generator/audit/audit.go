@@ -126,7 +126,11 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range comp.Checks {
+		checks, err := comp.Checks()
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range checks {
 			if c.Pos.File == "" {
 				c.Pos.File = name + "/checks.yaml"
 			}
@@ -161,7 +165,7 @@ func compileExpr(env *cel.Env, src string) (cel.Program, error) {
 	if iss.Err() != nil {
 		return nil, iss.Err()
 	}
-	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
+	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize), matchesOptimizations())
 }
 
 // All returns the compiled rules in catalog order.

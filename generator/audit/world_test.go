@@ -56,6 +56,7 @@ func (w worldFinding) matches(f audit.Finding) bool {
 // bypass classes are caught, the false-positive classes are not reported,
 // what cannot be audited is a diagnostic.
 func TestWorld(t *testing.T) {
+	t.Parallel()
 	cat := loadCatalog(t)
 	dirs, err := filepath.Glob("testdata/world/*")
 	if err != nil || len(dirs) == 0 {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -32,6 +33,10 @@ type AddRequest struct {
 	AllowDirty bool
 	// AllowDowngrade accepts a catalog older than the recorded one.
 	AllowDowngrade bool
+	// Review, when set with a Prompter, is shown the change before it is
+	// written and may have a section of the new questions answered again
+	// (not in a dry run, nor when conflicts stop add).
+	Review Reviewer
 }
 
 // Add renders one more component into a project made by `secgen new` or
@@ -54,25 +59,53 @@ func (e *Engine) Add(ctx context.Context, req AddRequest) (*ProjectResult, error
 		return nil, err
 	}
 	defer p.release()
-	in, err := e.gatherAdd(ctx, p, comp, req)
-	if err != nil {
-		return nil, err
+	var again *answers.Redo // a section to answer again, after a review
+	for {
+		in, err := e.gatherAdd(ctx, p, comp, req, again)
+		if err != nil {
+			return nil, err
+		}
+		res, v, err := e.finishAdd(ctx, p, in, req, policy)
+		in.r.Close()
+		if err != nil || v.Edit == "" {
+			return res, err
+		}
+		if again, err = redo(v, in.pending, &in.resolved); err != nil {
+			return nil, err
+		}
 	}
-	defer in.r.Close()
+}
+
+// finishAdd decides the files of an add, has the change reviewed when a
+// Reviewer is set, and commits it unless the review asks for an edit.
+func (e *Engine) finishAdd(ctx context.Context, p *project, in *addInput, req AddRequest, policy ConflictPolicy) (*ProjectResult, Verdict, error) {
 	o, regenerated, err := e.decideAdd(ctx, p, in, policy)
 	if err != nil || o.refused() {
-		return o.result(), err
+		return o.result(), Verdict{}, err
 	}
-	refs := slices.Insert(slices.Clone(p.manifest.Components), in.at, manifest.ComponentRef{Name: comp.Name, Version: comp.Version})
+	refs := slices.Insert(slices.Clone(p.manifest.Components), in.at, manifest.ComponentRef{Name: in.comp.Name, Version: in.comp.Version})
 	next := e.nextManifest(p.manifest, refs, p.manifest.Catalog, addRecords(p.manifest, o.generated, regenerated), o)
 	data, err := e.encodeManifest(next, in.all)
 	if err != nil {
-		return nil, err
+		return nil, Verdict{}, err
+	}
+	if req.Review != nil && req.Prompter != nil && !req.DryRun {
+		in.pending.Component = in.comp.Name
+		in.pending.Files = len(o.changes)
+		if old, err := readProjectFile(in.r, manifest.FileName); err != nil {
+			return nil, Verdict{}, err
+		} else if !bytes.Equal(old, data) {
+			in.pending.Files++
+		}
+		v, err := req.Review.Review(ctx, in.pending)
+		if err != nil || v.Edit != "" {
+			return nil, v, err
+		}
 	}
 	if err := e.commit(ctx, p, o, in.r, data, append(o.generated, regenerated...), req.DryRun); err != nil {
-		return nil, err
+		return nil, Verdict{}, err
 	}
-	return o.res, nil
+	return o.res, Verdict{}, nil
 }
 
 // addInput is what add gathers before deciding anything.
@@ -85,6 +118,10 @@ type addInput struct {
 	// other components, rendered with the new component set.
 	own, others []plan.File
 	r           *os.Root
+	// resolved is the resolution of the new questions, and pending what a
+	// review is shown (Files and Component filled in once decided).
+	resolved answers.Resolution
+	pending  Pending
 }
 
 // gatherAdd checks the component can join the project, resolves its new
@@ -92,7 +129,7 @@ type addInput struct {
 // of another component whose template reads the component list (the
 // Backstage entity's controls, for one) changes with it, and add merges it
 // like update would, so the project is what new would have made.
-func (e *Engine) gatherAdd(ctx context.Context, p *project, comp *catalog.Component, req AddRequest) (*addInput, error) {
+func (e *Engine) gatherAdd(ctx context.Context, p *project, comp *catalog.Component, req AddRequest, again *answers.Redo) (*addInput, error) {
 	present := componentNames(p.manifest)
 	if slices.Contains(present, comp.Name) {
 		return nil, failure.Invalidf("component %s is already part of this project; run secgen update to bring it up to date", comp.Name)
@@ -104,11 +141,17 @@ func (e *Engine) gatherAdd(ctx context.Context, p *project, comp *catalog.Compon
 	}
 	in := &addInput{comp: comp, at: e.insertAt(p.manifest, comp.Name)}
 	in.components = slices.Insert(slices.Clone(present), in.at, comp.Name)
-	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, in.components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter})
+	values, all, err := e.projectAnswers(ctx, p.root, p.manifest, in.components, answerInput{Set: req.Set, AnswersFile: req.AnswersFile, Prompter: req.Prompter, redo: again, resolved: &in.resolved})
 	if err != nil {
 		return nil, err
 	}
 	in.all = all
+	questions, err := e.Catalog.Questions(in.components)
+	if err != nil {
+		return nil, err
+	}
+	in.pending = pending(p.root, in.components, questions, &in.resolved, 0)
+	in.pending.Answers = values
 	full, err := e.renderPlan(ctx, render.Input{Catalog: e.Catalog, Present: in.components, Answers: values})
 	if err != nil {
 		return nil, err
@@ -150,14 +193,8 @@ func (e *Engine) decideAdd(ctx context.Context, p *project, in *addInput, policy
 			d.Reason = fmt.Sprintf("kept yours: it exists and differs from what component %s renders; secgen's version is in %s.secgen-new", in.comp.Name, f.Path)
 		}
 	}
-	for _, f := range in.own {
-		if w.skipped(f.Path) {
-			continue
-		}
-		o.generated = append(o.generated, f)
-		if err := w.file(f); err != nil {
-			return nil, nil, err
-		}
+	if err := w.walk(in.own, false); err != nil {
+		return nil, nil, err
 	}
 	regenerated, err := e.rerender(ctx, p, in.r, o, in.others)
 	return o, regenerated, err
@@ -193,19 +230,22 @@ func Blocking(c FileChange) bool { return c.Action == ActionConflict && c.New ==
 // returns the files whose records change.
 func (e *Engine) rerender(ctx context.Context, p *project, r *os.Root, o *outcome, files []plan.File) ([]plan.File, error) {
 	w := e.newWalk(ctx, p, r, o, ConflictMark)
-	var changed []plan.File
+	var candidates []plan.File
 	for _, f := range files {
 		if rec, tracked := w.records[f.Path]; tracked && rec.SHA256 == f.SHA256() {
 			continue // renders as it did: nothing to do
 		}
-		if w.skipped(f.Path) {
-			continue
-		}
-		changed = append(changed, f)
-		if err := w.file(f); err != nil {
-			return nil, err
-		}
+		candidates = append(candidates, f)
 	}
+	// The walk lists the files it decides among those generated; add
+	// records the re-rendered ones apart (addRecords), so they are taken
+	// back out.
+	generated := len(o.generated)
+	if err := w.walk(candidates, false); err != nil {
+		return nil, err
+	}
+	changed := slices.Clone(o.generated[generated:])
+	o.generated = o.generated[:generated]
 	return changed, nil
 }
 

@@ -23,6 +23,10 @@ type answerInput struct {
 	Change bool
 	// notices, when set, collects what the user should be told.
 	notices *[]string
+	// redo answers a section of the new questions again (add's review).
+	redo *answers.Redo
+	// resolved, when set, receives the resolution of the new questions.
+	resolved *answers.Resolution
 }
 
 // asksAnywhere reports whether any component of the catalog asks question
@@ -61,13 +65,13 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 	if err != nil {
 		return nil, nil, err
 	}
-	src := e.sources(components, filepath.Base(root))
-	src.Known, src.Set, src.File, src.Prompter = st.known, set, file, in.Prompter
-	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
-		src.Defaults = nodes(bp.Defaults)
-	}
-	if values, err = answers.Resolve(ctx, st.ask, src); err != nil {
+	r, err := answers.ResolveAll(ctx, st.ask, e.answerSources(root, m, components, st, set, file, in))
+	if err != nil {
 		return nil, nil, err
+	}
+	values = r.Values
+	if in.resolved != nil {
+		*in.resolved = *r
 	}
 	if in.notices != nil && in.Prompter == nil {
 		if fresh := st.defaulted(values, stored, set, file); len(fresh) > 0 {
@@ -82,6 +86,18 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 		*in.notices = append(*in.notices, "recorded answer(s) no question of the catalog asks any more were dropped: "+strings.Join(dropped, ", "))
 	}
 	return values, all, nil
+}
+
+// answerSources are where projectAnswers takes each answer from: the
+// recorded answers that stand, --set, the answers file, the prompter, the
+// blueprint's defaults, then the questions' own.
+func (e *Engine) answerSources(root string, m *manifest.Manifest, components []string, st *answerState, set []string, file map[string]*yaml.Node, in answerInput) answers.Sources {
+	src := e.sources(components, filepath.Base(root))
+	src.Known, src.Set, src.File, src.Prompter, src.Redo = st.known, set, file, in.Prompter, in.redo
+	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
+		src.Defaults = nodes(bp.Defaults)
+	}
+	return src
 }
 
 // answerState is what projectAnswers knows before it asks: the recorded

@@ -64,6 +64,9 @@ type NewRequest struct {
 	AnswersFile []byte
 	// Prompter asks for missing answers; nil disables input.
 	Prompter answers.Prompter
+	// Review, when set with a Prompter, is shown the project before it is
+	// written and may have a section answered again (not in a dry run).
+	Review Reviewer
 	// DryRun computes the plan and writes nothing.
 	DryRun bool
 	// Git, when set, initialises a repository with an initial commit.
@@ -120,16 +123,54 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	resolved, err := e.newAnswers(ctx, req, components, bp, target)
+	questions, err := e.Catalog.Questions(components)
 	if err != nil {
 		return nil, err
 	}
+	var again *answers.Redo // a section to answer again, after a review
+	for {
+		resolved, err := e.newAnswers(ctx, req, components, questions, bp, target, again)
+		if err != nil {
+			return nil, err
+		}
+		res, err := e.newResult(ctx, components, bp, target, resolved)
+		if err != nil {
+			return nil, err
+		}
+		if req.DryRun {
+			return res, nil
+		}
+		if req.Review != nil && req.Prompter != nil {
+			p := pending(res.Target, components, questions, resolved, len(res.Plan.Files))
+			p.Blueprint = res.Blueprint
+			v, err := req.Review.Review(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			if v.Edit != "" {
+				if again, err = redo(v, p, resolved); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		if err := writer.Create(ctx, res.Target, res.Plan, e.createOptions(req, res)); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
+}
+
+// newResult renders a new project with resolved answers into target (""
+// is ./NAME).
+func (e *Engine) newResult(ctx context.Context, components []string, bp *catalog.Blueprint, target string, resolved *answers.Resolution) (*Result, error) {
 	values := resolved.Values
 	if target == "" {
 		name, ok := values["name"].(string)
 		if !ok || name == "" {
 			return nil, failure.Invalidf("name the target directory: the components ask no service name to default it to")
 		}
+		var err error
 		if target, err = newTarget(name); err != nil {
 			return nil, err
 		}
@@ -154,12 +195,6 @@ func (e *Engine) New(ctx context.Context, req NewRequest) (*Result, error) {
 	if res.BeforeDeploy, err = e.beforeDeploy(components, values, ""); err != nil {
 		return nil, err
 	}
-	if req.DryRun {
-		return res, nil
-	}
-	if err := writer.Create(ctx, target, p, e.createOptions(req, res)); err != nil {
-		return nil, err
-	}
 	return res, nil
 }
 
@@ -178,7 +213,7 @@ func newTarget(dir string) (string, error) {
 
 // newAnswers resolves every question of the components from the request's
 // sources and the blueprint's defaults.
-func (e *Engine) newAnswers(ctx context.Context, req NewRequest, components []string, bp *catalog.Blueprint, target string) (*answers.Resolution, error) {
+func (e *Engine) newAnswers(ctx context.Context, req NewRequest, components []string, questions []answers.Asked, bp *catalog.Blueprint, target string, again *answers.Redo) (*answers.Resolution, error) {
 	var file map[string]*yaml.Node
 	if req.AnswersFile != nil {
 		var err error
@@ -186,16 +221,12 @@ func (e *Engine) newAnswers(ctx context.Context, req NewRequest, components []st
 			return nil, err
 		}
 	}
-	questions, err := e.Catalog.Questions(components)
-	if err != nil {
-		return nil, err
-	}
 	base := ""
 	if target != "" {
 		base = filepath.Base(target)
 	}
 	src := e.sources(components, base)
-	src.Known, src.Set, src.File, src.Prompter = answers.Values{}, req.Set, file, req.Prompter
+	src.Known, src.Set, src.File, src.Prompter, src.Redo = answers.Values{}, req.Set, file, req.Prompter, again
 	if bp != nil {
 		src.Defaults = nodes(bp.Defaults)
 	}

@@ -84,7 +84,6 @@ var moduleWants = map[string][]want{
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "publicly_accessible", "false"},
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "deletion_protection", "true"},
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "backup_retention_period", "var.backup_retention_days"},
-		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "iam_database_authentication_enabled", "true"},
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "manage_master_user_password", "true"},
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "master_user_secret_kms_key_id", "var.kms_key_arn"},
 		{"ENC-02", "main.tf", []string{"resource", "aws_db_instance", "this"}, "parameter_group_name", "aws_db_parameter_group.this.name"},
@@ -106,12 +105,18 @@ var moduleWants = map[string][]want{
 		{"ENC-05", "main.tf", []string{"resource", "aws_lb_listener", "http_redirect"}, "default_action.redirect.protocol", `"HTTPS"`},
 		{"ENC-05", "main.tf", []string{"resource", "aws_lb_listener", "http_redirect"}, "default_action.redirect.status_code", `"HTTP_301"`},
 	},
-	"account-baseline": {
+	// The account-wide settings, managed only by the platform root (platform/main.tf).
+	"account-guardrails": {
 		{"ENC-03", "main.tf", []string{"resource", "aws_ebs_encryption_by_default", "this"}, "enabled", "true"},
 		{"ENC-01", "main.tf", []string{"resource", "aws_s3_account_public_access_block", "this"}, "block_public_acls", "true"},
 		{"ENC-01", "main.tf", []string{"resource", "aws_s3_account_public_access_block", "this"}, "block_public_policy", "true"},
 		{"ENC-01", "main.tf", []string{"resource", "aws_s3_account_public_access_block", "this"}, "ignore_public_acls", "true"},
 		{"ENC-01", "main.tf", []string{"resource", "aws_s3_account_public_access_block", "this"}, "restrict_public_buckets", "true"},
+	},
+	"account-baseline": {
+		// The service's baseline reads the account-wide settings and stops a plan without them.
+		{"ENC-03", "main.tf", []string{"data", "aws_ebs_encryption_by_default", "account"}, "lifecycle.postcondition.condition", "self.enabled"},
+		{"ENC-01", "main.tf", []string{"data", "aws_s3_account_public_access_block", "account"}, "lifecycle.postcondition.condition", "self.block_public_acls && self.block_public_policy && self.ignore_public_acls && self.restrict_public_buckets"},
 		{"ENC-01", "main.tf", []string{"resource", "aws_s3_bucket_versioning", "access_logs"}, "versioning_configuration.status", `"Enabled"`},
 		{"ENC-01", "main.tf", []string{"data", "aws_iam_policy_document", "access_logs"}, "statement[sid=DenyInsecureTransport].condition[variable=aws:SecureTransport].values", `["false"]`},
 		{"IAM-02", "main.tf", []string{"data", "aws_iam_policy_document", "access_logs"}, "statement[sid=S3ServerAccessLogDelivery].condition[variable=aws:SourceAccount].test", `"StringEquals"`},
@@ -248,7 +253,7 @@ func check(t *testing.T, tr *tree, dir string, w want, seen map[string]bool) {
 
 // expectedModules are the module directories a case must render.
 func expectedModules(tr *tree) []string {
-	mods := []string{"account-baseline", "irsa-role", "kms-key", "s3-bucket", "service"}
+	mods := []string{"account-baseline", "account-guardrails", "irsa-role", "kms-key", "s3-bucket", "service"}
 	if tr.flag("include_rds") {
 		mods = append(mods, "rds-postgres")
 	}

@@ -2,8 +2,11 @@ package actions
 
 import (
 	"fmt"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -244,9 +247,10 @@ func nodeText(t *testing.T, n yaml.Node) string {
 type dependabot struct {
 	Version int `yaml:"version"`
 	Updates []struct {
-		Ecosystem string `yaml:"package-ecosystem"`
-		Directory string `yaml:"directory"`
-		Schedule  struct {
+		Ecosystem   string   `yaml:"package-ecosystem"`
+		Directory   string   `yaml:"directory"`
+		Directories []string `yaml:"directories"`
+		Schedule    struct {
 			Interval string `yaml:"interval"`
 		} `yaml:"schedule"`
 		Cooldown struct {
@@ -258,10 +262,12 @@ type dependabot struct {
 	} `yaml:"updates"`
 }
 
-// TestDependabot asserts SC-08: weekly, grouped updates of Go modules, actions and
-// Docker base images.
+// TestDependabot asserts SC-08: weekly, grouped updates of Go modules, actions, Docker base
+// images and, exactly when the project renders infra/terraform (terraform-aws, by new or by
+// add), the Terraform providers of every directory that pins them.
 func TestDependabot(t *testing.T) {
-	for _, tree := range workflowTrees(t) {
+	sawTerraform := false
+	for _, tree := range dependabotTrees(t) {
 		b, err := os.ReadFile(filepath.Join(tree.dir, ".github", "dependabot.yml"))
 		if err != nil {
 			t.Errorf("%s: SC-08 %v", tree.name, err)
@@ -280,18 +286,104 @@ func TestDependabot(t *testing.T) {
 		var ecosystems []string
 		for _, u := range d.Updates {
 			ecosystems = append(ecosystems, u.Ecosystem)
-			if u.Directory != "/" || u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
-				t.Errorf("%s: dependabot %s: want directory /, weekly, one group, a cooldown", tree.name, u.Ecosystem)
+			if u.Schedule.Interval != "weekly" || len(u.Groups) != 1 || u.Cooldown.DefaultDays < 1 {
+				t.Errorf("%s: dependabot %s: want weekly, one group, a cooldown", tree.name, u.Ecosystem)
 			}
 			for g, p := range u.Groups {
 				if !slices.Equal(p.Patterns, []string{"*"}) {
 					t.Errorf("%s: dependabot %s group %s does not group everything", tree.name, u.Ecosystem, g)
 				}
 			}
+			if u.Ecosystem == "terraform" {
+				sawTerraform = true
+				// An add case's tree holds only what add writes: the Terraform files are
+				// there when terraform-aws is the component it adds.
+				if _, err := os.Stat(filepath.Join(tree.dir, "infra", "terraform")); err == nil {
+					terraformDirectories(t, tree, u.Directory, u.Directories)
+				}
+			} else if u.Directory != "/" || len(u.Directories) > 0 {
+				t.Errorf("%s: dependabot %s: want directory /", tree.name, u.Ecosystem)
+			}
 		}
 		slices.Sort(ecosystems)
-		if want := []string{"docker", "github-actions", "gomod"}; !slices.Equal(ecosystems, want) {
+		want := []string{"docker", "github-actions", "gomod"}
+		if slices.Contains(projectComponents(t, tree), "terraform-aws") {
+			want = append(want, "terraform")
+		}
+		if !slices.Equal(ecosystems, want) {
 			t.Errorf("%s: SC-08 dependabot ecosystems %v, want %v", tree.name, ecosystems, want)
+		}
+	}
+	if !sawTerraform {
+		t.Error("no golden's dependabot.yml has a terraform entry")
+	}
+}
+
+// projectComponents returns the components the tree's manifest records.
+func projectComponents(t *testing.T, tree goldenTree) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(tree.dir, manifest.FileName))
+	if err != nil {
+		t.Fatalf("%s: %v", tree.name, err)
+	}
+	m, err := manifest.Parse(data)
+	if err != nil {
+		t.Fatalf("%s: %s: %v", tree.name, manifest.FileName, err)
+	}
+	var names []string
+	for _, c := range m.Components {
+		names = append(names, c.Name)
+	}
+	return names
+}
+
+// terraformDirectories asserts that the directories of the terraform entry are exactly the
+// tree's directories holding .tf files that pin a provider (required_providers): each
+// pattern matches at least one of them, and each of them is matched.
+func terraformDirectories(t *testing.T, tree goldenTree, dir string, dirs []string) {
+	t.Helper()
+	if dir != "" {
+		dirs = append(dirs, dir)
+	}
+	pinned := map[string]bool{}
+	err := filepath.WalkDir(filepath.Join(tree.dir, "infra"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".tf" {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(b), "required_providers") {
+			rel, err := filepath.Rel(tree.dir, filepath.Dir(p))
+			if err != nil {
+				return err
+			}
+			pinned["/"+filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s: %v", tree.name, err)
+	}
+	covered := map[string]bool{}
+	for _, pattern := range dirs {
+		n := 0
+		for d := range pinned {
+			if ok, err := path.Match(pattern, d); err != nil {
+				t.Errorf("%s: dependabot terraform directory %q: %v", tree.name, pattern, err)
+			} else if ok {
+				covered[d] = true
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: dependabot terraform directory %q matches no directory that pins a provider", tree.name, pattern)
+		}
+	}
+	for _, d := range slices.Sorted(maps.Keys(pinned)) {
+		if !covered[d] {
+			t.Errorf("%s: %s pins a provider, but Dependabot's terraform entry does not cover it", tree.name, d)
 		}
 	}
 }

@@ -27,9 +27,24 @@ type goldenTree struct {
 	caseDir string
 }
 
-// workflowTrees returns every golden tree with a .github directory. It fails the test
-// when there is none, so that no check passes vacuously.
+// workflowTrees returns every golden tree with a .github/workflows directory. It fails the
+// test when there is none, so that no check passes vacuously.
 func workflowTrees(t *testing.T) []goldenTree {
+	t.Helper()
+	return treesWith(t, filepath.Join(".github", "workflows"))
+}
+
+// dependabotTrees returns every golden tree with a .github/dependabot.yml: those with the
+// workflows, and add cases whose tree holds the file because adding another component
+// re-rendered it (add terraform-aws adds its Terraform entry) while the workflows, which
+// the addition leaves alone, are not part of what add writes.
+func dependabotTrees(t *testing.T) []goldenTree {
+	t.Helper()
+	return treesWith(t, filepath.Join(".github", "dependabot.yml"))
+}
+
+// treesWith returns every golden tree holding rel, failing the test when there is none.
+func treesWith(t *testing.T, rel string) []goldenTree {
 	t.Helper()
 	dirs, err := filepath.Glob(filepath.Join(goldensDir, "*", "*", "tree"))
 	if err != nil {
@@ -37,7 +52,7 @@ func workflowTrees(t *testing.T) []goldenTree {
 	}
 	var trees []goldenTree
 	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, ".github")); err != nil {
+		if _, err := os.Stat(filepath.Join(d, rel)); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
@@ -51,7 +66,7 @@ func workflowTrees(t *testing.T) []goldenTree {
 		})
 	}
 	if len(trees) == 0 {
-		t.Fatalf("no golden tree under %s has a .github directory: run make goldens", goldensDir)
+		t.Fatalf("no golden tree under %s holds %s: run make goldens", goldensDir, filepath.ToSlash(rel))
 	}
 	return trees
 }

@@ -278,6 +278,11 @@ func TestDefaultPathAsksAtMostTwelve(t *testing.T) {
 		"Customize Authentication settings?", "Customize AWS settings?", "Customize Kubernetes settings?",
 		"Customize CI settings?", "Customize Backstage settings?",
 	}
+	// Then the review, which is not a question.
+	if len(asked) == 0 || !strings.HasPrefix(asked[len(asked)-1], "Write ") {
+		t.Fatalf("the last prompt was not the review: %q", asked)
+	}
+	asked = asked[:len(asked)-1]
 	if strings.Join(asked, "|") != strings.Join(want, "|") {
 		t.Errorf("asked:\n  %q\nwant:\n  %q", asked, want)
 	}

@@ -85,6 +85,7 @@ func runAdd(ctx context.Context, streams *IO, opts *AddOptions) error {
 	}
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
+		req.Review = reviewerFor(streams, p.Catalog.Catalog)
 	}
 	res, err := projectEngine(p, streams.version()).Add(ctx, req)
 	if err != nil {

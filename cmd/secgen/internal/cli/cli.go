@@ -101,6 +101,11 @@ func Main(ctx context.Context, args []string, streams *IO) int {
 	if err == nil {
 		return ExitOK
 	}
+	if errors.Is(err, prompt.ErrDeclined) {
+		// The same exit as an interrupted prompt: the user stopped it.
+		fmt.Fprintln(streams.Err, "secgen: "+err.Error())
+		return ExitInterrupted
+	}
 	if errors.Is(err, prompt.ErrInterrupted) || errors.Is(err, context.Canceled) {
 		// Prompts come before any write, and writes are atomic or journaled.
 		fmt.Fprintln(streams.Err, "secgen: interrupted")

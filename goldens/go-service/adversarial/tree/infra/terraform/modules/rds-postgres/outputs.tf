@@ -9,7 +9,7 @@ output "port" {
 }
 
 output "resource_id" {
-  description = "Resource ID of the instance, used in rds-db:connect ARNs."
+  description = "Resource ID of the instance (the dbi-... identifier)."
   value       = aws_db_instance.this.resource_id
 }
 

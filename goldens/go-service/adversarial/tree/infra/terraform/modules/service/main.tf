@@ -3,10 +3,18 @@
 
 data "aws_caller_identity" "current" {}
 
-# The role (or user) running Terraform administers the keys it creates, so a plan can
-# never lock its own deployer out of a key.
+# ENC-04: the key's administrators are an input, the same whoever applies, so a re-apply by
+# another role cannot replace them. The role running Terraform must be one of them: it
+# reads and updates the key policy, and KMS refuses a policy that locks its caller out.
 data "aws_iam_session_context" "deployer" {
   arn = data.aws_caller_identity.current.arn
+
+  lifecycle {
+    postcondition {
+      condition     = contains(var.key_administrator_arns, self.issuer_arn)
+      error_message = "The role running Terraform is not one of key_administrator_arns (the KMS key administrators); apply with one of them, or add it."
+    }
+  }
 }
 
 locals {
@@ -24,15 +32,16 @@ locals {
   ]
 }
 
-# ENC-04: one customer-managed key per environment, administered by the deploying role and
+# ENC-04: one customer-managed key per environment, administered by the named roles and
 # usable by the workload only through the services above.
 module "kms" {
   source = "../kms-key"
 
   alias              = local.prefix
   description        = var.description
-  administrator_arns = distinct(concat([data.aws_iam_session_context.deployer.issuer_arn], var.key_administrator_arns))
-  # A deleted deployer role cannot strand the key (and the data and state it encrypts).
+  administrator_arns = var.key_administrator_arns
+  # Should every administrator be deleted, the break-glass role can still recover the key
+  # (and the data it encrypts).
   break_glass_role_arn = "arn:aws:iam::${var.aws_account_id}:role/${var.break_glass_role_name}"
   user_arns            = [module.irsa.role_arn]
   via_services         = local.via_services
@@ -49,7 +58,9 @@ module "bucket" {
   tags              = local.tags
 }
 
-# ENC-02: PostgreSQL, private, encrypted with the environment's key, TLS and IAM auth.
+# ENC-02: PostgreSQL, private, encrypted with the environment's key, TLS forced. The service
+# connects with the password in its DATABASE_URL secret, not with IAM authentication: its
+# connector does not request RDS authentication tokens, so the role holds no rds-db:connect.
 module "database" {
   source = "../rds-postgres"
 
@@ -116,13 +127,6 @@ module "irsa" {
       conditions = [
         { test = "StringEquals", variable = "kms:ViaService", values = ["s3.${var.aws_region}.amazonaws.com"] },
       ]
-    },
-    {
-      # rds-db:connect is authorised when the token is presented; it supports no request
-      # conditions beyond the ARN, which names the instance and the database user.
-      sid       = "ConnectAsDatabaseUser"
-      actions   = ["rds-db:connect"]
-      resources = ["arn:aws:rds-db:${var.aws_region}:${var.aws_account_id}:dbuser:${module.database.resource_id}/${var.database_user}"]
     },
   ]
 }

@@ -101,13 +101,12 @@ variable "access_log_bucket" {
 }
 
 variable "key_administrator_arns" {
-  description = "IAM roles or users that administer the environment's KMS key besides the deploying role (ENC-04)."
+  description = "IAM roles that administer the environment's KMS key (ENC-04), the role running Terraform among them; the same whoever applies."
   type        = list(string)
-  default     = []
 
   validation {
-    condition     = alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", arn))])
-    error_message = "Each key administrator must be an IAM role or user ARN."
+    condition     = length(var.key_administrator_arns) > 0 && alltrue([for arn in var.key_administrator_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", arn))])
+    error_message = "Give at least one key administrator, each an IAM role ARN."
   }
 }
 
@@ -159,16 +158,6 @@ variable "database_name" {
   validation {
     condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.database_name))
     error_message = "The database name must start with a letter and hold only lower-case letters, digits and '_'."
-  }
-}
-
-variable "database_user" {
-  description = "Database user the workload connects as with IAM authentication (GRANT rds_iam TO it)."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9_]{0,62}$", var.database_user))
-    error_message = "The database user must start with a letter and hold only lower-case letters, digits and '_'."
   }
 }
 

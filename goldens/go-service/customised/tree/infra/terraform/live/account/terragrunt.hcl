@@ -17,4 +17,7 @@ inputs = {
   access_log_bucket_name = "ledger-logs-210987654321"
   # ENC-01: the key of the remote state bucket (live/terragrunt.hcl refers to its alias).
   state_key_alias = "ledger-tfstate"
+
+  # ENC-04: the state key's administrators, whoever applies.
+  key_administrator_arns = ["arn:aws:iam::210987654321:role/terraform-deployer"]
 }

@@ -31,8 +31,10 @@ inputs = {
   bucket_name       = "ledger-210987654321"
   access_log_bucket = dependency.account.outputs.access_log_bucket
   database_name     = "ledger"
-  database_user     = "ledger"
   target_port       = 9443
+
+  # ENC-04: the environment key's administrators, whoever applies.
+  key_administrator_arns = ["arn:aws:iam::210987654321:role/terraform-deployer"]
 
   # The environment's network and certificate are not secgen's to invent; add them here:
   # vpc_id, workload_security_group_id, database_subnet_ids, alb_subnet_ids, alb_ingress_cidr_blocks, certificate_arn.

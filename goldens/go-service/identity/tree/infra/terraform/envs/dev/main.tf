@@ -52,12 +52,14 @@ module "service" {
   bucket_name       = "payments-210987654321"
   access_log_bucket = "payments-logs-210987654321"
 
+  # ENC-04: the environment key's administrators, whoever applies.
+  key_administrator_arns = ["arn:aws:iam::210987654321:role/terraform-deployer"]
+
   vpc_id                     = var.vpc_id
   workload_security_group_id = var.workload_security_group_id
 
   database_subnet_ids = var.database_subnet_ids
   database_name       = "payments"
-  database_user       = "payments"
 
   alb_subnet_ids          = var.alb_subnet_ids
   alb_ingress_cidr_blocks = var.alb_ingress_cidr_blocks

@@ -52,12 +52,14 @@ module "service" {
   bucket_name       = "evil-svc-111122223333"
   access_log_bucket = "evil-svc-logs-111122223333"
 
+  # ENC-04: the environment key's administrators, whoever applies.
+  key_administrator_arns = ["arn:aws:iam::111122223333:role/terraform-deployer"]
+
   vpc_id                     = var.vpc_id
   workload_security_group_id = var.workload_security_group_id
 
   database_subnet_ids = var.database_subnet_ids
   database_name       = "evil_svc"
-  database_user       = "evil_svc"
 
   alb_subnet_ids          = var.alb_subnet_ids
   alb_ingress_cidr_blocks = var.alb_ingress_cidr_blocks

@@ -52,12 +52,14 @@ module "service" {
   bucket_name       = "payments-api-documents"
   access_log_bucket = "payments-api-logs-210987654321"
 
+  # ENC-04: the environment key's administrators, whoever applies.
+  key_administrator_arns = ["arn:aws:iam::210987654321:role/platform/terraform-deployer", "arn:aws:iam::210987654321:role/security-admin"]
+
   vpc_id                     = var.vpc_id
   workload_security_group_id = var.workload_security_group_id
 
   database_subnet_ids = var.database_subnet_ids
   database_name       = "payments_api"
-  database_user       = "payments_api"
 
   alb_subnet_ids          = var.alb_subnet_ids
   alb_ingress_cidr_blocks = var.alb_ingress_cidr_blocks
