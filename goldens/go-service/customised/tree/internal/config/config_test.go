@@ -190,6 +190,7 @@ func TestProductionRefusesDevelopmentSettings(t *testing.T) {
 	for k, v := range map[string]string{
 		"OIDC_ISSUER":    "http://127.0.0.1:5556",
 		"ENCRYPTION_KEY": config.DevelopmentKey,
+
 		"DATABASE_URL": "postgres://app@127.0.0.1:5432/app?sslmode=disable",
 	} {
 		for _, mode := range []string{"", "false"} {
@@ -243,6 +244,7 @@ func TestDevelopmentModeStaysOnThisMachine(t *testing.T) {
 		"LISTEN_HOST": "0.0.0.0",
 		"OIDC_ISSUER": "http://issuer.example.com",
 		"DEV_MODE":    "yes please",
+
 		"DATABASE_URL": "postgres://app@db.example.com:5432/app?sslmode=disable",
 	} {
 		e := dev()

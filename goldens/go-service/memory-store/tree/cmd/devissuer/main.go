@@ -84,6 +84,7 @@ type settings struct {
 	addr     string // loopback host:port to listen on
 	issuer   string // the issuer URL, on this machine
 	audience string
+
 	clientID, clientSecret, redirectURL string
 }
 

@@ -166,6 +166,7 @@ func TestProductionRefusesDevelopmentSettings(t *testing.T) {
 	for k, v := range map[string]string{
 		"OIDC_ISSUER":    "http://127.0.0.1:5556",
 		"ENCRYPTION_KEY": config.DevelopmentKey,
+
 		"OIDC_REDIRECT_URL": "http://127.0.0.1:8080/auth/callback",
 	} {
 		for _, mode := range []string{"", "false"} {
@@ -208,6 +209,7 @@ func TestDevelopmentModeStaysOnThisMachine(t *testing.T) {
 		"LISTEN_HOST": "0.0.0.0",
 		"OIDC_ISSUER": "http://issuer.example.com",
 		"DEV_MODE":    "yes please",
+
 		"OIDC_REDIRECT_URL": "http://app.example.com/auth/callback",
 	} {
 		e := dev()
