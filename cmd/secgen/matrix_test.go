@@ -22,6 +22,9 @@ var matrixSources = []string{"builtin", "dir", "file", "http", "named"}
 func TestMatrix(t *testing.T) {
 	for _, src := range matrixSources {
 		t.Run(src, func(t *testing.T) {
+			// Each source's run has its own work directory, cache and
+			// servers: the sources run side by side.
+			t.Parallel()
 			p := scriptParams("testdata/matrix")
 			setup := p.Setup
 			p.Setup = func(env *testscript.Env) error {

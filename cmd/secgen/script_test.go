@@ -18,12 +18,15 @@ import (
 	"testing"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/rogpeppe/go-internal/testscript"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/secgen/secgen/cmd/secgen/internal/buildinfo"
 	"github.com/secgen/secgen/cmd/secgen/internal/cli"
+	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/catsource/catsourcetest"
+	"github.com/secgen/secgen/generator/goldentest"
 )
 
 func TestMain(m *testing.M) {
@@ -75,6 +78,7 @@ func scriptParams(dir string) testscript.Params {
 			"githttp":      githttp,
 			"cachecheck":   cachecheck,
 			"writecatalog": writecatalog,
+			"publish":      publish,
 			// exits CODE PROG ARGS... runs PROG and requires exit status CODE.
 			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) < 2 {
@@ -101,7 +105,9 @@ func scriptParams(dir string) testscript.Params {
 }
 
 // mkcatalog DIR [hostile] builds the fixture catalog repository (see
-// catsourcetest.Fixture) in DIR, writes the signer's public key to
+// catsourcetest.Fixture) in DIR, its releases v1.0.0 and v1.1.0 with one
+// golden case recorded by secgen's own recorder (so secgen test reads the
+// git source), writes the signer's public key to
 // signer.asc and the stranger's to stranger.asc, and sets V100 and V110 to
 // the commits of v1.0.0 and v1.1.0 and SIGNER to the signer's fingerprint.
 func mkcatalog(ts *testscript.TestScript, neg bool, args []string) {
@@ -110,7 +116,7 @@ func mkcatalog(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	dir := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(dir, 0o755))
-	fx, err := catsourcetest.NewFixture(dir, len(args) == 2 && args[1] == "hostile")
+	fx, err := catsourcetest.NewFixtureWith(dir, catsourcetest.Options{Hostile: len(args) == 2 && args[1] == "hostile", Goldens: recordGoldens})
 	ts.Check(err)
 	ts.Check(os.WriteFile(ts.MkAbs("signer.asc"), fx.Ring, 0o644))
 	_, stranger, err := catsourcetest.NewKey("Other")
@@ -120,6 +126,105 @@ func mkcatalog(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("V100", fx.V100.String())
 	ts.Setenv("V110", fx.V110.String())
 	ts.Setenv("SIGNER", catsourcetest.Fingerprint(fx.Signer))
+}
+
+// recordGoldens adds the golden case goldens/service/defaults to a fixture
+// catalog's files, its tree recorded as secgen test --update records it.
+func recordGoldens(files catsourcetest.Files) error {
+	files["goldens/service/defaults/case.yaml"] = catsourcetest.Entry{Data: []byte("blueprint: service\n")}
+	files["goldens/service/defaults/answers.yaml"] = catsourcetest.Entry{Data: []byte("name: golden\n")}
+	return recordTrees(files)
+}
+
+// recordTrees records the tree of every golden case among a catalog's
+// files, as secgen test --update records them, and adds them to files.
+func recordTrees(files catsourcetest.Files) error {
+	dir, err := os.MkdirTemp("", "secgen-fixture-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for p, e := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, e.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	ctx := context.Background()
+	cat, err := catalog.Load(ctx, catalog.Source{Templates: os.DirFS(filepath.Join(dir, "templates")), Blueprints: os.DirFS(filepath.Join(dir, "blueprints"))})
+	if err != nil {
+		return err
+	}
+	goldens := filepath.Join(dir, "goldens")
+	cases, err := goldentest.Load(ctx, goldens)
+	if err != nil {
+		return err
+	}
+	for _, r := range goldentest.Run(ctx, cat, cases, goldentest.Options{Update: true}) {
+		if r.Err != nil {
+			return r.Err
+		}
+	}
+	return filepath.WalkDir(goldens, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		files[filepath.ToSlash(rel)] = catsourcetest.Entry{Data: data}
+		return nil
+	})
+}
+
+// publish SRCDIR REPO TAG commits the files of directory SRCDIR (a
+// symbolic link becomes one in git) to the repository REPO (created when
+// missing) and tags the commit TAG, both signed by the publisher's key,
+// made on first use: its public key is written to publisher.asc, and
+// another team's key to other.asc.
+func publish(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: publish SRCDIR REPO TAG")
+	}
+	slot := ts.Value(fixtureKey{}).(*fixtureSlot)
+	if slot.publisher == nil {
+		k, pub, err := catsourcetest.NewKey("Publisher")
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs("publisher.asc"), pub, 0o644))
+		_, other, err := catsourcetest.NewKey("Other team")
+		ts.Check(err)
+		ts.Check(os.WriteFile(ts.MkAbs("other.asc"), other, 0o644))
+		slot.publisher = k
+	}
+	src := ts.MkAbs(args[0])
+	files := catsourcetest.Files{}
+	ts.Check(filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.Type()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(p)
+			files[filepath.ToSlash(rel)] = catsourcetest.Entry{Data: []byte(target), Mode: filemode.Symlink}
+			return err
+		}
+		data, err := os.ReadFile(p)
+		files[filepath.ToSlash(rel)] = catsourcetest.Entry{Data: data}
+		return err
+	}))
+	dir := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	repo, err := catsourcetest.Init(dir)
+	ts.Check(err)
+	c, err := repo.Commit(files, "publish "+args[2], slot.publisher)
+	ts.Check(err)
+	_, err = repo.Tag(args[2], c, slot.publisher)
+	ts.Check(err)
 }
 
 // fixtureKey finds a script's fixtureSlot among its values.
@@ -133,6 +238,8 @@ type fixtureSlot struct {
 	// platform and platformKey are mkplatform's files and signing key.
 	platform    catsourcetest.Files
 	platformKey *openpgp.Entity
+	// publisher is publish's signing key.
+	publisher *openpgp.Entity
 }
 
 // release DIR TAG VERSION signer|rotated commits catalog VERSION to the
@@ -255,26 +362,39 @@ func cachecheck(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// mkplatform DIR [TAG] builds a platform catalog repository in DIR from
-// secgen's own catalog (templates/ and blueprints/ of this repository)
-// under the id acme, with its release TAG (default v1.0.0) a signed
+// mkplatform [-goldens] DIR [TAG] builds a platform catalog repository in
+// DIR from secgen's own catalog (templates/ and blueprints/ of this
+// repository; with -goldens, also the golden cases of goldens/, their
+// trees recorded for acme) under the id acme, with its release TAG
+// (default v1.0.0) a signed
 // annotated tag; it writes the signer's public key to platform.asc and
 // another team's to other.asc, and sets PLATFORM_SIGNER. A catalog that
 // ships secgen's github-actions component renders secgen's CI job.
 func mkplatform(ts *testscript.TestScript, neg bool, args []string) {
+	goldens := len(args) > 0 && args[0] == "-goldens"
+	if goldens {
+		args = args[1:]
+	}
 	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: mkplatform DIR [TAG]")
+		ts.Fatalf("usage: mkplatform [-goldens] DIR [TAG]")
 	}
 	tag := "v1.0.0"
 	if len(args) == 2 {
 		tag = args[1]
 	}
 	files := catsourcetest.Files{}
-	for _, top := range []string{"templates", "blueprints"} {
+	tops := []string{"templates", "blueprints"}
+	if goldens {
+		tops = append(tops, "goldens")
+	}
+	for _, top := range tops {
 		root := filepath.Join("..", "..", top)
 		ts.Check(filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
 				return err
+			}
+			if top == "goldens" && strings.Contains(filepath.ToSlash(p), "/tree/") {
+				return nil // the trees are recorded for acme below
 			}
 			data, err := os.ReadFile(p)
 			if err != nil {
@@ -288,6 +408,9 @@ func mkplatform(ts *testscript.TestScript, neg bool, args []string) {
 			files[rel] = catsourcetest.Entry{Data: data}
 			return nil
 		}))
+	}
+	if goldens {
+		ts.Check(recordTrees(files))
 	}
 	dir := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(dir, 0o755))

@@ -227,7 +227,7 @@ func (q *Question) checkString(s string) error {
 			return fmt.Errorf("must not be %s", failure.Quote(s))
 		}
 	}
-	if q.pattern != nil && !q.pattern.MatchString(s) {
+	if q.pattern != nil && !q.pattern().MatchString(s) {
 		if q.Validate.PatternHelp != "" {
 			return fmt.Errorf("must be %s, got %s", q.Validate.PatternHelp, failure.Quote(s))
 		}

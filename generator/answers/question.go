@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template/parse"
 
 	"github.com/secgen/secgen/generator/lazyre"
@@ -65,7 +66,9 @@ type Question struct {
 	Placeholder       bool   `yaml:"placeholder"`
 	PlaceholderReason string `yaml:"placeholder_reason"`
 
-	pattern *regexp.Regexp
+	// pattern is Validate.Pattern, anchored and compiled (nil: none), set
+	// by Check or Prepare.
+	pattern func() *regexp.Regexp
 }
 
 // Default maximum lengths when a question sets none: answers are bounded.
@@ -80,6 +83,17 @@ var (
 	// Question names that would ask for a secret value (SEC-02).
 	secretName = lazyre.New(`(^|_)(password|passwd|passphrase|credentials?|private_key|api_key|apikey|access_key|secret_key|secret_value|client_secret|token|tokens|otp|pin)($|_)`)
 )
+
+// Prepare readies for use a question whose declaration a test has already
+// proven valid with Check (a question of the catalog compiled into the
+// binary): it skips Check's validation, and its pattern compiles on first
+// use. Never call it on a question read at run time: call Check.
+func (q *Question) Prepare() {
+	if q.Validate.Pattern != "" {
+		expr := `^(?:` + q.Validate.Pattern + `)$`
+		q.pattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+	}
+}
 
 // CheckName validates the form of a question's name (also that of any other
 // name templates see beside the answers).
@@ -145,7 +159,7 @@ func (q *Question) Check() error {
 		if err != nil {
 			return fmt.Errorf("question %q: pattern: %w", q.Name, err)
 		}
-		q.pattern = re
+		q.pattern = func() *regexp.Regexp { return re }
 	}
 	if q.When != "" {
 		if err := checkTemplate(q.When); err != nil {

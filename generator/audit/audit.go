@@ -126,7 +126,11 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range comp.Checks {
+		checks, err := comp.Checks()
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range checks {
 			if c.Pos.File == "" {
 				c.Pos.File = name + "/checks.yaml"
 			}
@@ -161,7 +165,7 @@ func compileExpr(env *cel.Env, src string) (cel.Program, error) {
 	if iss.Err() != nil {
 		return nil, iss.Err()
 	}
-	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize))
+	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize), matchesOptimizations())
 }
 
 // All returns the compiled rules in catalog order.
@@ -287,7 +291,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		defer r.Close()
 		root = r.FS()
 	}
-	files, skipped, err := listFiles(root, req.Root, req.Exclude)
+	files, excludedFiles, skipped, err := listFiles(root, req.Root, req.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -308,6 +312,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	var rules []active
 	var keys []fileKey
 	matchCache := map[string][]string{} // pattern -> the files it matches
+	charts := helmCharts(files)
 	seenKey := map[fileKey]bool{}
 	for _, r := range rs.rules {
 		if !seenComp[r.Component] {
@@ -346,6 +351,12 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 			if format == "" {
 				format = FormatOf(p)
 			}
+			if chart := charts.source(p); chart != "" && format == "yaml" {
+				// A Helm chart's templates are not Kubernetes objects
+				// until rendered: the chart is one diagnostic.
+				charts.judged[chart] = true
+				continue
+			}
 			k := fileKey{p, format}
 			a.keys = append(a.keys, k)
 			readFiles[p] = true
@@ -356,6 +367,7 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		}
 		rules = append(rules, a)
 	}
+	rep.Diagnostics = append(rep.Diagnostics, charts.diagnostics()...)
 	// A skipped file (symbolic link, special file) that some rule would
 	// have read is said not to be audited.
 	for _, sk := range skipped {
@@ -398,8 +410,18 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		rep.Diagnostics = append(rep.Diagnostics, d...)
 	}
 
-	// Kustomize patch fragments are seen only by fragment rules.
+	// Kustomize patch fragments are seen only by fragment rules, unless an
+	// overlay that applies them was built: its objects are then audited as
+	// they will be applied, and the patches through them.
 	fragments := patchFragments(root, files)
+	var objectRules []*Rule
+	for _, a := range rules {
+		if builtRule(a.rule) {
+			objectRules = append(objectRules, a.rule)
+		}
+	}
+	kb := kustomizeAll(ctx, root, files, excludedFiles, objectRules, req.Only != nil)
+	rep.Diagnostics = append(rep.Diagnostics, kb.diags...)
 
 	// Evaluate every rule, on all cores.
 	results := make([][]Finding, len(rules))
@@ -407,8 +429,19 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	parallel(len(rules), func(i int) {
 		var matched []*parsedFile
 		for _, k := range rules[i].keys {
+			if kb.patches[k.path] {
+				continue
+			}
 			if fragments[k.path] == rules[i].rule.Fragments {
 				matched = append(matched, &parsed[index[k]])
+			}
+		}
+		if builtRule(rules[i].rule) {
+			g := catalog.CompileGlob(rules[i].rule.Match)
+			for j := range kb.files {
+				if g.Match(kb.files[j].Path) {
+					matched = append(matched, &kb.files[j])
+				}
 			}
 		}
 		results[i], evalDiags[i] = rs.evalRule(rules[i].rule, req, answers, matched)
@@ -416,13 +449,29 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	isExcluded := map[string]bool{}
+	for _, p := range excludedFiles {
+		isExcluded[p] = true
+	}
 	for _, d := range evalDiags {
-		rep.Diagnostics = append(rep.Diagnostics, d...)
+		for _, x := range d {
+			if x.Line < 0 {
+				l := kb.locs[-x.Line-1]
+				x.File, x.Line = l.file, l.line
+			}
+			if isExcluded[x.File] {
+				continue
+			}
+			rep.Diagnostics = append(rep.Diagnostics, x)
+		}
 	}
 	var all []Finding
 	for _, fs := range results {
 		all = append(all, fs...)
 	}
+	// A built overlay's finding that traces back to an excluded file is out
+	// of the audit's scope, like the file itself.
+	all = slices.DeleteFunc(kb.remap(all), func(f Finding) bool { return isExcluded[f.File] })
 	inline := inlineWaivers(parsed)
 	today := req.Today
 	if today == "" {
@@ -769,9 +818,11 @@ func globPrefix(pattern string) string {
 var skipDirs = map[string]bool{".git": true, ".secgen": true, "node_modules": true}
 
 // listFiles returns the regular files under root as slash paths, sorted,
-// never following a symbolic link, without the excluded ones; skipped lists
-// the symbolic links and special files met, as diagnostics.
-func listFiles(fsys fs.FS, root string, exclude []string) (files []string, skipped []Diagnostic, err error) {
+// never following a symbolic link, without the excluded ones; excludedFiles
+// are the regular files of the excluded paths (a kustomize build still reads
+// them, since a deploy applies them, but no finding is reported in them);
+// skipped lists the symbolic links and special files met, as diagnostics.
+func listFiles(fsys fs.FS, root string, exclude []string) (files, excludedFiles []string, skipped []Diagnostic, err error) {
 	excluded := func(p string) bool {
 		for _, g := range exclude {
 			if catalog.GlobMatch(g, p) || catalog.GlobMatch(g+"/**", p) {
@@ -784,15 +835,15 @@ func listFiles(fsys fs.FS, root string, exclude []string) (files []string, skipp
 		if err != nil {
 			return err
 		}
-		if p != "." && excluded(p) {
-			if d.IsDir() {
+		if d.IsDir() {
+			if p != "." && skipDirs[d.Name()] {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if d.IsDir() {
-			if p != "." && skipDirs[d.Name()] {
-				return fs.SkipDir
+		if excluded(p) {
+			if d.Type().IsRegular() && !manifest.Reserved(p) {
+				excludedFiles = append(excludedFiles, p)
 			}
 			return nil
 		}
@@ -808,9 +859,9 @@ func listFiles(fsys fs.FS, root string, exclude []string) (files []string, skipp
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: list %s: %w", root, err)
+		return nil, nil, nil, fmt.Errorf("audit: list %s: %w", root, err)
 	}
-	return files, skipped, nil
+	return files, excludedFiles, skipped, nil
 }
 
 // readFile reads one project file; reason says why it was not read (too

@@ -48,6 +48,7 @@ func loadCatalog(t testing.TB) *catalog.Catalog {
 // Controls no component claims are secgen's own (secgen: true in the
 // registry); they are properties of secgen, not of a project's files.
 func TestEveryControlHasARule(t *testing.T) {
+	t.Parallel()
 	cat := loadCatalog(t)
 	rs, err := audit.Compile(cat, nil)
 	if err != nil {
@@ -112,6 +113,7 @@ func copyTree(t *testing.T, src string) string {
 // the file, the line of the offending object, the rule, severity and fix,
 // and says `secgen update` restores it.
 func TestFindingCarriesItsPlace(t *testing.T) {
+	t.Parallel()
 	cat := loadCatalog(t)
 	dir := copyTree(t, filepath.Join(goldensDir, "k8s/full/tree"))
 	p := filepath.Join(dir, "deploy/k8s/base/serviceaccount.yaml")
@@ -152,6 +154,7 @@ func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 // TestComponentsWithoutManifest audits a directory secgen did not generate
 // by the rules of a named component: a hand-written workflow directory.
 func TestComponentsWithoutManifest(t *testing.T) {
+	t.Parallel()
 	cat := loadCatalog(t)
 	dir := t.TempDir()
 	wf := filepath.Join(dir, ".github", "workflows")
@@ -190,6 +193,7 @@ func TestComponentsWithoutManifest(t *testing.T) {
 // evaluated control with its documentation address, and each result points
 // at its rule.
 func TestSARIFOneRulePerControl(t *testing.T) {
+	t.Parallel()
 	cat := loadCatalog(t)
 	dir := copyTree(t, filepath.Join(goldensDir, "go-service/defaults/tree"))
 	if err := os.Remove(filepath.Join(dir, "deploy/k8s/base/poddisruptionbudget.yaml")); err != nil {
@@ -246,6 +250,7 @@ func TestSARIFOneRulePerControl(t *testing.T) {
 // TestDocsHaveOneSectionPerControl: every control's helpUri anchor exists
 // in docs/audit.md.
 func TestDocsHaveOneSectionPerControl(t *testing.T) {
+	t.Parallel()
 	cat := loadCatalog(t)
 	data, err := os.ReadFile("../../docs/audit.md")
 	if err != nil {

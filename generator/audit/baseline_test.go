@@ -21,6 +21,7 @@ func manifestOf(version, catVersion string, comps []string, ctls []string) *mani
 // against the base's; the same change recorded in audit_opt_out with a
 // reason is reported without failing; an opt-out without reason fails.
 func TestPullRequestCannotSwitchItsAuditOff(t *testing.T) {
+	t.Parallel()
 	base := manifestOf("1.4.0", "0.3.0", []string{"go-service", "k8s"}, []string{"APP-01", "K8S-02"})
 	failing := func(ds []audit.Diagnostic) []string {
 		var out []string

@@ -31,6 +31,7 @@ func hostileCatalog(t *testing.T, expr string) *catalog.Catalog {
 // stops at the CEL cost limit and is refused by name (a diagnostic that
 // fails the audit) instead of spinning.
 func TestHostileRuleIsRefused(t *testing.T) {
+	t.Parallel()
 	ten := "[0,1,2,3,4,5,6,7,8,9]"
 	expr := "true"
 	for _, v := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"} {
@@ -62,6 +63,7 @@ func TestHostileRuleIsRefused(t *testing.T) {
 // TestDiagnoseLocatesErrors: an undefined variable, a syntax error and a
 // non-boolean rule are reported at their line of checks.yaml.
 func TestDiagnoseLocatesErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ expr, want string }{
 		{`file.content.contains("x")`, "undeclared reference to 'file'"},
 		{`object.kind == == 1`, "Syntax error"},

@@ -39,7 +39,11 @@ func Diagnose(cat *catalog.Catalog) ([]Issue, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range comp.Checks {
+		checks, err := comp.Checks()
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range checks {
 			file := c.Pos.File
 			if file == "" {
 				file = name + "/checks.yaml"

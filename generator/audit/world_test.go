@@ -37,6 +37,12 @@ type worldCase struct {
 	Only bool `yaml:"only"`
 	// Clean are files no finding may be about.
 	Clean []string `yaml:"clean"`
+	// Exact are files whose findings are exactly those listed.
+	Exact []string `yaml:"exact"`
+	// NoDiagnostics are files no diagnostic may be about.
+	NoDiagnostics []string `yaml:"no_diagnostics"`
+	// AbsentIn are rules that must report nothing about a file.
+	AbsentIn map[string][]string `yaml:"absent_in"`
 }
 
 type worldFinding struct {
@@ -56,6 +62,7 @@ func (w worldFinding) matches(f audit.Finding) bool {
 // bypass classes are caught, the false-positive classes are not reported,
 // what cannot be audited is a diagnostic.
 func TestWorld(t *testing.T) {
+	t.Parallel()
 	cat := loadCatalog(t)
 	dirs, err := filepath.Glob("testdata/world/*")
 	if err != nil || len(dirs) == 0 {
@@ -118,11 +125,23 @@ func TestWorld(t *testing.T) {
 				if slices.Contains(c.Absent, f.Rule) {
 					t.Errorf("false statement: %s %s:%d %s [%s]: %s", f.Rule, f.File, f.Line, f.Object, f.Element, f.Message)
 				}
-				if c.Only && !slices.ContainsFunc(c.Findings, func(w worldFinding) bool { return w.matches(f) }) {
+				if slices.Contains(c.AbsentIn[f.File], f.Rule) {
+					t.Errorf("false statement about %s: %s:%d %s [%s]: %s", f.File, f.Rule, f.Line, f.Object, f.Element, f.Message)
+				}
+				listed := slices.ContainsFunc(c.Findings, func(w worldFinding) bool { return w.matches(f) })
+				if slices.Contains(c.Exact, f.File) && !listed {
+					t.Errorf("unexpected finding in %s: %s:%d %s [%s]: %s", f.File, f.Rule, f.Line, f.Object, f.Element, f.Message)
+				}
+				if c.Only && !listed {
 					t.Errorf("unexpected finding %s %s:%d %s [%s]: %s", f.Rule, f.File, f.Line, f.Object, f.Element, f.Message)
 				}
 				if strings.Contains(f.Message, "no such") || strings.Contains(f.Message, "cost limit") {
 					t.Errorf("a raw CEL error reached a message: %s", f.Message)
+				}
+			}
+			for _, d := range rep.Diagnostics {
+				if slices.Contains(c.NoDiagnostics, d.File) {
+					t.Errorf("diagnostic about %s, which must have none: %+v", d.File, d)
 				}
 			}
 			for _, w := range c.Diagnostics {

@@ -15,8 +15,8 @@ import (
 	"github.com/secgen/secgen/templates"
 )
 
-// Catalog returns the embedded catalog, loaded and validated on the first
-// call of the process and shared by every caller after it: it never
+// Catalog returns the embedded catalog, loaded on the first call of the
+// process and shared by every caller after it: it never
 // changes, and nothing may modify it.
 func Catalog(ctx context.Context) (*catalog.Catalog, error) {
 	if err := ctx.Err(); err != nil {
@@ -27,9 +27,12 @@ func Catalog(ctx context.Context) (*catalog.Catalog, error) {
 
 // load decodes the embedded data once. It is data compiled into the
 // binary, so no context can make a first load fail that a later one would
-// not: the load is never cancelled.
+// not: the load is never cancelled. Its validation ran at test time
+// (catalog's TestLoadEmbeddedIsLoadOfAValidCatalog loads the same data
+// with catalog.Load), so the load skips it, and defers each component's
+// audit rules and breakages to the verbs that read them.
 var load = sync.OnceValues(func() (*catalog.Catalog, error) {
-	cat, err := catalog.Load(context.Background(), catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS})
+	cat, err := catalog.LoadEmbedded(context.Background(), catalog.Source{Templates: templates.FS, Blueprints: blueprints.FS})
 	if err != nil {
 		return nil, fmt.Errorf("built-in catalog: %w", err)
 	}

@@ -83,23 +83,23 @@ const BreakagesFile = "breakages.yaml"
 // loadBreakages reads <dir>/breakages.yaml when present and validates every
 // breakage against the component's checks; an error names the file, the
 // line and the field.
-func loadBreakages(root fs.FS, dir string, comp *Component) error {
+func loadBreakages(root fs.FS, dir string, comp *Component, checks []Check) ([]Breakage, error) {
 	file := dir + "/" + BreakagesFile
 	if _, err := fs.Stat(root, file); errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	var doc breakagesFile
 	node, err := decodeWithNode(root, file, &doc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(doc.Breakages) > maxBreakages {
-		return failure.Invalidf("%s: more than %d breakages", file, maxBreakages)
+		return nil, failure.Invalidf("%s: more than %d breakages", file, maxBreakages)
 	}
 	items := listItems(node, "breakages")
 	rules := map[string]*Check{}
-	for i := range comp.Checks {
-		rules[comp.Checks[i].ID] = &comp.Checks[i]
+	for i := range checks {
+		rules[checks[i].ID] = &checks[i]
 	}
 	seen := map[string]bool{}
 	for i := range doc.Breakages {
@@ -116,21 +116,21 @@ func loadBreakages(root fs.FS, dir string, comp *Component) error {
 		r := rules[b.Rule]
 		switch {
 		case strings.TrimSpace(b.Name) == "" || strings.ContainsAny(b.Name, "\n\r\t") || len(b.Name) > 200:
-			return bad(item, "name", "name must be one short line")
+			return nil, bad(item, "name", "name must be one short line")
 		case seen[b.Name]:
-			return bad(item, "name", "name is declared twice")
+			return nil, bad(item, "name", "name is declared twice")
 		case b.Rule == "":
-			return bad(item, "rule", "rule is required: the ID of the check that must catch the breakage")
+			return nil, bad(item, "rule", "rule is required: the ID of the check that must catch the breakage")
 		case r == nil:
-			return bad(item, "rule", "rule %s is not a check of component %s (its checks.yaml)", failure.Quote(b.Rule), comp.Name)
+			return nil, bad(item, "rule", "rule %s is not a check of component %s (its checks.yaml)", failure.Quote(b.Rule), comp.Name)
 		case b.Control != r.Control:
-			return bad(item, "control", "control %s is not %s, the control of rule %s", failure.Quote(b.Control), r.Control, b.Rule)
+			return nil, bad(item, "control", "control %s is not %s, the control of rule %s", failure.Quote(b.Control), r.Control, b.Rule)
 		case !goldenName.MatchString(b.Golden):
-			return bad(item, "golden", "golden must name a golden case as <entry>/<case>")
+			return nil, bad(item, "golden", "golden must name a golden case as <entry>/<case>")
 		case len(b.Edits) == 0:
-			return bad(item, "edits", "edits are required: at least one change of a file")
+			return nil, bad(item, "edits", "edits are required: at least one change of a file")
 		case len(b.Edits) > maxEdits:
-			return bad(item, "edits", "more than %d edits", maxEdits)
+			return nil, bad(item, "edits", "more than %d edits", maxEdits)
 		}
 		seen[b.Name] = true
 		var edits []*yaml.Node
@@ -150,7 +150,7 @@ func loadBreakages(root fs.FS, dir string, comp *Component) error {
 				return failure.Invalidf("%s: %s (%s) %s: %s", e.Pos.Where(field), where, failure.Quote(b.Name), field, sprintf(format, args...))
 			}
 			if !fs.ValidPath(e.File) || e.File == "." || path.Clean(e.File) != e.File {
-				return badEdit("file", "file %s must be a clean relative path in the golden tree", failure.Quote(e.File))
+				return nil, badEdit("file", "file %s must be a clean relative path in the golden tree", failure.Quote(e.File))
 			}
 			kinds := 0
 			for _, set := range []bool{e.Replace != "", e.Regexp != "", e.Append != "", e.Write != nil, e.Move != "", e.Remove} {
@@ -160,19 +160,18 @@ func loadBreakages(root fs.FS, dir string, comp *Component) error {
 			}
 			switch {
 			case kinds != 1:
-				return badEdit("file", "set exactly one of replace, regexp, append, write, move and remove")
+				return nil, badEdit("file", "set exactly one of replace, regexp, append, write, move and remove")
 			case e.Move != "" && (!fs.ValidPath(e.Move) || e.Move == "." || path.Clean(e.Move) != e.Move):
-				return badEdit("move", "move %s must be a clean relative path in the golden tree", failure.Quote(e.Move))
+				return nil, badEdit("move", "move %s must be a clean relative path in the golden tree", failure.Quote(e.Move))
 			case e.With != "" && e.Replace == "" && e.Regexp == "":
-				return badEdit("with", "with applies only to replace and regexp")
+				return nil, badEdit("with", "with applies only to replace and regexp")
 			}
 			if e.Regexp != "" {
 				if _, err := regexp.Compile(e.Regexp); err != nil {
-					return badEdit("regexp", "%v", err)
+					return nil, badEdit("regexp", "%v", err)
 				}
 			}
 		}
 	}
-	comp.Breakages = doc.Breakages
-	return nil
+	return doc.Breakages, nil
 }

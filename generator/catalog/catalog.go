@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -65,17 +66,37 @@ type Component struct {
 	// catalog's declaration, referenced by name) and its own.
 	Questions []*answers.Question `yaml:"-" json:"-"`
 	Rules     []FileRule          `yaml:"files" json:"-"`
-	// Checks are the component's audit rules, from its checks.yaml.
-	Checks []Check `yaml:"-" json:"-"`
-	// Breakages are the deliberate regressions its checks must catch,
-	// from its breakages.yaml.
-	Breakages []Breakage `yaml:"-" json:"-"`
+	// rules are the component's checks.yaml and breakages.yaml (Checks,
+	// Breakages): decoded when the catalog loads, or on first use for the
+	// embedded catalog (LoadEmbedded).
+	rules func() (componentRules, error)
 
 	// Sources lists the template files, sorted: paths relative to the
 	// component's files/ directory, without the .tmpl suffix.
 	Sources []string `yaml:"-" json:"-"`
 	// Files is the component's files/ tree.
 	Files fs.FS `yaml:"-" json:"-"`
+}
+
+// componentRules are a component's audit rules and the breakages that
+// prove them.
+type componentRules struct {
+	checks    []Check
+	breakages []Breakage
+}
+
+// Checks returns the component's audit rules, from its checks.yaml, in
+// file order. The caller must not modify them.
+func (c *Component) Checks() ([]Check, error) {
+	r, err := c.rules()
+	return r.checks, err
+}
+
+// Breakages returns the deliberate regressions the component's checks
+// must catch, from its breakages.yaml. The caller must not modify them.
+func (c *Component) Breakages() ([]Breakage, error) {
+	r, err := c.rules()
+	return r.breakages, err
 }
 
 // DeployStep is one thing to do before the first deployment: exactly one
@@ -246,6 +267,22 @@ type componentFile struct {
 // Load reads and validates a whole catalog. Every error names the file and
 // the field at fault and is classified as invalid input.
 func Load(ctx context.Context, src Source) (*Catalog, error) {
+	return load(ctx, src, false)
+}
+
+// LoadEmbedded loads a catalog compiled into the binary, whose validity a
+// test of the package embedding it proves with Load: it skips what that
+// test already proved and what only some verbs need. Each component's
+// checks.yaml and breakages.yaml are decoded and validated on first use
+// (audit, lint and test need them; new, add, check and update without
+// changes to judge do not), and the uniqueness of check IDs across
+// components is not checked again. Never use it on a catalog read at run
+// time: those are hostile input, and Load validates all of them.
+func LoadEmbedded(ctx context.Context, src Source) (*Catalog, error) {
+	return load(ctx, src, true)
+}
+
+func load(ctx context.Context, src Source, embedded bool) (*Catalog, error) {
 	var err error
 	c := &Catalog{
 		Commit:     src.Commit,
@@ -281,7 +318,7 @@ func Load(ctx context.Context, src Source) (*Catalog, error) {
 	}
 	c.Registry = reg
 
-	if c.Shared, err = loadSharedQuestions(src.Templates); err != nil {
+	if c.Shared, err = loadSharedQuestions(src.Templates, embedded); err != nil {
 		return nil, err
 	}
 
@@ -307,7 +344,7 @@ func Load(ctx context.Context, src Source) (*Catalog, error) {
 		case !e.IsDir():
 			return nil, failure.Invalidf("templates/%s: unexpected file (components are directories)", e.Name())
 		}
-		comp, err := loadComponent(src.Templates, e.Name(), c.Registry, c.Shared)
+		comp, err := loadComponent(src.Templates, e.Name(), c.Registry, c.Shared, embedded)
 		if err != nil {
 			return nil, err
 		}
@@ -316,7 +353,7 @@ func Load(ctx context.Context, src Source) (*Catalog, error) {
 	if err := c.placeQuestions(); err != nil {
 		return nil, err
 	}
-	if err := c.checkComponents(); err != nil {
+	if err := c.checkComponents(embedded); err != nil {
 		return nil, err
 	}
 
@@ -372,7 +409,7 @@ func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
 }
 
 // loadSharedQuestions reads questions.yaml, which a catalog may omit.
-func loadSharedQuestions(fsys fs.FS) (map[string]*answers.Question, error) {
+func loadSharedQuestions(fsys fs.FS, embedded bool) (map[string]*answers.Question, error) {
 	shared := map[string]*answers.Question{}
 	if _, err := fs.Stat(fsys, questionsFile); errorsIsNotExist(err) {
 		return shared, nil
@@ -390,7 +427,7 @@ func loadSharedQuestions(fsys fs.FS) (map[string]*answers.Question, error) {
 		if q == nil {
 			return nil, failure.Invalidf("%s: questions[%d] is empty", questionsFile, i)
 		}
-		if err := q.Check(); err != nil {
+		if err := checkQuestion(q, embedded); err != nil {
 			return nil, failure.Invalidf("%s: questions[%d]: %v", questionsFile, i, err)
 		}
 		if _, dup := shared[q.Name]; dup {
@@ -401,7 +438,18 @@ func loadSharedQuestions(fsys fs.FS) (map[string]*answers.Question, error) {
 	return shared, nil
 }
 
-func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[string]*answers.Question) (*Component, error) {
+// checkQuestion validates a question of a catalog read at run time and
+// prepares it; one of the embedded catalog, proven valid at test time, is
+// only prepared.
+func checkQuestion(q *answers.Question, embedded bool) error {
+	if embedded {
+		q.Prepare()
+		return nil
+	}
+	return q.Check()
+}
+
+func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[string]*answers.Question, embedded bool) (*Component, error) {
 	file := dir + "/component.yaml"
 	var decl componentFile
 	if err := decodeFile(root, file, &decl); err != nil {
@@ -458,7 +506,7 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 		case q == nil:
 			return nil, bad("questions[%d] is empty", i)
 		default:
-			if err := q.Check(); err != nil {
+			if err := checkQuestion(q, embedded); err != nil {
 				return nil, bad("questions[%d]: %v", i, err)
 			}
 			if _, isShared := shared[q.Name]; isShared {
@@ -541,12 +589,26 @@ func loadComponent(root fs.FS, dir string, reg *controls.Registry, shared map[st
 			return nil, bad("files: %s is matched by %d foreach rules; at most one may apply to a template", failure.Quote(s), loops)
 		}
 	}
-	if err := loadChecks(root, dir, comp); err != nil {
+	rules := func() (componentRules, error) {
+		checks, err := loadChecks(root, dir, comp)
+		if err != nil {
+			return componentRules{}, err
+		}
+		breakages, err := loadBreakages(root, dir, comp, checks)
+		if err != nil {
+			return componentRules{}, err
+		}
+		return componentRules{checks: checks, breakages: breakages}, nil
+	}
+	if embedded {
+		comp.rules = sync.OnceValues(rules)
+		return comp, nil
+	}
+	r, err := rules()
+	if err != nil {
 		return nil, err
 	}
-	if err := loadBreakages(root, dir, comp); err != nil {
-		return nil, err
-	}
+	comp.rules = func() (componentRules, error) { return r, nil }
 	return comp, nil
 }
 
@@ -654,17 +716,20 @@ func checkForeach(comp *Component, r FileRule) error {
 // checkComponents validates references between components: requirements
 // exist, and a question asked by several components is one shared question
 // (answers live in one flat namespace, so two declarations could disagree).
-func (c *Catalog) checkComponents() error {
+func (c *Catalog) checkComponents(embedded bool) error {
 	declaredBy := map[*answers.Question]string{}
 	byName := map[string]*answers.Question{}
 	checkIDs := map[string]string{}
 	for _, name := range c.ComponentNames() {
 		comp := c.components[name]
-		for _, ch := range comp.Checks {
-			if other, dup := checkIDs[ch.ID]; dup {
-				return failure.Invalidf("%s/checks.yaml: check %s is also declared by %s", name, ch.ID, other)
+		if !embedded {
+			checks, _ := comp.Checks() // decoded and validated by loadComponent
+			for _, ch := range checks {
+				if other, dup := checkIDs[ch.ID]; dup {
+					return failure.Invalidf("%s/checks.yaml: check %s is also declared by %s", name, ch.ID, other)
+				}
+				checkIDs[ch.ID] = name
 			}
-			checkIDs[ch.ID] = name
 		}
 		for _, r := range comp.Requires {
 			if _, ok := c.components[r]; !ok || r == name {

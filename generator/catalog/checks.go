@@ -77,15 +77,15 @@ type checksFile struct {
 
 // loadChecks reads <dir>/checks.yaml when present and validates every rule
 // against the component's controls.
-func loadChecks(root fs.FS, dir string, comp *Component) error {
+func loadChecks(root fs.FS, dir string, comp *Component) ([]Check, error) {
 	file := dir + "/checks.yaml"
 	if _, err := fs.Stat(root, file); errors.Is(err, fs.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	var doc checksFile
 	node, err := decodeWithNode(root, file, &doc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := listItems(node, "checks")
 	claimed := map[string]bool{}
@@ -105,33 +105,32 @@ func loadChecks(root fs.FS, dir string, comp *Component) error {
 		}
 		switch {
 		case !checkIDPattern.MatchString(c.ID):
-			return bad("id", "id must be a lower-case name")
+			return nil, bad("id", "id must be a lower-case name")
 		case seen[c.ID]:
-			return bad("id", "id is declared twice")
+			return nil, bad("id", "id is declared twice")
 		case !claimed[c.Control]:
-			return bad("control", "control %s is not one the component claims", failure.Quote(c.Control))
+			return nil, bad("control", "control %s is not one the component claims", failure.Quote(c.Control))
 		case !ValidGlob(c.Match):
-			return bad("match", "match %s is not a valid pattern", failure.Quote(c.Match))
+			return nil, bad("match", "match %s is not a valid pattern", failure.Quote(c.Match))
 		case c.Format != "" && !contains(CheckFormats, c.Format):
-			return bad("format", "format must be one of %s", strings.Join(CheckFormats, ", "))
+			return nil, bad("format", "format must be one of %s", strings.Join(CheckFormats, ", "))
 		case c.Scope != "" && !contains(CheckScopes, c.Scope):
-			return bad("scope", "scope must be one of %s", strings.Join(CheckScopes, ", "))
+			return nil, bad("scope", "scope must be one of %s", strings.Join(CheckScopes, ", "))
 		case strings.TrimSpace(c.Expr) == "":
-			return bad("expr", "expr is required")
+			return nil, bad("expr", "expr is required")
 		case !contains(CheckSeverities, c.Severity):
-			return bad("severity", "severity must be one of %s", strings.Join(CheckSeverities, ", "))
+			return nil, bad("severity", "severity must be one of %s", strings.Join(CheckSeverities, ", "))
 		case strings.TrimSpace(c.Message) == "":
-			return bad("message", "message is required")
+			return nil, bad("message", "message is required")
 		case strings.TrimSpace(c.Fix) == "":
-			return bad("fix", "fix is required")
+			return nil, bad("fix", "fix is required")
 		}
 		if c.Scope == "" {
 			c.Scope = "object"
 		}
 		seen[c.ID] = true
 	}
-	comp.Checks = doc.Checks
-	return nil
+	return doc.Checks, nil
 }
 
 // decodeWithNode decodes a declaration file strictly into `into` and also

@@ -459,16 +459,16 @@ func readCommit(st *filesystem.Storage, id string) (*object.Commit, *object.Tag,
 	return c, tag, nil
 }
 
-// readTree reads the catalog parts of a commit's tree from git objects
-// only. A symbolic link, a submodule (gitlink) or any other non-regular
-// entry is refused; so is an unsafe name.
-func readTree(ctx context.Context, st storer.EncodedObjectStorer, c *object.Commit) (*memFS, error) {
+// readTree reads the parts tops of a commit's tree from git objects only.
+// A symbolic link, a submodule (gitlink) or any other non-regular entry is
+// refused; so is an unsafe name.
+func readTree(ctx context.Context, st storer.EncodedObjectStorer, c *object.Commit, tops []string) (*memFS, error) {
 	tree, err := c.Tree()
 	if err != nil {
 		return nil, fmt.Errorf("read commit %s: %w", short(c.Hash.String()), err)
 	}
 	s := newSnapshot()
-	for _, top := range catalogDirs {
+	for _, top := range tops {
 		e, err := tree.FindEntry(top)
 		if errors.Is(err, object.ErrEntryNotFound) || errors.Is(err, object.ErrDirectoryNotFound) {
 			continue
@@ -537,7 +537,13 @@ func readBlob(st storer.EncodedObjectStorer, e object.TreeEntry, p string, s *sn
 		return fmt.Errorf("read %s: %w", p, err)
 	}
 	defer r.Close()
-	return s.addFrom(p, r)
+	if err := s.addFrom(p, r); err != nil {
+		return err
+	}
+	if e.Mode == filemode.Executable {
+		s.exec[p] = true
+	}
+	return nil
 }
 
 func short(id string) string {

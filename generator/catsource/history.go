@@ -63,7 +63,7 @@ func historyVersion(ctx context.Context, pack, refs []byte, version string) (*ca
 	if err != nil {
 		return nil, fmt.Errorf("built-in catalog %s: read commit %s: %w", version, short(id), err)
 	}
-	m, err := readTree(ctx, st, c)
+	m, err := readTree(ctx, st, c, catalogDirs)
 	if err != nil {
 		return nil, err
 	}

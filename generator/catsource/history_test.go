@@ -17,6 +17,7 @@ import (
 // `make catalog-history` packs each earlier catalog version from the
 // repository's history; the reader opens any of them with go-git, offline.
 func TestCatalogHistoryScriptAndReader(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Fatal("git is needed to build the catalog history")
 	}
@@ -83,6 +84,7 @@ func TestCatalogHistoryScriptAndReader(t *testing.T) {
 // The history embedded in this binary parses, and names what it holds
 // when a version is missing.
 func TestBuiltinVersion(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cat, err := builtin.Catalog(ctx)
 	if err != nil {
@@ -147,6 +149,7 @@ func historyRepo(t *testing.T) (repo string, run func(args ...string) string, co
 // the commit just before the bump; a record naming another version's commit
 // is refused.
 func TestCatalogHistoryReleasedCommit(t *testing.T) {
+	t.Parallel()
 	script, err := filepath.Abs("../../scripts/catalog-history.sh")
 	if err != nil {
 		t.Fatal(err)

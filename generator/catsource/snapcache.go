@@ -29,17 +29,22 @@ import (
 // and limits, without opening the repository.
 //
 // Format: the magic line, then entries, each a kind byte ('t' raw tag
-// object, 'c' raw commit object, 'd' directory, 'f' file) followed by
+// object, 'c' raw commit object, 'd' directory, 'f' file, 'x' executable
+// file) followed by
 // uvarint-length-prefixed fields (objects: the raw object; directories: the
 // path; files: the path and the content); at the end the SHA-256 of
 // everything before it, so a truncated or damaged snapshot is ignored (and
 // the catalog read from git again).
+//
+// proof/<id> holds, in the same format, what secgen lint and test read: the
+// catalog and its goldens/.
 const (
-	snapDir   = "snap"
-	snapMagic = "secgen catalog snapshot 1\n"
+	snapDir      = "snap"
+	proofSnapDir = "proof"
+	snapMagic    = "secgen catalog snapshot 1\n"
 )
 
-func (g *gitCache) snapPath(commit string) string { return filepath.Join(g.dir, snapDir, commit) }
+func (g *gitCache) snapPath(kind, id string) string { return filepath.Join(g.dir, kind, id) }
 
 // snap is a decoded snapshot.
 type snap struct {
@@ -67,7 +72,11 @@ func encodeSnapshot(sn snap) []byte {
 		put([]byte(d))
 	}
 	for _, p := range slices.Sorted(maps.Keys(m.files)) {
-		buf.WriteByte('f')
+		kind := byte('f')
+		if m.exec[p] {
+			kind = 'x'
+		}
+		buf.WriteByte(kind)
 		put([]byte(p))
 		put(m.files[p])
 	}
@@ -125,13 +134,16 @@ func decodeSnapshot(data []byte) (snap, error) {
 		switch kind {
 		case 'd':
 			s.addDir(name)
-		case 'f':
+		case 'f', 'x':
 			content, err := next()
 			if err != nil {
 				return sn, err
 			}
 			if err := s.addFile(name, content); err != nil {
 				return sn, err
+			}
+			if kind == 'x' {
+				s.exec[name] = true
 			}
 		default:
 			return sn, errBadSnapshot
@@ -146,8 +158,8 @@ func decodeSnapshot(data []byte) (snap, error) {
 
 // readSnapshot returns the cached snapshot of id with its objects decoded
 // and checked against id; ok is false when there is none or it is damaged.
-func (g *gitCache) readSnapshot(id string) (c *object.Commit, tag *object.Tag, m *memFS, ok bool) {
-	p := g.snapPath(id)
+func (g *gitCache) readSnapshot(kind, id string) (c *object.Commit, tag *object.Tag, m *memFS, ok bool) {
+	p := g.snapPath(kind, id)
 	info, err := os.Lstat(p)
 	if err != nil || !info.Mode().IsRegular() || info.Size() > MaxTotalSize+MaxFiles*64+1<<20 {
 		return nil, nil, nil, false
@@ -207,7 +219,7 @@ func rawObject(st storer.EncodedObjectStorer, t plumbing.ObjectType, h plumbing.
 
 // writeSnapshot stores the snapshot of id (read from st) atomically. It is
 // only a cache: the caller may ignore a failure.
-func (g *gitCache) writeSnapshot(st storer.EncodedObjectStorer, id string, c *object.Commit, tag *object.Tag, m *memFS) error {
+func (g *gitCache) writeSnapshot(kind string, st storer.EncodedObjectStorer, id string, c *object.Commit, tag *object.Tag, m *memFS) error {
 	sn := snap{files: m}
 	var err error
 	if tag != nil {
@@ -218,7 +230,7 @@ func (g *gitCache) writeSnapshot(st storer.EncodedObjectStorer, id string, c *ob
 	if sn.commit, err = rawObject(st, plumbing.CommitObject, c.Hash); err != nil {
 		return fmt.Errorf("store catalog snapshot: %w", err)
 	}
-	dir := filepath.Join(g.dir, snapDir)
+	dir := filepath.Join(g.dir, kind)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("store catalog snapshot: %w", err)
 	}
@@ -232,7 +244,7 @@ func (g *gitCache) writeSnapshot(st storer.EncodedObjectStorer, id string, c *ob
 		_ = os.Remove(f.Name())
 		return fmt.Errorf("store catalog snapshot: %w", err)
 	}
-	if err := os.Rename(f.Name(), g.snapPath(id)); err != nil {
+	if err := os.Rename(f.Name(), g.snapPath(kind, id)); err != nil {
 		_ = os.Remove(f.Name())
 		return fmt.Errorf("store catalog snapshot: %w", err)
 	}

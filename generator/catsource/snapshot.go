@@ -20,9 +20,13 @@ const (
 	MaxFileSize  = 4 << 20  // bytes of one file
 )
 
-// The parts of a catalog repository secgen reads; everything else (goldens,
-// docs, code) is ignored.
+// The parts of a catalog repository secgen reads to load it; everything else
+// (goldens, docs, code) is ignored.
 var catalogDirs = []string{"templates", "blueprints"}
+
+// proofDirs are the parts secgen lint and secgen test read: the catalog and
+// its golden cases. The checks and breakages live under templates/.
+var proofDirs = []string{"templates", "blueprints", "goldens"}
 
 // lfsPointerPrefix starts every Git LFS pointer file. secgen never smudges
 // one, and a template that is a pointer is refused rather than rendered.
@@ -34,11 +38,14 @@ var lfsPointerPrefix = []byte("version https://git-lfs.github.com/spec/v1\n")
 type snapshot struct {
 	files map[string][]byte
 	dirs  map[string]bool
+	// exec marks the files git records as executable: a golden tree's
+	// executable bit is part of what secgen test compares.
+	exec  map[string]bool
 	total int64
 }
 
 func newSnapshot() *snapshot {
-	return &snapshot{files: map[string][]byte{}, dirs: map[string]bool{".": true}}
+	return &snapshot{files: map[string][]byte{}, dirs: map[string]bool{".": true}, exec: map[string]bool{}}
 }
 
 // checkName refuses a path element that could escape, alias or reach into
@@ -104,13 +111,13 @@ func (s *snapshot) addFrom(p string, r io.Reader) error {
 
 // fs freezes the snapshot.
 func (s *snapshot) fs() *memFS {
-	m := &memFS{files: s.files, dirs: map[string][]fs.DirEntry{}}
+	m := &memFS{files: s.files, exec: s.exec, dirs: map[string][]fs.DirEntry{}}
 	for d := range s.dirs {
 		m.dirs[d] = nil
 	}
 	for p := range s.files {
 		d := path.Dir(p)
-		m.dirs[d] = append(m.dirs[d], memEntry{name: path.Base(p), size: int64(len(s.files[p]))})
+		m.dirs[d] = append(m.dirs[d], memEntry{name: path.Base(p), size: int64(len(s.files[p])), exec: s.exec[p]})
 	}
 	for d := range s.dirs {
 		if d != "." {
@@ -128,6 +135,7 @@ func (s *snapshot) fs() *memFS {
 // directories; it holds no links.
 type memFS struct {
 	files map[string][]byte
+	exec  map[string]bool
 	dirs  map[string][]fs.DirEntry
 }
 
@@ -136,7 +144,7 @@ func (m *memFS) Open(name string) (fs.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	if data, ok := m.files[name]; ok {
-		return &memFile{entry: memEntry{name: path.Base(name), size: int64(len(data))}, r: bytes.NewReader(data)}, nil
+		return &memFile{entry: memEntry{name: path.Base(name), size: int64(len(data)), exec: m.exec[name]}, r: bytes.NewReader(data)}, nil
 	}
 	if entries, ok := m.dirs[name]; ok {
 		return &memDir{entry: memEntry{name: path.Base(name), dir: true}, entries: entries}, nil
@@ -173,6 +181,7 @@ type memEntry struct {
 	name string
 	size int64
 	dir  bool
+	exec bool
 }
 
 func (e memEntry) Name() string               { return e.name }
@@ -185,6 +194,9 @@ func (e memEntry) Sys() any                   { return nil }
 func (e memEntry) Mode() fs.FileMode {
 	if e.dir {
 		return fs.ModeDir | 0o555
+	}
+	if e.exec {
+		return 0o555
 	}
 	return 0o444
 }

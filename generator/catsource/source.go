@@ -3,6 +3,7 @@ package catsource
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -51,6 +52,11 @@ type Request struct {
 	// AcceptMovedTag lets a tag that now points at another commit than the
 	// cache recorded replace that record.
 	AcceptMovedTag bool
+	// Proof reads, besides the catalog, its golden cases (goldens/) for
+	// secgen lint and test, and does not load it: Opened.Proof is set
+	// and Opened.Catalog is nil. Git catalogs only; the files are held to
+	// the same signature, limits and path checks.
+	Proof bool
 }
 
 // Origin is the provenance of an opened catalog.
@@ -69,12 +75,25 @@ type Origin struct {
 type Opened struct {
 	Catalog *catalog.Catalog
 	Origin  Origin
+	// Proof is set instead of Catalog for a Request.Proof.
+	Proof *Proof
+}
+
+// Proof is what secgen lint and secgen test read of a catalog: its source,
+// to load and lint, and its golden cases.
+type Proof struct {
+	Source catalog.Source
+	// Goldens is the catalog's goldens/ directory; empty when it has none.
+	Goldens fs.FS
 }
 
 // Open loads the catalog req names. Every error that comes from the
 // source (a refused path, a limit, a bad signature, an unknown ref) is
 // invalid input.
 func (o *Opener) Open(ctx context.Context, req Request) (*Opened, error) {
+	if req.Proof && req.Spec.Kind != Git {
+		return nil, fmt.Errorf("catalog %s: only a git catalog is opened with its golden cases", req.Spec)
+	}
 	switch req.Spec.Kind {
 	case Builtin:
 		if req.Keyring != nil {
@@ -121,64 +140,112 @@ func (o *Opener) openGit(ctx context.Context, req Request) (*Opened, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gitCache{dir: dir, offline: o.Offline, token: o.Token}
-	var out *Opened
-	// open reads, verifies and loads the catalog at target in repo; it runs
-	// on a fresh fetch before it enters the cache, and on a cached one.
-	open := func(repo, target string) error {
-		c, tag, m, cached := g.readSnapshot(target)
-		var st *filesystem.Storage
-		if !cached {
-			st = openStore(repo)
-			defer st.Close()
-			var err error
-			if c, tag, err = readCommit(st, target); err != nil {
-				return err
-			}
-		}
-		origin := Origin{Source: req.Spec.Display, Ref: req.Spec.Ref, Commit: c.Hash.String(), Pin: target, Tag: tag != nil || g.isTag(req.Spec)}
-		if req.Commit != "" && origin.Commit != req.Commit {
-			if origin.Tag {
-				return &MovedTagError{Source: req.Spec.Display, Tag: req.Spec.Ref, Recorded: req.Commit, Now: origin.Commit, RecordedByRepo: true}
-			}
-			return failure.Invalidf("catalog %s now resolves to commit %s, not %s as recorded; run secgen update first", req.Spec, short(origin.Commit), short(req.Commit))
-		}
-		// Trust is decided before any template is read.
-		if req.Keyring != nil {
-			var err error
-			if origin.Signer, err = verify(req.Keyring, c, tag); err != nil {
-				return err
-			}
-		}
-		if !cached {
-			var err error
-			if m, err = readTree(ctx, st, c); err != nil {
-				return err
-			}
-		}
-		cat, err := load(ctx, m, origin.Commit)
-		if err != nil {
-			return err
-		}
-		if !cached {
-			// Only a cache: when it cannot be written, the next open
-			// reads the git objects again.
-			_ = g.writeSnapshot(st, target, c, tag, m)
-		}
-		out = &Opened{Catalog: cat, Origin: origin}
-		return nil
+	op := &gitOpen{g: &gitCache{dir: dir, offline: o.Offline, token: o.Token}, req: req, parts: catalogParts}
+	if req.Proof {
+		op.parts = proofParts
 	}
-	r, err := g.resolve(ctx, req, open)
+	// op.open runs on a fresh fetch before it enters the cache, and on a
+	// cached one.
+	r, err := op.g.resolve(ctx, req, func(repo, target string) error { return op.open(ctx, repo, target) })
 	if err != nil {
 		return nil, err
 	}
-	if out == nil || out.Origin.Pin != r.target {
-		if err := open(r.repo, r.target); err != nil {
+	if op.out == nil || op.out.Origin.Pin != r.target {
+		if err := op.open(ctx, r.repo, r.target); err != nil {
 			return nil, err
 		}
 	}
-	out.Origin.Tag = out.Origin.Tag || r.tag
-	return out, nil
+	op.out.Origin.Tag = op.out.Origin.Tag || r.tag
+	return op.out, nil
+}
+
+// parts says which parts of a git catalog an open reads and where the
+// cache keeps their decoded snapshots.
+type parts struct {
+	dirs    []string
+	snapDir string
+}
+
+var (
+	// catalogParts are what loading a catalog needs.
+	catalogParts = parts{dirs: catalogDirs, snapDir: snapDir}
+	// proofParts are what secgen lint and test need (Request.Proof).
+	proofParts = parts{dirs: proofDirs, snapDir: proofSnapDir}
+)
+
+// gitOpen is one open of a git catalog.
+type gitOpen struct {
+	g     *gitCache
+	req   Request
+	parts parts
+	out   *Opened
+}
+
+// open reads, verifies and loads the catalog at target in repo (or its
+// cached snapshot). Trust is decided before any file is read.
+func (op *gitOpen) open(ctx context.Context, repo, target string) error {
+	g, req := op.g, op.req
+	c, tag, m, cached := g.readSnapshot(op.parts.snapDir, target)
+	var st *filesystem.Storage
+	if !cached {
+		st = openStore(repo)
+		defer st.Close()
+		var err error
+		if c, tag, err = readCommit(st, target); err != nil {
+			return err
+		}
+	}
+	origin := Origin{Source: req.Spec.Display, Ref: req.Spec.Ref, Commit: c.Hash.String(), Pin: target, Tag: tag != nil || g.isTag(req.Spec)}
+	if err := checkRecorded(req, origin); err != nil {
+		return err
+	}
+	if req.Keyring != nil {
+		var err error
+		if origin.Signer, err = verify(req.Keyring, c, tag); err != nil {
+			return err
+		}
+	}
+	if !cached {
+		var err error
+		if m, err = readTree(ctx, st, c, op.parts.dirs); err != nil {
+			return err
+		}
+	}
+	out := &Opened{Origin: origin}
+	if req.Proof {
+		// lint and test load the catalog themselves: lint reports what
+		// stops it loading as findings.
+		out.Proof = &Proof{Source: source(m, origin.Commit), Goldens: m.sub("goldens")}
+	} else {
+		var err error
+		if out.Catalog, err = load(ctx, m, origin.Commit); err != nil {
+			return err
+		}
+	}
+	if !cached {
+		// Only a cache: when it cannot be written, the next open reads
+		// the git objects again.
+		_ = g.writeSnapshot(op.parts.snapDir, st, target, c, tag, m)
+	}
+	op.out = out
+	return nil
+}
+
+// checkRecorded refuses a ref that no longer resolves to the commit the
+// request holds it to.
+func checkRecorded(req Request, origin Origin) error {
+	if req.Commit == "" || origin.Commit == req.Commit {
+		return nil
+	}
+	if origin.Tag {
+		return &MovedTagError{Source: req.Spec.Display, Tag: req.Spec.Ref, Recorded: req.Commit, Now: origin.Commit, RecordedByRepo: true}
+	}
+	return failure.Invalidf("catalog %s now resolves to commit %s, not %s as recorded; run secgen update first", req.Spec, short(origin.Commit), short(req.Commit))
+}
+
+// source is the catalog source of a snapshot.
+func source(m *memFS, commit string) catalog.Source {
+	return catalog.Source{Templates: m.sub("templates"), Blueprints: m.sub("blueprints"), Commit: commit}
 }
 
 // load validates a catalog snapshot.
@@ -186,7 +253,7 @@ func load(ctx context.Context, m *memFS, commit string) (*catalog.Catalog, error
 	if _, err := m.ReadDir("templates"); err != nil {
 		return nil, failure.Invalidf("the catalog has no templates/ directory")
 	}
-	return catalog.Load(ctx, catalog.Source{Templates: m.sub("templates"), Blueprints: m.sub("blueprints"), Commit: commit})
+	return catalog.Load(ctx, source(m, commit))
 }
 
 // MovedTagError is the refusal of a tag that now points at another commit

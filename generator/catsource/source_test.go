@@ -62,6 +62,7 @@ func cacheEntries(t testing.TB, cache string) (objs []string) {
 }
 
 func TestOpenSignedTagThenOffline(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	cache := t.TempDir()
 	got, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@v1.0.0"), Keyring: f.Ring})
@@ -103,6 +104,7 @@ func TestOpenSignedTagThenOffline(t *testing.T) {
 }
 
 func TestOpenSignedCommitByID(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	cache := t.TempDir()
 	got, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@"+f.V110.String()), Keyring: f.Ring})
@@ -118,6 +120,7 @@ func TestOpenSignedCommitByID(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, true)
 	for _, tc := range []struct {
 		ref     string
@@ -153,6 +156,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func TestParse(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in, display, ref string
 		kind             Kind
@@ -192,6 +196,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestDirectorySource(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for p, e := range catsourcetest.Catalog("1.0.0", control, "") {
 		full := filepath.Join(dir, filepath.FromSlash(p))
@@ -218,6 +223,7 @@ func TestDirectorySource(t *testing.T) {
 }
 
 func TestBuiltinDigestIsStable(t *testing.T) {
+	t.Parallel()
 	a, err := open(t, "", true, Request{Spec: spec(t, "builtin")})
 	if err != nil {
 		t.Fatal(err)
@@ -228,6 +234,7 @@ func TestBuiltinDigestIsStable(t *testing.T) {
 }
 
 func TestSnapshotCache(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	cache := t.TempDir()
 	first, err := open(t, cache, false, Request{Spec: spec(t, f.url+"@v1.1.0"), Keyring: f.Ring})
@@ -263,7 +270,7 @@ func TestSnapshotCache(t *testing.T) {
 	if err := os.WriteFile(snapFile, encodeSnapshot(forged), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, ok := (&gitCache{dir: cache}).readSnapshot(first.Origin.Pin); ok {
+	if _, _, _, ok := (&gitCache{dir: cache}).readSnapshot(snapDir, first.Origin.Pin); ok {
 		t.Error("a snapshot with a forged commit was used")
 	}
 	if err := os.WriteFile(snapFile, data, 0o644); err != nil {
@@ -287,6 +294,7 @@ func TestSnapshotCache(t *testing.T) {
 // secgen's own repository is a directory catalog: the same catalog as the
 // embedded one.
 func TestRepositoryIsADirectoryCatalog(t *testing.T) {
+	t.Parallel()
 	dir, err := open(t, "", true, Request{Spec: spec(t, filepath.Join("..", ".."))})
 	if err != nil {
 		t.Fatal(err)
@@ -304,6 +312,7 @@ func TestRepositoryIsADirectoryCatalog(t *testing.T) {
 // A remote that sends more than the fetch limit is cut off, and nothing of
 // the fetch stays in the cache.
 func TestFetchIsBounded(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, false)
 	cache := t.TempDir()
 	g := &gitCache{dir: cache, fetchLimit: 1 << 10}

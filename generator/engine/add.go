@@ -193,14 +193,8 @@ func (e *Engine) decideAdd(ctx context.Context, p *project, in *addInput, policy
 			d.Reason = fmt.Sprintf("kept yours: it exists and differs from what component %s renders; secgen's version is in %s.secgen-new", in.comp.Name, f.Path)
 		}
 	}
-	for _, f := range in.own {
-		if w.skipped(f.Path) {
-			continue
-		}
-		o.generated = append(o.generated, f)
-		if err := w.file(f); err != nil {
-			return nil, nil, err
-		}
+	if err := w.walk(in.own, false); err != nil {
+		return nil, nil, err
 	}
 	regenerated, err := e.rerender(ctx, p, in.r, o, in.others)
 	return o, regenerated, err
@@ -236,19 +230,22 @@ func Blocking(c FileChange) bool { return c.Action == ActionConflict && c.New ==
 // returns the files whose records change.
 func (e *Engine) rerender(ctx context.Context, p *project, r *os.Root, o *outcome, files []plan.File) ([]plan.File, error) {
 	w := e.newWalk(ctx, p, r, o, ConflictMark)
-	var changed []plan.File
+	var candidates []plan.File
 	for _, f := range files {
 		if rec, tracked := w.records[f.Path]; tracked && rec.SHA256 == f.SHA256() {
 			continue // renders as it did: nothing to do
 		}
-		if w.skipped(f.Path) {
-			continue
-		}
-		changed = append(changed, f)
-		if err := w.file(f); err != nil {
-			return nil, err
-		}
+		candidates = append(candidates, f)
 	}
+	// The walk lists the files it decides among those generated; add
+	// records the re-rendered ones apart (addRecords), so they are taken
+	// back out.
+	generated := len(o.generated)
+	if err := w.walk(candidates, false); err != nil {
+		return nil, err
+	}
+	changed := slices.Clone(o.generated[generated:])
+	o.generated = o.generated[:generated]
 	return changed, nil
 }
 

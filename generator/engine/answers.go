@@ -65,12 +65,7 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 	if err != nil {
 		return nil, nil, err
 	}
-	src := e.sources(components, filepath.Base(root))
-	src.Known, src.Set, src.File, src.Prompter, src.Redo = st.known, set, file, in.Prompter, in.redo
-	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
-		src.Defaults = nodes(bp.Defaults)
-	}
-	r, err := answers.ResolveAll(ctx, st.ask, src)
+	r, err := answers.ResolveAll(ctx, st.ask, e.answerSources(root, m, components, st, set, file, in))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -91,6 +86,18 @@ func (e *Engine) projectAnswers(ctx context.Context, root string, m *manifest.Ma
 		*in.notices = append(*in.notices, "recorded answer(s) no question of the catalog asks any more were dropped: "+strings.Join(dropped, ", "))
 	}
 	return values, all, nil
+}
+
+// answerSources are where projectAnswers takes each answer from: the
+// recorded answers that stand, --set, the answers file, the prompter, the
+// blueprint's defaults, then the questions' own.
+func (e *Engine) answerSources(root string, m *manifest.Manifest, components []string, st *answerState, set []string, file map[string]*yaml.Node, in answerInput) answers.Sources {
+	src := e.sources(components, filepath.Base(root))
+	src.Known, src.Set, src.File, src.Prompter, src.Redo = st.known, set, file, in.Prompter, in.redo
+	if bp, err := e.Catalog.Blueprint(m.Blueprint); m.Blueprint != "" && err == nil {
+		src.Defaults = nodes(bp.Defaults)
+	}
+	return src
 }
 
 // answerState is what projectAnswers knows before it asks: the recorded

@@ -40,6 +40,7 @@ func (r testRules) Failing(ctx context.Context, req AuditRequest) ([]AuditFindin
 // package it links evaluates CEL or parses HCL or Dockerfiles, so building
 // an Engine builds none of them.
 func TestEngineLinksNoAuditStack(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)

@@ -32,8 +32,8 @@ func (f VersionFunc) OpenVersion(ctx context.Context, ref manifest.CatalogRef) (
 // baseFinder finds the merge base of a file: what the recorded catalog
 // version renders with the recorded answers, checked against the recorded
 // git blob id; stored objects (git, .secgen/base) are only a fallback.
-// The recorded version is rendered at most once, and only when a merge
-// needs it.
+// The walk's gather renders each earlier version it needs once, up front
+// (load, loadPrevious), before any path is decided.
 type baseFinder struct {
 	ctx      context.Context
 	e        *Engine
@@ -51,18 +51,18 @@ type baseFinder struct {
 	triedPrevious bool
 }
 
-// findPrevious returns what the catalog the project was at before its last
-// update renders at path, or nil.
-func (b *baseFinder) findPrevious(path string) []byte {
-	if b.m.Previous == nil {
-		return nil
-	}
-	if !b.triedPrevious {
+// loadPrevious renders, once, the catalog version the project was at
+// before its last update.
+func (b *baseFinder) loadPrevious() {
+	if b.m.Previous != nil && !b.triedPrevious {
 		b.triedPrevious = true
 		b.previous, _, _ = b.renderAt(*b.m.Previous)
 	}
-	return b.previous[path]
 }
+
+// previousAt returns what the version before the last update renders at
+// path (loaded by loadPrevious), or nil.
+func (b *baseFinder) previousAt(path string) []byte { return b.previous[path] }
 
 // find returns the base of rec, or nil and why it is not available.
 func (b *baseFinder) find(rec manifest.FileRecord) ([]byte, string, error) {

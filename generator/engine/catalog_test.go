@@ -17,6 +17,7 @@ import (
 // its files render (one runbook per region through foreach) and its controls,
 // and only its controls, are applied and recorded.
 func TestAnotherTeamsCatalogRenders(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "catalog", "testdata", "org")
 	cat, err := catalog.Load(context.Background(), catalog.Source{
 		Templates: os.DirFS(filepath.Join(root, "templates")), Blueprints: os.DirFS(filepath.Join(root, "blueprints")),

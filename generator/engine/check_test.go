@@ -9,6 +9,7 @@ import (
 )
 
 func TestCheckUpToDateThenChangedThenConflicts(t *testing.T) {
+	t.Parallel()
 	root := newProject(t)
 	e := engineAt(t, 1)
 	res, err := e.Check(context.Background(), CheckRequest{Dir: root})
@@ -52,6 +53,7 @@ func TestCheckUpToDateThenChangedThenConflicts(t *testing.T) {
 }
 
 func TestCheckUpdateAvailable(t *testing.T) {
+	t.Parallel()
 	root := newProject(t)
 	// This secgen's catalog is newer than the recorded one.
 	res, err := engineAt(t, 2).Check(context.Background(), CheckRequest{Dir: root})
@@ -97,6 +99,7 @@ func TestCheckUpdateAvailable(t *testing.T) {
 }
 
 func TestCheckPlaceholders(t *testing.T) {
+	t.Parallel()
 	root := newProject(t)
 	mpath := filepath.Join(root, ".secgen.yaml")
 	data, err := os.ReadFile(mpath)
@@ -123,6 +126,7 @@ func TestCheckPlaceholders(t *testing.T) {
 // TestUpdateWithoutUserChangeDoesNotWeaken: the catalog's new limit alone
 // keeps the control (log stays info), so update reports no weakening.
 func TestUpdateWithoutUserChangeDoesNotWeaken(t *testing.T) {
+	t.Parallel()
 	root := newProject(t)
 	res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
 	if err != nil {

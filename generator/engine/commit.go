@@ -53,7 +53,10 @@ func (o *outcome) record(path, component string, old, sideOld []byte, d decision
 		fc.Written = path + ".secgen-new"
 		o.changes = append(o.changes, writer.Change{Path: fc.Written, Mode: mode, Content: d.Content, Expect: expectOf(sideOld)})
 	case d.Content != nil:
-		o.changes = append(o.changes, writer.Change{Path: path, Mode: mode, Content: d.Content, Expect: expectOf(old)})
+		// A merged file's old content is the user's side, which nothing
+		// but the journal's copy recognises after a revert.
+		keep := d.Action == ActionMerge || d.Action == ActionConflict
+		o.changes = append(o.changes, writer.Change{Path: path, Mode: mode, Content: d.Content, Expect: expectOf(old), KeepCopy: keep})
 	}
 	if d.Action == ActionConflict {
 		o.res.Conflicts = append(o.res.Conflicts, fc)

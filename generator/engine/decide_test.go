@@ -1,10 +1,14 @@
 package engine
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/secgen/secgen/generator/plan"
 )
 
 func TestDecide(t *testing.T) {
+	t.Parallel()
 	const (
 		base  = "a\nb\nc\nd\ne\n"
 		mine  = "a\nB\nc\nd\ne\n" // the user changed line 2
@@ -68,6 +72,7 @@ func TestDecide(t *testing.T) {
 }
 
 func TestNeedsBaseOnlyWhenBothSidesChanged(t *testing.T) {
+	t.Parallel()
 	rec := sha([]byte("a\n"))
 	for _, c := range []struct {
 		st   fileState
@@ -81,5 +86,93 @@ func TestNeedsBaseOnlyWhenBothSidesChanged(t *testing.T) {
 		if got := needsBase(c.st); got != c.want {
 			t.Errorf("needsBase(%+v) = %v", c.st, got)
 		}
+	}
+}
+
+// TestDecidePath: the one per-file decision, over plain data, for every
+// kind of path a verb meets: rendered, dropped, and a file that moves (a
+// declared rename or a path that follows the answers), including the
+// re-apply rule after a revert and the cases where a move does not apply.
+func TestDecidePath(t *testing.T) {
+	const (
+		base  = "a\nb\nc\nd\ne\n"
+		mine  = "a\nB\nc\nd\ne\n" // the user changed line 2
+		next  = "a\nb\nc\nd\nE\n" // the catalog changed line 5
+		both  = "a\nB\nc\nd\nE\n"
+		clash = "a\nX\nc\nd\ne\n"
+	)
+	rec := sha([]byte(base))
+	tracked := func(yours, next string) fileState {
+		st := fileState{Tracked: true, Recorded: rec, New: []byte(next), Base: []byte(base)}
+		if yours != "" {
+			st.Yours = []byte(yours)
+		}
+		return st
+	}
+	moving := func(newState fileState, oldState fileState, declared bool) pathInput {
+		return pathInput{
+			File:  plan.File{Path: "OWNERS.md", Component: "c", Content: oldState.New},
+			State: newState, Mode: 0o644,
+			Move: &moveInput{move: move{From: "docs/OWNERSHIP.md", Declared: declared}, Component: "c", State: oldState, Mode: 0o600},
+		}
+	}
+	absent := fileState{New: []byte(next)}
+	type want struct {
+		path    string
+		action  Action
+		content string
+		reason  string // a substring; "" for any
+	}
+	cases := []struct {
+		name     string
+		in       pathInput
+		policy   ConflictPolicy
+		consumed bool
+		want     []want
+	}{
+		{"rendered, untouched: replaced", pathInput{File: plan.File{Path: "f"}, State: tracked(base, next)}, ConflictMark, false,
+			[]want{{"f", ActionReplace, next, ""}}},
+		{"rendered, reverted to the previous version's content: re-applied",
+			pathInput{File: plan.File{Path: "f"}, State: fileState{Tracked: true, Recorded: rec, New: []byte(next), Yours: []byte("old\n"), Previous: []byte("old\n")}}, ConflictMark, false,
+			[]want{{"f", ActionReplace, next, "re-applied"}}},
+		{"rendered, reverted to something else: the user's, merged two ways",
+			pathInput{File: plan.File{Path: "f"}, State: fileState{Tracked: true, Recorded: rec, New: []byte(next), Yours: []byte("other\n"), BaseMissing: "gone"}}, ConflictMark, false,
+			[]want{{"f", ActionConflict, "", "not available"}}},
+		{"dropped, untouched: removed", pathInput{File: plan.File{Path: "old"}, Dropped: true, State: fileState{Tracked: true, Recorded: rec, Yours: []byte(base)}}, ConflictMark, false,
+			[]want{{"old", ActionRemove, "", ""}}},
+		{"dropped, changed: kept", pathInput{File: plan.File{Path: "old"}, Dropped: true, State: fileState{Tracked: true, Recorded: rec, Yours: []byte(mine)}}, ConflictMark, false,
+			[]want{{"old", ActionKeep, "", "no longer generated"}}},
+		{"declared rename, untouched: moved with the catalog's change", moving(absent, tracked(base, next), true), ConflictMark, true,
+			[]want{{"OWNERS.md", ActionMove, next, "the catalog renamed it"}, {"docs/OWNERSHIP.md", ActionRemove, "", "moved to OWNERS.md"}}},
+		{"declared rename, edited: moved and merged", moving(absent, tracked(mine, next), true), ConflictMark, true,
+			[]want{{"OWNERS.md", ActionMerge, both, "merged with your changes"}, {"docs/OWNERSHIP.md", ActionRemove, "", ""}}},
+		{"path follows the answers, edited, template unchanged: moved as it is", moving(absent, tracked(mine, base), false), ConflictMark, true,
+			[]want{{"OWNERS.md", ActionMove, mine, "its path follows the answers"}, {"docs/OWNERSHIP.md", ActionRemove, "", ""}}},
+		{"rename, same lines changed: moved with markers", moving(absent, tracked(mine, clash), true), ConflictMark, true,
+			[]want{{"OWNERS.md", ActionConflict, "a\n<<<<<<< yours\nB\n=======\nX\n>>>>>>> secgen\nc\nd\ne\n", "moved from docs/OWNERSHIP.md"}, {"docs/OWNERSHIP.md", ActionRemove, "", ""}}},
+		{"rename, the new path is taken: decided on its own", moving(fileState{Yours: []byte("x\n"), New: []byte(next)}, tracked(mine, next), true), ConflictMark, false,
+			[]want{{"OWNERS.md", ActionConflict, "", ""}}},
+		{"rename, the user deleted the old file: created", moving(absent, tracked("", next), true), ConflictMark, false,
+			[]want{{"OWNERS.md", ActionCreate, next, ""}}},
+		{"rename, --conflict=new on clashing edits: not moved", moving(fileState{New: []byte(clash)}, tracked(mine, clash), true), ConflictNew, false,
+			[]want{{"OWNERS.md", ActionCreate, clash, ""}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, consumed := decidePath(c.in, c.policy)
+			if consumed != c.consumed || len(got) != len(c.want) {
+				t.Fatalf("decidePath = %+v consumed %v, want %d decision(s) consumed %v", got, consumed, len(c.want), c.consumed)
+			}
+			for i, w := range c.want {
+				d := got[i]
+				if d.Path != w.path || d.Decision.Action != w.action || !strings.Contains(d.Decision.Reason, w.reason) ||
+					(w.content != "" && string(d.Decision.Content) != w.content) {
+					t.Errorf("decision %d = {%s %s %q %q}, want {%s %s %q ~%q}", i, d.Path, d.Decision.Action, d.Decision.Content, d.Decision.Reason, w.path, w.action, w.content, w.reason)
+				}
+			}
+			if c.consumed && (got[0].Mode != 0o600 || string(got[1].Old) != string(c.in.Move.State.Yours)) {
+				t.Errorf("a move keeps the user's mode and removes what it found: %+v", got)
+			}
+		})
 	}
 }

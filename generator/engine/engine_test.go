@@ -35,6 +35,7 @@ func testEngine(t testing.TB) *Engine {
 }
 
 func TestNewWritesProjectAndManifest(t *testing.T) {
+	t.Parallel()
 	target := filepath.Join(t.TempDir(), "payments")
 	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target})
 	if err != nil {
@@ -69,6 +70,7 @@ func TestNewWritesProjectAndManifest(t *testing.T) {
 // control only when the answers render it (issue: K8S-10 without a mesh, K8S-11 without a
 // role, ENC-02 and ENC-05 without RDS or ALB were listed).
 func TestAppliedControlsFollowTheAnswers(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		set       []string
 		want, not []string
@@ -122,6 +124,7 @@ func TestAppliedControlsFollowTheAnswers(t *testing.T) {
 // TestDeploymentAnswersMustBeConsistent: an option whose NetworkPolicy rule needs addresses
 // is refused without them, rather than rendered into pods that cannot connect.
 func TestDeploymentAnswersMustBeConsistent(t *testing.T) {
+	t.Parallel()
 	for _, set := range [][]string{
 		{"include_rds=true", "database_cidrs="},
 		{"include_alb=true", "alb_cidrs="},
@@ -137,6 +140,7 @@ func TestDeploymentAnswersMustBeConsistent(t *testing.T) {
 }
 
 func TestDryRunWritesNothing(t *testing.T) {
+	t.Parallel()
 	target := filepath.Join(t.TempDir(), "x")
 	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, DryRun: true})
 	if err != nil || len(res.Plan.Files) == 0 {
@@ -155,6 +159,7 @@ func (p *failingPrompter) Ask(context.Context, answers.Prompt) (string, error) {
 }
 
 func TestBadTargetIsRefusedBeforeAnyQuestion(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "keep"), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
@@ -167,6 +172,7 @@ func TestBadTargetIsRefusedBeforeAnyQuestion(t *testing.T) {
 }
 
 func TestInvalidAnswersWriteNothing(t *testing.T) {
+	t.Parallel()
 	target := filepath.Join(t.TempDir(), "x")
 	_, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: target, Set: []string{"port=abc"}})
 	if !failure.IsInvalidInput(err) {
@@ -178,6 +184,7 @@ func TestInvalidAnswersWriteNothing(t *testing.T) {
 }
 
 func TestInjectedWriteFailureLeavesNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	target := filepath.Join(dir, "x")
 	e := testEngine(t)
@@ -193,6 +200,7 @@ func TestInjectedWriteFailureLeavesNothing(t *testing.T) {
 }
 
 func TestGitCommitIsSignedWithTheGivenKey(t *testing.T) {
+	t.Parallel()
 	entity, err := openpgp.NewEntity("Dev", "", "dev@example.com", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +269,7 @@ func TestGitCommitIsSignedWithTheGivenKey(t *testing.T) {
 }
 
 func TestPassphraseProtectedKeyIsRefused(t *testing.T) {
+	t.Parallel()
 	entity, _ := openpgp.NewEntity("Dev", "", "dev@example.com", nil)
 	if err := entity.PrivateKey.Encrypt([]byte("pass")); err != nil {
 		t.Fatal(err)
@@ -302,6 +311,7 @@ func BenchmarkNew(b *testing.B) {
 }
 
 func TestPlaceholdersStillInUse(t *testing.T) {
+	t.Parallel()
 	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: filepath.Join(t.TempDir(), "svc"), DryRun: true,
 		Set: []string{"eks_oidc_provider=oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF"}})
 	if err != nil {
@@ -345,6 +355,7 @@ func (p *defaultsPrompter) Gate(_ context.Context, g answers.Gate) (bool, error)
 }
 
 func TestDefaultInteractivePathAsksAtMostTwelve(t *testing.T) {
+	t.Parallel()
 	p := &defaultsPrompter{}
 	res, err := testEngine(t).New(context.Background(), NewRequest{Blueprint: "go-service", Target: filepath.Join(t.TempDir(), "svc"), Prompter: p, DryRun: true})
 	if err != nil {
@@ -367,6 +378,7 @@ func TestDefaultInteractivePathAsksAtMostTwelve(t *testing.T) {
 // their defaults, and never a question whose condition is false (it was
 // not asked at all).
 func TestUpdateNoticesOnlyActiveNewQuestions(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	root := filepath.Join(t.TempDir(), "payments")
 	e := testEngine(t)

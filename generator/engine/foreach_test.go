@@ -18,6 +18,7 @@ import (
 // catalog declares no pattern, the path checks refuse it before and after
 // rendering. Either way the error is invalid input and nothing is written.
 func TestForeachItemsCannotEscape(t *testing.T) {
+	t.Parallel()
 	cat, err := builtin.Catalog(context.Background())
 	if err != nil {
 		t.Fatal(err)

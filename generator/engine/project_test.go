@@ -209,6 +209,7 @@ func contains(list []string, s string) bool {
 }
 
 func TestAddCreatesTheComponentsFiles(t *testing.T) {
+	t.Parallel()
 	root := newProject(t, "extra")
 	if _, err := os.Stat(filepath.Join(root, "deploy")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("--without extra still rendered it: %v", err)
@@ -252,6 +253,7 @@ func TestAddCreatesTheComponentsFiles(t *testing.T) {
 }
 
 func TestAddNeedsTheRequiredComponent(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	if _, err := engineAt(t, 1).Init(context.Background(), InitRequest{Dir: root}); err != nil {
 		t.Fatal(err)
@@ -263,6 +265,7 @@ func TestAddNeedsTheRequiredComponent(t *testing.T) {
 }
 
 func TestAddConflictPolicies(t *testing.T) {
+	t.Parallel()
 	mine := "# the user's own deployment\nreplicas: 9\n"
 	for _, policy := range []ConflictPolicy{ConflictFail, ConflictSkip, ConflictNew} {
 		t.Run(string(policy), func(t *testing.T) {
@@ -303,6 +306,7 @@ func TestAddConflictPolicies(t *testing.T) {
 
 // The user edits a file, the catalog moves on: update merges both.
 func TestUpdateMergesUserEdits(t *testing.T) {
+	t.Parallel()
 	for name, mk := range map[string]func(testing.TB) string{
 		"without git": func(t testing.TB) string { return newProject(t) },
 		"with git":    newGitProject,
@@ -363,6 +367,7 @@ func TestUpdateMergesUserEdits(t *testing.T) {
 // Both sides change the same line: the file gets conflict markers holding
 // both versions, the result lists it, nothing is lost.
 func TestUpdateConflictMarkers(t *testing.T) {
+	t.Parallel()
 	root := newProject(t)
 	mine := "# config of demo\nname: \"demo\"\nlog: info\ntimeout: 30s\nretries: 3\nlimit: 15\n"
 	write(t, root, "config.yaml", mine)
@@ -392,6 +397,7 @@ func TestUpdateConflictMarkers(t *testing.T) {
 // The template drops a file the user changed: it stays, is reported and no
 // longer tracked.
 func TestUpdateKeepsADroppedFileTheUserChanged(t *testing.T) {
+	t.Parallel()
 	root := newProject(t)
 	write(t, root, "dropped.txt", "only in v1\nplus my notes\n")
 	res, err := engineAt(t, 2).Update(context.Background(), UpdateRequest{Dir: root})
@@ -421,6 +427,7 @@ func TestUpdateKeepsADroppedFileTheUserChanged(t *testing.T) {
 // recorded answers: no stored object is needed (a fresh clone, a pruned
 // repository, a project whose .secgen/base was never committed).
 func TestUpdateRendersTheBaseFromTheRecordedVersion(t *testing.T) {
+	t.Parallel()
 	root := newProject(t)
 	if err := os.RemoveAll(filepath.Join(root, ".secgen")); err != nil {
 		t.Fatal(err)
@@ -451,6 +458,7 @@ func TestUpdateRendersTheBaseFromTheRecordedVersion(t *testing.T) {
 // Without the recorded base, every difference is marked rather than one
 // side silently winning.
 func TestUpdateWithoutBaseMarksEveryDifference(t *testing.T) {
+	t.Parallel()
 	root := newProject(t)
 	if err := os.RemoveAll(filepath.Join(root, ".secgen")); err != nil {
 		t.Fatal(err)
@@ -470,6 +478,7 @@ func TestUpdateWithoutBaseMarksEveryDifference(t *testing.T) {
 }
 
 func TestDryRunsWriteNothing(t *testing.T) {
+	t.Parallel()
 	root := newProject(t, "extra")
 	write(t, root, "config.yaml", "changed\n")
 	before := readAll(t, root)
@@ -490,6 +499,7 @@ func TestDryRunsWriteNothing(t *testing.T) {
 }
 
 func TestInvalidManifestsAreRefused(t *testing.T) {
+	t.Parallel()
 	for name, edit := range map[string]func(string) string{
 		"not yaml":     func(string) string { return "{{{" },
 		"outside path": func(s string) string { return strings.Replace(s, "path: README.md", "path: ../outside.txt", 1) },
@@ -529,6 +539,7 @@ func TestInvalidManifestsAreRefused(t *testing.T) {
 }
 
 func TestALockedProjectIsRefused(t *testing.T) {
+	t.Parallel()
 	root := newProject(t, "extra")
 	l, err := lock.Acquire(filepath.Join(root, lock.FileName))
 	if err != nil {
@@ -542,6 +553,7 @@ func TestALockedProjectIsRefused(t *testing.T) {
 }
 
 func TestInitAdoptsADirectory(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	write(t, root, "main.go", "package main\n")
 	write(t, root, "README.md", "# theirs\n")
@@ -581,6 +593,7 @@ func TestInitAdoptsADirectory(t *testing.T) {
 // old manifest; the next run finishes or redoes the change, reaching
 // exactly what an uninterrupted run reaches.
 func TestKilledAddAndUpdateRecover(t *testing.T) {
+	t.Parallel()
 	type op struct {
 		name    string
 		prepare func(t *testing.T) string
@@ -662,6 +675,7 @@ func TestKilledAddAndUpdateRecover(t *testing.T) {
 }
 
 func TestNewWithoutChecksItsArguments(t *testing.T) {
+	t.Parallel()
 	e := engineAt(t, 1)
 	for _, tc := range []struct {
 		without []string
@@ -719,6 +733,7 @@ func BenchmarkAddGit(b *testing.B) {
 // and records the conflict or finds it recorded, and the run after that
 // refuses until the markers are gone (never "0 files written, exit 0").
 func TestConflictsSurviveInterruptions(t *testing.T) {
+	t.Parallel()
 	edit := "# config of demo\nname: \"demo\"\nlog: info\ntimeout: 30s\nretries: 3\nlimit: 15\n"
 	for n := 1; ; n++ {
 		root := newProject(t)

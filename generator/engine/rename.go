@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/secgen/secgen/generator/manifest"
@@ -99,30 +98,21 @@ func (e *Engine) identities(f plan.File) []string {
 	return ids
 }
 
-// decideMove decides a file that moves from mv.From to f.Path: the user's
-// file there is merged with what the catalog renders now, exactly as if it
-// had not moved, and written to the new path; the old path is removed. It
-// returns false when the move does not apply (the user's file is gone or
-// not a regular file, or something is at the new path already): the paths
-// are then decided on their own.
-func (e *Engine) decideMove(o *outcome, r *os.Root, bases *baseFinder, rec manifest.FileRecord, f plan.File, mv move, policy ConflictPolicy) (bool, error) {
-	at, _, err := readState(r, f.Path, f.Mode)
-	if err != nil || at.Yours != nil || at.NotRegular {
-		return false, err
+// decideMove decides a file that moves from p.Move.From to p's path,
+// purely: the user's file there is merged with what the catalog renders
+// now, exactly as if it had not moved, and written to the new path; the
+// old path is removed. ok is false when the move does not apply (the user's
+// file is gone or not a regular file, something is at the new path
+// already, or the file would become the user's or need secgen's version
+// beside it): the paths are then decided on their own.
+func decideMove(p pathInput, policy ConflictPolicy) (out []pathDecision, ok bool) {
+	mv := p.Move
+	if p.State.Yours != nil || p.State.NotRegular || mv.State.Yours == nil || mv.State.NotRegular {
+		return nil, false
 	}
-	st, mode, err := readState(r, mv.From, f.Mode)
-	if err != nil || st.Yours == nil || st.NotRegular {
-		return false, err
-	}
-	st.Tracked, st.Recorded, st.New = true, rec.SHA256, f.Content
-	if needsBase(st) {
-		if st.Base, st.BaseMissing, err = bases.find(rec); err != nil {
-			return false, err
-		}
-	}
-	d := decide(st, policy)
+	d := decide(mv.State, policy)
 	if d.Side || d.Owned {
-		return false, nil
+		return nil, false
 	}
 	why := "its path follows the answers"
 	if mv.Declared {
@@ -135,11 +125,12 @@ func (e *Engine) decideMove(o *outcome, r *os.Root, bases *baseFinder, rec manif
 		d.Reason = fmt.Sprintf("moved from %s (%s); %s", mv.From, why, d.Reason)
 	case d.Content == nil:
 		// Yours, and the template did not change: moved as it is.
-		d = decision{Action: ActionMove, Content: st.Yours, Reason: fmt.Sprintf("moved from %s (%s), your changes kept", mv.From, why)}
+		d = decision{Action: ActionMove, Content: mv.State.Yours, Reason: fmt.Sprintf("moved from %s (%s), your changes kept", mv.From, why)}
 	default:
 		d = decision{Action: ActionMove, Content: d.Content, Reason: fmt.Sprintf("moved from %s (%s)", mv.From, why)}
 	}
-	o.record(f.Path, f.Component, nil, nil, d, mode)
-	o.record(mv.From, rec.Component, st.Yours, nil, decision{Action: ActionRemove, Reason: "moved to " + f.Path}, 0)
-	return true, nil
+	return []pathDecision{
+		{Path: p.File.Path, Component: p.File.Component, Decision: d, Mode: mv.Mode},
+		{Path: mv.From, Component: mv.Component, Old: mv.State.Yours, Decision: decision{Action: ActionRemove, Reason: "moved to " + p.File.Path}},
+	}, true
 }

@@ -32,6 +32,7 @@ func gitT(t *testing.T, dir string, args ...string) {
 // the change, including a file the update had merged with the user's edit
 // (whose pre-update content is the user's side, not the previous render).
 func TestRevertAfterAKilledUpdateConverges(t *testing.T) {
+	t.Parallel()
 	edit := "# config of demo\nname: \"demo\"\nlog: debug\ntimeout: 30s\nretries: 3\nlimit: 10\n"
 	prepare := func(t *testing.T) string {
 		root := newGitProject(t)

@@ -81,6 +81,7 @@ func BenchmarkSyntheticRender(b *testing.B) {
 }
 
 func TestSyntheticComponentRenders(t *testing.T) {
+	t.Parallel()
 	e := &Engine{Catalog: syntheticCatalog(t, 300), Version: "test"}
 	res, err := e.New(context.Background(), NewRequest{Components: []string{"big"}, Target: filepath.Join(t.TempDir(), "x")})
 	if err != nil {
@@ -94,6 +95,7 @@ func TestSyntheticComponentRenders(t *testing.T) {
 // TestEscapingRenderedPathIsRefused renders a catalog whose path template
 // climbs out of the project: the error is invalid input and nothing is written.
 func TestEscapingRenderedPathIsRefused(t *testing.T) {
+	t.Parallel()
 	for _, tmpl := range []string{`{{ print ".." }}/escape`, `{{ print "/etc" }}/passwd`, `a/{{ print ".git" }}/config`, `{{ print "a\\b" }}`, ".secgen.lock", ".secgen/base/x", ".secgen.yaml"} {
 		tm := fstest.MapFS{
 			"catalog.yaml":                 {Data: []byte("id: evil\nversion: 1.0.0\n")},

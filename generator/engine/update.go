@@ -103,37 +103,7 @@ func (e *Engine) decideUpdate(ctx context.Context, p *project, in *updateInput, 
 	o.res.Notices = in.notices
 	w := e.newWalk(ctx, p, in.r, o, policy)
 	w.previous = true
-	seen := map[string]bool{}
-	moves := e.moves(w.bases, p.manifest, in.rendered.Files)
-	for _, f := range in.rendered.Files {
-		seen[f.Path] = true
-		if w.skipped(f.Path) {
-			continue
-		}
-		o.generated = append(o.generated, f)
-		if mv, ok := moves[f.Path]; ok && !p.manifest.Skipped(mv.From) {
-			moved, err := e.decideMove(o, in.r, w.bases, w.records[mv.From], f, mv, policy)
-			if err != nil {
-				return nil, err
-			}
-			if moved {
-				seen[mv.From] = true
-				continue
-			}
-		}
-		if err := w.file(f); err != nil {
-			return nil, err
-		}
-	}
-	for _, rec := range p.manifest.Files {
-		if seen[rec.Path] || p.manifest.Skipped(rec.Path) {
-			continue
-		}
-		if err := w.dropped(rec); err != nil {
-			return nil, err
-		}
-	}
-	return o, nil
+	return o, w.walk(in.rendered.Files, true)
 }
 
 // finishUpdate builds the next manifest, audits the decided result and

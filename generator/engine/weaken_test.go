@@ -15,6 +15,7 @@ import (
 // user's debug logging meets the catalog's new limit (version 2), the
 // cause is the merge.
 func TestWeakeningNamesItsCause(t *testing.T) {
+	t.Parallel()
 	v1 := testCatalog(t, 1)
 	for _, c := range []struct {
 		name, edit string

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -61,15 +62,27 @@ type Spec struct {
 type Case struct {
 	// Name is "<entry>/<case>", slash-separated.
 	Name string
-	// Dir is the case directory on disk.
+	// Dir is the case directory on disk; for a case loaded with LoadFS,
+	// its path inside the catalog.
 	Dir  string
 	Spec Spec
 	// Answers is the content of answers.yaml.
 	Answers []byte
+	// fsys, for a case loaded with LoadFS, is the case directory: the
+	// case is read-only and Dir is not on disk.
+	fsys fs.FS
 }
 
 // TreeDir is where the case's expected tree lives.
 func (c Case) TreeDir() string { return filepath.Join(c.Dir, "tree") }
+
+// readTree reads the case's expected tree, from disk or from its fs.FS.
+func (c Case) readTree() (map[string]TreeFile, error) {
+	if c.fsys == nil {
+		return ReadTree(c.TreeDir())
+	}
+	return ReadTreeFS(c.fsys, "tree")
+}
 
 var caseName = lazyre.New(`^[a-z0-9][a-z0-9._-]{0,99}$`)
 
@@ -107,6 +120,89 @@ func Load(ctx context.Context, goldensDir string) ([]Case, error) {
 	return out, nil
 }
 
+// LoadFS reads every case of the goldens directory fsys (the goldens/ of a
+// catalog read from git into memory) with Load's rules; where names it in
+// errors. The cases are read-only: Record refuses them.
+func LoadFS(ctx context.Context, fsys fs.FS, where string) ([]Case, error) {
+	entries, err := readDirsFS(fsys, ".", where)
+	if err != nil {
+		return nil, err
+	}
+	var out []Case
+	for _, entry := range entries {
+		cases, err := readDirsFS(fsys, entry, where)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range cases {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			dir := entry + "/" + name
+			sub, err := fs.Sub(fsys, dir)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", dir, err)
+			}
+			read := func(file string) ([]byte, error) { return readRegularFS(sub, file, where+"/"+dir+"/"+file) }
+			c, err := decodeCase(dir, read)
+			if err != nil {
+				return nil, err
+			}
+			c.Dir, c.fsys = where+"/"+dir, sub
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, failure.Invalidf("%s holds no golden case (goldens/<entry>/<case>/case.yaml)", failure.Quote(where))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// readDirsFS is readDirs inside an fs.FS.
+func readDirsFS(fsys fs.FS, dir, where string) ([]string, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if errors.Is(err, fs.ErrNotExist) && dir == "." {
+		return nil, failure.Invalidf("%s does not exist", failure.Quote(where))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path.Join(where, dir), err)
+	}
+	var names []string
+	for _, e := range entries {
+		p := path.Join(where, dir, e.Name())
+		switch {
+		case e.Type()&fs.ModeSymlink != 0:
+			return nil, failure.Invalidf("%s is a symbolic link, which golden cases may not contain", failure.Quote(p))
+		case !e.IsDir() || strings.HasPrefix(e.Name(), "."):
+			continue
+		case !caseName.MatchString(e.Name()):
+			return nil, failure.Invalidf("%s: golden entry and case names are lower-case names", failure.Quote(p))
+		}
+		names = append(names, e.Name())
+	}
+	return names, nil
+}
+
+// readRegularFS is readRegular inside an fs.FS; shown is the file's name
+// in errors.
+func readRegularFS(fsys fs.FS, name, shown string) ([]byte, error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, failure.Invalidf("%s is missing", failure.Quote(shown))
+		}
+		return nil, fmt.Errorf("inspect %s: %w", shown, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, failure.Invalidf("%s is not a regular file", failure.Quote(shown))
+	}
+	if info.Size() > maxCaseFile {
+		return nil, failure.Invalidf("%s is larger than %d bytes", failure.Quote(shown), maxCaseFile)
+	}
+	return fs.ReadFile(fsys, name)
+}
+
 // readDirs returns the names of the sub-directories of dir, refusing
 // symbolic links; plain files (such as Go test sources) and hidden
 // directories are skipped.
@@ -141,8 +237,15 @@ func readDirs(dir string) ([]string, error) {
 }
 
 func loadCase(dir, name string) (Case, error) {
-	c := Case{Name: name, Dir: dir}
-	data, err := readRegular(filepath.Join(dir, "case.yaml"))
+	c, err := decodeCase(name, func(file string) ([]byte, error) { return readRegular(filepath.Join(dir, file)) })
+	c.Dir = dir
+	return c, err
+}
+
+// decodeCase reads case name's case.yaml and answers.yaml through read.
+func decodeCase(name string, read func(file string) ([]byte, error)) (Case, error) {
+	c := Case{Name: name}
+	data, err := read("case.yaml")
 	if err != nil {
 		return c, err
 	}
@@ -161,7 +264,7 @@ func loadCase(dir, name string) (Case, error) {
 	if s.Add != "" && s.Blueprint == "" {
 		return c, failure.Invalidf("%s/case.yaml: an add case names the blueprint it starts from", name)
 	}
-	if c.Answers, err = readRegular(filepath.Join(dir, "answers.yaml")); err != nil {
+	if c.Answers, err = read("answers.yaml"); err != nil {
 		return c, err
 	}
 	return c, nil

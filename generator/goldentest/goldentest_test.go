@@ -71,6 +71,7 @@ func runOne(t *testing.T, cat *catalog.Catalog, goldens string, update bool) gol
 }
 
 func TestRunDetectsEveryDifferenceAndUpdateRecords(t *testing.T) {
+	t.Parallel()
 	cat, goldens := fixture(t)
 	tree := filepath.Join(goldens, "hello", "defaults", "tree")
 
@@ -141,6 +142,7 @@ func TestRunDetectsEveryDifferenceAndUpdateRecords(t *testing.T) {
 }
 
 func TestSymbolicLinksAreRefusedNeverFollowed(t *testing.T) {
+	t.Parallel()
 	cat, goldens := fixture(t)
 	outside := t.TempDir()
 	write(t, filepath.Join(outside, "hello.yaml"), "outside\n")

@@ -112,7 +112,11 @@ func Prove(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options)
 		if err != nil {
 			return nil, err
 		}
-		for _, b := range comp.Breakages {
+		compBreakages, err := comp.Breakages()
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range compBreakages {
 			rep.Breakages = append(rep.Breakages, BreakageResult{
 				Component: name, Name: b.Name, Rule: b.Rule, Control: b.Control, Golden: b.Golden,
 				File: "templates/" + b.Pos.File, Line: b.Pos.Line,
@@ -129,7 +133,7 @@ func Prove(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options)
 		j := jobs[k]
 		if j.cas >= 0 {
 			c := cases[j.cas]
-			rep, err := auditTree(ctx, cat, rules, trees[j.cas], addOf(c))
+			rep, err := auditTree(ctx, cat, rules, trees[j.cas], addOf(c), "")
 			if err != nil {
 				errs[k] = fmt.Errorf("golden case %s: %w", c.Name, err)
 				return
@@ -161,22 +165,27 @@ func Prove(ctx context.Context, cat *catalog.Catalog, cases []Case, opt Options)
 			res.Status, res.Err = Broken, err
 			return
 		}
-		audit, err := auditTree(ctx, cat, rules, broken, addOf(cases[i]))
-		if err != nil {
-			errs[k] = fmt.Errorf("breakage %q (%s:%d): %w", b.Name, res.File, res.Line, err)
-			return
-		}
+		// Whether the rule catches the breakage is decided by the rule
+		// alone (rules are evaluated independently); only a missed one is
+		// audited whole, to say which rules fired instead.
 		res.Status = Missed
-		for _, f := range audit.Findings {
-			if f.Rule == b.Rule && f.Control == b.Control {
-				res.Status = Caught
+		for _, only := range []string{b.Rule, ""} {
+			audit, err := auditTree(ctx, cat, rules, broken, addOf(cases[i]), only)
+			if err != nil {
+				errs[k] = fmt.Errorf("breakage %q (%s:%d): %w", b.Name, res.File, res.Line, err)
+				return
 			}
-			if !slices.Contains(res.Fired, f.Rule) {
-				res.Fired = append(res.Fired, f.Rule)
+			for _, f := range audit.Findings {
+				if f.Rule == b.Rule && f.Control == b.Control {
+					res.Status = Caught
+				}
+				if only == "" && !slices.Contains(res.Fired, f.Rule) {
+					res.Fired = append(res.Fired, f.Rule)
+				}
 			}
-		}
-		if res.Status == Caught {
-			res.Fired = nil
+			if res.Status == Caught {
+				return
+			}
 		}
 	})
 	if err := ctx.Err(); err != nil {
@@ -212,11 +221,15 @@ func audited(cat *catalog.Catalog, rules *audit.Rules, tree fs.FS, components []
 	return out
 }
 
-// auditTree audits a tree held in memory with the catalog's rules.
-func auditTree(ctx context.Context, cat *catalog.Catalog, rules *audit.Rules, tree fs.FS, components []string) (*audit.Report, error) {
+// auditTree audits a tree held in memory with the catalog's rules, or
+// with the rule whose ID is only alone when only is not empty.
+func auditTree(ctx context.Context, cat *catalog.Catalog, rules *audit.Rules, tree fs.FS, components []string, only string) (*audit.Report, error) {
 	rs, req, err := rules.ForFiles(cat, tree, components)
 	if err != nil {
 		return nil, err
+	}
+	if only != "" {
+		rs = rs.Rule(only)
 	}
 	return rs.Run(ctx, req)
 }

@@ -91,6 +91,7 @@ func loadPlatform(tb testing.TB, dir string) (*catalog.Catalog, []goldentest.Cas
 // TestPlatformCatalogProof: the benchmark's catalog records, then proves
 // clean: 30 cases pass their audit and every breakage is caught.
 func TestPlatformCatalogProof(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	platformCatalog(t, dir)
 	cat, cases := loadPlatform(t, dir)

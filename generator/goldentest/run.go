@@ -251,11 +251,11 @@ type TreeFile struct {
 	Shared bool
 }
 
-// ReadTree reads a golden tree through an os.Root, refusing symbolic links
-// and non-regular files. A missing directory is an empty tree.
-func ReadTree(dir string) (map[string]TreeFile, error) {
+// ReadTreeFS reads the golden tree at dir inside fsys, refusing symbolic
+// links and non-regular files. A missing directory is an empty tree.
+func ReadTreeFS(fsys fs.FS, dir string) (map[string]TreeFile, error) {
 	out := map[string]TreeFile{}
-	info, err := os.Lstat(dir)
+	info, err := fs.Stat(fsys, dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return out, nil
@@ -264,13 +264,19 @@ func ReadTree(dir string) (map[string]TreeFile, error) {
 	case !info.IsDir():
 		return nil, failure.Invalidf("%s is not a directory", failure.Quote(dir))
 	}
-	root, err := os.OpenRoot(dir)
+	sub, err := fs.Sub(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	defer root.Close()
-	fsys := root.FS()
-	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+	if err := walkTree(sub, out); err != nil {
+		return nil, fmt.Errorf("read tree: %w", err)
+	}
+	return out, nil
+}
+
+// walkTree reads every regular file of fsys into out.
+func walkTree(fsys fs.FS, out map[string]TreeFile) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -291,7 +297,27 @@ func ReadTree(dir string) (map[string]TreeFile, error) {
 		out[p] = TreeFile{Mode: execBit(info.Mode()), Content: data}
 		return nil
 	})
+}
+
+// ReadTree reads a golden tree through an os.Root, refusing symbolic links
+// and non-regular files. A missing directory is an empty tree.
+func ReadTree(dir string) (map[string]TreeFile, error) {
+	out := map[string]TreeFile{}
+	info, err := os.Lstat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return out, nil
+	case err != nil:
+		return nil, fmt.Errorf("inspect %s: %w", dir, err)
+	case !info.IsDir():
+		return nil, failure.Invalidf("%s is not a directory", failure.Quote(dir))
+	}
+	root, err := os.OpenRoot(dir)
 	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer root.Close()
+	if err := walkTree(root.FS(), out); err != nil {
 		return nil, fmt.Errorf("read tree: %w", err)
 	}
 	return out, nil
@@ -310,6 +336,9 @@ func execBit(m fs.FileMode) fs.FileMode {
 // which then takes the place of tree/. Everything happens under the case
 // directory through os.Root, and no symbolic link is followed.
 func Record(ctx context.Context, c Case, tree map[string]TreeFile) (err error) {
+	if c.fsys != nil {
+		return failure.Invalidf("%s: golden cases read from a git catalog are read-only; re-record them in a checkout of the catalog", c.Name)
+	}
 	root, err := os.OpenRoot(c.Dir)
 	if err != nil {
 		return fmt.Errorf("%s: open case directory: %w", c.Name, err)

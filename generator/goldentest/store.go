@@ -30,7 +30,7 @@ type Store struct {
 func OpenStore(cases []Case) (*Store, error) {
 	s := &Store{local: map[string]map[string]TreeFile{}, byHash: map[string][]TreeFile{}}
 	for _, c := range cases {
-		files, err := ReadTree(c.TreeDir())
+		files, err := c.readTree()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}

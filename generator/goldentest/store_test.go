@@ -45,6 +45,7 @@ func runAll(t *testing.T, goldens string, update bool) []goldentest.Result {
 // A change of output then edits the one stored copy in place, and
 // Materialize gives every case its whole tree back.
 func TestCoincidingCasesShareOneTree(t *testing.T) {
+	t.Parallel()
 	_, goldens := fixture(t)
 	other := filepath.Join(goldens, "hello", "same")
 	if err := os.MkdirAll(other, 0o755); err != nil {

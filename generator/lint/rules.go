@@ -23,12 +23,20 @@ func (l *linter) rules() error {
 	}
 	for _, name := range l.cat.ComponentNames() {
 		comp, _ := l.cat.Component(name)
+		checks, err := comp.Checks()
+		if err != nil {
+			return err
+		}
+		breakages, err := comp.Breakages()
+		if err != nil {
+			return err
+		}
 		ruled := map[string]bool{}
 		broken := map[string]bool{}
-		for _, b := range comp.Breakages {
+		for _, b := range breakages {
 			broken[b.Rule] = true
 		}
-		for _, c := range comp.Checks {
+		for _, c := range checks {
 			ruled[c.Control] = true
 			file := "templates/" + c.Pos.File
 			if !canSelect(c.Match, comp.Sources) {

@@ -29,6 +29,15 @@ type Change struct {
 	// or "" when it was absent. Apply refuses to start when the disk no
 	// longer matches, and a recovery never clobbers a file edited since.
 	Expect string
+	// KeepCopy keeps a copy of Content until the transaction is finished,
+	// so that a file reverted to Expect between a kill and the recovery
+	// (git checkout -- . after an interrupted update) is applied again.
+	// The engine asks for it only where nothing else would recognise the
+	// reverted content: a file merged with the user's edits, whose old
+	// content is the user's side. A replaced file reverted to the previous
+	// render is recognised by update's re-apply rule, and the copy would
+	// only cost a second write of every staged file.
+	KeepCopy bool
 }
 
 // TxnDir is where Apply stages a transaction, relative to the project root.
@@ -121,7 +130,11 @@ func Apply(ctx context.Context, root string, changes []Change, manifest []byte, 
 			}
 			e.Staged = strconv.Itoa(i)
 			e.Want = sum(c.Content)
-			if err := stageTwice(r, e.Staged, c.Mode, c.Content); err != nil {
+			stage := writeStaged
+			if c.KeepCopy {
+				stage = stageTwice
+			}
+			if err := stage(r, path.Join(TxnDir, e.Staged), c.Mode, c.Content); err != nil {
 				return err
 			}
 		}
@@ -130,7 +143,7 @@ func Apply(ctx context.Context, root string, changes []Change, manifest []byte, 
 	if err := step(); err != nil {
 		return err
 	}
-	if err := stageTwice(r, manifestName, plan.ModeFile, manifest); err != nil {
+	if err := stageTwice(r, path.Join(TxnDir, manifestName), plan.ModeFile, manifest); err != nil {
 		return err
 	}
 	j.Manifest = opt.ManifestPath
@@ -359,19 +372,20 @@ func rollForward(r *os.Root, j *journal, step func() error) (kept []string, err 
 	return kept, nil
 }
 
-// appliedSuffix names, in TxnDir, a second copy of each staged content. It
-// stays until the transaction is finished, so a file the user reverts
+// appliedSuffix names, in TxnDir, a second copy of a staged content (the
+// manifest's, and a change's with KeepCopy). It stays until the
+// transaction is finished, so a file the user reverts
 // between a kill and the recovery (git checkout -- . after an interrupted
 // update) is applied again. It is a copy, not a link: an edit in place of
 // the file moved into place must not change it.
 const appliedSuffix = ".applied"
 
-// stageTwice stages content under name in TxnDir, and its copy beside it.
-func stageTwice(r *os.Root, name string, mode fs.FileMode, content []byte) error {
-	if err := writeStaged(r, path.Join(TxnDir, name), mode, content); err != nil {
+// stageTwice stages content at p (in TxnDir), and its copy beside it.
+func stageTwice(r *os.Root, p string, mode fs.FileMode, content []byte) error {
+	if err := writeStaged(r, p, mode, content); err != nil {
 		return err
 	}
-	return writeStaged(r, path.Join(TxnDir, name+appliedSuffix), mode, content)
+	return writeStaged(r, p+appliedSuffix, mode, content)
 }
 
 // placeEntry moves one entry's staged content into place; got is the

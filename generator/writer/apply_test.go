@@ -252,53 +252,85 @@ func TestApplyRefusesAFileInTheWayOfADirectory(t *testing.T) {
 
 // A file moved into place before a kill and then reverted by the user (git
 // checkout -- . after an interrupted update) holds again what the journal
-// expected before the change: the recovery applies it again, whatever the
-// step, so the project converges to the finished change. A file edited to
-// anything else after it was placed is the user's and left alone.
+// expected before the change: when its change keeps a copy (a merged file),
+// the recovery applies it again, whatever the step, so the project
+// converges to the finished change; without one (a replaced file, which
+// update's re-apply rule recognises), it is left as reverted and nothing
+// is staged twice. A file edited to anything else after it was placed is
+// the user's and left alone.
 func TestRecoverReappliesARevert(t *testing.T) {
-	for n := 1; ; n++ {
-		dir := t.TempDir()
-		writeTree(t, dir, oldTree)
-		err := Apply(context.Background(), dir, testChanges(), []byte("new manifest\n"), ApplyOptions{ManifestPath: ".secgen.yaml", FailAfter: n})
-		if err == nil {
-			return
-		}
-		if !errors.Is(err, ErrInjected) {
-			t.Fatalf("step %d: %v", n, err)
-		}
-		committed := false
-		if _, err := os.Stat(filepath.Join(dir, TxnDir, journalName)); err == nil {
-			committed = true
-		}
-		// The user restores every file the change touched, the manifest
-		// too, and edits d.txt if it was placed already.
-		restore := map[string]string{}
-		for p, c := range oldTree {
-			if p != "keep.txt" && p != "user-notes.md" {
-				restore[p] = c
+	for _, keep := range []bool{true, false} {
+		changes := testChanges()
+		changes[0].KeepCopy = keep // a.txt
+		for n := 1; ; n++ {
+			if done := revertAt(t, changes, n, keep); done {
+				break
 			}
 		}
-		writeTree(t, dir, restore)
-		edited := tree(t, dir)["d.txt"] == "new d\n"
-		if edited {
-			writeTree(t, dir, map[string]string{"d.txt": "mine now\n"})
-		}
-		rec, err := Recover(dir)
-		if err != nil {
-			t.Fatalf("step %d: %v", n, err)
-		}
-		if !committed {
-			continue // nothing had happened; the restore changed nothing
-		}
-		want := maps.Clone(newTree)
-		if edited {
-			want["d.txt"] = "mine now\n"
-		}
-		if diff := cmp.Diff(want, tree(t, dir)); diff != "" {
-			t.Errorf("step %d: after the revert and the recovery (-want +got):\n%s", n, diff)
-		}
-		if len(rec.Kept) != 0 {
-			t.Errorf("step %d: kept %v", n, rec.Kept)
+	}
+}
+
+// revertAt stops Apply after n steps, reverts, recovers and checks the
+// result; it reports whether Apply finished without being stopped.
+func revertAt(t *testing.T, changes []Change, n int, keep bool) bool {
+	t.Helper()
+	dir := t.TempDir()
+	writeTree(t, dir, oldTree)
+	err := Apply(context.Background(), dir, changes, []byte("new manifest\n"), ApplyOptions{ManifestPath: ".secgen.yaml", FailAfter: n})
+	if err == nil {
+		return true
+	}
+	if !errors.Is(err, ErrInjected) {
+		t.Fatalf("step %d: %v", n, err)
+	}
+	committed := false
+	if _, err := os.Stat(filepath.Join(dir, TxnDir, journalName)); err == nil {
+		committed = true
+	}
+	copies, _ := filepath.Glob(filepath.Join(dir, TxnDir, "*"+appliedSuffix))
+	if want := 1 + btoi(keep); committed && len(copies) != want {
+		t.Errorf("step %d: %d copies staged (%v), want %d", n, len(copies), copies, want)
+	}
+	// The user restores every file the change touched, the manifest
+	// too, and edits d.txt if it was placed already.
+	restore := map[string]string{}
+	for p, c := range oldTree {
+		if p != "keep.txt" && p != "user-notes.md" {
+			restore[p] = c
 		}
 	}
+	placed := tree(t, dir)["a.txt"] == "new a\n"
+	writeTree(t, dir, restore)
+	edited := tree(t, dir)["d.txt"] == "new d\n"
+	if edited {
+		writeTree(t, dir, map[string]string{"d.txt": "mine now\n"})
+	}
+	rec, err := Recover(dir)
+	if err != nil {
+		t.Fatalf("step %d: %v", n, err)
+	}
+	if !committed {
+		return false // nothing had happened; the restore changed nothing
+	}
+	want := maps.Clone(newTree)
+	if edited {
+		want["d.txt"] = "mine now\n"
+	}
+	if placed && !keep {
+		want["a.txt"] = "old a\n" // reverted, and no copy to re-apply
+	}
+	if diff := cmp.Diff(want, tree(t, dir)); diff != "" {
+		t.Errorf("step %d (copy %v): after the revert and the recovery (-want +got):\n%s", n, keep, diff)
+	}
+	if len(rec.Kept) != 0 {
+		t.Errorf("step %d: kept %v", n, rec.Kept)
+	}
+	return false
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -12,8 +12,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/lazyre"
@@ -174,8 +172,10 @@ func WriteTree(ctx context.Context, dir string, files []plan.File, failAfter int
 			_ = r.Close()
 		}
 	}()
-	// Directories first, in order; then the files, by a few workers: file
-	// creation dominates the cost and overlaps well on most file systems.
+	// Directories first, in order; then the files, one after the other:
+	// creating inodes in the same directories from several goroutines
+	// contends on the file system's locks (ext4 on 2 cores: 4 writers took
+	// 1.2x the time of cp -r, one writer 1.08x, interleaved medians).
 	n, injected := len(files), false
 	if failAfter > 0 && failAfter < n {
 		n, injected = failAfter, true
@@ -192,21 +192,11 @@ func WriteTree(ctx context.Context, dir string, files []plan.File, failAfter int
 			return err
 		}
 	}
-	errs := make([]error, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(writeWorkers, n) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				if errs[i] = ctx.Err(); errs[i] == nil {
-					errs[i] = writeFile(parents[i], path.Base(files[i].Path), files[i])
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
+	for i, f := range files[:n] {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := writeFile(parents[i], path.Base(f.Path), f); err != nil {
 			return err
 		}
 	}
@@ -215,9 +205,6 @@ func WriteTree(ctx context.Context, dir string, files []plan.File, failAfter int
 	}
 	return nil
 }
-
-// writeWorkers is how many files WriteTree creates at once.
-const writeWorkers = 4
 
 // openDir returns a root for dir, creating it (mode 0755 exactly) and its
 // parents as needed. Each directory is opened once, through its parent, so

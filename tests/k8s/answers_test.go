@@ -45,12 +45,28 @@ type Answers struct {
 	StagingDBCIDRs    []string `json:"staging_database_cidrs"`
 	IncludeALB        bool     `json:"include_alb"`
 	ALBCIDRs          []string `json:"alb_cidrs"`
+	ALBPort           int      `json:"alb_port"` // asked with Istio and the load balancer only
 	Namespace         string   `json:"namespace"`
 	ServiceAccount    string   `json:"service_account"`
 	ReleaseRepository string   `json:"release_repository"`
 	IngressPodCIDRs   []string `json:"ingress_pod_cidrs"`
 	Name              string   `json:"name"`
+	// Database is go-service's store (postgres or none); empty when go-service is not rendered.
+	Database string `json:"database"`
 }
+
+// ALBTargetPort is the pods' port the load balancer's target group sends to.
+// With Istio that is the sidecar's own port for it (alb_port): the service's port stays STRICT.
+func (a Answers) ALBTargetPort() int {
+	if a.Mesh == "istio" && a.IncludeALB {
+		return a.ALBPort
+	}
+	return a.Port
+}
+
+// SingleReplica reports whether the service keeps its sessions in one process (database
+// none), so that its manifests must run exactly one replica and no autoscaler.
+func (a Answers) SingleReplica() bool { return a.Database == "none" }
 
 // componentDefaults reads the literal defaults of the k8s component's questions; defaults
 // that are templates over other answers are left out (the checks take those values, such as

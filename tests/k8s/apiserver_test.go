@@ -61,7 +61,14 @@ var crdSources = []crdSource{
 			"peerauthentications.security.istio.io",
 			"authorizationpolicies.security.istio.io",
 			"serviceentries.networking.istio.io",
+			"sidecars.networking.istio.io",
 		},
+	},
+	{
+		// The AWS Load Balancer Controller's module path carries its major version from v3 on
+		// (its v2 tags are not Go module versions); v3.6.2 serves elbv2.k8s.aws/v1beta1.
+		module: "sigs.k8s.io/aws-load-balancer-controller/v3", version: "v3.6.2",
+		files: []string{"config/crd/bases/elbv2.k8s.aws_targetgroupbindings.yaml"},
 	},
 	{
 		module: "github.com/sigstore/policy-controller", version: "v0.13.1",
@@ -547,7 +554,23 @@ func TestAPIServer(t *testing.T) {
 	s := startAPIServer(t)
 	t.Run("refuses broken manifests", func(t *testing.T) { refusesBrokenManifests(t, s) })
 	installCRDs(t, s)
+	t.Run("refuses what the CRDs' schemas refuse", func(t *testing.T) { refusesOffSchema(t, s) })
 	t.Run("accepts every overlay", func(t *testing.T) { acceptsEveryOverlay(t, s) })
+}
+
+// refusesOffSchema proves the installed CRDs validate: a TargetGroupBinding with a target type
+// the AWS Load Balancer Controller's schema does not list, or without its serviceRef, is refused.
+func refusesOffSchema(t *testing.T, s *apiServer) {
+	for field, doc := range map[string]string{
+		"targetType":      "spec:\n  serviceRef: {name: app, port: http}\n  targetType: pod\n  targetGroupName: app-staging\n",
+		"serviceRef":      "spec:\n  targetType: ip\n  targetGroupName: app-staging\n",
+		"targetGroupNmae": "spec:\n  serviceRef: {name: app, port: http}\n  targetGroupNmae: app-staging\n",
+	} {
+		tgb := []byte("apiVersion: elbv2.k8s.aws/v1beta1\nkind: TargetGroupBinding\nmetadata:\n  name: tgb\n  namespace: broken\n" + doc)
+		if _, err := s.apply(tgb, true); err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("a TargetGroupBinding off its schema at %s was not refused for it (err %v)", field, err)
+		}
+	}
 }
 
 func acceptsEveryOverlay(t *testing.T, s *apiServer) {

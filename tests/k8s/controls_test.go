@@ -331,18 +331,22 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 			if len(r.From) == 0 {
 				f.add("K8S-08", "NetworkPolicy %s admits ingress from anywhere", np.Name)
 			}
+			// The ingress controller reaches the service's port; the load balancer its target
+			// port (with Istio the sidecar's own port for it, else the service's).
+			want := appPort
 			for _, p := range r.From {
 				switch {
 				case namespaceOnly(p) == a.IngressNamespace && p.PodSelector == nil:
 					ingressOK = true
 				case a.IncludeALB && p.IPBlock != nil && slices.Contains(a.ALBCIDRs, p.IPBlock.CIDR) && len(p.IPBlock.Except) == 0:
 					albOK = true
+					want = fmt.Sprintf("TCP/%d", a.ALBTargetPort())
 				default:
 					f.add("K8S-08", "NetworkPolicy %s admits ingress from %+v, want only namespace %s or the load balancer's subnets", np.Name, p, a.IngressNamespace)
 				}
 			}
-			if !slices.Equal(ports, []string{appPort}) {
-				f.add("K8S-08", "NetworkPolicy %s admits ingress on %v, want only %s", np.Name, ports, appPort)
+			if !slices.Equal(ports, []string{want}) {
+				f.add("K8S-08", "NetworkPolicy %s admits ingress on %v, want only %s", np.Name, ports, want)
 			}
 		}
 		for _, r := range np.Spec.Egress {
@@ -476,9 +480,9 @@ func checkMesh(f *findings, m Manifests, ns string, podLabels labels.Set, a Answ
 			f.add("K8S-10", "PeerAuthentication %s does not require STRICT mutual TLS", pa.Name)
 		}
 		for port, pl := range pa.Spec.PortLevelMtls {
-			// The one exception: the app port of the app's pods accepts the load balancer's
-			// plaintext when there is a load balancer.
-			exception := a.IncludeALB && port == fmt.Sprint(a.Port) && pl.Mode == "PERMISSIVE" &&
+			// The one exception: the load balancer's own port of the app's pods (never the
+			// service's port) accepts its plaintext when there is a load balancer.
+			exception := a.IncludeALB && a.ALBTargetPort() != a.Port && port == fmt.Sprint(a.ALBTargetPort()) && pl.Mode == "PERMISSIVE" &&
 				pa.Spec.Selector != nil && labels.SelectorFromSet(pa.Spec.Selector.MatchLabels).Matches(podLabels) &&
 				len(pa.Spec.Selector.MatchExpressions) == 0
 			if pl.Mode != "STRICT" && !exception {
@@ -597,6 +601,15 @@ func checkAvailability(f *findings, m Manifests, d *appsv1.Deployment, a Answers
 		}
 	}
 	switch {
+	case a.SingleReplica():
+		// database none: the sessions and notes live in one process, which a second replica
+		// would not share.
+		if hpa != nil {
+			f.add("K8S-14", "an autoscaler scales a service whose sessions live in one process (database none)")
+		}
+		if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 {
+			f.add("K8S-14", "Deployment replicas %v, want exactly 1 with database none", d.Spec.Replicas)
+		}
 	case hpa != nil:
 		if d.Spec.Replicas != nil {
 			f.add("K8S-14", "Deployment sets replicas although the autoscaler owns them")

@@ -151,11 +151,30 @@ func flowMatrix(t *testing.T, d *appsv1.Deployment, a Answers) []flow {
 			flow{"in-cluster database", tcp(app, inCluster, db), true},
 			flow{"in-cluster database on another port", tcp(app, inCluster, 22), false})
 	}
+	albPort := int32(a.ALBTargetPort())
 	for _, cidr := range a.ALBCIDRs {
 		alb := external("load balancer subnet "+cidr, hostIn(t, cidr).String())
 		flows = append(flows,
-			flow{"load balancer " + cidr + " to the service", tcp(alb, app, port), a.IncludeALB},
+			flow{"load balancer " + cidr + " to its target port", tcp(alb, app, albPort), a.IncludeALB},
 			flow{"load balancer " + cidr + " on another port", tcp(alb, app, 22), false})
+		if albPort != port {
+			// With Istio the load balancer enters on the sidecar's port only, never on the
+			// service's (STRICT) port.
+			flows = append(flows, flow{"load balancer " + cidr + " to the service's port", tcp(alb, app, port), false})
+		}
+	}
+	if albPort != port {
+		flows = append(flows,
+			flow{"another namespace's pods to the load balancer's port", tcp(stranger, app, albPort), false},
+			flow{"the other environment's pods to the load balancer's port", tcp(otherEnv, app, albPort), false})
+	}
+	for _, cidr := range a.IngressPodCIDRs {
+		// A pod of another namespace with an address in the pod range (the VPC CNI gives pods
+		// VPC addresses): no ipBlock of the answers may admit it.
+		p := pod("pod of another namespace in "+cidr, "other-team", map[string]string{"app": "x"}, hostIn(t, cidr).Next().String())
+		flows = append(flows,
+			flow{"pod in the pod range " + cidr + " to the service", tcp(p, app, port), false},
+			flow{"pod in the pod range " + cidr + " to the load balancer's port", tcp(p, app, albPort), false})
 	}
 	for _, cidr := range a.AWSEndpointCIDRs {
 		ep := external("AWS endpoint "+cidr, hostIn(t, cidr).String())
@@ -261,6 +280,69 @@ func TestFlowMatrixCatchesRegressions(t *testing.T) {
 	}
 }
 
+// TestMeshFlowsCatchRegressions proves the mesh checks can fail, on a golden with Istio and
+// the load balancer: the issue's PERMISSIVE service port, an AuthorizationPolicy that admits
+// every namespace or none at all, and the load balancer admitted from everywhere are reported.
+func TestMeshFlowsCatchRegressions(t *testing.T) {
+	var tree Tree
+	for _, tr := range k8sTrees(t) {
+		if tr.Answers.Mesh == "istio" && tr.Answers.IncludeALB {
+			tree = tr
+		}
+	}
+	if tree.Root == "" {
+		t.Fatal("no golden renders Istio with the load balancer")
+	}
+	b := builds(t, tree)[0]
+	cases := map[string]func(m Manifests){
+		"PERMISSIVE on the service's port": func(m Manifests) {
+			for _, pa := range of[*PeerAuthentication](m) {
+				if pa.Spec.Selector != nil {
+					pa.Spec.PortLevelMtls[strconv.Itoa(tree.Answers.Port)] = struct {
+						Mode string `json:"mode"`
+					}{"PERMISSIVE"}
+				}
+			}
+		},
+		"every namespace admitted": func(m Manifests) {
+			for _, ap := range of[*AuthorizationPolicy](m) {
+				ap.Spec.Rules = append(ap.Spec.Rules, AuthorizationRule{})
+			}
+		},
+		"no AuthorizationPolicy": func(m Manifests) {
+			for _, ap := range of[*AuthorizationPolicy](m) {
+				ap.Namespace = "elsewhere"
+			}
+		},
+		"the load balancer's port open to any address": func(m Manifests) {
+			for _, ap := range of[*AuthorizationPolicy](m) {
+				for i := range ap.Spec.Rules {
+					for j := range ap.Spec.Rules[i].From {
+						if len(ap.Spec.Rules[i].From[j].Source.IPBlocks) > 0 {
+							ap.Spec.Rules[i].From[j].Source.IPBlocks = []string{"0.0.0.0/0"}
+						}
+					}
+				}
+			}
+		},
+	}
+	d := of[*appsv1.Deployment](b.Manifests)[0]
+	if p := meshProblems(t, b, d, tree.Answers); len(p) != 0 {
+		t.Fatalf("the unmodified build already fails: %v", p)
+	}
+	for name, mutate := range cases {
+		m, err := decodeStrict(b.Name, b.YAML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mutate(m)
+		mb := Build{Name: b.Name, Manifests: m, YAML: b.YAML}
+		if len(meshProblems(t, mb, of[*appsv1.Deployment](m)[0], tree.Answers)) == 0 {
+			t.Errorf("%s: the mesh checks report nothing", name)
+		}
+	}
+}
+
 // mtlsMode is the mutual TLS mode Istio applies to a port of a pod: the most specific
 // PeerAuthentication wins (a workload selector over the namespace-wide one), and a
 // port-level mode over the workload's own mode.
@@ -289,22 +371,161 @@ func mtlsMode(pas []*PeerAuthentication, ns string, podLabels labels.Set, port i
 	return mode
 }
 
-// checkMeshFlows: with Istio, the load balancer's plaintext reaches the service's port
-// (PERMISSIVE there, and only with a load balancer) while every other port stays STRICT.
+// meshCaller is who opens a connection to the service's pod inside Istio: its namespace when
+// it is a workload of the mesh (it then presents that identity over mutual TLS), its address.
+type meshCaller struct {
+	Name      string
+	Namespace string // "" outside the mesh: plaintext, no identity
+	IP        netip.Addr
+}
+
+// authzAllows evaluates the ALLOW AuthorizationPolicies that select the pod (Istio's rules:
+// with none, everything is allowed; with some, a request must match a rule of one of them:
+// one of its sources and one of its operations).
+func authzAllows(aps []*AuthorizationPolicy, ns string, podLabels labels.Set, c meshCaller, port int32) bool {
+	var selecting []*AuthorizationPolicy
+	for _, ap := range aps {
+		if ap.Namespace != ns || (ap.Spec.Action != "" && ap.Spec.Action != "ALLOW") {
+			continue
+		}
+		if ap.Spec.Selector != nil {
+			sel, err := metav1.LabelSelectorAsSelector(ap.Spec.Selector)
+			if err != nil || !sel.Matches(podLabels) {
+				continue
+			}
+		}
+		selecting = append(selecting, ap)
+	}
+	if len(selecting) == 0 {
+		return true
+	}
+	for _, ap := range selecting {
+		for _, r := range ap.Spec.Rules {
+			from := len(r.From) == 0
+			for _, f := range r.From {
+				src := f.Source
+				ok := true
+				if len(src.Namespaces) > 0 {
+					ok = ok && c.Namespace != "" && slices.Contains(src.Namespaces, c.Namespace)
+				}
+				if len(src.Principals) > 0 {
+					ok = false // secgen names namespaces, never principals
+				}
+				if len(src.IPBlocks) > 0 {
+					in := false
+					for _, b := range src.IPBlocks {
+						if p, err := netip.ParsePrefix(b); err == nil && p.Contains(c.IP) {
+							in = true
+						}
+					}
+					ok = ok && in
+				}
+				from = from || ok
+			}
+			to := len(r.To) == 0
+			for _, op := range r.To {
+				to = to || len(op.Operation.Ports) == 0 || slices.Contains(op.Operation.Ports, strconv.Itoa(int(port)))
+			}
+			if from && to {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkMeshFlows: with Istio, mutual TLS is STRICT on the service's port and on every port but
+// the load balancer's own (PERMISSIVE there, and only with a load balancer); the
+// AuthorizationPolicy admits the ingress controller's namespace to the service's port and the
+// load balancer's subnets to its own port, and refuses every other caller, the service's other
+// environment included.
 func checkMeshFlows(t *testing.T, b Build, d *appsv1.Deployment, a Answers) {
 	t.Helper()
+	for _, p := range meshProblems(t, b, d, a) {
+		t.Errorf("%s: %s", b.Name, p)
+	}
+}
+
+// meshProblems lists what checkMeshFlows reports.
+func meshProblems(t *testing.T, b Build, d *appsv1.Deployment, a Answers) []string {
+	t.Helper()
+	var problems []string
 	pas := of[*PeerAuthentication](b.Manifests)
 	podLabels := labels.Set(d.Spec.Template.Labels)
-	want := "STRICT"
+	port, albPort := int32(a.Port), int32(a.ALBTargetPort())
+	if got := mtlsMode(pas, d.Namespace, podLabels, port); got != "STRICT" {
+		problems = append(problems, fmt.Sprintf("mutual TLS on the service's port %d is %s, want STRICT", a.Port, got))
+	}
 	if a.IncludeALB {
-		want = "PERMISSIVE"
+		if albPort == port {
+			problems = append(problems, fmt.Sprintf("the load balancer's port is the service's port %d, which must stay STRICT", port))
+		}
+		if got := mtlsMode(pas, d.Namespace, podLabels, albPort); got != "PERMISSIVE" {
+			problems = append(problems, fmt.Sprintf("mutual TLS on the load balancer's port %d is %s, want PERMISSIVE (it speaks plain HTTP)", albPort, got))
+		}
 	}
-	if got := mtlsMode(pas, d.Namespace, podLabels, int32(a.Port)); got != want {
-		t.Errorf("%s: mutual TLS on the service's port %d is %s, want %s", b.Name, a.Port, got, want)
-	}
-	for _, other := range []int32{int32(a.Port) + 1, 15000, 15090} {
+	for _, other := range []int32{albPort + 1, port + 2, 15000, 15090} {
+		if other == albPort && a.IncludeALB {
+			continue
+		}
 		if got := mtlsMode(pas, d.Namespace, podLabels, other); got != "STRICT" {
-			t.Errorf("%s: mutual TLS on port %d is %s, want STRICT", b.Name, other, got)
+			problems = append(problems, fmt.Sprintf("mutual TLS on port %d is %s, want STRICT", other, got))
+		}
+	}
+	aps := of[*AuthorizationPolicy](b.Manifests)
+	if len(aps) == 0 {
+		problems = append(problems, "no AuthorizationPolicy limits the service's callers")
+	}
+	otherEnvNS := d.Namespace + "-other-environment"
+	for _, pair := range [][2]string{{"-staging", "-production"}, {"-production", "-staging"}} {
+		if base, ok := strings.CutSuffix(d.Namespace, pair[0]); ok {
+			otherEnvNS = base + pair[1]
+		}
+	}
+	podIP := netip.MustParseAddr("10.244.3.10")
+	type call struct {
+		c    meshCaller
+		port int32
+		want bool
+	}
+	calls := []call{
+		{meshCaller{"ingress controller", a.IngressNamespace, netip.MustParseAddr("10.244.2.10")}, port, true},
+		{meshCaller{"ingress controller on the load balancer's port", a.IngressNamespace, netip.MustParseAddr("10.244.2.10")}, albPort, albPort == port},
+		{meshCaller{"a workload of another namespace", "other-team", podIP}, port, false},
+		{meshCaller{"another workload of the namespace", d.Namespace, podIP}, port, false},
+		{meshCaller{"the service in its other environment", otherEnvNS, podIP}, port, false},
+		{meshCaller{"plaintext from outside the mesh", "", podIP}, port, false},
+	}
+	for _, cidr := range a.ALBCIDRs {
+		alb := hostIn(t, cidr)
+		calls = append(calls,
+			call{meshCaller{"load balancer " + cidr, "", alb}, albPort, a.IncludeALB},
+			call{meshCaller{"load balancer " + cidr + " on the service's port", "", alb}, port, albPort == port && a.IncludeALB})
+	}
+	if a.IncludeALB {
+		calls = append(calls, call{meshCaller{"a pod outside alb_cidrs on the load balancer's port", "", podIP}, albPort, false})
+	}
+	for _, c := range calls {
+		// Plaintext reaches a port only where mutual TLS is not STRICT.
+		got := authzAllows(aps, d.Namespace, podLabels, c.c, c.port)
+		if c.c.Namespace == "" && mtlsMode(pas, d.Namespace, podLabels, c.port) == "STRICT" {
+			got = false
+		}
+		if got != c.want {
+			problems = append(problems, fmt.Sprintf("%s to port %d: allowed %v, want %v", c.c.Name, c.port, got, c.want))
+		}
+	}
+	if a.IncludeALB {
+		sidecars := of[*Sidecar](b.Manifests)
+		listens := map[int32]string{}
+		for _, sc := range sidecars {
+			for _, in := range sc.Spec.Ingress {
+				listens[in.Port.Number] = in.DefaultEndpoint
+			}
+		}
+		want := fmt.Sprintf("127.0.0.1:%d", a.Port)
+		if listens[port] != want || listens[albPort] != want {
+			problems = append(problems, fmt.Sprintf("the sidecar's listeners %v, want ports %d and %d forwarding to %s", listens, port, albPort, want))
 		}
 	}
 	issuerPort, err := a.IssuerPort()
@@ -320,8 +541,9 @@ func checkMeshFlows(t *testing.T, b Build, d *appsv1.Deployment, a Answers) {
 	if len(se.Spec.Hosts) != 1 || se.Spec.Hosts[0] != host || se.Spec.Location != "MESH_EXTERNAL" ||
 		len(se.Spec.Ports) != 1 || se.Spec.Ports[0].Number != issuerPort || se.Spec.Ports[0].Protocol != "TLS" ||
 		len(se.Spec.ExportTo) != 1 || se.Spec.ExportTo[0] != "." {
-		t.Errorf("%s: ServiceEntry %+v, want the issuer %s:%d over TLS, external, this namespace only", b.Name, se.Spec, host, issuerPort)
+		problems = append(problems, fmt.Sprintf("ServiceEntry %+v, want the issuer %s:%d over TLS, external, this namespace only", se.Spec, host, issuerPort))
 	}
+	return problems
 }
 
 // TestEvaluatorSemantics pins the evaluator to the NetworkPolicy API on small cases, so that

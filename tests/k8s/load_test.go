@@ -19,6 +19,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -150,6 +151,72 @@ type ClusterImagePolicy struct {
 	} `json:"spec"`
 }
 
+// AuthorizationPolicy mirrors the fields of security.istio.io/v1 AuthorizationPolicy that
+// secgen renders.
+type AuthorizationPolicy struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Selector *metav1.LabelSelector `json:"selector,omitempty"`
+		Action   string                `json:"action"`
+		Rules    []AuthorizationRule   `json:"rules"`
+	} `json:"spec"`
+}
+
+// AuthorizationRule is one rule of an AuthorizationPolicy: a request matches it when it
+// matches one of its sources and one of its operations.
+type AuthorizationRule struct {
+	From []struct {
+		Source struct {
+			Namespaces []string `json:"namespaces,omitempty"`
+			Principals []string `json:"principals,omitempty"`
+			IPBlocks   []string `json:"ipBlocks,omitempty"`
+		} `json:"source"`
+	} `json:"from"`
+	To []struct {
+		Operation struct {
+			Ports []string `json:"ports"`
+		} `json:"operation"`
+	} `json:"to"`
+}
+
+// Sidecar mirrors the fields of networking.istio.io/v1 Sidecar that secgen renders.
+type Sidecar struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		WorkloadSelector struct {
+			Labels map[string]string `json:"labels"`
+		} `json:"workloadSelector"`
+		Ingress []struct {
+			Port struct {
+				Number   int32  `json:"number"`
+				Protocol string `json:"protocol"`
+				Name     string `json:"name"`
+			} `json:"port"`
+			DefaultEndpoint string `json:"defaultEndpoint"`
+		} `json:"ingress"`
+	} `json:"spec"`
+}
+
+// TargetGroupBinding mirrors the fields of the AWS Load Balancer Controller's
+// elbv2.k8s.aws/v1beta1 TargetGroupBinding that secgen renders (TestAPIServer validates them
+// against the project's published CRD as well).
+type TargetGroupBinding struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		ServiceRef struct {
+			Name string             `json:"name"`
+			Port intstr.IntOrString `json:"port"`
+		} `json:"serviceRef"`
+		TargetType      string `json:"targetType"`
+		IPAddressType   string `json:"ipAddressType"`
+		TargetGroupName string `json:"targetGroupName,omitempty"`
+		TargetGroupARN  string `json:"targetGroupARN,omitempty"`
+	} `json:"spec"`
+}
+
 // newObject returns an empty typed object for apiVersion/kind, or an error for anything secgen
 // is not expected to render (an unknown kind is a failure, not a pass).
 func newObject(apiVersion, kind string) (any, error) {
@@ -188,6 +255,12 @@ func newObject(apiVersion, kind string) (any, error) {
 		return &PeerAuthentication{}, nil
 	case "networking.istio.io/v1/ServiceEntry":
 		return &ServiceEntry{}, nil
+	case "security.istio.io/v1/AuthorizationPolicy":
+		return &AuthorizationPolicy{}, nil
+	case "networking.istio.io/v1/Sidecar":
+		return &Sidecar{}, nil
+	case "elbv2.k8s.aws/v1beta1/TargetGroupBinding":
+		return &TargetGroupBinding{}, nil
 	case "policy.sigstore.dev/v1beta1/ClusterImagePolicy":
 		return &ClusterImagePolicy{}, nil
 	}

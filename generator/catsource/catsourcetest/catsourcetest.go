@@ -289,6 +289,22 @@ type Fixture struct {
 // NewFixture builds the fixture repository in dir (which must exist);
 // hostile adds the refusal tags.
 func NewFixture(dir string, hostile bool) (*Fixture, error) {
+	return NewFixtureWith(dir, Options{Hostile: hostile})
+}
+
+// Options shape a fixture repository.
+type Options struct {
+	// Hostile adds the refusal tags.
+	Hostile bool
+	// Goldens, when set, adds golden cases to the files of v1.0.0 and
+	// v1.1.0 before they are committed (recording their trees needs the
+	// renderer, which this package must not import).
+	Goldens func(Files) error
+}
+
+// NewFixtureWith builds the fixture repository in dir (which must exist).
+func NewFixtureWith(dir string, o Options) (*Fixture, error) {
+	hostile := o.Hostile
 	f := &Fixture{Dir: dir}
 	var err error
 	if f.Signer, f.Ring, err = NewKey("Signer"); err != nil {
@@ -306,11 +322,18 @@ func NewFixture(dir string, hostile bool) (*Fixture, error) {
 		errs = append(errs, err)
 		return h
 	}
-	f.V100 = must(repo.Commit(Catalog("1.0.0", Control, ""), "v1.0.0", nil))
+	release := func(version, extra string) Files {
+		files := Catalog(version, Control, extra)
+		if o.Goldens != nil {
+			errs = append(errs, o.Goldens(files))
+		}
+		return files
+	}
+	f.V100 = must(repo.Commit(release("1.0.0", ""), "v1.0.0", nil))
 	must(repo.Tag("v1.0.0", f.V100, f.Signer))
 	must(repo.Tag("unsigned", f.V100, nil))
 	must(repo.Tag("stranger", f.V100, f.Stranger))
-	f.V110 = must(repo.Commit(Catalog("1.1.0", Control, "# since 1.1.0\n"), "v1.1.0", f.Signer))
+	f.V110 = must(repo.Commit(release("1.1.0", "# since 1.1.0\n"), "v1.1.0", f.Signer))
 	must(repo.Tag("v1.1.0", f.V110, f.Signer))
 	if hostile {
 		tag := func(name string, edit func(Files)) {

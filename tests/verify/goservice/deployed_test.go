@@ -37,6 +37,7 @@ import (
 type podSpec struct {
 	containerPort int
 	env           map[string]string // the Deployment's env
+	replicas      int               // the Deployment's replicas; 2 (the autoscaler's floor) when it sets none
 	secretKeys    []string          // the ExternalSecret's keys, which envFrom delivers
 	readinessPath string
 	preStop       time.Duration
@@ -48,6 +49,7 @@ func readPodSpec(t *testing.T, dir string) podSpec {
 	t.Helper()
 	var d struct {
 		Spec struct {
+			Replicas *int `yaml:"replicas"`
 			Template struct {
 				Spec struct {
 					Grace      int `yaml:"terminationGracePeriodSeconds"`
@@ -93,11 +95,15 @@ func readPodSpec(t *testing.T, dir string) podSpec {
 	}
 	c := d.Spec.Template.Spec.Containers[0]
 	p := podSpec{
+		replicas:      2, // the autoscaler's floor when the Deployment sets none
 		containerPort: c.Ports[0].ContainerPort,
 		env:           map[string]string{},
 		readinessPath: c.ReadinessProbe.HTTPGet.Path,
 		preStop:       time.Duration(c.Lifecycle.PreStop.Sleep.Seconds) * time.Second,
 		grace:         time.Duration(d.Spec.Template.Spec.Grace) * time.Second,
+	}
+	if d.Spec.Replicas != nil {
+		p.replicas = *d.Spec.Replicas
 	}
 	for _, e := range c.Env {
 		p.env[e.Name] = e.Value
@@ -467,6 +473,13 @@ func deployedWhole(t *testing.T, tr serviceTree) {
 		env = append(env, k+"="+v)
 	}
 
+	if pod.replicas == 1 {
+		deployedSingle(t, tr, bin, env, pod, is, caPEM)
+		return
+	}
+	if pod.replicas != 2 {
+		t.Fatalf("deployment.yaml: %d replicas; this test runs one or the autoscaler's floor of two", pod.replicas)
+	}
 	a := startReplica(t, "replica a", bin, env, pod.readinessPath)
 	b := startReplica(t, "replica b", bin, env, pod.readinessPath)
 	rr := &roundRobin{}
@@ -478,30 +491,7 @@ func deployedWhole(t *testing.T, tr serviceTree) {
 	bearer := ""
 	if tr.answers.OIDCLogin {
 		// Login starts on replica a, the callback lands on replica b.
-		resp := user.do(t, "GET", a.url+"/auth/login", "")
-		if resp.StatusCode != http.StatusFound {
-			t.Fatalf("login on replica a: %d\n%s", resp.StatusCode, a.output())
-		}
-		authz, err := http.NewRequest("GET", resp.Header.Get("Location"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pool := x509.NewCertPool()
-		pool.AppendCertsFromPEM(caPEM)
-		idp := &http.Client{
-			Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
-		back, err := idp.Do(authz)
-		if err != nil || back.StatusCode != http.StatusFound {
-			t.Fatalf("the issuer's authorization endpoint: %v %v", back, err)
-		}
-		back.Body.Close()
-		cb, _ := url.Parse(back.Header.Get("Location"))
-		resp = user.do(t, "GET", b.url+"/auth/callback?"+cb.RawQuery, "")
-		if resp.StatusCode != http.StatusFound || user["__Host-session"] == "" || user["__Host-refresh"] == "" {
-			t.Fatalf("callback on replica b: %d, cookies %v\n%s", resp.StatusCode, keys(user), b.output())
-		}
+		signIn(t, user, caPEM, a, b)
 	} else {
 		bearer = is.token(t, audience, nil)
 	}
@@ -631,6 +621,148 @@ func deployedWhole(t *testing.T, tr serviceTree) {
 		how = "login on one replica, refresh and API on the other"
 	}
 	t.Logf("%s: %s, %d requests through a rolling restart, readiness following the database", tr.name, how, served.Load())
+}
+
+// signIn runs the browser login: it starts on replica from, the issuer consents,
+// and the callback lands on replica to, which sets the session cookies in user.
+func signIn(t *testing.T, user browser, caPEM []byte, from, to *replica) {
+	t.Helper()
+	resp := user.do(t, "GET", from.url+"/auth/login", "")
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("login on %s: %d\n%s", from.name, resp.StatusCode, from.output())
+	}
+	authz, err := http.NewRequest("GET", resp.Header.Get("Location"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	idp := &http.Client{
+		Transport:     &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	back, err := idp.Do(authz)
+	if err != nil || back.StatusCode != http.StatusFound {
+		t.Fatalf("the issuer's authorization endpoint: %v %v", back, err)
+	}
+	back.Body.Close()
+	cb, _ := url.Parse(back.Header.Get("Location"))
+	resp = user.do(t, "GET", to.url+"/auth/callback?"+cb.RawQuery, "")
+	if resp.StatusCode != http.StatusFound || user["__Host-session"] == "" || user["__Host-refresh"] == "" {
+		t.Fatalf("callback on %s: %d, cookies %v\n%s", to.name, resp.StatusCode, keys(user), to.output())
+	}
+}
+
+// deployedSingle runs a service whose Deployment sets one replica (database
+// none: sessions and notes in the process's memory) as its manifests configure
+// it: login, refresh and API calls on that replica, then a rollout as the
+// Deployment's strategy does it (maxSurge 1, maxUnavailable 0: the new pod is
+// ready before the old one leaves the endpoints, then preStop, SIGTERM, exit
+// within the grace period) during which the service keeps answering. The
+// memory store starts empty in the new pod, which is why there is only one.
+func deployedSingle(t *testing.T, tr serviceTree, bin string, env []string, pod podSpec, is *issuer, caPEM []byte) {
+	if tr.answers.Database != "none" {
+		t.Fatalf("deployment.yaml runs one replica of a service whose store is %q, which replicas can share", tr.answers.Database)
+	}
+	a := startReplica(t, "replica a", bin, env, pod.readinessPath)
+	rr := &roundRobin{}
+	rr.set(a)
+	proxy := httptest.NewServer(rr)
+	t.Cleanup(proxy.Close)
+
+	user := browser{}
+	bearer := ""
+	if tr.answers.OIDCLogin {
+		signIn(t, user, caPEM, a, a)
+	} else {
+		bearer = is.token(t, tr.answers.Audience, nil)
+	}
+	call := func(method, path, body string) *http.Response {
+		t.Helper()
+		if bearer == "" {
+			return user.do(t, method, proxy.URL+path, body)
+		}
+		req, _ := http.NewRequest(method, proxy.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	resp := call("POST", "/v1/notes", `{"title":"deployed","body":"single"}`)
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create through the Service: %d\n%s", resp.StatusCode, a.output())
+	}
+	note := resp.Header.Get("Location")
+	if tr.answers.OIDCLogin {
+		if resp := user.do(t, "POST", proxy.URL+"/auth/refresh", ""); resp.StatusCode != http.StatusNoContent {
+			t.Fatalf("refresh: %d\n%s", resp.StatusCode, a.output())
+		}
+	}
+	if resp := call("GET", note, ""); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the note through the Service: %d", resp.StatusCode)
+	}
+
+	// The rollout: the surge pod first, ready before the old one leaves.
+	var failures, served atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	stopLoad := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	t.Cleanup(stopLoad)
+	pace := time.NewTicker(40 * time.Millisecond)
+	defer pace.Stop()
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-pace.C:
+			}
+			resp, err := http.Get(proxy.URL + pod.readinessPath)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				failures.Add(1)
+			} else {
+				served.Add(1)
+			}
+			if resp != nil {
+				resp.Body.Close()
+			}
+		}
+	})
+	a2 := startReplica(t, "replica a (new)", bin, env, pod.readinessPath)
+	rr.set(a2)
+	time.Sleep(pod.preStop) // the preStop hook's sleep, as the Deployment sets it
+	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-a.done:
+		if code := a.cmd.ProcessState.ExitCode(); code != 0 {
+			t.Errorf("the old replica exited %d after SIGTERM:\n%s", code, a.output())
+		}
+	case <-time.After(pod.grace - pod.preStop):
+		t.Errorf("the old replica was still running when the grace period (%s) ended", pod.grace)
+	}
+	stopLoad()
+	if failures.Load() > 0 || served.Load() == 0 {
+		t.Errorf("during the rollout %d requests failed and %d succeeded", failures.Load(), served.Load())
+	}
+	// What one replica means: the new pod starts with an empty memory store.
+	// A bearer token still authenticates (it is verified, not stored); a browser's
+	// session was in the old pod's memory too.
+	want := http.StatusNotFound
+	if bearer == "" {
+		want = http.StatusUnauthorized
+	}
+	if resp := call("GET", note, ""); resp.StatusCode != want {
+		t.Errorf("after the rollout the note answers %d, want %d (the memory store starts empty)", resp.StatusCode, want)
+	}
+	t.Logf("%s: one replica (memory store), %d requests through a rollout", tr.name, served.Load())
 }
 
 func keys(m map[string]string) []string {

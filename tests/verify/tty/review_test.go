@@ -3,6 +3,7 @@ package tty
 import (
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -200,5 +201,66 @@ func TestGateListsTheDefaultsItKeeps(t *testing.T) {
 		if !want.MatchString(shown) {
 			t.Errorf("the Kubernetes gate's list does not match %s:\n%s", want, shown)
 		}
+	}
+}
+
+// snapshot maps each file of the project at dir (but the merge bases) to
+// its content.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && path == filepath.Join(dir, ".secgen", "base") {
+			return filepath.SkipDir
+		}
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// add reviews too: only the component's new questions, and the number of
+// files it creates or changes (the re-rendered ones and the manifest
+// included).
+func TestAddReviewCountsWhatItWrites(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	gen := exec.Command(secgen, "new", "go-service", "shop", "--no-input", "--no-git", "--without", "k8s")
+	gen.Dir = dir
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("new: %v\n%s", err, out)
+	}
+	root := filepath.Join(dir, "shop")
+	before := snapshot(t, root)
+	term := start(t, root, "add", "k8s")
+	asked := term.converse(t, func(string, int) string { return enter })
+	if code := term.exitCode(t); code != 0 {
+		t.Fatalf("exit %d; output:\n%s", code, term.text())
+	}
+	after := snapshot(t, root)
+	changed := 0
+	for path, data := range after {
+		if old, ok := before[path]; !ok || old != data {
+			changed++
+		}
+	}
+	rs := reviews(asked)
+	if len(rs) != 1 {
+		t.Fatalf("want one review: %q", asked)
+	}
+	if n, _ := strconv.Atoi(rs[0][1]); n != changed || changed < 3 {
+		t.Errorf("the review announced %s files; add created or changed %d", rs[0][1], changed)
+	}
+	text := term.text()
+	review := text[strings.LastIndex(text, "Review: add component k8s to "):]
+	if !strings.Contains(review, "replicas=2") || strings.Contains(review, "name=shop") || strings.Contains(review, "Service ") {
+		t.Errorf("the review of add shows other than the new questions:\n%s", review)
 	}
 }

@@ -76,8 +76,7 @@ func newAuditCmd(streams *IO, runF func(context.Context, *AuditOptions) error) *
 	f.StringVar(&opts.BaseManifest, "base-manifest", "", "the base branch's .secgen.yaml: fail when this manifest drops components or controls or goes back in version without audit_opt_out")
 	f.StringArrayVar(&opts.Set, "set", nil, "an answer KEY=VALUE for rules that need one (database_port, oidc_issuer) when there is no manifest")
 	opts.Source.register(f)
-	registerCompletions(cmd, nil, "text", "json", "sarif")
-	_ = cmd.RegisterFlagCompletionFunc("components", completeComponentList)
+	registerCompletions(cmd, componentsFlagScope, "text", "json", "sarif")
 	return cmd
 }
 

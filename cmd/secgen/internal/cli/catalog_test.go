@@ -14,6 +14,7 @@ import (
 // print comes from the catalog's data alone, so another team's catalog (see
 // generator/catalog/testdata/org) shows its own components and control area.
 func TestListAndShowDescribeAnyCatalog(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join("..", "..", "..", "..", "generator", "catalog", "testdata", "org")
 	cat, err := catalog.Load(context.Background(), catalog.Source{
 		Templates: os.DirFS(filepath.Join(root, "templates")), Blueprints: os.DirFS(filepath.Join(root, "blueprints")),

@@ -2,52 +2,54 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"testing/fstest"
+
+	"github.com/spf13/pflag"
 
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
+	"github.com/secgen/secgen/generator/goldentest"
+	"github.com/secgen/secgen/generator/project"
 )
 
-// catalogDir is a catalog checked out in a directory: templates/,
-// blueprints/ and goldens/ at its root.
-type catalogDir struct {
-	Root   string
-	Source catalog.Source
+// CatalogArg names the catalog lint and test read: CATALOG (a directory,
+// a git URL[@REF] or a named catalog) and the flags of a git source.
+type CatalogArg struct {
+	Catalog string
+	Ref     string
+	Keyring string
+	Offline bool
 }
 
-// openCatalogDir locates the catalog rooted at dir. It does not validate the
-// catalog; catalog.Load does.
-func openCatalogDir(dir string) (*catalogDir, error) {
-	templates := filepath.Join(dir, "templates")
-	info, err := os.Lstat(templates)
-	if err != nil || !info.IsDir() {
-		return nil, failure.Invalidf("%s is not a catalog: it has no templates/ directory", failure.Quote(dir))
-	}
-	if _, err := os.Lstat(filepath.Join(templates, "catalog.yaml")); err != nil {
-		return nil, failure.Invalidf("%s is not a catalog: templates/catalog.yaml is missing", failure.Quote(dir))
-	}
-	var blueprints fs.FS = fstest.MapFS{}
-	bp := filepath.Join(dir, "blueprints")
-	switch info, err := os.Lstat(bp); {
-	case err == nil && info.IsDir():
-		blueprints = os.DirFS(bp)
-	case err == nil:
-		return nil, failure.Invalidf("%s/blueprints is not a directory", failure.Quote(dir))
-	case !errors.Is(err, fs.ErrNotExist):
+func (o *CatalogArg) register(f *pflag.FlagSet) {
+	f.StringVar(&o.Ref, "ref", "", "read the git catalog (or the named catalog) at branch, tag or commit `REF`")
+	f.StringVar(&o.Keyring, "keyring", "", "require the git catalog's tag or commit to be signed by a key in `FILE` (armored OpenPGP public keys)")
+	f.BoolVar(&o.Offline, "offline", false, "never use the network: a git catalog must be in the cache")
+}
+
+// openCatalogFiles opens the catalog o names through the project layer.
+func openCatalogFiles(ctx context.Context, o CatalogArg) (*project.CatalogFiles, error) {
+	ring, err := project.ReadKeyring(o.Keyring)
+	if err != nil {
 		return nil, err
 	}
-	return &catalogDir{Root: dir, Source: catalog.Source{Templates: os.DirFS(templates), Blueprints: blueprints}}, nil
+	return resolver(o.Offline).Files(ctx, o.Catalog, o.Ref, ring)
 }
 
-// load loads and validates the catalog.
-func (d *catalogDir) load(ctx context.Context) (*catalog.Catalog, error) {
-	cat, err := catalog.Load(ctx, d.Source)
+// loadFiles loads and validates the catalog.
+func loadFiles(ctx context.Context, files *project.CatalogFiles) (*catalog.Catalog, error) {
+	cat, err := catalog.Load(ctx, files.Source)
 	if err != nil {
-		return nil, failure.Invalidf("catalog %s: %w", failure.Quote(d.Root), err)
+		return nil, failure.Invalidf("catalog %s: %w", failure.Quote(files.Name), err)
 	}
 	return cat, nil
+}
+
+// loadGoldens reads the catalog's golden cases: from disk for a
+// directory, from the verified snapshot for a git catalog.
+func loadGoldens(ctx context.Context, files *project.CatalogFiles) ([]goldentest.Case, error) {
+	if files.Dir != "" {
+		return goldentest.Load(ctx, filepath.Join(files.Dir, "goldens"))
+	}
+	return goldentest.LoadFS(ctx, files.Goldens, files.Name+"/goldens")
 }

@@ -170,6 +170,7 @@ func NewRoot(streams *IO) *cobra.Command {
 		newCheckCmd(streams, nil),
 		newVersionCmd(streams),
 	)
+	registerAll(root)
 	return root
 }
 

@@ -33,6 +33,7 @@ func testIO(tty bool, p answers.Prompter) (*IO, *bytes.Buffer, *bytes.Buffer) {
 }
 
 func TestPromptsOnlyOnATerminal(t *testing.T) {
+	t.Parallel()
 	p := &scriptedPrompter{replies: []string{"Not A Label", "shop"}}
 	streams, out, _ := testIO(true, p)
 	target := filepath.Join(t.TempDir(), "shop")
@@ -63,6 +64,7 @@ func TestPromptsOnlyOnATerminal(t *testing.T) {
 }
 
 func TestFlagsFillOptions(t *testing.T) {
+	t.Parallel()
 	var got *NewOptions
 	cmd := newNewCmd(&IO{}, func(_ context.Context, o *NewOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"go-service", "dir", "--set", "a=1", "--set", "b=x,y", "--answers", "f.yaml", "--no-input", "--dry-run", "--no-git", "-o", "json"})
@@ -76,6 +78,7 @@ func TestFlagsFillOptions(t *testing.T) {
 }
 
 func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
+	t.Parallel()
 	streams, _, errOut := testIO(false, nil)
 	code := Main(context.Background(), []string{"new", "go-service", t.TempDir(), "--set", "description=a\nb", "--set", "port=x"}, streams)
 	if code != ExitUsage {
@@ -89,6 +92,7 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 // TestPromptsWhenOnlyStdinIsATerminal: `secgen new ... | tee log` still asks,
 // and `--answers -` (standard input holds the answers) never does.
 func TestPromptsWhenOnlyStdinIsATerminal(t *testing.T) {
+	t.Parallel()
 	p := &scriptedPrompter{replies: []string{"shop"}}
 	streams, _, _ := testIO(true, p)
 	streams.OutTTY = false
@@ -118,6 +122,7 @@ func TestPromptsWhenOnlyStdinIsATerminal(t *testing.T) {
 // TestInterruptExits130: an interrupted prompt ends secgen with the shell's
 // code for SIGINT and writes nothing.
 func TestInterruptExits130(t *testing.T) {
+	t.Parallel()
 	streams, _, errOut := testIO(true, interrupting{})
 	target := filepath.Join(t.TempDir(), "shop")
 	if code := Main(context.Background(), []string{"new", "go-service", target, "--no-git"}, streams); code != ExitInterrupted {

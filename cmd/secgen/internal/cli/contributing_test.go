@@ -36,6 +36,7 @@ const (
 // the goldens with secgen's own commands, and requires the guide's steps to
 // be this test's steps, in order, so the guide cannot go stale.
 func TestContributingGuide(t *testing.T) {
+	t.Parallel()
 	repo := filepath.Join("..", "..", "..", "..")
 	sections := guideSections()
 

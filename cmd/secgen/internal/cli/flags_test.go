@@ -38,6 +38,7 @@ func allFlags(t *testing.T) map[string]bool {
 // generator's code spells a flag of secgen's, and every field the
 // generator's errors name maps to a flag some command has.
 func TestTheGeneratorNamesNoFlags(t *testing.T) {
+	t.Parallel()
 	flags := allFlags(t)
 	flag := regexp.MustCompile(`(?:^|[^A-Za-z0-9-])--([a-z][a-z-]*)`)
 	fset := token.NewFileSet()
@@ -79,6 +80,7 @@ func TestTheGeneratorNamesNoFlags(t *testing.T) {
 
 // Every failure.Field constant has a flag.
 func TestEveryFieldHasAFlag(t *testing.T) {
+	t.Parallel()
 	f, err := parser.ParseFile(token.NewFileSet(), "../../../../generator/failure/failure.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +112,7 @@ func TestEveryFieldHasAFlag(t *testing.T) {
 // A field error renders in flags, inside whatever context wraps it, and
 // several at once.
 func TestInFlags(t *testing.T) {
+	t.Parallel()
 	update := &cobra.Command{Use: "update"}
 	update.Flags().String("catalog-ref", "", "")
 	add := &cobra.Command{Use: "catalog add"}

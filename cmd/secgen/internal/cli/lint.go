@@ -12,8 +12,8 @@ import (
 
 // LintOptions are the inputs of `secgen lint`.
 type LintOptions struct {
-	Catalog string
-	Output  string
+	CatalogArg
+	Output string
 }
 
 func newLintCmd(streams *IO, runF func(context.Context, *LintOptions) error) *cobra.Command {
@@ -21,15 +21,17 @@ func newLintCmd(streams *IO, runF func(context.Context, *LintOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "lint [CATALOG]",
 		Short: "Check a catalog statically: schema, references, unused questions, controls, quoting",
-		Long: "lint checks the catalog in directory CATALOG (default: the current directory) and\n" +
-			"reports, as file:line, dangling references, free text reaching a file without its\n" +
-			"language's quoting function, unused questions, undefined controls, audit rules whose\n" +
-			"CEL does not compile in the audit's environment or whose match selects no file of\n" +
-			"their component, and claimed controls without a rule; a rule without a breakage is a\n" +
-			"warning. It exits 1 on any error, 2 when the catalog does not load with the strict loader.",
+		Long: "lint checks the catalog CATALOG and reports, as file:line, dangling references, free\n" +
+			"text reaching a file without its language's quoting function, unused questions,\n" +
+			"undefined controls, audit rules whose CEL does not compile in the audit's environment\n" +
+			"or whose match selects no file of their component, and claimed controls without a\n" +
+			"rule; a rule without a breakage is a warning. It exits 1 on any error, 2 when the\n" +
+			"catalog does not load with the strict loader.\n\n" +
+			catalogArgHelp,
 		Example: "  secgen lint\n" +
-			"  secgen lint ../platform-catalog -o json",
-		Args: argsBetween(0, 1, "secgen lint [CATALOG] [--output json]"),
+			"  secgen lint ../platform-catalog -o json\n" +
+			"  secgen lint https://git.example.com/platform/acme-catalog.git@v1.4.0 --keyring team.asc",
+		Args: argsBetween(0, 1, "secgen lint [CATALOG] [--ref REF] [--keyring FILE] [--output json]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Catalog = "."
 			if len(args) == 1 {
@@ -42,8 +44,16 @@ func newLintCmd(streams *IO, runF func(context.Context, *LintOptions) error) *co
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	opts.CatalogArg.register(cmd.Flags())
 	return cmd
 }
+
+// catalogArgHelp says what CATALOG of lint and test may be.
+const catalogArgHelp = "CATALOG is a directory (default: the current directory), a git URL[@REF] (https://,\n" +
+	"ssh://, file://, http:// to a loopback address) read at REF and verified against --keyring\n" +
+	"like every verb's git catalog, or the name of a catalog added with secgen catalog add (at\n" +
+	"its pin, verified against its stored keyring; --ref reads another ref). A git catalog is\n" +
+	"read with its goldens/ into the cache and never written to."
 
 type lintDoc struct {
 	// Catalog is absent when reference findings stopped lint before the
@@ -56,18 +66,18 @@ func runLint(ctx context.Context, streams *IO, opts *LintOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	dir, err := openCatalogDir(opts.Catalog)
+	files, err := openCatalogFiles(ctx, opts.CatalogArg)
 	if err != nil {
 		return err
 	}
-	findings, cat, err := lint.Check(ctx, dir.Source)
+	findings, cat, err := lint.Check(ctx, files.Source)
 	if err != nil {
-		return failure.Invalidf("catalog %s does not load: %w", failure.Quote(dir.Root), err)
+		return failure.Invalidf("catalog %s does not load: %w", failure.Quote(files.Name), err)
 	}
 	if opts.Output == "json" {
 		doc := lintDoc{Findings: findings}
 		if cat != nil {
-			doc.Catalog = &catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}
+			doc.Catalog = &catalogJSON{ID: cat.ID, Version: cat.Version, Source: files.Name, Ref: files.Origin.Ref, Commit: cat.Commit, Signer: files.Origin.Signer}
 		}
 		if doc.Findings == nil {
 			doc.Findings = []lint.Finding{}
@@ -87,7 +97,7 @@ func runLint(ctx context.Context, streams *IO, opts *LintOptions) error {
 		}
 	}
 	if n := lint.Errors(findings); n > 0 {
-		return fmt.Errorf("lint: %d finding(s) in catalog %s", n, failure.Quote(dir.Root))
+		return fmt.Errorf("lint: %d finding(s) in catalog %s", n, failure.Quote(files.Name))
 	}
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/catalogs"
 	"github.com/secgen/secgen/generator/catsource"
@@ -188,7 +187,3 @@ func listDocument(cat *catalog.Catalog) listDoc {
 	}
 	return doc
 }
-
-// blueprintNames completes the built-in catalog's blueprint names, listed
-// without loading the catalog.
-func blueprintNames() []string { return builtin.BlueprintNames() }

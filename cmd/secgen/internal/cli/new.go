@@ -53,12 +53,6 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 			"  secgen new acme/go-service ./payments\n" +
 			"  secgen new service --catalog https://git.example.com/platform/catalog@v1.2.0 --keyring platform.asc",
 		Args: argsBetween(1, 2, "secgen new BLUEPRINT [DIR]"),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, cobra.ShellCompDirectiveFilterDirs
-			}
-			return blueprintNames(), cobra.ShellCompDirectiveNoFileComp
-		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Blueprint = args[0]
 			if len(args) == 2 {
@@ -82,13 +76,6 @@ func newNewCmd(streams *IO, runF func(context.Context, *NewOptions) error) *cobr
 	f.StringVarP(&opts.Output, "output", "o", "text", "output format for the summary or plan: text or json")
 	f.StringArrayVar(&opts.Without, "without", nil, "leave the blueprint's `COMPONENT` out, to secgen add it later (repeatable)")
 	registerCompletions(cmd, blueprintScope, "text", "json")
-	_ = cmd.RegisterFlagCompletionFunc("without", func(c *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-		cat, err := loadCatalog(completionContext(c))
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		return blueprintScope(c, args, cat), cobra.ShellCompDirectiveNoFileComp
-	})
 	opts.Source.register(f)
 	return cmd
 }

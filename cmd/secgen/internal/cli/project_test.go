@@ -17,6 +17,7 @@ import (
 
 // add asks only the questions the project has not answered yet.
 func TestAddAsksOnlyNewQuestions(t *testing.T) {
+	t.Parallel()
 	root := filepath.Join(t.TempDir(), "shop")
 	streams, _, _ := testIO(false, nil)
 	if code := Main(context.Background(), []string{"new", "go-service", root, "--no-git", "--no-input", "--without", "github-actions"}, streams); code != ExitOK {
@@ -45,6 +46,7 @@ func TestAddAsksOnlyNewQuestions(t *testing.T) {
 }
 
 func TestProjectCommandsParseFlags(t *testing.T) {
+	t.Parallel()
 	streams, _, _ := testIO(false, nil)
 	var got *AddOptions
 	cmd := newAddCmd(streams, func(_ context.Context, o *AddOptions) error { got = o; return nil })
@@ -79,6 +81,7 @@ func TestProjectCommandsParseFlags(t *testing.T) {
 }
 
 func TestProjectCommandRefusals(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -146,6 +149,7 @@ func ageProject(t *testing.T, root string) (current string) {
 // update merges the user's edit with the template's change, or marks the
 // conflict and exits 1, through the real command line.
 func TestUpdateThroughTheCLI(t *testing.T) {
+	t.Parallel()
 	mk := func(t *testing.T) string {
 		root := filepath.Join(t.TempDir(), "shop")
 		streams, _, errOut := testIO(false, nil)

@@ -12,6 +12,7 @@ import (
 // goldens are re-recorded with it: the k8s rules audit every golden, and
 // the finding names the rule, the file and the line.
 func TestPrivilegedTemplateFailsTest(t *testing.T) {
+	t.Parallel()
 	repo := filepath.Join("..", "..", "..", "..")
 	cat := t.TempDir()
 	for _, dir := range []string{"templates", "blueprints", filepath.Join("goldens", "k8s")} {

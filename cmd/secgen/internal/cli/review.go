@@ -106,7 +106,7 @@ func reviewText(cat *catalog.Catalog, p engine.Pending) (string, []prompt.Sectio
 		if len(items) == 0 {
 			continue
 		}
-		title := s.Title
+		title := prompt.Printable(s.Title)
 		if allDefault {
 			title += " (defaults)"
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/generator/answers"
-	"github.com/secgen/secgen/generator/builtin"
 	"github.com/secgen/secgen/generator/catalog"
 	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/project"
@@ -31,12 +30,6 @@ func newShowCmd(streams *IO, runF func(context.Context, *ShowOptions) error) *co
 			"  secgen show k8s -o json\n" +
 			"  secgen show acme/go-service",
 		Args: argsBetween(1, 1, "secgen show [CATALOG/]NAME [--catalog SOURCE] [--output json]"),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			return append(builtin.BlueprintNames(), builtin.ComponentNames()...), cobra.ShellCompDirectiveNoFileComp
-		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
 			if runF != nil {

@@ -4,20 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secgen/secgen/generator/audit"
+	"github.com/secgen/secgen/generator/failure"
 	"github.com/secgen/secgen/generator/goldentest"
 )
 
 // TestOptions are the inputs of `secgen test`.
 type TestOptions struct {
-	Catalog string
-	Update  bool
-	Output  string
+	CatalogArg
+	Update bool
+	Output string
 }
 
 func newTestCmd(streams *IO, runF func(context.Context, *TestOptions) error) *cobra.Command {
@@ -25,18 +25,20 @@ func newTestCmd(streams *IO, runF func(context.Context, *TestOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "test [CATALOG]",
 		Short: "Render a catalog's golden cases and compare them byte for byte",
-		Long: "test renders every golden case of the catalog in directory CATALOG (default: the\n" +
-			"current directory), goldens/<entry>/<case>/{case.yaml,answers.yaml,tree/}, and compares\n" +
-			"each render with what the case records: file set, executable bit and bytes. A tree holds\n" +
+		Long: "test renders every golden case of the catalog CATALOG, goldens/<entry>/<case>/\n" +
+			"{case.yaml,answers.yaml,tree/}, and compares each render with what the case records:\n" +
+			"file set, executable bit and bytes. A tree holds\n" +
 			"its manifest and the files no other tree holds; the manifest's hashes refer to the rest.\n" +
 			"It prints a unified diff per differing file and exits 1 on any difference. --update\n" +
 			"re-records the trees, each distinct output once. Every render is then audited with the\n" +
 			"catalog's own rules (checks.yaml), and every breakage of breakages.yaml is applied to\n" +
 			"its golden case's render, in memory, and must make its rule fail under its control; a\n" +
-			"failing audit or an uncaught breakage exits 1, a malformed rule or breakage 2.",
+			"failing audit or an uncaught breakage exits 1, a malformed rule or breakage 2.\n\n" +
+			catalogArgHelp + " --update needs a directory.",
 		Example: "  secgen test\n" +
-			"  secgen test ../platform-catalog --update",
-		Args: argsBetween(0, 1, "secgen test [CATALOG] [--update] [--output json]"),
+			"  secgen test ../platform-catalog --update\n" +
+			"  secgen test https://git.example.com/platform/acme-catalog.git@v1.4.0 --keyring team.asc",
+		Args: argsBetween(0, 1, "secgen test [CATALOG] [--ref REF] [--keyring FILE] [--update] [--output json]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Catalog = "."
 			if len(args) == 1 {
@@ -50,6 +52,7 @@ func newTestCmd(streams *IO, runF func(context.Context, *TestOptions) error) *co
 	}
 	cmd.Flags().BoolVar(&opts.Update, "update", false, "re-record the tree of every differing case")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "text", "output format: text or json")
+	opts.CatalogArg.register(cmd.Flags())
 	return cmd
 }
 
@@ -82,15 +85,18 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 	if err := checkOutput(opts.Output, "text", "json"); err != nil {
 		return err
 	}
-	dir, err := openCatalogDir(opts.Catalog)
+	files, err := openCatalogFiles(ctx, opts.CatalogArg)
 	if err != nil {
 		return err
 	}
-	cat, err := dir.load(ctx)
+	if opts.Update && files.Dir == "" {
+		return failure.Says("catalog ", files.Name, " is read from git, which secgen never writes to; ", failure.FieldRerecord, " re-records golden cases in a checkout of it")
+	}
+	cat, err := loadFiles(ctx, files)
 	if err != nil {
 		return err
 	}
-	cases, err := goldentest.Load(ctx, filepath.Join(dir.Root, "goldens"))
+	cases, err := loadGoldens(ctx, files)
 	if err != nil {
 		return err
 	}
@@ -123,7 +129,7 @@ func runTest(ctx context.Context, streams *IO, opts *TestOptions) error {
 	}
 	bad := differ + broken
 	if opts.Output == "json" {
-		doc := testDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Commit: cat.Commit}, Cases: []testCaseJSON{}, Breakages: []breakageJSON{}}
+		doc := testDoc{Catalog: catalogJSON{ID: cat.ID, Version: cat.Version, Source: files.Name, Ref: files.Origin.Ref, Commit: cat.Commit, Signer: files.Origin.Signer}, Cases: []testCaseJSON{}, Breakages: []breakageJSON{}}
 		for _, r := range results {
 			c := testCaseJSON{Name: r.Case, Status: r.Status, Files: r.Differences, Findings: r.Findings, Diagnostics: r.Diagnostics}
 			if r.Err != nil {

@@ -35,6 +35,7 @@ func verbs(root *cobra.Command) []*cobra.Command {
 // TestEveryVerbHasExamples: every verb's help ends with an example block,
 // and every example names only commands and flags that exist.
 func TestEveryVerbHasExamples(t *testing.T) {
+	t.Parallel()
 	root := NewRoot(System())
 	for _, c := range verbs(root) {
 		if strings.TrimSpace(c.Example) == "" {
@@ -54,6 +55,7 @@ func TestEveryVerbHasExamples(t *testing.T) {
 // workflows, READMEs, Makefiles) names a command that exists, with flags
 // that command has.
 func TestDocsNameNoPhantoms(t *testing.T) {
+	t.Parallel()
 	root := NewRoot(System())
 	root.InitDefaultCompletionCmd() // cobra adds it when it executes
 	var files []string

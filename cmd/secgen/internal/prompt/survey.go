@@ -64,11 +64,11 @@ func (s Survey) Ask(ctx context.Context, p answers.Prompt) (string, error) {
 		fmt.Fprintf(s.Err, "  %s: %s\n", p.Name, p.Problem)
 	}
 	opts := []survey.AskOpt{s.stdio()}
-	message := p.Message
+	message := Printable(p.Message)
 	// "?" shows the help, or the validation rule where there is no help.
-	help := p.Help
+	help := Printable(p.Help)
 	if help == "" {
-		help = p.Rule
+		help = Printable(p.Rule)
 	}
 	if help == "" && p.Type == answers.Bool {
 		help = "yes or no"
@@ -107,8 +107,9 @@ func (s Survey) Gate(ctx context.Context, g answers.Gate) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
+	title := Printable(g.Title)
 	if len(g.Keeps) > 0 {
-		fmt.Fprintf(s.Err, "%s defaults (No keeps them):\n", g.Title)
+		fmt.Fprintf(s.Err, "%s defaults (No keeps them):\n", title)
 		tw := tabwriter.NewWriter(s.Err, 0, 4, 2, ' ', 0)
 		placeholders := false
 		for _, k := range g.Keeps {
@@ -129,7 +130,7 @@ func (s Survey) Gate(ctx context.Context, g answers.Gate) (bool, error) {
 	}
 	var yes bool
 	q := &survey.Confirm{
-		Message: fmt.Sprintf("Customize %s settings?", g.Title),
+		Message: fmt.Sprintf("Customize %s settings?", title),
 		Help:    "No keeps the defaults listed above; questions without a usable default are still asked.",
 	}
 	err := survey.AskOne(q, &yes, s.stdio())
@@ -199,7 +200,7 @@ func (s Survey) pickSection(sections []Section) (string, error) {
 	}
 	titles := make([]string, len(sections))
 	for i, sec := range sections {
-		titles[i] = sec.Title
+		titles[i] = Printable(sec.Title)
 	}
 	var picked int
 	if err := s.ask(&survey.Select{Message: "Answer which section again?", Options: titles}, &picked); err != nil {
@@ -234,12 +235,7 @@ func Shown(v string) string {
 	if r := []rune(v); len(r) > maxShown {
 		v, cut = string(r[:maxShown]), true
 	}
-	v = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, v)
+	v = Printable(v)
 	if cut {
 		v += "…"
 	}
@@ -247,4 +243,16 @@ func Shown(v string) string {
 		return strconv.Quote(v)
 	}
 	return v
+}
+
+// Printable is s without the control characters a terminal would
+// interpret (an escape sequence in a hostile catalog's title or prompt
+// never reaches the terminal); newlines stay.
+func Printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }

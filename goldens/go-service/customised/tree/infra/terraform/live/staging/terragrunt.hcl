@@ -31,7 +31,7 @@ inputs = {
   bucket_name       = "ledger-210987654321"
   access_log_bucket = dependency.account.outputs.access_log_bucket
   database_name     = "ledger"
-  target_port       = 9443
+  target_port       = 9444 # the sidecar's port for the load balancer (Istio; the service's port stays STRICT)
 
   # ENC-04: the environment key's administrators, whoever applies.
   key_administrator_arns = ["arn:aws:iam::210987654321:role/terraform-deployer"]

@@ -64,7 +64,7 @@ module "service" {
   alb_subnet_ids          = var.alb_subnet_ids
   alb_ingress_cidr_blocks = var.alb_ingress_cidr_blocks
   certificate_arn         = var.certificate_arn
-  target_port             = 8080
+  target_port             = 8081 # the sidecar's port for the load balancer (Istio; the service's port stays STRICT)
 }
 
 # The environment's network and certificate are not secgen's to invent: give them in

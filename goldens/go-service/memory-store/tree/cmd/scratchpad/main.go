@@ -1,0 +1,160 @@
+// Command scratchpad runs the service: configuration from the environment,
+// access tokens verified against the issuer's JWKS, browser login through OIDC,
+// and the hardened HTTP server. See README.md for the controls and where they live.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/time/rate"
+
+	"example.com/scratchpad/internal/about"
+	"example.com/scratchpad/internal/auth"
+	"example.com/scratchpad/internal/config"
+	"example.com/scratchpad/internal/crypto"
+	"example.com/scratchpad/internal/logging"
+	"example.com/scratchpad/internal/server"
+	"example.com/scratchpad/internal/session"
+	"example.com/scratchpad/internal/store"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// run runs the command of args and returns the process exit code. A
+// configuration error is printed as one line naming the variable, never its
+// value, and exits 1 (APP-16); a usage error exits 2.
+func run(args []string, getenv func(string) string, stderr io.Writer) int {
+	switch {
+	case len(args) == 0:
+	default:
+		fmt.Fprintln(stderr, "usage: "+about.Name+" (no arguments; configuration comes from the environment)")
+		return 2
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, about.Name+": configuration:", err)
+		return 1
+	}
+	log := logging.New(stderr, cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, log); err != nil {
+		log.Error("service stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	aead, err := crypto.NewAEAD([]byte(cfg.EncryptionKey.Reveal()))
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+
+	startCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	// APP-12: the issuer's discovery document names its JWKS endpoint.
+	provider, err := oidc.NewProvider(oidc.ClientContext(startCtx, client), cfg.Issuer)
+	if err != nil {
+		return fmt.Errorf("oidc discovery: %w", err)
+	}
+	var meta struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := provider.Claims(&meta); err != nil || !strings.HasPrefix(meta.JWKSURI, "https://") {
+		return errors.Join(errors.New("oidc discovery: no https jwks_uri"), err)
+	}
+	keys := auth.NewKeySet(meta.JWKSURI, client, time.Minute)
+	// A warm cache: no request waits for the first JWKS fetch.
+	if err := keys.Warm(startCtx); err != nil {
+		return err
+	}
+	verifier, err := auth.NewVerifier(cfg.Issuer, cfg.Audience, keys)
+	if err != nil {
+		return err
+	}
+
+	// The in-memory store keeps notes until the process exits, bounded per
+	// owner; it is for development with one replica.
+	notes := store.NewMemory()
+
+	// APP-11: Authorization Code + PKCE login; sessions with rotating refresh tokens (APP-13).
+	// Sessions live in this process: run one replica (see README.md).
+	sessions := session.NewManager()
+	stateKey, err := crypto.DeriveKey([]byte(cfg.EncryptionKey.Reveal()), about.Name+" login-state")
+	if err != nil {
+		return err
+	}
+	login, err := auth.NewLogin(startCtx, auth.LoginConfig{
+		Issuer:       cfg.Issuer,
+		ClientID:     cfg.ClientID,
+		ClientSecret: cfg.ClientSecret.Reveal(),
+		RedirectURL:  cfg.RedirectURL,
+		StateKey:     stateKey,
+		HTTPClient:   client,
+	}, sessions, log)
+	if err != nil {
+		return err
+	}
+
+	h, err := server.New(server.Options{
+		Logger:      log,
+		Notes:       notes,
+		AEAD:        aead,
+		Verifier:    verifier,
+		CORSOrigins: cfg.CORSOrigins,
+		RateLimit:   rate.Limit(cfg.RateLimit),
+		RateBurst:   2 * cfg.RateLimit,
+
+		TrustedProxies: cfg.TrustedProxies,
+
+		Sessions: sessions,
+		Login:    login,
+	})
+	if err != nil {
+		return err
+	}
+	srv := server.NewHTTPServer(cfg.Port, h, log)
+	if cfg.ListenHost != "" {
+		srv.Addr = net.JoinHostPort(cfg.ListenHost, strconv.Itoa(cfg.Port))
+	}
+	// APP-15: internal routes live on their own listener on 127.0.0.1.
+	ih, err := server.NewInternal(log)
+	if err != nil {
+		return err
+	}
+	internal := server.NewInternalHTTPServer(cfg.InternalPort, ih, log)
+
+	errc := make(chan error, 2)
+	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- internal.ListenAndServe() }()
+	log.Info("listening", "service", about.Name, "port", cfg.Port, "internal_port", cfg.InternalPort,
+		"issuer", cfg.Issuer, "audience", cfg.Audience)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancelShutdown()
+	if err := errors.Join(srv.Shutdown(shutdownCtx), internal.Shutdown(shutdownCtx)); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
