@@ -63,8 +63,8 @@ func storeRoleProblems(body *hclsyntax.Body, src []byte) []string {
 		switch actions {
 		case `["secretsmanager:GetSecretValue"]`:
 			reads++
-			if resources != `["arn:aws:secretsmanager:${var.aws_region}:${var.aws_account_id}:secret:${local.secret_prefix}*"]` {
-				problems = append(problems, fmt.Sprintf("the store role reads secrets %s, want only those under local.secret_prefix", resources))
+			if resources != `["arn:aws:secretsmanager:${var.aws_region}:${var.aws_account_id}:secret:${var.namespace}/${var.name}/*"]` {
+				problems = append(problems, fmt.Sprintf("the store role reads secrets %s, want only those under the environment's NAMESPACE/NAME/", resources))
 			}
 		case `["kms:Decrypt"]`:
 			if resources != `[module.kms.key_arn]` || !strings.Contains(sourceText(src, items["conditions"]), `"secretsmanager.${var.aws_region}.amazonaws.com"`) {
@@ -129,7 +129,8 @@ func TestSecretStoreRoleCheckCatchesRegressions(t *testing.T) {
 		t.Fatalf("%s is not clean: %v", tr.name, p)
 	}
 	edits := map[string][2]string{
-		"every environment's secrets":    {`secret:${local.secret_prefix}*"`, `secret:${var.name}/*"`},
+		"every environment's secrets":    {`secret:${var.namespace}/${var.name}/*"`, `secret:${var.name}/*"`},
+		"another environment's secrets":  {`secret:${var.namespace}/${var.name}/*"`, `secret:${replace(var.namespace, var.environment, "production")}/${var.name}/*"`},
 		"a prefix without the namespace": {`secret_prefix                = "${var.namespace}/${var.name}/"`, `secret_prefix                = "${var.name}/"`},
 		"the workload's ServiceAccount":  {"service_account  = local.secret_store_service_account", "service_account  = var.service_account"},
 		"more actions":                   {`["secretsmanager:GetSecretValue"]`, `["secretsmanager:GetSecretValue", "secretsmanager:ListSecrets"]`},

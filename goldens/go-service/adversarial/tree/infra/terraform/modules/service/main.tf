@@ -33,7 +33,7 @@ locals {
   # K8S-09: this environment's secrets live under its own name prefix in Secrets Manager,
   # NAMESPACE/NAME/ (the remote keys of its ExternalSecret), and only this environment's
   # SecretStore role may read under it.
-  secret_prefix               = "${var.namespace}/${var.name}/"
+  secret_prefix                = "${var.namespace}/${var.name}/"
   secret_store_service_account = "${var.name}-secret-store"
 }
 
@@ -166,7 +166,7 @@ module "secret_store" {
     {
       sid       = "ReadThisEnvironmentsSecrets"
       actions   = ["secretsmanager:GetSecretValue"]
-      resources = ["arn:aws:secretsmanager:${var.aws_region}:${var.aws_account_id}:secret:${local.secret_prefix}*"]
+      resources = ["arn:aws:secretsmanager:${var.aws_region}:${var.aws_account_id}:secret:${var.namespace}/${var.name}/*"]
       conditions = [
         { test = "Bool", variable = "aws:SecureTransport", values = ["true"] },
         { test = "StringEquals", variable = "aws:RequestedRegion", values = [var.aws_region] },
