@@ -2,7 +2,6 @@ package k8s
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,36 +50,6 @@ func renderLike(t *testing.T, from Tree, set ...string) (*engine.Result, error) 
 	}
 	e := &engine.Engine{Catalog: cat, Version: "0.0.0-test"}
 	return e.New(ctx, req)
-}
-
-// renderTree renders like renderLike, writes the project under a temporary directory and
-// returns it as a Tree whose answers are the ones the engine rendered with; a refusal fails
-// the test.
-func renderTree(t *testing.T, from Tree, set ...string) Tree {
-	t.Helper()
-	res, err := renderLike(t, from, set...)
-	if err != nil {
-		t.Fatalf("%s with %v: %v", from.Case, set, err)
-	}
-	root := res.Target
-	for _, f := range res.Plan.Files {
-		p := filepath.Join(root, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	js, err := json.Marshal(res.Answers)
-	if err != nil {
-		t.Fatalf("encoding answers: %v", err)
-	}
-	var a Answers
-	if err := json.Unmarshal(js, &a); err != nil {
-		t.Fatalf("answers of %s with %v: %v", from.Case, set, err)
-	}
-	return Tree{Case: from.Case + " with " + strings.Join(set, " "), Root: root, Answers: a}
 }
 
 // treeWhere returns the first golden tree whose answers satisfy ok; none is a failure.
