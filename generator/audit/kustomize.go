@@ -188,6 +188,7 @@ func planOverlay(t *treeFS, dir string) (*overlayPlan, *refusal) {
 			return &refusal{file: file, line: 1, reason: "the kustomization runs generator, transformer or validator plugins, which secgen does not run: audit the output of `kustomize build` instead"}
 		case len(k.OpenAPI) > 0:
 			return &refusal{file: file, line: 1, reason: "the kustomization replaces kustomize's OpenAPI schema, which secgen does not do: audit the output of `kustomize build` instead"}
+		//lint:ignore SA1019 the deprecated field is what users' kustomizations still hold, and is refused here
 		case len(k.Vars) > 0:
 			// kustomize warns about vars on the terminal on every build,
 			// which secgen never lets through: they are refused instead.
