@@ -246,9 +246,9 @@ func (e *Engine) createOptions(req NewRequest, res *Result) writer.Options {
 	}
 	switch {
 	case git != nil:
-		g := *git
+		g, files := *git, res.Plan.Files
 		opt.Finish = func(ctx context.Context, dir string) error {
-			hash, err := gitinit.InitAndCommit(ctx, dir, gitinit.Options{
+			hash, err := gitinit.InitAndCommit(ctx, dir, files, gitinit.Options{
 				Author:  g.Author,
 				Message: commitMessage(res),
 				SignKey: g.SignKey,

@@ -1,7 +1,9 @@
 package goservice
 
 import (
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -219,5 +221,79 @@ func TestDockerfileTrustsDatabaseCA(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no golden tree renders the postgres store")
+	}
+}
+
+// dockerignored reports whether .dockerignore's patterns leave rel (a slash
+// path from the context root) out of the build context, as docker matches
+// them: a pattern matches the path or one of its parent directories, and
+// "**/" matches any number of directories.
+func dockerignored(patterns []string, rel string) bool {
+	parts := strings.Split(rel, "/")
+	for _, p := range patterns {
+		p = strings.TrimSuffix(p, "/")
+		anyDepth := strings.HasPrefix(p, "**/")
+		p = strings.TrimPrefix(p, "**/")
+		depth := strings.Count(p, "/") + 1
+		for start := 0; start+depth <= len(parts) && (start == 0 || anyDepth); start++ {
+			if m, _ := path.Match(p, strings.Join(parts[start:start+depth], "/")); m {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestDevIssuerNeverInTheImage: the development issuer (cmd/devissuer) and
+// the development-only files of make dev never reach the image. The build
+// context, as .dockerignore filters it, holds none of them, and the
+// Dockerfile builds the service's command and nothing else.
+func TestDevIssuerNeverInTheImage(t *testing.T) {
+	for _, tr := range serviceTrees(t) {
+		if _, err := os.Stat(filepath.Join(tr.dir, "cmd", "devissuer", "main.go")); err != nil {
+			t.Fatalf("%s: the development issuer is missing: %v", tr.name, err)
+		}
+		data, err := os.ReadFile(filepath.Join(tr.dir, ".dockerignore"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var patterns []string
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				patterns = append(patterns, l)
+			}
+		}
+		var context []string
+		err = filepath.WalkDir(tr.dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(tr.dir, p)
+			if rel = filepath.ToSlash(rel); !dockerignored(patterns, rel) {
+				context = append(context, rel)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(context, "cmd/"+tr.cmdName+"/main.go") || !slices.Contains(context, "go.mod") {
+			t.Fatalf("%s: the build context lacks the service itself: %v", tr.name, context)
+		}
+		for _, f := range context {
+			if strings.HasPrefix(f, "cmd/devissuer/") || f == "compose.yaml" || strings.HasPrefix(f, ".env") {
+				t.Errorf("%s: the build context holds %s, which is for make dev only", tr.name, f)
+			}
+		}
+		lines, _ := dockerInstructions(t, tr)
+		var builds []string
+		for _, l := range lines {
+			if strings.HasPrefix(l, "RUN ") && strings.Contains(l, "go build") {
+				builds = append(builds, l)
+			}
+		}
+		if len(builds) != 1 || !strings.HasSuffix(builds[0], " ./cmd/"+tr.cmdName) {
+			t.Errorf("%s: the Dockerfile must build ./cmd/%s alone, it runs %q", tr.name, tr.cmdName, builds)
+		}
 	}
 }

@@ -279,6 +279,9 @@ func nextSteps(res *engine.Result, dir, entry string) []string {
 	steps := []string{"cd " + shellWord(rel)}
 	switch {
 	case hasFile(res, "Makefile"):
+		if hasFile(res, ".env.example") {
+			steps = append(steps, "make dev     # run it on 127.0.0.1 against a development-only OIDC issuer (settings: .env.example)")
+		}
 		steps = append(steps, "make test    # the project's own tests, with the race detector (make lint: vet, staticcheck, gosec)")
 	case hasFile(res, "go.mod"):
 		steps = append(steps, "go test ./...    # the service's own tests")

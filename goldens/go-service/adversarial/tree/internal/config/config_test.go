@@ -188,3 +188,82 @@ func TestDatabaseURLRequiresVerifyFull(t *testing.T) {
 		}
 	}
 }
+
+// Production refuses what development mode accepts: plain-http issuers and
+// redirect URLs of this machine, a loopback database without TLS, no
+// database at all and the published development key.
+func TestProductionRefusesDevelopmentSettings(t *testing.T) {
+	for k, v := range map[string]string{
+		"OIDC_ISSUER":    "http://127.0.0.1:5556",
+		"ENCRYPTION_KEY": config.DevelopmentKey,
+
+		"OIDC_REDIRECT_URL": "http://127.0.0.1:8080/auth/callback",
+
+		"DATABASE_URL": "postgres://app@127.0.0.1:5432/app?sslmode=disable",
+	} {
+		for _, mode := range []string{"", "false"} {
+			e := valid()
+			e[k] = v
+			e["DEV_MODE"] = mode
+			_, err := config.Load(env(e))
+			var invalid *config.InvalidError
+			if !errors.As(err, &invalid) || invalid.Name != k {
+				t.Errorf("DEV_MODE=%q, %s=%q: %v", mode, k, v, err)
+			}
+		}
+	}
+	e := valid()
+	delete(e, "DATABASE_URL")
+	var missing *config.MissingError
+	if _, err := config.Load(env(e)); !errors.As(err, &missing) || missing.Name != "DATABASE_URL" {
+		t.Errorf("without DEV_MODE, a missing DATABASE_URL: %v", err)
+	}
+}
+
+// Development mode (make dev) accepts the development issuer on this machine
+// and nothing further away, and listens on loopback only.
+func TestDevelopmentModeStaysOnThisMachine(t *testing.T) {
+	dev := func() map[string]string {
+		e := valid()
+		e["DEV_MODE"] = "true"
+		e["OIDC_ISSUER"] = "http://127.0.0.1:5556"
+		e["ENCRYPTION_KEY"] = config.DevelopmentKey
+		e["OIDC_REDIRECT_URL"] = "http://127.0.0.1:8080/auth/callback"
+		e["DATABASE_URL"] = "postgres://app@127.0.0.1:5432/app?sslmode=disable"
+		return e
+	}
+	cfg, err := config.Load(env(dev()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Dev || cfg.ListenHost != "127.0.0.1" {
+		t.Fatalf("development mode: Dev %v, ListenHost %q, want true and 127.0.0.1", cfg.Dev, cfg.ListenHost)
+	}
+	for _, u := range []string{"http://localhost:5556", "http://[::1]:5556", "https://login.example.com"} {
+		if !cfg.TrustedURL(u) {
+			t.Errorf("development mode refuses %s", u)
+		}
+	}
+	e := dev()
+	delete(e, "DATABASE_URL")
+	if cfg, err := config.Load(env(e)); err != nil || !cfg.DatabaseURL.IsZero() {
+		t.Errorf("development mode without DATABASE_URL (the memory store): %v", err)
+	}
+	for k, v := range map[string]string{
+		"LISTEN_HOST": "0.0.0.0",
+		"OIDC_ISSUER": "http://issuer.example.com",
+		"DEV_MODE":    "yes please",
+
+		"OIDC_REDIRECT_URL": "http://app.example.com/auth/callback",
+
+		"DATABASE_URL": "postgres://app@db.example.com:5432/app?sslmode=disable",
+	} {
+		e := dev()
+		e[k] = v
+		_, err := config.Load(env(e))
+		var invalid *config.InvalidError
+		if !errors.As(err, &invalid) || invalid.Name != k {
+			t.Errorf("development mode, %s=%q: %v", k, v, err)
+		}
+	}
+}

@@ -20,11 +20,11 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/time/rate"
 
 	"github.com/acme-corp/ledger/internal/about"
@@ -61,10 +61,39 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := serve(ctx, cfg, log); err != nil {
+		var busy *portInUseError
+		if errors.As(err, &busy) {
+			fmt.Fprintln(stderr, about.Name+":", busy)
+			return 1
+		}
 		log.Error("service stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// portInUseError reports a listener whose port another program holds, and
+// the variable that moves it.
+type portInUseError struct {
+	port     int
+	variable string
+}
+
+func (e *portInUseError) Error() string {
+	return fmt.Sprintf("port %d is already in use; set %s to another port", e.port, e.variable)
+}
+
+// listen binds addr before the service says it listens, so that a busy port
+// is one sentence naming the port and its variable.
+func listen(ctx context.Context, addr string, port int, variable string) (net.Listener, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, &portInUseError{port: port, variable: variable}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (%s): %w", addr, variable, err)
+	}
+	return ln, nil
 }
 
 // runMigrate applies the schema with the administrative DATABASE_URL and
@@ -108,7 +137,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	var meta struct {
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := provider.Claims(&meta); err != nil || !strings.HasPrefix(meta.JWKSURI, "https://") {
+	if err := provider.Claims(&meta); err != nil || !cfg.TrustedURL(meta.JWKSURI) {
 		return errors.Join(errors.New("oidc discovery: no https jwks_uri"), err)
 	}
 	keys := auth.NewKeySet(meta.JWKSURI, client, time.Minute)
@@ -125,12 +154,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// It verifies the server (sslmode=verify-full) and bounds connecting and
 	// every statement; the schema comes from `migrate`, never from here, so
 	// the runtime role needs no DDL privilege.
-	pool, err := store.OpenPostgres(ctx, cfg.DatabaseURL.Reveal())
-	if err != nil {
-		return err // never quotes the URL
+	var pool *pgxpool.Pool
+	var notes store.Notes
+	if cfg.DatabaseURL.IsZero() {
+		// Only in development mode (config requires DATABASE_URL otherwise):
+		// `make dev` without a database keeps everything in this process.
+		log.Warn("development mode without DATABASE_URL: notes live in memory until the process exits")
+		notes = store.NewMemory()
+	} else {
+		pool, err = store.OpenPostgres(ctx, cfg.DatabaseURL.Reveal())
+		if err != nil {
+			return err // never quotes the URL
+		}
+		defer pool.Close()
+		notes = store.NewPostgres(pool)
 	}
-	defer pool.Close()
-	notes := store.NewPostgres(pool)
 
 	h, err := server.New(server.Options{
 		Logger:      log,
@@ -156,10 +194,22 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	internal := server.NewInternalHTTPServer(cfg.InternalPort, ih, log)
+	ln, err := listen(ctx, srv.Addr, cfg.Port, "PORT")
+	if err != nil {
+		return err
+	}
+	iln, err := listen(ctx, internal.Addr, cfg.InternalPort, "INTERNAL_PORT")
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	if cfg.Dev {
+		log.Warn("development mode (DEV_MODE=true): loopback only, plain http accepted from this machine; never deploy with it")
+	}
 
 	errc := make(chan error, 2)
-	go func() { errc <- srv.ListenAndServe() }()
-	go func() { errc <- internal.ListenAndServe() }()
+	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- internal.Serve(iln) }()
 	log.Info("listening", "service", about.Name, "port", cfg.Port, "internal_port", cfg.InternalPort,
 		"issuer", cfg.Issuer, "audience", cfg.Audience)
 	select {

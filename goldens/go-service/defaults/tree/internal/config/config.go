@@ -36,6 +36,11 @@ const (
 // cross-origin (APP-20); CORS_ORIGINS (comma-separated) replaces them.
 var DefaultCORSOrigins = []string{}
 
+// DevelopmentKey is the ENCRYPTION_KEY of .env.example: 32 bytes spelling
+// "dev-only-key-never-use-elsewhere", base64-encoded. Everyone who has the
+// template knows it, so Load accepts it only with DEV_MODE=true.
+const DevelopmentKey = "ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1lbHNld2hlcmU="
+
 // Secret holds a secret configuration value. Its String, GoString, LogValue
 // and MarshalText methods never reveal the value (APP-10); call Reveal where
 // the value is really needed.
@@ -66,6 +71,14 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // Config is the validated configuration of the service.
 type Config struct {
+	// Dev is the development mode of `make dev` (DEV_MODE=true): the public
+	// listener must be loopback, and in exchange the issuer, the redirect
+	// URL and a loopback database may be plain http on this machine
+	// (the development issuer, cmd/devissuer, serves nothing else). An
+	// empty DATABASE_URL keeps notes and sessions in memory. Never set
+	// it in a deployment: a pod bound to 127.0.0.1 receives no traffic.
+	Dev bool
+
 	// ListenHost is the address the public listener binds; empty (the
 	// default, what a pod needs) binds every interface.
 	ListenHost   string
@@ -132,6 +145,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	var errs []error
 
+	if v := getenv("DEV_MODE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, &InvalidError{Name: "DEV_MODE", Rule: "must be true or false"})
+		}
+		cfg.Dev = b
+	}
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 1 || p > 65535 {
@@ -145,6 +165,16 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, &InvalidError{Name: "LISTEN_HOST", Rule: "must be an IP address such as 127.0.0.1"})
 		} else {
 			cfg.ListenHost = a.String()
+		}
+	}
+	if cfg.Dev {
+		// Development mode relaxes TLS towards this machine only, so it
+		// serves this machine only.
+		if cfg.ListenHost == "" {
+			cfg.ListenHost = "127.0.0.1"
+		}
+		if a, err := netip.ParseAddr(cfg.ListenHost); err == nil && !a.IsLoopback() {
+			errs = append(errs, &InvalidError{Name: "LISTEN_HOST", Rule: "must be a loopback address such as 127.0.0.1 when DEV_MODE=true"})
 		}
 	}
 	if v := getenv("INTERNAL_PORT"); v != "" {
@@ -201,7 +231,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if v := getenv("OIDC_ISSUER"); v != "" {
 		cfg.Issuer = v
 	}
-	if err := checkHTTPSURL("OIDC_ISSUER", cfg.Issuer); err != nil {
+	if err := cfg.checkURL("OIDC_ISSUER", cfg.Issuer); err != nil {
 		errs = append(errs, err)
 	}
 	if v := getenv("OIDC_AUDIENCE"); v != "" {
@@ -225,6 +255,8 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	} else if raw, err := base64.StdEncoding.DecodeString(key.Reveal()); err != nil || len(raw) != 32 {
 		errs = append(errs, &InvalidError{Name: "ENCRYPTION_KEY", Rule: "must be 32 random bytes, base64-encoded"})
+	} else if key.Reveal() == DevelopmentKey && !cfg.Dev {
+		errs = append(errs, &InvalidError{Name: "ENCRYPTION_KEY", Rule: "must not be the development key of .env.example outside DEV_MODE=true"})
 	} else {
 		cfg.EncryptionKey = NewSecret(string(raw))
 	}
@@ -236,15 +268,20 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg.RedirectURL, err = required(getenv, "OIDC_REDIRECT_URL")
 	if err != nil {
 		errs = append(errs, err)
-	} else if err := checkHTTPSURL("OIDC_REDIRECT_URL", cfg.RedirectURL); err != nil {
+	} else if err := cfg.checkURL("OIDC_REDIRECT_URL", cfg.RedirectURL); err != nil {
 		errs = append(errs, err)
 	}
 
 	cfg.DatabaseURL, err = requiredSecret(getenv, "DATABASE_URL")
-	if err != nil {
+	switch {
+	case err != nil && cfg.Dev:
+		// Development without a database: the memory store.
+	case err != nil:
 		errs = append(errs, err)
-	} else if err := checkDatabaseURL(cfg.DatabaseURL.Reveal()); err != nil {
-		errs = append(errs, err)
+	default:
+		if err := checkDatabaseURL(cfg.DatabaseURL.Reveal(), cfg.Dev); err != nil {
+			errs = append(errs, err)
+		}
 	}
 
 	if len(errs) > 0 {
@@ -284,14 +321,23 @@ type MigrateConfig struct {
 var runtimeRole = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 // LoadMigrate reads the migrate command's configuration: DATABASE_URL (an
-// administrative connection, sslmode=verify-full) and DATABASE_RUNTIME_ROLE.
+// administrative connection, sslmode=verify-full, or with DEV_MODE=true any
+// sslmode to a loopback host) and DATABASE_RUNTIME_ROLE.
 func LoadMigrate(getenv func(string) string) (MigrateConfig, error) {
 	var cfg MigrateConfig
 	var errs []error
+	dev := false
+	if v := getenv("DEV_MODE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, &InvalidError{Name: "DEV_MODE", Rule: "must be true or false"})
+		}
+		dev = b
+	}
 	u, err := requiredSecret(getenv, "DATABASE_URL")
 	if err != nil {
 		errs = append(errs, err)
-	} else if err := checkDatabaseURL(u.Reveal()); err != nil {
+	} else if err := checkDatabaseURL(u.Reveal(), dev); err != nil {
 		errs = append(errs, err)
 	}
 	cfg.DatabaseURL = u
@@ -307,12 +353,16 @@ func LoadMigrate(getenv func(string) string) (MigrateConfig, error) {
 
 // checkDatabaseURL requires a postgres:// URL that verifies the server's
 // certificate chain and host name (sslmode=verify-full): anything weaker lets
-// a machine in the path read or change every query. The error names the
-// variable and the rule only: the URL holds a password.
-func checkDatabaseURL(raw string) error {
+// a machine in the path read or change every query. In development mode a
+// database on this machine (compose.yaml's) needs no TLS: no query leaves it.
+// The error names the variable and the rule only: the URL holds a password.
+func checkDatabaseURL(raw string, dev bool) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
 		return &InvalidError{Name: "DATABASE_URL", Rule: "must be a postgres:// URL"}
+	}
+	if dev && isLoopbackHost(u.Hostname()) {
+		return nil
 	}
 	if modes := u.Query()["sslmode"]; len(modes) != 1 || modes[0] != "verify-full" {
 		return &InvalidError{Name: "DATABASE_URL", Rule: "must set sslmode=verify-full (TLS with certificate and host name verification)"}
@@ -328,10 +378,34 @@ func isOrigin(raw string) bool {
 		!u.ForceQuery && u.RawQuery == "" && u.Fragment == "" && !strings.Contains(raw, "*")
 }
 
-func checkHTTPSURL(name, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return &InvalidError{Name: name, Rule: "must be an absolute https URL"}
+// checkURL requires an absolute https URL; in development mode an http URL
+// of this machine (the development issuer, the local callback) as well.
+func (c Config) checkURL(name, raw string) error {
+	if c.TrustedURL(raw) {
+		return nil
 	}
-	return nil
+	if c.Dev {
+		return &InvalidError{Name: name, Rule: "must be an absolute https URL, or with DEV_MODE=true an http URL of 127.0.0.1, [::1] or localhost"}
+	}
+	return &InvalidError{Name: name, Rule: "must be an absolute https URL"}
+}
+
+// TrustedURL reports whether the service may talk to raw: an absolute https
+// URL, or in development mode an http URL whose host is this machine.
+func (c Config) TrustedURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return false
+	}
+	return u.Scheme == "https" || c.Dev && u.Scheme == "http" && isLoopbackHost(u.Hostname())
+}
+
+// isLoopbackHost reports whether host names this machine: localhost or a
+// loopback IP address.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }

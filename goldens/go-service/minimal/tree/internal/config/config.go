@@ -35,6 +35,11 @@ const (
 // cross-origin (APP-20); CORS_ORIGINS (comma-separated) replaces them.
 var DefaultCORSOrigins = []string{}
 
+// DevelopmentKey is the ENCRYPTION_KEY of .env.example: 32 bytes spelling
+// "dev-only-key-never-use-elsewhere", base64-encoded. Everyone who has the
+// template knows it, so Load accepts it only with DEV_MODE=true.
+const DevelopmentKey = "ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1lbHNld2hlcmU="
+
 // Secret holds a secret configuration value. Its String, GoString, LogValue
 // and MarshalText methods never reveal the value (APP-10); call Reveal where
 // the value is really needed.
@@ -65,6 +70,13 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 
 // Config is the validated configuration of the service.
 type Config struct {
+	// Dev is the development mode of `make dev` (DEV_MODE=true): the public
+	// listener must be loopback, and in exchange the issuer, the redirect
+	// URL may be plain http on this machine
+	// (the development issuer, cmd/devissuer, serves nothing else). Never set
+	// it in a deployment: a pod bound to 127.0.0.1 receives no traffic.
+	Dev bool
+
 	// ListenHost is the address the public listener binds; empty (the
 	// default, what a pod needs) binds every interface.
 	ListenHost   string
@@ -123,6 +135,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	var errs []error
 
+	if v := getenv("DEV_MODE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, &InvalidError{Name: "DEV_MODE", Rule: "must be true or false"})
+		}
+		cfg.Dev = b
+	}
 	if v := getenv("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 1 || p > 65535 {
@@ -136,6 +155,16 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, &InvalidError{Name: "LISTEN_HOST", Rule: "must be an IP address such as 127.0.0.1"})
 		} else {
 			cfg.ListenHost = a.String()
+		}
+	}
+	if cfg.Dev {
+		// Development mode relaxes TLS towards this machine only, so it
+		// serves this machine only.
+		if cfg.ListenHost == "" {
+			cfg.ListenHost = "127.0.0.1"
+		}
+		if a, err := netip.ParseAddr(cfg.ListenHost); err == nil && !a.IsLoopback() {
+			errs = append(errs, &InvalidError{Name: "LISTEN_HOST", Rule: "must be a loopback address such as 127.0.0.1 when DEV_MODE=true"})
 		}
 	}
 	if v := getenv("INTERNAL_PORT"); v != "" {
@@ -192,7 +221,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if v := getenv("OIDC_ISSUER"); v != "" {
 		cfg.Issuer = v
 	}
-	if err := checkHTTPSURL("OIDC_ISSUER", cfg.Issuer); err != nil {
+	if err := cfg.checkURL("OIDC_ISSUER", cfg.Issuer); err != nil {
 		errs = append(errs, err)
 	}
 	if v := getenv("OIDC_AUDIENCE"); v != "" {
@@ -216,6 +245,8 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	} else if raw, err := base64.StdEncoding.DecodeString(key.Reveal()); err != nil || len(raw) != 32 {
 		errs = append(errs, &InvalidError{Name: "ENCRYPTION_KEY", Rule: "must be 32 random bytes, base64-encoded"})
+	} else if key.Reveal() == DevelopmentKey && !cfg.Dev {
+		errs = append(errs, &InvalidError{Name: "ENCRYPTION_KEY", Rule: "must not be the development key of .env.example outside DEV_MODE=true"})
 	} else {
 		cfg.EncryptionKey = NewSecret(string(raw))
 	}
@@ -246,10 +277,34 @@ func isOrigin(raw string) bool {
 		!u.ForceQuery && u.RawQuery == "" && u.Fragment == "" && !strings.Contains(raw, "*")
 }
 
-func checkHTTPSURL(name, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.Fragment != "" {
-		return &InvalidError{Name: name, Rule: "must be an absolute https URL"}
+// checkURL requires an absolute https URL; in development mode an http URL
+// of this machine (the development issuer, the local callback) as well.
+func (c Config) checkURL(name, raw string) error {
+	if c.TrustedURL(raw) {
+		return nil
 	}
-	return nil
+	if c.Dev {
+		return &InvalidError{Name: name, Rule: "must be an absolute https URL, or with DEV_MODE=true an http URL of 127.0.0.1, [::1] or localhost"}
+	}
+	return &InvalidError{Name: name, Rule: "must be an absolute https URL"}
+}
+
+// TrustedURL reports whether the service may talk to raw: an absolute https
+// URL, or in development mode an http URL whose host is this machine.
+func (c Config) TrustedURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return false
+	}
+	return u.Scheme == "https" || c.Dev && u.Scheme == "http" && isLoopbackHost(u.Hostname())
+}
+
+// isLoopbackHost reports whether host names this machine: localhost or a
+// loopback IP address.
+func isLoopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }
