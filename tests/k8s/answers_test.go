@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,6 +42,7 @@ type Answers struct {
 	OIDCIssuerCIDRs   []string `json:"oidc_issuer_cidrs"`
 	IncludeRDS        bool     `json:"include_rds"`
 	DatabaseCIDRs     []string `json:"database_cidrs"`
+	StagingDBCIDRs    []string `json:"staging_database_cidrs"`
 	IncludeALB        bool     `json:"include_alb"`
 	ALBCIDRs          []string `json:"alb_cidrs"`
 	ALBPort           int      `json:"alb_port"` // asked with Istio and the load balancer only
@@ -208,4 +210,20 @@ func (a Answers) IssuerPort() (int32, error) {
 		return 0, fmt.Errorf("oidc_issuer %q: port: %w", a.OIDCIssuer, err)
 	}
 	return int32(p), nil
+}
+
+// DatabaseCIDRsOf returns the RDS ranges the pods of a namespace may reach (own) and the
+// ranges of the other environment's database (other): each overlay opens its own
+// environment's database subnets only, production's database_cidrs or staging's
+// staging_database_cidrs, and the base, which is no environment, opens none.
+func (a Answers) DatabaseCIDRsOf(namespace string) (own, other []string) {
+	switch {
+	case !a.IncludeRDS:
+		return nil, nil
+	case strings.HasSuffix(namespace, "-production"):
+		return a.DatabaseCIDRs, a.StagingDBCIDRs
+	case strings.HasSuffix(namespace, "-staging"):
+		return a.StagingDBCIDRs, a.DatabaseCIDRs
+	}
+	return nil, append(slices.Clone(a.DatabaseCIDRs), a.StagingDBCIDRs...)
 }

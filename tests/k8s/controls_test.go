@@ -313,6 +313,11 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 		f.add("K8S-08", "%v", err)
 	}
 	var ingressOK, albOK, dnsOK, dbOK, rdsOK, issuerOK, awsOK, istiodOK bool
+	// The environment's own database ranges: the overlays' namespaces end in the environment.
+	var ownDB []string
+	for _, np := range nps {
+		ownDB, _ = a.DatabaseCIDRsOf(np.Namespace)
+	}
 	for _, np := range nps {
 		sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
 		if err != nil || !sel.Matches(podLabels) {
@@ -365,7 +370,7 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 				case p.IPBlock != nil && slices.Contains(a.OIDCIssuerCIDRs, p.IPBlock.CIDR) &&
 					len(p.IPBlock.Except) == 0 && slices.Equal(ports, []string{fmt.Sprintf("TCP/%d", issuerPort)}):
 					issuerOK = true
-				case a.IncludeRDS && p.IPBlock != nil && slices.Contains(a.DatabaseCIDRs, p.IPBlock.CIDR) &&
+				case p.IPBlock != nil && slices.Contains(ownDB, p.IPBlock.CIDR) &&
 					len(p.IPBlock.Except) == 0 && slices.Equal(ports, []string{fmt.Sprintf("TCP/%d", a.DatabasePort)}):
 					rdsOK = true
 				case a.Mesh == "istio" && namespaceOnly(p) == "istio-system" && p.PodSelector != nil &&
@@ -386,8 +391,8 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 	if !issuerOK {
 		f.add("K8S-08", "no NetworkPolicy allows egress to the OIDC issuer %v on TCP/%d", a.OIDCIssuerCIDRs, issuerPort)
 	}
-	if a.IncludeRDS && !rdsOK {
-		f.add("K8S-08", "no NetworkPolicy allows egress to the RDS subnets %v on TCP/%d", a.DatabaseCIDRs, a.DatabasePort)
+	if len(ownDB) > 0 && !rdsOK {
+		f.add("K8S-08", "no NetworkPolicy allows egress to this environment's RDS subnets %v on TCP/%d", ownDB, a.DatabasePort)
 	}
 	if !dnsOK {
 		f.add("K8S-08", "no NetworkPolicy allows egress to cluster DNS")

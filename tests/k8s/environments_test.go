@@ -2,12 +2,15 @@ package k8s
 
 import (
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -15,18 +18,47 @@ import (
 type envIdentity struct {
 	namespace, serviceAccount, role, store string
 	remoteKeys                             []string
+	// storeRole is the IAM role of the environment's own SecretStore (its ServiceAccount's
+	// IRSA annotation), when the overlay renders one.
+	storeRole string
+	// ownStore is the SecretStore the overlay renders (namespace/SecretStore/name), if any.
+	ownStore string
+	// databaseCIDRs are the ranges the environment's pods may reach on the database port.
+	databaseCIDRs []string
 }
 
 // identityOf reads an overlay's identity from its Kustomize build.
-func identityOf(t *testing.T, b Build) envIdentity {
+func identityOf(t *testing.T, b Build, databasePort int) envIdentity {
 	t.Helper()
 	var id envIdentity
 	for _, ns := range of[*corev1.Namespace](b.Manifests) {
 		id.namespace = ns.Name
 	}
+	stores := of[*SecretStore](b.Manifests)
+	storeSA := map[string]bool{}
+	for _, s := range stores {
+		storeSA[s.Spec.Provider.AWS.Auth.JWT.ServiceAccountRef.Name] = true
+		id.ownStore = s.Namespace + "/SecretStore/" + s.Name
+	}
 	for _, sa := range of[*corev1.ServiceAccount](b.Manifests) {
+		if storeSA[sa.Name] {
+			id.storeRole = sa.Annotations["eks.amazonaws.com/role-arn"]
+			continue
+		}
 		id.serviceAccount = sa.Namespace + "/" + sa.Name
 		id.role = sa.Annotations["eks.amazonaws.com/role-arn"]
+	}
+	for _, np := range of[*networkingv1.NetworkPolicy](b.Manifests) {
+		for _, r := range np.Spec.Egress {
+			if !slices.Contains(portSet(r.Ports), fmt.Sprintf("TCP/%d", databasePort)) {
+				continue
+			}
+			for _, p := range r.To {
+				if p.IPBlock != nil {
+					id.databaseCIDRs = append(id.databaseCIDRs, p.IPBlock.CIDR)
+				}
+			}
+		}
 	}
 	for _, es := range of[*ExternalSecret](b.Manifests) {
 		id.store = es.Spec.SecretStoreRef.Kind + "/" + es.Spec.SecretStoreRef.Name
@@ -54,7 +86,7 @@ func TestEnvironmentsStayApart(t *testing.T) {
 				if !ok {
 					continue
 				}
-				ids[env] = identityOf(t, b)
+				ids[env] = identityOf(t, b, tree.Answers.DatabasePort)
 				yamls[env] = string(b.YAML)
 			}
 			for _, problem := range apartProblems(ids, yamls, tree.Answers) {
@@ -82,6 +114,14 @@ func apartProblems(ids map[string]envIdentity, yamls map[string]string, a Answer
 	differ("namespace", s.namespace, p.namespace)
 	differ("ServiceAccount", s.serviceAccount, p.serviceAccount)
 	differ("IAM role", s.role, p.role)
+	differ("SecretStore IAM role", s.storeRole, p.storeRole)
+	for _, c := range s.databaseCIDRs {
+		for _, d := range p.databaseCIDRs {
+			if cidrsOverlap(c, d) {
+				problems = append(problems, fmt.Sprintf("staging's database range %s overlaps production's %s: staging's pods could reach production's database", c, d))
+			}
+		}
+	}
 	if s.store != "" && !strings.HasPrefix(s.store, "ClusterSecretStore/") {
 		differ("secret store", s.store, p.store)
 	}
@@ -93,6 +133,15 @@ func apartProblems(ids map[string]envIdentity, yamls map[string]string, a Answer
 		if a.IRSARoleARN != "" && id.role != a.IRSARoleARN+"-"+e {
 			problems = append(problems, fmt.Sprintf("%s: IAM role %q, want %s-%s", e, id.role, a.IRSARoleARN, e))
 		}
+		// An overlay with an AWS role renders its own SecretStore, read as its own role.
+		if len(a.SecretKeys) > 0 && a.SecretStoreKind == "SecretStore" && a.IRSARoleARN != "" {
+			if want := a.IRSARoleARN + "-" + e + "-secrets"; id.storeRole != want {
+				problems = append(problems, fmt.Sprintf("%s: the SecretStore's IAM role is %q, want %s", e, id.storeRole, want))
+			}
+			if id.ownStore == "" || id.store != id.ownStore {
+				problems = append(problems, fmt.Sprintf("%s: the ExternalSecret reads from %q, not the environment's own SecretStore %q", e, id.store, id.ownStore))
+			}
+		}
 		for _, k := range id.remoteKeys {
 			if !strings.HasPrefix(k, id.namespace+"/") {
 				problems = append(problems, fmt.Sprintf("%s: remote key %q is outside the environment's prefix %s/", e, k, id.namespace))
@@ -102,7 +151,7 @@ func apartProblems(ids map[string]envIdentity, yamls map[string]string, a Answer
 	// Nothing of one environment's identity appears in the other's objects.
 	for _, pair := range [][2]string{{"staging", "production"}, {"production", "staging"}} {
 		mine, theirs := pair[0], ids[pair[1]]
-		leaks := append([]string{theirs.role}, theirs.remoteKeys...)
+		leaks := append([]string{theirs.role, theirs.storeRole}, theirs.remoteKeys...)
 		for _, v := range leaks {
 			if v != "" && strings.Contains(yamls[mine], v) {
 				problems = append(problems, fmt.Sprintf("%s's objects name %s's %q", mine, pair[1], v))
@@ -123,7 +172,7 @@ func TestEnvironmentsApartCatchesRegressions(t *testing.T) {
 	yamls := map[string]string{}
 	for _, b := range builds(t, tree) {
 		if env, ok := strings.CutPrefix(b.Name, "overlays/"); ok {
-			ids[env] = identityOf(t, b)
+			ids[env] = identityOf(t, b, tree.Answers.DatabasePort)
 			yamls[env] = string(b.YAML)
 		}
 	}
@@ -134,6 +183,24 @@ func TestEnvironmentsApartCatchesRegressions(t *testing.T) {
 	shared.remoteKeys = ids["production"].remoteKeys
 	if p := apartProblems(map[string]envIdentity{"staging": shared, "production": ids["production"]}, yamls, tree.Answers); len(p) == 0 {
 		t.Error("staging reading production's remote keys went unnoticed")
+	}
+	if ids["staging"].storeRole == "" {
+		t.Fatal("the full tree renders no SecretStore role: the regressions below would prove nothing")
+	}
+	sharedStore := ids["staging"]
+	sharedStore.storeRole = ids["production"].storeRole
+	if p := apartProblems(map[string]envIdentity{"staging": sharedStore, "production": ids["production"]}, yamls, tree.Answers); len(p) == 0 {
+		t.Error("staging's SecretStore reading as production's role went unnoticed")
+	}
+	clusterStore := ids["staging"]
+	clusterStore.store = "ClusterSecretStore/shared"
+	if p := apartProblems(map[string]envIdentity{"staging": clusterStore, "production": ids["production"]}, yamls, tree.Answers); len(p) == 0 {
+		t.Error("staging's ExternalSecret reading from a shared store instead of its own went unnoticed")
+	}
+	stagingDB, productionDB := ids["staging"], ids["production"]
+	stagingDB.databaseCIDRs, productionDB.databaseCIDRs = []string{"10.0.0.0/16"}, []string{"10.0.32.0/20"}
+	if p := apartProblems(map[string]envIdentity{"staging": stagingDB, "production": productionDB}, yamls, tree.Answers); len(p) == 0 {
+		t.Error("staging's database range covering production's went unnoticed")
 	}
 	leaky := map[string]string{"staging": yamls["staging"] + "\n# " + ids["production"].role, "production": yamls["production"]}
 	if p := apartProblems(ids, leaky, tree.Answers); len(p) == 0 {
@@ -233,4 +300,12 @@ func TestAdmissionPolicyCatchesRegressions(t *testing.T) {
 	if len(policyProblems(&loose, tree.Answers)) == 0 {
 		t.Error("a policy admitting every workflow of the repository went unnoticed")
 	}
+}
+
+// cidrsOverlap reports whether two CIDRs share an address (an unparsable one counts as
+// overlapping, so that a typo cannot pass).
+func cidrsOverlap(a, b string) bool {
+	p, errA := netip.ParsePrefix(a)
+	q, errB := netip.ParsePrefix(b)
+	return errA != nil || errB != nil || p.Overlaps(q)
 }

@@ -94,7 +94,7 @@ func flowMatrix(t *testing.T, d *appsv1.Deployment, a Answers) []flow {
 	otherEnv.Ports = app.Ports
 
 	var opened []string // every CIDR the answers open, so "outside" addresses avoid them
-	for _, l := range [][]string{a.OIDCIssuerCIDRs, a.DatabaseCIDRs, a.ALBCIDRs, a.AWSEndpointCIDRs} {
+	for _, l := range [][]string{a.OIDCIssuerCIDRs, a.DatabaseCIDRs, a.StagingDBCIDRs, a.ALBCIDRs, a.AWSEndpointCIDRs} {
 		opened = append(opened, l...)
 	}
 	internet := external("internet", outside(t, opened, "1.1.1.1", "8.8.8.8", "9.9.9.9").String())
@@ -132,11 +132,18 @@ func flowMatrix(t *testing.T, d *appsv1.Deployment, a Answers) []flow {
 			flows = append(flows, flow{"OIDC issuer " + cidr + " on port 80", tcp(app, issuer, 80), false})
 		}
 	}
-	for _, cidr := range a.DatabaseCIDRs {
+	ownDB, otherDB := a.DatabaseCIDRsOf(ns)
+	for _, cidr := range ownDB {
 		rds := external("RDS subnet "+cidr, hostIn(t, cidr).String())
 		flows = append(flows,
-			flow{"RDS subnet " + cidr, tcp(app, rds, db), a.IncludeRDS},
+			flow{"RDS subnet " + cidr, tcp(app, rds, db), true},
 			flow{"RDS subnet " + cidr + " on 443", tcp(app, rds, 443), false})
+	}
+	// Staging's pods never reach production's database, nor the reverse (and the base,
+	// which is no environment, reaches neither).
+	for _, cidr := range otherDB {
+		rds := external("another environment's RDS subnet "+cidr, hostIn(t, cidr).String())
+		flows = append(flows, flow{"another environment's RDS subnet " + cidr, tcp(app, rds, db), false})
 	}
 	if a.DatabaseNamespace != "" {
 		inCluster := pod("in-cluster database", a.DatabaseNamespace, map[string]string{"app": "postgres"}, "10.244.4.10")

@@ -72,6 +72,28 @@ type ExternalSecretDatum struct {
 	} `json:"remoteRef"`
 }
 
+// SecretStore mirrors the fields of external-secrets.io/v1 SecretStore that secgen renders:
+// AWS Secrets Manager, authenticated as a ServiceAccount of the store's namespace (IRSA).
+type SecretStore struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Provider struct {
+			AWS struct {
+				Service string `json:"service"`
+				Region  string `json:"region"`
+				Auth    struct {
+					JWT struct {
+						ServiceAccountRef struct {
+							Name string `json:"name"`
+						} `json:"serviceAccountRef"`
+					} `json:"jwt"`
+				} `json:"auth"`
+			} `json:"aws"`
+		} `json:"provider"`
+	} `json:"spec"`
+}
+
 // PeerAuthentication mirrors security.istio.io/v1 PeerAuthentication.
 type PeerAuthentication struct {
 	metav1.TypeMeta   `json:",inline"`
@@ -227,6 +249,8 @@ func newObject(apiVersion, kind string) (any, error) {
 		return &rbacv1.ClusterRoleBinding{}, nil
 	case "external-secrets.io/v1/ExternalSecret":
 		return &ExternalSecret{}, nil
+	case "external-secrets.io/v1/SecretStore":
+		return &SecretStore{}, nil
 	case "security.istio.io/v1/PeerAuthentication":
 		return &PeerAuthentication{}, nil
 	case "networking.istio.io/v1/ServiceEntry":

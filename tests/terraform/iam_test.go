@@ -138,6 +138,9 @@ func wildcardProblems(s statement) []string {
 			// Objects of one named bucket: a pattern over the object keys (bucket/*, or
 			// alb/*/AWSLogs/<account>/* for log delivery) narrows access within that bucket;
 			// the bucket itself must be named exactly.
+			if secretsUnderPrefix(v) {
+				continue
+			}
 			bucketPart, keys, isObjects := strings.Cut(v, "/")
 			bucket := strings.HasPrefix(v, "arn:aws:s3:::") || strings.HasPrefix(v, "${}") && objectsOfBucket(r)
 			if !isObjects || !bucket || keys == "" || strings.ContainsAny(bucketPart, "*?") {
@@ -149,6 +152,19 @@ func wildcardProblems(s statement) []string {
 		problems = append(problems, "principal \"*\" in an Allow statement")
 	}
 	return problems
+}
+
+// secretsUnderPrefix reports whether a resource is the Secrets Manager secrets under one
+// explicit name prefix: arn:aws:secretsmanager:REGION:ACCOUNT:secret:PREFIX/*, the only
+// wildcard the final '*' (a secret's ARN ends in a random suffix, so no exact ARN exists
+// before the secret does), after a non-empty prefix that ends in '/'.
+func secretsUnderPrefix(v string) bool {
+	head, name, ok := strings.Cut(v, ":secret:")
+	if !ok || !strings.HasPrefix(head, "arn:aws:secretsmanager:") || strings.ContainsAny(head, "*?") {
+		return false
+	}
+	prefix, ok := strings.CutSuffix(name, "/*")
+	return ok && prefix != "" && !strings.HasPrefix(prefix, "/") && !strings.ContainsAny(prefix, "*?")
 }
 
 // objectsOfBucket reports whether a resource written as "${X}/..." starts with the ARN of
@@ -239,6 +255,24 @@ func TestIAMWildcardCheckCatchesWildcards(t *testing.T) {
     resources = ["arn:aws:s3:::logs-*/alb/*"]
   }
 }`,
+		"every secret": `data "aws_iam_policy_document" "x" {
+  statement {
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:*"]
+  }
+}`,
+		"secret name pattern": `data "aws_iam_policy_document" "x" {
+  statement {
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:team-*/svc/*"]
+  }
+}`,
+		"secret prefix without a slash": `data "aws_iam_policy_document" "x" {
+  statement {
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:${var.namespace}*"]
+  }
+}`,
 	}
 	for name, src := range bad {
 		f, diags := hclsyntax.ParseConfig([]byte(src), name, hcl.InitialPos)
@@ -257,6 +291,10 @@ func TestIAMWildcardCheckCatchesWildcards(t *testing.T) {
   statement {
     actions   = ["s3:GetObject"]
     resources = ["arn:aws:s3:::b/*", "${aws_s3_bucket.this.arn}/*"]
+  }
+  statement {
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["arn:aws:secretsmanager:${var.aws_region}:${var.aws_account_id}:secret:${var.namespace}/${var.name}/*"]
   }
   statement {
     effect    = "Deny"

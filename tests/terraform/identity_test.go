@@ -19,6 +19,9 @@ type envIdentity struct {
 	namespace, serviceAccount, role string
 }
 
+// secretPrefix is the Secrets Manager name prefix the environment's SecretStore role may read.
+func (e envIdentity) secretPrefix() string { return e.namespace + "/" + e.name + "/" }
+
 // subject is the web identity the environment's role trusts (IAM-03).
 func (e envIdentity) subject() string {
 	return e.provider + ":sub=system:serviceaccount:" + e.namespace + ":" + e.serviceAccount
@@ -185,28 +188,49 @@ func checkOverlaysMatchRoles(t *testing.T, tr *tree, ids []envIdentity) {
 		if k.Namespace != id.namespace || sa.Metadata.Name != id.serviceAccount {
 			t.Errorf("%s: overlay %s runs as %s:%s, but its role trusts %s:%s", tr.name, env, k.Namespace, sa.Metadata.Name, id.namespace, id.serviceAccount)
 		}
-		var annotated []string
+		annotated := map[string][]string{} // ServiceAccount name -> role ARNs
+		var remoteKeys []string
 		for _, p := range k.Patches {
-			if p.Target.Kind != "ServiceAccount" {
-				continue
-			}
 			var ops []struct {
-				Value map[string]string `yaml:"value"`
+				Path  string `yaml:"path"`
+				Value any    `yaml:"value"`
 			}
 			if err := yaml.Unmarshal([]byte(p.Patch), &ops); err != nil {
-				t.Fatalf("%s: overlay %s: ServiceAccount patch: %v", tr.name, env, err)
+				t.Fatalf("%s: overlay %s: %s patch: %v", tr.name, env, p.Target.Kind, err)
 			}
 			for _, op := range ops {
-				if arn, ok := op.Value["eks.amazonaws.com/role-arn"]; ok {
-					annotated = append(annotated, arn)
+				switch v := op.Value.(type) {
+				case map[string]any:
+					if arn, ok := v["eks.amazonaws.com/role-arn"].(string); ok && p.Target.Kind == "ServiceAccount" {
+						annotated[p.Target.Name] = append(annotated[p.Target.Name], arn)
+					}
+				case string:
+					if p.Target.Kind == "ExternalSecret" && strings.HasSuffix(op.Path, "/remoteRef/key") {
+						remoteKeys = append(remoteKeys, v)
+					}
 				}
 			}
 		}
+		workload, store := annotated[sa.Metadata.Name], annotated[id.name+"-secret-store"]
+		delete(annotated, sa.Metadata.Name)
+		delete(annotated, id.name+"-secret-store")
 		switch {
-		case irsa == "" && len(annotated) != 0:
-			t.Errorf("%s: overlay %s annotates %v without an IRSA answer", tr.name, env, annotated)
-		case irsa != "" && (len(annotated) != 1 || annotated[0] != id.role):
-			t.Errorf("%s: overlay %s annotates %v, want its environment's role %s", tr.name, env, annotated, id.role)
+		case len(annotated) > 0:
+			t.Errorf("%s: overlay %s annotates unexpected ServiceAccounts %v", tr.name, env, annotated)
+		case irsa == "" && len(workload)+len(store) != 0:
+			t.Errorf("%s: overlay %s annotates %v %v without an IRSA answer", tr.name, env, workload, store)
+		case irsa != "" && (len(workload) != 1 || workload[0] != id.role):
+			t.Errorf("%s: overlay %s annotates %v, want its environment's role %s", tr.name, env, workload, id.role)
+		}
+		// K8S-09: the overlay's SecretStore reads as the role Terraform creates for this
+		// environment's store, and asks only for keys under the prefix that role may read.
+		if len(store) > 0 && (len(store) != 1 || store[0] != id.role+"-secrets") {
+			t.Errorf("%s: overlay %s's SecretStore reads as %v, want its environment's store role %s-secrets", tr.name, env, store, id.role)
+		}
+		for _, key := range remoteKeys {
+			if !strings.HasPrefix(key, id.secretPrefix()) {
+				t.Errorf("%s: overlay %s reads secret %q, outside %s, the only prefix its store role may read", tr.name, env, key, id.secretPrefix())
+			}
 		}
 	}
 }

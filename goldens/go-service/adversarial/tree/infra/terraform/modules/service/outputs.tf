@@ -13,9 +13,24 @@ output "irsa_role_arn" {
   value       = module.irsa.role_arn
 }
 
+output "secret_store_role_arn" {
+  description = "Role of this environment's SecretStore: annotate its ServiceAccount (NAME-secret-store) with it (K8S-09)."
+  value       = module.secret_store.role_arn
+}
+
+output "secret_prefix" {
+  description = "Name prefix of this environment's secrets in Secrets Manager; its SecretStore reads nothing else."
+  value       = local.secret_prefix
+}
+
 output "database_endpoint" {
   description = "Host name of the database."
   value       = module.database.endpoint
+}
+
+output "database_cidrs" {
+  description = "Ranges of the database subnets: this environment's pods may reach them (deploy/k8s database_cidrs or staging_database_cidrs), no other environment's."
+  value       = sort([for s in data.aws_subnet.database : s.cidr_block])
 }
 
 output "database_master_user_secret_arn" {

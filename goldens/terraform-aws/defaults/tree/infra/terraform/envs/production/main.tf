@@ -97,6 +97,16 @@ output "irsa_role_arn" {
   value       = module.service.irsa_role_arn
 }
 
+output "secret_store_role_arn" {
+  description = "Annotate the SecretStore's ServiceAccount (demo-service-secret-store) with this role; it reads only this environment's secrets."
+  value       = module.service.secret_store_role_arn
+}
+
+output "secret_prefix" {
+  description = "Create this environment's secrets under this name prefix, encrypted with its key (alias/demo-service-production)."
+  value       = module.service.secret_prefix
+}
+
 output "bucket_name" {
   description = "The service's bucket."
   value       = module.service.bucket_name

@@ -27,7 +27,13 @@ locals {
   })
   via_services = [
     "s3.${var.aws_region}.amazonaws.com",
+    "secretsmanager.${var.aws_region}.amazonaws.com",
   ]
+  # K8S-09: this environment's secrets live under its own name prefix in Secrets Manager,
+  # NAMESPACE/NAME/ (the remote keys of its ExternalSecret), and only this environment's
+  # SecretStore role may read under it.
+  secret_prefix                = "${var.namespace}/${var.name}/"
+  secret_store_service_account = "${var.name}-secret-store"
 }
 
 # ENC-04: one customer-managed key per environment, administered by the named roles and
@@ -41,7 +47,7 @@ module "kms" {
   # Should every administrator be deleted, the break-glass role can still recover the key
   # (and the data it encrypts).
   break_glass_role_arn = "arn:aws:iam::${var.aws_account_id}:role/${var.break_glass_role_name}"
-  user_arns            = [module.irsa.role_arn]
+  user_arns            = [module.irsa.role_arn, module.secret_store.role_arn]
   via_services         = local.via_services
   tags                 = local.tags
 }
@@ -109,6 +115,45 @@ module "irsa" {
       resources = [module.kms.key_arn]
       conditions = [
         { test = "StringEquals", variable = "kms:ViaService", values = ["s3.${var.aws_region}.amazonaws.com"] },
+      ]
+    },
+  ]
+}
+
+# K8S-09, IAM-01, IAM-02, IAM-03: the role of this environment's External Secrets
+# SecretStore (deploy/k8s renders it in the environment's namespace, authenticated as the
+# ServiceAccount NAME-secret-store), assumable only by that ServiceAccount of this
+# environment's namespace. It reads the secrets under this environment's prefix and nothing
+# else: staging's store cannot read production's secrets, nor the reverse. Create the
+# secrets with this environment's key (alias/NAME-ENVIRONMENT), which it may use only to
+# decrypt them through Secrets Manager.
+module "secret_store" {
+  source = "../irsa-role"
+
+  role_name        = "${local.prefix}-secrets"
+  role_description = "External Secrets store of ${var.name} in ${var.environment}: reads this environment's secrets only."
+  aws_account_id   = var.aws_account_id
+  oidc_provider    = var.oidc_provider
+  namespace        = var.namespace
+  service_account  = local.secret_store_service_account
+  tags             = local.tags
+
+  statements = [
+    {
+      sid       = "ReadThisEnvironmentsSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = ["arn:aws:secretsmanager:${var.aws_region}:${var.aws_account_id}:secret:${var.namespace}/${var.name}/*"]
+      conditions = [
+        { test = "Bool", variable = "aws:SecureTransport", values = ["true"] },
+        { test = "StringEquals", variable = "aws:RequestedRegion", values = [var.aws_region] },
+      ]
+    },
+    {
+      sid       = "DecryptThisEnvironmentsSecrets"
+      actions   = ["kms:Decrypt"]
+      resources = [module.kms.key_arn]
+      conditions = [
+        { test = "StringEquals", variable = "kms:ViaService", values = ["secretsmanager.${var.aws_region}.amazonaws.com"] },
       ]
     },
   ]

@@ -13,6 +13,16 @@ output "irsa_role_arn" {
   value       = module.irsa.role_arn
 }
 
+output "secret_store_role_arn" {
+  description = "Role of this environment's SecretStore: annotate its ServiceAccount (NAME-secret-store) with it (K8S-09)."
+  value       = module.secret_store.role_arn
+}
+
+output "secret_prefix" {
+  description = "Name prefix of this environment's secrets in Secrets Manager; its SecretStore reads nothing else."
+  value       = local.secret_prefix
+}
+
 output "alb_dns_name" {
   description = "DNS name of the load balancer."
   value       = module.alb.dns_name

@@ -105,6 +105,16 @@ output "irsa_role_arn" {
   value       = module.service.irsa_role_arn
 }
 
+output "secret_store_role_arn" {
+  description = "Annotate the SecretStore's ServiceAccount (payments-api-secret-store) with this role; it reads only this environment's secrets."
+  value       = module.service.secret_store_role_arn
+}
+
+output "secret_prefix" {
+  description = "Create this environment's secrets under this name prefix, encrypted with its key (alias/payments-api-staging)."
+  value       = module.service.secret_prefix
+}
+
 output "bucket_name" {
   description = "The service's bucket."
   value       = module.service.bucket_name
@@ -113,6 +123,11 @@ output "bucket_name" {
 output "database_endpoint" {
   description = "Host name of the database."
   value       = module.service.database_endpoint
+}
+
+output "database_cidrs" {
+  description = "Ranges of the staging database subnets: the staging pods' egress to the database (deploy/k8s answers database_cidrs for production, staging_database_cidrs for staging)."
+  value       = module.service.database_cidrs
 }
 
 output "alb_dns_name" {
