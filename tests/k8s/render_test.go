@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 
 // renderLike renders, with the built-in catalog and in memory, the project a golden tree
 // records (its blueprint or components and its answers) with the answers of set
-// ("key=value", lists comma-separated) changed. It returns the engine's error, so that a
+// ("key=value", lists comma-separated; "-key" drops the recorded answer) changed. It returns the engine's error, so that a
 // test can prove the templates refuse answers that do not fit together.
 func renderLike(t *testing.T, from Tree, set ...string) (*engine.Result, error) {
 	t.Helper()
@@ -27,6 +28,19 @@ func renderLike(t *testing.T, from Tree, set ...string) (*engine.Result, error) 
 	if err != nil {
 		t.Fatalf("%s: %v", from.Case, err)
 	}
+	// "-key" in set removes key from the recorded answers, so that its default applies.
+	var keep []string
+	for _, kv := range set {
+		if key, ok := strings.CutPrefix(kv, "-"); ok {
+			var err error
+			if recorded, err = withoutAnswer(recorded, key); err != nil {
+				t.Fatalf("%s: %v", from.Case, err)
+			}
+			continue
+		}
+		keep = append(keep, kv)
+	}
+	set = keep
 	var m struct {
 		Blueprint  string `json:"blueprint"`
 		Components []struct {
@@ -50,6 +64,48 @@ func renderLike(t *testing.T, from Tree, set ...string) (*engine.Result, error) 
 	}
 	e := &engine.Engine{Catalog: cat, Version: "0.0.0-test"}
 	return e.New(ctx, req)
+}
+
+// withoutAnswer removes one answer from a recorded .secgen.yaml.
+func withoutAnswer(recorded []byte, key string) ([]byte, error) {
+	m := map[string]any{}
+	if err := yaml.Unmarshal(recorded, &m); err != nil {
+		return nil, err
+	}
+	if a, ok := m["answers"].(map[string]any); ok {
+		delete(a, key)
+	}
+	return yaml.Marshal(m)
+}
+
+// renderTree renders like renderLike, writes the project under a temporary directory and
+// returns it as a Tree whose answers are the ones the engine rendered with; a refusal fails
+// the test.
+func renderTree(t *testing.T, from Tree, set ...string) Tree {
+	t.Helper()
+	res, err := renderLike(t, from, set...)
+	if err != nil {
+		t.Fatalf("%s with %v: %v", from.Case, set, err)
+	}
+	root := res.Target
+	for _, f := range res.Plan.Files {
+		p := filepath.Join(root, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js, err := json.Marshal(res.Answers)
+	if err != nil {
+		t.Fatalf("encoding answers: %v", err)
+	}
+	var a Answers
+	if err := json.Unmarshal(js, &a); err != nil {
+		t.Fatalf("answers of %s with %v: %v", from.Case, set, err)
+	}
+	return Tree{Case: from.Case + " with " + strings.Join(set, " "), Root: root, Answers: a}
 }
 
 // treeWhere returns the first golden tree whose answers satisfy ok; none is a failure.
