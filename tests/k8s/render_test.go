@@ -145,3 +145,38 @@ func TestOverlappingDatabaseRangesRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowsOfRenderedVariants renders variants no golden records and proves their flows
+// from the configuration like TestFlowMatrix: every overlay builds, each needed flow is
+// admitted (and, with Istio, registered with the mesh) and nothing else is.
+func TestFlowsOfRenderedVariants(t *testing.T) {
+	memory := treeWhere(t, "database none", func(a Answers) bool { return a.Database == "none" })
+	plain := treeWhere(t, "no mesh and no RDS", func(a Answers) bool { return a.Mesh != "istio" && !a.IncludeRDS && a.Database == "" })
+	variants := []Tree{
+		// One replica (no autoscaler to patch) with RDS and no IAM role or secrets: the
+		// overlays still add their own database ranges.
+		renderTree(t, memory, "include_rds=true", "irsa_role_arn=", "secret_keys=",
+			"database_cidrs=10.40.0.0/20", "staging_database_cidrs=10.41.0.0/20"),
+		// Istio without the load balancer, keys on another host and the token endpoint on
+		// another port of the issuer's host.
+		renderTree(t, plain, "mesh=istio", "include_alb=false", "-alb_cidrs", "-ingress_pod_cidrs",
+			"oidc_jwks_uri=https://keys.example.net/jwks", "oidc_exchange_endpoint=https://issuer.example.com:8443/token",
+			"oidc_endpoint_cidrs=198.51.100.16/28"),
+	}
+	for _, tree := range variants {
+		t.Run(tree.Case, func(t *testing.T) {
+			for _, b := range builds(t, tree) {
+				d := deployment(b.Manifests)
+				problems := flowProblems(t, b.Manifests, d, tree.Answers)
+				if tree.Answers.Mesh == "istio" {
+					problems = append(problems, registryProblems(t, b, d, tree.Answers)...)
+					problems = append(problems, meshFlowProblems(t, b.Manifests, d, tree.Answers)...)
+					problems = append(problems, meshProblems(t, b, d, tree.Answers)...)
+				}
+				for _, p := range problems {
+					t.Errorf("%s: %s", b.Name, p)
+				}
+			}
+		})
+	}
+}
