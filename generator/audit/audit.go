@@ -140,7 +140,8 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 			rs.rules = append(rs.rules, &Rule{Check: c, Component: name})
 		}
 	}
-	parallel(len(order), func(i int) { order[i].prg, order[i].err = compileExpr(env, order[i].src) })
+	patterns := newPatternCache()
+	parallel(len(order), func(i int) { order[i].prg, order[i].err = compileExpr(env, patterns, order[i].src) })
 	for _, j := range order {
 		if j.err != nil {
 			return nil, failure.Invalidf("%s: check %s %s: %s", j.pos.Where(j.what), j.rule, j.what, strings.Join(strings.Fields(j.err.Error()), " "))
@@ -159,13 +160,13 @@ func Compile(cat *catalog.Catalog, names []string) (*Rules, error) {
 }
 
 // compileExpr compiles one CEL expression into a program with the cost
-// limit; constant regular expressions are compiled once.
-func compileExpr(env *cel.Env, src string) (cel.Program, error) {
+// limit; constant regular expressions are compiled once (patterns).
+func compileExpr(env *cel.Env, patterns *patternCache, src string) (cel.Program, error) {
 	ast, iss := env.Compile(src)
 	if iss.Err() != nil {
 		return nil, iss.Err()
 	}
-	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize), matchesOptimizations())
+	return env.Program(ast, cel.CostLimit(CostLimit), cel.EvalOptions(cel.OptOptimize), matchesOptimizations(patterns))
 }
 
 // All returns the compiled rules in catalog order.
@@ -423,28 +424,44 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 	kb := kustomizeAll(ctx, root, files, excludedFiles, objectRules, req.Only != nil)
 	rep.Diagnostics = append(rep.Diagnostics, kb.diags...)
 
-	// Evaluate every rule, on all cores.
-	results := make([][]Finding, len(rules))
-	evalDiags := make([][]Diagnostic, len(rules))
-	parallel(len(rules), func(i int) {
+	// Evaluate every rule, on all cores: a project rule at once, any other
+	// one file at a time (its findings are the same, file by file), so one
+	// rule over every file is no longer than the rest together.
+	type unit struct {
+		rule    int
+		matched []*parsedFile
+	}
+	var units []unit
+	for i, a := range rules {
 		var matched []*parsedFile
-		for _, k := range rules[i].keys {
+		for _, k := range a.keys {
 			if kb.patches[k.path] {
 				continue
 			}
-			if fragments[k.path] == rules[i].rule.Fragments {
+			if fragments[k.path] == a.rule.Fragments {
 				matched = append(matched, &parsed[index[k]])
 			}
 		}
-		if builtRule(rules[i].rule) {
-			g := catalog.CompileGlob(rules[i].rule.Match)
+		if builtRule(a.rule) {
+			g := catalog.CompileGlob(a.rule.Match)
 			for j := range kb.files {
 				if g.Match(kb.files[j].Path) {
 					matched = append(matched, &kb.files[j])
 				}
 			}
 		}
-		results[i], evalDiags[i] = rs.evalRule(rules[i].rule, req, answers, matched)
+		if a.rule.Scope == "project" || len(matched) <= 1 {
+			units = append(units, unit{i, matched})
+			continue
+		}
+		for j := range matched {
+			units = append(units, unit{i, matched[j : j+1]})
+		}
+	}
+	results := make([][]Finding, len(units))
+	evalDiags := make([][]Diagnostic, len(units))
+	parallel(len(units), func(u int) {
+		results[u], evalDiags[u] = rs.evalRule(rules[units[u].rule].rule, req, answers, units[u].matched)
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,9 +34,6 @@ type treeFS struct {
 	mu     sync.Mutex
 	cache  map[string][]byte
 	budget int64 // bytes still allowed to be read
-	// buildRoot is the kustomization file being built: it is served asking
-	// for origin annotations.
-	buildRoot string
 }
 
 // newTreeFS serves the listed files of root.
@@ -104,30 +102,56 @@ func (t *treeFS) RemoveAll(string) error { return errReadOnly }
 // WriteFile implements filesys.FileSystem; the tree is read-only.
 func (t *treeFS) WriteFile(string, []byte) error { return errReadOnly }
 
+// buildFS is the tree as one kustomize build sees it: the shared treeFS
+// (whose reads are cached across builds), its build root asking for
+// origin annotations, and every read refused once ctx is done, so a build
+// past its time stops at its next read.
+type buildFS struct {
+	*treeFS
+	ctx  context.Context
+	root string // the kustomization file being built
+}
+
+// errStopped says a build was stopped (its time is up, or the audit was
+// cancelled).
+var errStopped = errors.New("the build was stopped")
+
 // serve is a file's content as kustomize reads it: a kustomization is
 // served as kustomize's own fix writes it (its deprecated fields moved to
 // their replacements, so kustomize prints no warning), the build root's
 // asking for origin annotations.
-func (t *treeFS) serve(p string) ([]byte, error) {
-	data, err := t.read(p)
+func (b *buildFS) serve(p string) ([]byte, error) {
+	if b.ctx.Err() != nil {
+		return nil, errStopped
+	}
+	data, err := b.read(p)
+	if b.ctx.Err() != nil {
+		return nil, errStopped // what was read after the time was up is not used
+	}
 	if err != nil || !kustomizationNames[path.Base(p)] {
 		return data, err
 	}
-	r, _ := t.rel(p)
-	t.mu.Lock()
-	root := t.buildRoot
-	t.mu.Unlock()
-	return fixedKustomization(t, r, data, r == root)
+	r, _ := b.rel(p)
+	return fixedKustomization(b.treeFS, r, data, r == b.root)
 }
 
 // Open implements filesys.FileSystem: a read-only file.
-func (t *treeFS) Open(p string) (filesys.File, error) {
-	data, err := t.serve(p)
+func (b *buildFS) Open(p string) (filesys.File, error) {
+	data, err := b.serve(p)
 	if err != nil {
 		return nil, err
 	}
-	r, _ := t.rel(p)
+	r, _ := b.rel(p)
 	return &treeFile{Reader: bytes.NewReader(data), info: treeInfo{name: path.Base(r), size: int64(len(data))}}, nil
+}
+
+// ReadFile implements filesys.FileSystem.
+func (b *buildFS) ReadFile(p string) ([]byte, error) {
+	data, err := b.serve(p)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(data), nil
 }
 
 // IsDir implements filesys.FileSystem.
@@ -196,13 +220,15 @@ func (t *treeFS) Glob(pattern string) ([]string, error) {
 	return out, nil
 }
 
-// ReadFile implements filesys.FileSystem.
+// Open implements filesys.FileSystem: a read-only file, as read outside
+// any build (no origin annotations asked for).
+func (t *treeFS) Open(p string) (filesys.File, error) {
+	return (&buildFS{treeFS: t, ctx: context.Background()}).Open(p)
+}
+
+// ReadFile implements filesys.FileSystem, as read outside any build.
 func (t *treeFS) ReadFile(p string) ([]byte, error) {
-	data, err := t.serve(p)
-	if err != nil {
-		return nil, err
-	}
-	return slices.Clone(data), nil
+	return (&buildFS{treeFS: t, ctx: context.Background()}).ReadFile(p)
 }
 
 // Walk implements filesys.FileSystem over the listed files, in lexical order.

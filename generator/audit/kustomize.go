@@ -49,6 +49,7 @@ type kustomization struct {
 
 // kpatch is one patch a kustomization applies, located in its file.
 type kpatch struct {
+	owner  string // the directory of the kustomization that applies it
 	file   string
 	target *types.Selector
 	docs   []Document // strategic-merge patch documents (lines in file)
@@ -68,6 +69,12 @@ type overlayPlan struct {
 	dir, file string
 	patches   []kpatch // in the order kustomize applies them
 	patchSet  map[string]bool
+	// How names change on the way up: each kustomization's namePrefix and
+	// nameSuffix, the kustomizations that include each one as a resource,
+	// and those that list each resource file.
+	affixes map[string][2]string
+	parents map[string][]string
+	owners  map[string][]string
 }
 
 // refusal is why a kustomization is not built.
@@ -149,7 +156,8 @@ func (kz *kustomization) lineOfValue(v string) int {
 // planOverlay reads the kustomization in dir and every local base it
 // reaches, refusing what a hermetic build cannot do.
 func planOverlay(t *treeFS, dir string) (*overlayPlan, *refusal) {
-	plan := &overlayPlan{dir: dir, file: kustomizeFile(t, dir), patchSet: map[string]bool{}}
+	plan := &overlayPlan{dir: dir, file: kustomizeFile(t, dir), patchSet: map[string]bool{},
+		affixes: map[string][2]string{}, parents: map[string][]string{}, owners: map[string][]string{}}
 	visits := 0
 	var visit func(dir string, from string, depth int) *refusal
 	visit = func(dir, from string, depth int) *refusal {
@@ -180,7 +188,13 @@ func planOverlay(t *treeFS, dir string) (*overlayPlan, *refusal) {
 			return &refusal{file: file, line: 1, reason: "the kustomization runs generator, transformer or validator plugins, which secgen does not run: audit the output of `kustomize build` instead"}
 		case len(k.OpenAPI) > 0:
 			return &refusal{file: file, line: 1, reason: "the kustomization replaces kustomize's OpenAPI schema, which secgen does not do: audit the output of `kustomize build` instead"}
+		//lint:ignore SA1019 the deprecated field is what users' kustomizations still hold, and is refused here
+		case len(k.Vars) > 0:
+			// kustomize warns about vars on the terminal on every build,
+			// which secgen never lets through: they are refused instead.
+			return refuse("vars", "the kustomization uses vars, which kustomize deprecates and secgen does not build: convert them to replacements (`kustomize edit fix --vars`), or audit the output of `kustomize build` instead")
 		}
+		plan.affixes[dir] = [2]string{k.NamePrefix, k.NameSuffix}
 		local := func(ref string) (string, *refusal) {
 			if remoteRef(ref) {
 				return "", refuse(ref, fmt.Sprintf("%q is a remote base or file, which the audit does not fetch: audit the output of `kustomize build` instead", ref))
@@ -191,15 +205,21 @@ func planOverlay(t *treeFS, dir string) (*overlayPlan, *refusal) {
 			}
 			return p, nil
 		}
-		for _, ref := range slices.Concat(k.Resources, k.Components) {
+		for i, ref := range slices.Concat(k.Resources, k.Components) {
 			p, r := local(ref)
 			if r != nil {
 				return r
 			}
-			if t.dirs[p] {
+			switch {
+			case t.dirs[p]:
+				if i < len(k.Resources) && !slices.Contains(plan.parents[p], dir) {
+					plan.parents[p] = append(plan.parents[p], dir)
+				}
 				if r := visit(p, file, depth+1); r != nil {
 					return r
 				}
+			case !slices.Contains(plan.owners[p], dir):
+				plan.owners[p] = append(plan.owners[p], dir)
 			}
 		}
 		for _, ref := range slices.Concat(k.Crds, k.Configurations) {
@@ -231,7 +251,7 @@ func planOverlay(t *treeFS, dir string) (*overlayPlan, *refusal) {
 			}
 		}
 		addPatch := func(ref, inline string, target *types.Selector) *refusal {
-			kp := kpatch{target: target}
+			kp := kpatch{owner: dir, target: target}
 			var text []byte
 			offset := 0
 			if ref != "" {
@@ -389,8 +409,11 @@ type builtOverlay struct {
 }
 
 // buildOverlay builds the kustomization in dir with kustomize, hermetically,
-// and returns its objects as documents whose lines are ids into *locs.
-func buildOverlay(t *treeFS, dir string, parsedBase func(string) []Document, locs *[]location) (*builtOverlay, *refusal) {
+// and returns its objects as documents whose lines are ids into *locs. The
+// build ends within its time (or when ctx is done) at its next read of the
+// tree, and buildOverlay returns only once it has ended: no build outlives
+// the audit.
+func buildOverlay(ctx context.Context, t *treeFS, dir string, parsedBase func(string) []Document, locs *[]location) (*builtOverlay, *refusal) {
 	plan, r := planOverlay(t, dir)
 	if r != nil {
 		return nil, r
@@ -398,23 +421,25 @@ func buildOverlay(t *treeFS, dir string, parsedBase func(string) []Document, loc
 	// Origin annotations say which file each object comes from; they are
 	// asked for on the build root only, in memory, and dropped before the
 	// objects are audited.
-	t.mu.Lock()
-	t.buildRoot = plan.file
-	t.mu.Unlock()
-
+	ctx, cancel := context.WithTimeout(ctx, kustomizeTimeout)
+	defer cancel()
+	bfs := &buildFS{treeFS: t, ctx: ctx, root: plan.file}
 	type result struct {
 		objs []builtObject
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		objs, err := runKustomize(t, dir)
+		objs, err := runKustomize(bfs, dir)
 		done <- result{objs, err}
 	}()
 	var res result
 	select {
 	case res = <-done:
-	case <-time.After(kustomizeTimeout):
+	case <-ctx.Done():
+		res = <-done // it stops at its next read
+	}
+	if ctx.Err() != nil {
 		return nil, &refusal{file: plan.file, line: 1, reason: fmt.Sprintf("the build takes more than %s, so it is not audited", kustomizeTimeout)}
 	}
 	if res.err != nil {
@@ -457,7 +482,7 @@ type builtObject struct {
 const originAnnotation = "config.kubernetes.io/origin"
 
 // runKustomize runs kustomize's own build on the tree.
-func runKustomize(t *treeFS, dir string) (objs []builtObject, err error) {
+func runKustomize(t *buildFS, dir string) (objs []builtObject, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("kustomize failed: %v", p)
@@ -466,6 +491,11 @@ func runKustomize(t *treeFS, dir string) (objs []builtObject, err error) {
 	opts := krusty.MakeDefaultOptions()
 	opts.PluginConfig = types.DisabledPluginConfig()
 	opts.LoadRestrictions = types.LoadRestrictionsRootOnly
+	if kz, r := loadKustomization(t.treeFS, t.root); r == nil && kz.k.SortOptions != nil {
+		// The kustomization's own order; kustomize warns on the terminal
+		// when an order is also given as an option.
+		opts.Reorder = krusty.ReorderOptionUnspecified
+	}
 	m, err := krusty.MakeKustomizer(opts).Run(t, "/"+strings.TrimPrefix(dir, "."))
 	if err != nil {
 		return nil, err
@@ -530,25 +560,57 @@ func mapDocument(d *Document, origin string, base []Document, plan *overlayPlan,
 	}
 	kind, _ := d.Value["kind"].(string)
 	name := metaName(d.Value)
+	// The base document is the one of the same kind whose name, through
+	// the prefixes and suffixes of the kustomizations on one way from its
+	// file up to the build root, is exactly the built name.
 	var b *Document
-	best := -1
+	var way []string   // the kustomization directories, from the file's up
+	var names []string // the object's name before each one's affixes, then built
 	for i := range base {
 		bk, _ := base[i].Value["kind"].(string)
-		bn := metaName(base[i].Value)
-		if bk == kind && strings.Contains(name, bn) && len(bn) > best {
-			b, best = &base[i], len(bn)
+		if bk != kind {
+			continue
 		}
+		for _, w := range plan.ways(origin) {
+			if n := plan.namesOn(w, metaName(base[i].Value)); n[len(n)-1] == name {
+				b, way, names = &base[i], w, n
+				break
+			}
+		}
+		if b != nil {
+			break
+		}
+	}
+	if names == nil {
+		names = []string{name}
 	}
 	var patches []kpatch
 	for _, p := range plan.patches {
-		if p.target != nil && !selects(p.target, kind, name) {
-			continue
+		// A patch applies to the object only from a kustomization on its
+		// way up, naming it as it is there (or as it was before).
+		seen := names
+		if way != nil {
+			k := slices.Index(way, p.owner)
+			if k < 0 {
+				continue
+			}
+			seen = names[:k+1]
+		}
+		if p.target != nil {
+			if !selects(p.target, kind, name) {
+				continue
+			}
+		} else {
+			p.docs = slices.DeleteFunc(slices.Clone(p.docs), func(pd Document) bool {
+				pk, _ := pd.Value["kind"].(string)
+				return pk != kind || !slices.Contains(seen, metaName(pd.Value))
+			})
 		}
 		patches = append(patches, p)
 	}
 	lines := make(map[string]int, len(d.Lines))
 	for key := range d.Lines {
-		lines[key] = id(locate(d.Value, key, b, origin, patches, kind, name))
+		lines[key] = id(locate(d.Value, key, b, origin, patches))
 	}
 	objLine := location{file: origin, line: 1}
 	if b != nil {
@@ -557,8 +619,49 @@ func mapDocument(d *Document, origin string, base []Document, plan *overlayPlan,
 	d.Lines, d.Line = lines, id(objLine)
 }
 
+// maxWays bounds the ways up from one file that naming follows.
+const maxWays = 64
+
+// ways are the chains of kustomization directories from one that lists
+// file as a resource up to the build root.
+func (plan *overlayPlan) ways(file string) [][]string {
+	var out [][]string
+	var up func(way []string)
+	up = func(way []string) {
+		if len(out) >= maxWays {
+			return
+		}
+		last := way[len(way)-1]
+		if last == plan.dir {
+			out = append(out, slices.Clone(way))
+			return
+		}
+		for _, p := range plan.parents[last] {
+			if !slices.Contains(way, p) {
+				up(append(way, p))
+			}
+		}
+	}
+	for _, o := range plan.owners[file] {
+		up([]string{o})
+	}
+	return out
+}
+
+// namesOn is an object's name before each kustomization of way applies its
+// prefix and suffix, then as built.
+func (plan *overlayPlan) namesOn(way []string, name string) []string {
+	out := []string{name}
+	for _, d := range way {
+		a := plan.affixes[d]
+		name = a[0] + name + a[1]
+		out = append(out, name)
+	}
+	return out
+}
+
 // locate finds where the built value at key comes from.
-func locate(built map[string]any, key string, base *Document, origin string, patches []kpatch, kind, name string) location {
+func locate(built map[string]any, key string, base *Document, origin string, patches []kpatch) location {
 	v, _ := valueAt(built, key)
 	leaf := !isComposite(v)
 	var baseLoc *location
@@ -579,13 +682,6 @@ func locate(built map[string]any, key string, base *Document, origin string, pat
 		p := patches[i]
 		for j := range p.docs {
 			pd := &p.docs[j]
-			if p.target == nil {
-				pk, _ := pd.Value["kind"].(string)
-				pn := metaName(pd.Value)
-				if pk != kind || !strings.Contains(name, pn) {
-					continue
-				}
-			}
 			pp, ok := resolvePath(built, pd.Value, key)
 			if !ok {
 				continue
@@ -804,7 +900,7 @@ func kustomizeAll(ctx context.Context, root fs.FS, files, excluded []string, rul
 		if ctx.Err() != nil {
 			break
 		}
-		ov, r := buildOverlay(t, dir, parsedBase, &kb.locs)
+		ov, r := buildOverlay(ctx, t, dir, parsedBase, &kb.locs)
 		if r != nil {
 			kb.diags = append(kb.diags, Diagnostic{File: r.file, Line: r.line, Kind: DiagKustomize, Fails: true, Reason: r.reason})
 			continue

@@ -3,11 +3,14 @@ package audit
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
+	"log"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 
@@ -194,5 +197,149 @@ func TestKustomizeReadsExcludedBases(t *testing.T) {
 	refused := kustomizeAll(context.Background(), tree, []string{"o/kustomization.yaml"}, nil, yamlRules, false)
 	if len(refused.diags) != 1 {
 		t.Fatalf("without the excluded files listed: diagnostics %+v; want one", refused.diags)
+	}
+}
+
+// captureStderr returns what f writes to the process's standard error,
+// through os.Stderr or the log package (kustomize uses both). It swaps
+// process-wide writers, so its callers are never parallel.
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, savedLog := os.Stderr, log.Writer()
+	os.Stderr = w
+	log.SetOutput(w)
+	out := make(chan string)
+	go func() {
+		data, _ := io.ReadAll(r)
+		out <- string(data)
+	}()
+	defer func() {
+		os.Stderr = saved
+		log.SetOutput(savedLog)
+	}()
+	f()
+	w.Close()
+	return <-out
+}
+
+// Kustomize never writes to the user's terminal: a kustomization with vars
+// (about which kustomize always warns) is a diagnostic at its vars, and one
+// with its own sort order is built without kustomize's warning about the
+// order option.
+func TestKustomizePrintsNothing(t *testing.T) {
+	withArgs := strings.Replace(deployment, "image: example.org/api:1\n", "image: example.org/api:1\n          args: [\"--name=$(API_NAME)\"]\n", 1)
+	cases := map[string]struct {
+		tree fstest.MapFS
+		diag string // the diagnostic's reason, "" when the overlay is built
+		line int
+	}{
+		"vars": {fstest.MapFS{
+			"base/kustomization.yaml": kfile("resources:\n  - d.yaml\n"),
+			"base/d.yaml":             {Data: []byte(withArgs)},
+			"o/kustomization.yaml": kfile("resources:\n  - ../base\nvars:\n  - name: API_NAME\n    objref: {kind: Deployment, name: api, apiVersion: apps/v1}\n" +
+				"  - name: UNUSED\n    objref: {kind: Deployment, name: api, apiVersion: apps/v1}\n"),
+		}, "uses vars", 5},
+		"sort order": {fstest.MapFS{
+			"o/kustomization.yaml": kfile("resources:\n  - d.yaml\nsortOptions:\n  order: fifo\n"),
+			"o/d.yaml":             {Data: []byte(deployment)},
+		}, "", 0},
+	}
+	for name, c := range cases {
+		var kb *kustomizeBuilds
+		printed := captureStderr(t, func() {
+			kb = kustomizeAll(context.Background(), c.tree, listed(c.tree), nil, yamlRules, false)
+		})
+		if printed != "" {
+			t.Errorf("%s: kustomize printed %q", name, printed)
+		}
+		switch {
+		case c.diag == "" && (len(kb.diags) != 0 || len(kb.files) == 0):
+			t.Errorf("%s: built %d files, diagnostics %+v; want it built", name, len(kb.files), kb.diags)
+		case c.diag != "" && (len(kb.diags) != 1 || !strings.Contains(kb.diags[0].Reason, c.diag) || kb.diags[0].Line != c.line || !kb.diags[0].Fails):
+			t.Errorf("%s: diagnostics %+v; want one failing at line %d saying %q", name, kb.diags, c.line, c.diag)
+		}
+	}
+}
+
+// blockingFS is a tree whose file slow blocks its reader until ctx is done,
+// then records that the read ended.
+type blockingFS struct {
+	fstest.MapFS
+	slow    string
+	ctx     context.Context
+	started chan struct{}
+	ended   atomic.Bool
+}
+
+func (b *blockingFS) Open(p string) (fs.File, error) {
+	if p == b.slow {
+		close(b.started)
+		<-b.ctx.Done()
+		defer b.ended.Store(true)
+	}
+	return b.MapFS.Open(p)
+}
+
+// A build stopped while it reads (its time is up, or the audit is
+// cancelled) is not audited, and has ended when the audit returns: no
+// build goroutine outlives it.
+func TestKustomizeBuildStops(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	tree := &blockingFS{MapFS: fstest.MapFS{
+		"o/kustomization.yaml": kfile("resources:\n  - d.yaml\n"),
+		"o/d.yaml":             {Data: []byte(deployment)},
+	}, slow: "o/d.yaml", ctx: ctx, started: make(chan struct{})}
+	go func() {
+		<-tree.started
+		cancel()
+	}()
+	kb := kustomizeAll(ctx, tree, listed(tree.MapFS), nil, yamlRules, false)
+	if !tree.ended.Load() {
+		t.Error("the build was still reading when the audit returned")
+	}
+	if len(kb.files) != 0 {
+		t.Errorf("a stopped build's %d files were audited", len(kb.files))
+	}
+}
+
+// A built object is traced to the base document whose name is exactly its
+// name before the overlay's prefix: with a prefix of web-, web-api comes
+// from api, not from web (whose name it also contains), and a patch of web
+// does not set web-api's fields (even to the value they have).
+func TestKustomizeNamesAreExact(t *testing.T) {
+	t.Parallel()
+	web := strings.ReplaceAll(deployment, "name: api", "name: web")
+	tree := fstest.MapFS{
+		"base/kustomization.yaml": kfile("resources:\n  - d.yaml\n"),
+		"base/d.yaml":             {Data: []byte(web + "---\n" + strings.Replace(deployment, "spec:\n", "spec:\n  replicas: 3\n", 1))},
+		"o/kustomization.yaml":    kfile("namePrefix: web-\nresources:\n  - ../base\npatches:\n  - path: p.yaml\n"),
+		"o/p.yaml":                {Data: []byte("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n")},
+	}
+	kb := kustomizeAll(context.Background(), tree, listed(tree), nil, yamlRules, false)
+	if len(kb.diags) != 0 || len(kb.files) != 1 {
+		t.Fatalf("built %d files, diagnostics %+v", len(kb.files), kb.diags)
+	}
+	where := map[string]location{}
+	for _, d := range kb.files[0].Documents {
+		name := metaName(d.Value)
+		where[name] = kb.locs[-d.Line-1]
+		if l, ok := d.Lines["spec.replicas"]; ok {
+			where[name+" replicas"] = kb.locs[-l-1]
+		}
+	}
+	if l := where["web-api"]; l.file != "base/d.yaml" || l.line != 12 {
+		t.Errorf("web-api is traced to %s:%d; want base/d.yaml:12 (api)", l.file, l.line)
+	}
+	if l := where["web-web replicas"]; l.file != "o/p.yaml" {
+		t.Errorf("web-web's replicas are traced to %s:%d; want o/p.yaml", l.file, l.line)
+	}
+	if l := where["web-api replicas"]; l.file != "base/d.yaml" || l.line != 17 {
+		t.Errorf("web-api's replicas are traced to %s:%d; want base/d.yaml:17 (the patch of web does not set them)", l.file, l.line)
 	}
 }

@@ -44,9 +44,33 @@ type Catalog struct {
 	Shared map[string]*answers.Question
 	// Sections group questions on a terminal, in order; the first one is
 	// asked without a gate and is where questions without a section go.
-	Sections   []Section
-	components map[string]*Component
+	Sections []Section
+	// components are the catalog's components by name, each loaded when
+	// it is first asked for (Load loads every one at once).
+	components map[string]*componentEntry
 	blueprints map[string]*Blueprint
+}
+
+// componentEntry is one component, loaded on first use: an embedded
+// catalog decodes only the components a run reads (LoadEmbedded).
+type componentEntry struct {
+	load func() (*Component, error)
+}
+
+// loaded is an entry for a component that is loaded already.
+func loaded(comp *Component) *componentEntry {
+	return &componentEntry{load: func() (*Component, error) { return comp, nil }}
+}
+
+// component returns the named component, loading it if needed; ok is
+// false when the catalog has none of that name.
+func (c *Catalog) component(name string) (comp *Component, ok bool, err error) {
+	e, ok := c.components[name]
+	if !ok {
+		return nil, false, nil
+	}
+	comp, err = e.load()
+	return comp, true, err
 }
 
 // Component is one component: its declaration plus its template files.
@@ -286,7 +310,7 @@ func load(ctx context.Context, src Source, embedded bool) (*Catalog, error) {
 	var err error
 	c := &Catalog{
 		Commit:     src.Commit,
-		components: map[string]*Component{},
+		components: map[string]*componentEntry{},
 		blueprints: map[string]*Blueprint{},
 	}
 	var meta struct {
@@ -344,19 +368,33 @@ func load(ctx context.Context, src Source, embedded bool) (*Catalog, error) {
 		case !e.IsDir():
 			return nil, failure.Invalidf("templates/%s: unexpected file (components are directories)", e.Name())
 		}
+		if embedded {
+			// Its validity, and that it is named as its directory, were
+			// proven at test time: it is decoded when first asked for.
+			dir := e.Name()
+			c.components[dir] = &componentEntry{load: sync.OnceValues(func() (*Component, error) {
+				comp, err := loadComponent(src.Templates, dir, c.Registry, c.Shared, true)
+				if err != nil {
+					return nil, err
+				}
+				return comp, c.placeComponentQuestions(comp)
+			})}
+			continue
+		}
 		comp, err := loadComponent(src.Templates, e.Name(), c.Registry, c.Shared, embedded)
 		if err != nil {
 			return nil, err
 		}
-		c.components[comp.Name] = comp
+		c.components[comp.Name] = loaded(comp)
 	}
-	if err := c.placeQuestions(); err != nil {
+	if err := c.placeQuestions(embedded); err != nil {
 		return nil, err
 	}
-	if err := c.checkComponents(embedded); err != nil {
-		return nil, err
+	if !embedded {
+		if err := c.checkComponents(); err != nil {
+			return nil, err
+		}
 	}
-
 	bps, err := fs.ReadDir(src.Blueprints, ".")
 	if err != nil {
 		return nil, fmt.Errorf("read catalog blueprints: %w", err)
@@ -368,7 +406,7 @@ func load(ctx context.Context, src Source, embedded bool) (*Catalog, error) {
 		if e.Type()&fs.ModeSymlink != 0 || !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".yaml") {
 			return nil, failure.Invalidf("blueprints/%s: only <name>.yaml files are allowed", e.Name())
 		}
-		bp, err := c.loadBlueprint(src.Blueprints, e.Name())
+		bp, err := c.loadBlueprint(src.Blueprints, e.Name(), embedded)
 		if err != nil {
 			return nil, err
 		}
@@ -654,8 +692,10 @@ func checkSections(secs []Section) ([]Section, error) {
 }
 
 // placeQuestions puts questions without a section in the first one and
-// refuses unknown sections.
-func (c *Catalog) placeQuestions() error {
+// refuses unknown sections: the shared questions, and each component's
+// unless the components are loaded on first use (embedded), which places
+// its questions then.
+func (c *Catalog) placeQuestions(embedded bool) error {
 	for _, name := range slices.Sorted(maps.Keys(c.Shared)) {
 		q := c.Shared[name]
 		if q.Section == "" {
@@ -665,14 +705,26 @@ func (c *Catalog) placeQuestions() error {
 			return failure.Invalidf("%s: question %q: section %s is not declared in catalog.yaml", questionsFile, q.Name, failure.Quote(q.Section))
 		}
 	}
+	if embedded {
+		return nil
+	}
 	for _, name := range c.ComponentNames() {
-		for _, q := range c.components[name].Questions {
-			if q.Section == "" {
-				q.Section = c.Sections[0].Name
-			}
-			if c.SectionTitle(q.Section) == "" {
-				return failure.Invalidf("%s/component.yaml: question %q: section %s is not declared in catalog.yaml", name, q.Name, failure.Quote(q.Section))
-			}
+		comp, _, _ := c.component(name) // loaded already
+		if err := c.placeComponentQuestions(comp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeComponentQuestions is placeQuestions for one component's questions.
+func (c *Catalog) placeComponentQuestions(comp *Component) error {
+	for _, q := range comp.Questions {
+		if q.Section == "" {
+			q.Section = c.Sections[0].Name
+		}
+		if c.SectionTitle(q.Section) == "" {
+			return failure.Invalidf("%s/component.yaml: question %q: section %s is not declared in catalog.yaml", comp.Name, q.Name, failure.Quote(q.Section))
 		}
 	}
 	return nil
@@ -716,20 +768,20 @@ func checkForeach(comp *Component, r FileRule) error {
 // checkComponents validates references between components: requirements
 // exist, and a question asked by several components is one shared question
 // (answers live in one flat namespace, so two declarations could disagree).
-func (c *Catalog) checkComponents(embedded bool) error {
+// Load runs it, with every component loaded; an embedded catalog was
+// proven to pass it at test time.
+func (c *Catalog) checkComponents() error {
 	declaredBy := map[*answers.Question]string{}
 	byName := map[string]*answers.Question{}
 	checkIDs := map[string]string{}
 	for _, name := range c.ComponentNames() {
-		comp := c.components[name]
-		if !embedded {
-			checks, _ := comp.Checks() // decoded and validated by loadComponent
-			for _, ch := range checks {
-				if other, dup := checkIDs[ch.ID]; dup {
-					return failure.Invalidf("%s/checks.yaml: check %s is also declared by %s", name, ch.ID, other)
-				}
-				checkIDs[ch.ID] = name
+		comp, _, _ := c.component(name) // loaded already
+		checks, _ := comp.Checks()      // decoded and validated by loadComponent
+		for _, ch := range checks {
+			if other, dup := checkIDs[ch.ID]; dup {
+				return failure.Invalidf("%s/checks.yaml: check %s is also declared by %s", name, ch.ID, other)
 			}
+			checkIDs[ch.ID] = name
 		}
 		for _, r := range comp.Requires {
 			if _, ok := c.components[r]; !ok || r == name {
@@ -749,7 +801,8 @@ func (c *Catalog) checkComponents(embedded bool) error {
 	// A foreach item variable sits beside the answers in the template data,
 	// so it may not shadow an answer of any component a project may hold.
 	for _, name := range c.ComponentNames() {
-		for i, r := range c.components[name].Rules {
+		comp, _, _ := c.component(name)
+		for i, r := range comp.Rules {
 			if _, clash := byName[r.As]; clash && r.As != "" {
 				return failure.Invalidf("%s/component.yaml: files[%d]: as %q is the name of a question of the catalog; choose another name for the item", name, i, r.As)
 			}
@@ -758,10 +811,15 @@ func (c *Catalog) checkComponents(embedded bool) error {
 	return nil
 }
 
-func (c *Catalog) loadBlueprint(fsys fs.FS, file string) (*Blueprint, error) {
+func (c *Catalog) loadBlueprint(fsys fs.FS, file string, embedded bool) (*Blueprint, error) {
 	bp := &Blueprint{}
 	if err := decodeFile(fsys, file, bp); err != nil {
 		return nil, failure.Invalidf("blueprints/%w", err)
+	}
+	if embedded {
+		// Validated at test time; validating it here would load the
+		// components it names, and check each default against its question.
+		return bp, nil
 	}
 	bad := func(format string, args ...any) error {
 		return failure.Invalidf("blueprints/%s: %s", file, fmt.Sprintf(format, args...))
@@ -786,7 +844,8 @@ func (c *Catalog) loadBlueprint(fsys fs.FS, file string) (*Blueprint, error) {
 		seen[name] = true
 	}
 	for _, name := range bp.Components {
-		for _, r := range c.components[name].Requires {
+		comp, _, _ := c.component(name) // loaded already
+		for _, r := range comp.Requires {
 			if !seen[r] {
 				return nil, bad("component %s requires %s, which the blueprint does not include", name, r)
 			}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 	"testing/fstest"
 
@@ -51,11 +52,16 @@ func TestLoadEmbeddedIsLoadOfAValidCatalog(t *testing.T) {
 		t.Fatalf("Load has %d components, LoadEmbedded %d", len(full.components), len(lazy.components))
 	}
 	checks, breakages := 0, 0
-	for name, f := range full.components {
-		l, ok := lazy.components[name]
-		if !ok {
+	for name := range full.components {
+		if _, ok := lazy.components[name]; !ok {
 			t.Errorf("LoadEmbedded misses component %s", name)
 			continue
+		}
+		f, l := mustComponent(t, full, name), mustComponent(t, lazy, name)
+		// The catalogs' comparison above cannot see into components loaded
+		// on first use: each is compared here.
+		if d := cmp.Diff(f, l, same...); d != "" {
+			t.Errorf("component %s: LoadEmbedded and Load disagree (-Load +LoadEmbedded):\n%s", name, d)
 		}
 		fc, err := f.Checks()
 		if err != nil {
@@ -87,12 +93,54 @@ func allQuestions(a, b *Catalog) [][2]*answers.Question {
 	for name, qa := range a.Shared {
 		out = append(out, [2]*answers.Question{qa, b.Shared[name]})
 	}
-	for name, ca := range a.components {
+	for name := range a.components {
+		ca, _, _ := a.component(name)
+		cb, _, _ := b.component(name)
 		for i, q := range ca.Questions {
-			out = append(out, [2]*answers.Question{q, b.components[name].Questions[i]})
+			out = append(out, [2]*answers.Question{q, cb.Questions[i]})
 		}
 	}
 	return out
+}
+
+// mustComponent is cat's component name, loaded.
+func mustComponent(t *testing.T, cat *Catalog, name string) *Component {
+	t.Helper()
+	comp, err := cat.Component(name)
+	if err != nil {
+		t.Fatalf("component %s: %v", name, err)
+	}
+	return comp
+}
+
+// LoadEmbedded decodes a component when it is first asked for, and only
+// then: the others are never read (here, one that would not load).
+func TestLoadEmbeddedLoadsComponentsOnFirstUse(t *testing.T) {
+	src := Source{Templates: fstest.MapFS{
+		"catalog.yaml":            {Data: []byte("id: test\nversion: 1.0.0\n")},
+		"controls.yaml":           {Data: []byte("controls:\n  - {id: SEC-01, title: No secrets, description: No secret in any rendered file.}\n")},
+		"a/component.yaml":        {Data: []byte("name: a\ndescription: test\nversion: 1.0.0\ncontrols: [SEC-01]\nquestions:\n  - name: greeting\n    prompt: \"Greeting\"\n    type: string\n    default: hello\n")},
+		"a/files/README.md.tmpl":  {Data: []byte("{{ .greeting }}\n")},
+		"broken/component.yaml":   {Data: []byte("name: [not, a, name]\n")},
+		"broken/files/x.txt.tmpl": {Data: []byte("x\n")},
+	}, Blueprints: fstest.MapFS{}}
+	if _, err := Load(context.Background(), src); err == nil {
+		t.Fatal("Load accepted a broken component")
+	}
+	cat, err := LoadEmbedded(context.Background(), src)
+	if err != nil {
+		t.Fatalf("LoadEmbedded read a component nothing asked for: %v", err)
+	}
+	if !cat.HasComponent("broken") || !slices.Equal(cat.ComponentNames(), []string{"a", "broken"}) {
+		t.Fatalf("components %v", cat.ComponentNames())
+	}
+	qs, err := cat.Questions([]string{"a"})
+	if err != nil || len(qs) != 1 || qs[0].Name != "greeting" || qs[0].Section != "general" {
+		t.Fatalf("Questions(a) = %+v, %v", qs, err)
+	}
+	if _, err := cat.Component("broken"); err == nil {
+		t.Fatal("the broken component loaded when asked for")
+	}
 }
 
 // LoadEmbedded decodes checks.yaml only when a verb asks for the rules: a

@@ -22,8 +22,8 @@ func (c *Catalog) BlueprintNames() []string { return slices.Sorted(maps.Keys(c.b
 // Component returns the named component or an invalid-input error that
 // suggests close names.
 func (c *Catalog) Component(name string) (*Component, error) {
-	if comp, ok := c.components[name]; ok {
-		return comp, nil
+	if comp, ok, err := c.component(name); ok {
+		return comp, err
 	}
 	return nil, failure.Invalidf("unknown component %s%s", failure.Quote(name), suggestion(name, c.ComponentNames()))
 }
@@ -88,9 +88,9 @@ func (c *Catalog) Controls(components []string) []string {
 	seen := map[string]bool{}
 	var ids []string
 	for _, name := range components {
-		comp, ok := c.components[name]
-		if !ok {
-			continue
+		comp, ok, err := c.component(name)
+		if !ok || err != nil {
+			continue // an embedded component fails to load only if its test failed
 		}
 		for _, c := range comp.Controls {
 			if !seen[c.ID] {

@@ -162,11 +162,13 @@ func checkFiles(ctx context.Context, root string, m *manifest.Manifest, diff boo
 	if err != nil {
 		return err
 	}
+	files := newProjectFiles(r)
+	defer files.close()
 	for _, rec := range m.Files {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, err := readProjectFile(r, rec.Path)
+		data, _, err := files.read(rec.Path)
 		switch {
 		case errors.Is(err, errNotRegular):
 			res.Changed = append(res.Changed, ChangedFile{Path: rec.Path})

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"syscall"
 
 	"github.com/secgen/secgen/generator/plan"
@@ -22,7 +23,60 @@ func readProjectFile(r *os.Root, p string) ([]byte, error) {
 // readProjectFileInfo is readProjectFile that also returns what Lstat said
 // (nil when absent).
 func readProjectFileInfo(r *os.Root, p string) ([]byte, fs.FileInfo, error) {
-	info, err := r.Lstat(p)
+	return readInDir(r, p, p)
+}
+
+// projectFiles reads many files of a project, opening each directory once:
+// os.Root resolves a path one component at a time, opening every directory
+// on the way, for every call. A directory is resolved from the project's
+// root exactly as a whole path would be, then its files by name.
+type projectFiles struct {
+	root *os.Root
+	dirs map[string]dirResult
+}
+
+// dirResult is a directory as opened, or nil when it could not be (absent,
+// not a directory, a link out of the project): its files are then read by
+// their whole paths, which fail or not as such paths do.
+type dirResult struct {
+	r *os.Root
+}
+
+func newProjectFiles(root *os.Root) *projectFiles {
+	return &projectFiles{root: root, dirs: map[string]dirResult{".": {r: root}}}
+}
+
+// read is readProjectFileInfo(root, p).
+func (f *projectFiles) read(p string) ([]byte, fs.FileInfo, error) {
+	d, ok := f.dirs[path.Dir(p)]
+	if !ok {
+		r, err := f.root.OpenRoot(path.Dir(p))
+		if err != nil {
+			r = nil
+		}
+		d = dirResult{r: r}
+		f.dirs[path.Dir(p)] = d
+	}
+	if d.r == nil {
+		return readProjectFileInfo(f.root, p)
+	}
+	return readInDir(d.r, path.Base(p), p)
+}
+
+// close closes the directories read opened (not the project's root); a
+// later read opens them again.
+func (f *projectFiles) close() {
+	for dir, d := range f.dirs {
+		if dir != "." && d.r != nil {
+			_ = d.r.Close()
+		}
+	}
+	f.dirs = map[string]dirResult{".": {r: f.root}}
+}
+
+// readInDir is readProjectFileInfo of name in r, the file p of the project.
+func readInDir(r *os.Root, name, p string) ([]byte, fs.FileInfo, error) {
+	info, err := r.Lstat(name)
 	if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
 		return nil, nil, nil
 	}
@@ -32,7 +86,7 @@ func readProjectFileInfo(r *os.Root, p string) ([]byte, fs.FileInfo, error) {
 	if !info.Mode().IsRegular() {
 		return nil, info, errNotRegular
 	}
-	f, err := r.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := r.OpenFile(name, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read %s: %w", p, err)
 	}

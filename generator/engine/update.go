@@ -174,8 +174,8 @@ func (e *Engine) nextManifest(old *manifest.Manifest, refs []manifest.ComponentR
 // other than a regular file is there. The mode returned is the one to
 // write with: the user's when the file exists (a +x or 0444 the user set
 // stays), else want.
-func readState(r *os.Root, p string, want os.FileMode) (fileState, os.FileMode, error) {
-	old, info, err := readProjectFileInfo(r, p)
+func readState(disk *projectFiles, p string, want os.FileMode) (fileState, os.FileMode, error) {
+	old, info, err := disk.read(p)
 	if errors.Is(err, errNotRegular) {
 		return fileState{NotRegular: true}, want, nil
 	}

@@ -87,6 +87,8 @@ func (w *pathWalk) skipped(path string) bool {
 // base, the previous version's content and the move into it.
 func (w *pathWalk) gather(files []plan.File, dropped bool) ([]pathInput, error) {
 	var in []pathInput
+	disk := newProjectFiles(w.r)
+	defer disk.close()
 	rendered := make(map[string]bool, len(files))
 	for _, f := range files {
 		rendered[f.Path] = true
@@ -94,7 +96,7 @@ func (w *pathWalk) gather(files []plan.File, dropped bool) ([]pathInput, error) 
 			continue
 		}
 		w.o.generated = append(w.o.generated, f)
-		st, mode, err := w.read(f.Path, f.Mode, f.Content)
+		st, mode, err := w.read(disk, f.Path, f.Mode, f.Content)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +107,7 @@ func (w *pathWalk) gather(files []plan.File, dropped bool) ([]pathInput, error) 
 			if rendered[rec.Path] || w.m.Skipped(rec.Path) {
 				continue
 			}
-			st, mode, err := w.read(rec.Path, plan.ModeFile, nil)
+			st, mode, err := w.read(disk, rec.Path, plan.ModeFile, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -120,9 +122,9 @@ func (w *pathWalk) gather(files []plan.File, dropped bool) ([]pathInput, error) 
 }
 
 // read reads one path's state: what is on disk and what its record says.
-func (w *pathWalk) read(path string, want os.FileMode, content []byte) (fileState, os.FileMode, error) {
+func (w *pathWalk) read(disk *projectFiles, path string, want os.FileMode, content []byte) (fileState, os.FileMode, error) {
 	rec, tracked := w.records[path]
-	st, mode, err := readState(w.r, path, want)
+	st, mode, err := readState(disk, path, want)
 	if err != nil {
 		return st, 0, err
 	}

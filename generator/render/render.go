@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/secgen/secgen/generator/answers"
@@ -199,12 +200,22 @@ func Condition(cat *catalog.Catalog, present []string, text string, data answers
 	return false, failure.Invalidf("condition %s must yield true or false, got %s", failure.Quote(text), failure.Quote(v))
 }
 
-// newBase returns an empty template carrying the function map. Templates
-// made from it with New share the functions without copying them again;
-// one base serves one component, so {{define}} names stay within it.
+// newBase returns an empty template carrying the functions every template
+// has and fm, the functions of one render (funcs). Templates made from it
+// with New share the functions without copying them again; one base serves
+// one component, so {{define}} names stay within it.
 func newBase(fm template.FuncMap) *template.Template {
-	return template.New("").Option("missingkey=error").Funcs(fm)
+	t, _ := staticBase().Clone() // text/template's Clone returns no error
+	return t.Funcs(fm)
 }
+
+// staticBase carries baseFuncs, built once per process: making sprig's map
+// and text/template's check of each of its functions cost more than a
+// question's default takes to render, and a run renders hundreds of them.
+// It is never executed or changed, only cloned.
+var staticBase = sync.OnceValue(func() *template.Template {
+	return template.New("").Option("missingkey=error").Funcs(baseFuncs())
+})
 
 func execute(name, text string, base *template.Template, data answers.Values) (string, error) {
 	b, err := executeBytes(name, text, base, data)
@@ -257,10 +268,11 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 
 var dnsLabel = lazyre.New(`^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$`)
 
-// funcs returns the function map for one render: the pure base functions plus
-// the ones that read the project (components present, answers, registry, pins).
+// funcs returns the functions of one render, those that read the project
+// (components present, answers, registry, pins); newBase adds the pure
+// base functions.
 func funcs(cat *catalog.Catalog, present []string, data answers.Values, inDefault bool, target string) template.FuncMap {
-	fm := baseFuncs()
+	fm := make(template.FuncMap, 8)
 	set := make(map[string]bool, len(present))
 	for _, p := range present {
 		set[p] = true

@@ -308,14 +308,32 @@ func componentsFlagScope(cmd *cobra.Command, _ []string, cat *catalog.Catalog) [
 	return out
 }
 
-// anyComponent scopes --set to every component (update, whose project's
-// components are not known to completion).
-func anyComponent(*cobra.Command, []string, *catalog.Catalog) []string { return nil }
+// projectComponents scopes --set to the components the project of -C (or
+// the working directory) records (update), known to the catalog; outside
+// a project, to every component.
+func projectComponents(cmd *cobra.Command, _ []string, cat *catalog.Catalog) []string {
+	root, found, err := project.Locate(flagValue(cmd, "directory"))
+	if err != nil || !found {
+		return nil
+	}
+	m, err := project.ReadManifest(root)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range m.Components {
+		if cat.HasComponent(c.Name) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
 
 // completeSet completes --set: question keys followed by "=" (no space
 // after them), then, after "KEY=", the choices of an enum or a bool. Only
-// the catalog the command line names is loaded, and only the questions of
-// the components scope names are offered.
+// the catalog the command line names is opened, and only the components
+// scope names are loaded (an embedded catalog loads a component when it is
+// first asked for) and their questions offered.
 func completeSet(scope setScope) completionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		cat, err := completionCatalog(cmd, args)

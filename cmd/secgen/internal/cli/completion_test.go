@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -251,5 +253,29 @@ func TestCompletionOfArguments(t *testing.T) {
 		if got.directive != tc.directive || !slices.Equal(got.values, tc.values) {
 			t.Errorf("__complete %q = %q :%d, want %q :%d", tc.args, got.values, got.directive, tc.values, tc.directive)
 		}
+	}
+}
+
+// Inside a project, update --set offers the questions of the project's
+// components only: not those of a component the project leaves out.
+func TestUpdateSetCompletesTheProjectsQuestions(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := filepath.Join(t.TempDir(), "svc")
+	var out bytes.Buffer
+	streams := &IO{In: strings.NewReader(""), Out: &out, Err: &out}
+	if code := Main(context.Background(), []string{"new", "go-service", dir, "--no-git", "--no-input", "--without", "k8s", "--without", "terraform-aws", "--without", "github-actions", "--without", "backstage"}, streams); code != ExitOK {
+		t.Fatalf("new: exit %d\n%s", code, out.String())
+	}
+	keys := complete(t, "update", "-C", dir, "--set", "").values
+	if !slices.Contains(keys, "name=") {
+		t.Errorf("update --set offers %q, without go-service's name=", keys)
+	}
+	if slices.Contains(keys, "namespace=") {
+		t.Errorf("update --set offers k8s's namespace= in a project without k8s: %q", keys)
+	}
+	outside := complete(t, "update", "-C", t.TempDir(), "--set", "").values
+	if !slices.Contains(outside, "namespace=") {
+		t.Errorf("outside a project, update --set offers %q, without k8s's namespace=", outside)
 	}
 }

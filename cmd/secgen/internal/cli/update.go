@@ -62,7 +62,7 @@ func newUpdateCmd(streams *IO, runF func(context.Context, *UpdateOptions) error)
 	f.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "accept a catalog older than the one the project records, or another catalog")
 	f.StringVar(&opts.Source.CatalogRef, "catalog-ref", "", "move the project to `REF` (branch, tag or commit) of its git catalog")
 	opts.Source.register(f)
-	registerCompletions(cmd, anyComponent, "text", "json")
+	registerCompletions(cmd, projectComponents, "text", "json")
 	return cmd
 }
 
