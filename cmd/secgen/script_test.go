@@ -364,8 +364,9 @@ func cachecheck(ts *testscript.TestScript, neg bool, args []string) {
 
 // mkplatform [-goldens] DIR [TAG] builds a platform catalog repository in
 // DIR from secgen's own catalog (templates/ and blueprints/ of this
-// repository; with -goldens, also the golden cases of goldens/, their
-// trees recorded for acme) under the id acme, with its release TAG
+// repository; with -goldens, also the golden cases of goldens/ that its
+// breakages are proved on, their trees recorded for acme: the proof's whole
+// work at a fifth of the cases) under the id acme, with its release TAG
 // (default v1.0.0) a signed
 // annotated tag; it writes the signer's public key to platform.asc and
 // another team's to other.asc, and sets PLATFORM_SIGNER. A catalog that
@@ -384,8 +385,12 @@ func mkplatform(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	files := catsourcetest.Files{}
 	tops := []string{"templates", "blueprints"}
+	var proved map[string]bool
 	if goldens {
 		tops = append(tops, "goldens")
+		var err error
+		proved, err = breakageGoldens(filepath.Join("..", "..", "templates"))
+		ts.Check(err)
 	}
 	for _, top := range tops {
 		root := filepath.Join("..", "..", top)
@@ -395,6 +400,9 @@ func mkplatform(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			if top == "goldens" && strings.Contains(filepath.ToSlash(p), "/tree/") {
 				return nil // the trees are recorded for acme below
+			}
+			if top == "goldens" && !proved[goldenCase(p)] {
+				return nil
 			}
 			data, err := os.ReadFile(p)
 			if err != nil {
@@ -429,6 +437,41 @@ func mkplatform(ts *testscript.TestScript, neg bool, args []string) {
 	slot := ts.Value(fixtureKey{}).(*fixtureSlot)
 	slot.platform, slot.platformKey = files, key
 	ts.Setenv("PLATFORM_SIGNER", catsourcetest.Fingerprint(key))
+}
+
+// breakageGoldens returns the golden cases (component/case) that the
+// breakages.yaml files under templates name.
+func breakageGoldens(templates string) (map[string]bool, error) {
+	paths, err := filepath.Glob(filepath.Join(templates, "*", "breakages.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	golden := regexp.MustCompile(`(?m)^\s+golden: (\S+)$`)
+	cases := map[string]bool{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range golden.FindAllSubmatch(data, -1) {
+			cases[string(m[1])] = true
+		}
+	}
+	if len(cases) == 0 {
+		return nil, fmt.Errorf("no breakage under %s names a golden case", templates)
+	}
+	return cases, nil
+}
+
+// goldenCase returns the case (component/case) a path under goldens/ belongs to.
+func goldenCase(p string) string {
+	parts := strings.Split(filepath.ToSlash(p), "/")
+	for i, part := range parts {
+		if part == "goldens" && i+2 < len(parts) {
+			return parts[i+1] + "/" + parts[i+2]
+		}
+	}
+	return ""
 }
 
 // platrelease DIR TAG VERSION platform|rotated releases the platform

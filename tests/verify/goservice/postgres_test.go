@@ -39,6 +39,7 @@ var integrationTests = []string{
 	"TestIntegrationSessionsAcrossReplicas",
 	"TestIntegrationConcurrentRefreshRotatesOnce",
 	"TestIntegrationFamiliesPerUserAcrossReplicas",
+	"TestIntegrationCachedSessionsAcrossReplicas",
 }
 
 // pgServer is a throwaway PostgreSQL started by a test.
@@ -51,7 +52,7 @@ type pgServer struct {
 
 // pgBinDir returns the directory of Debian's PostgreSQL server binaries (installed
 // by .ci/run), failing when there is none.
-func pgBinDir(t *testing.T) string {
+func pgBinDir(t testing.TB) string {
 	t.Helper()
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	sort.Slice(dirs, func(i, j int) bool { return pgMajor(dirs[i]) > pgMajor(dirs[j]) })
@@ -72,7 +73,7 @@ func pgMajor(binDir string) int {
 // unprivileged returns the credentials PostgreSQL runs with: initdb and postgres
 // refuse to run as root, so a root test runs them as the postgres system user (or
 // nobody).
-func unprivileged(t *testing.T) *syscall.Credential {
+func unprivileged(t testing.TB) *syscall.Credential {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		return nil
@@ -103,7 +104,7 @@ func (s *pgServer) cmd(name string, args ...string) *exec.Cmd {
 	return c
 }
 
-func (s *pgServer) own(t *testing.T, path string) {
+func (s *pgServer) own(t testing.TB, path string) {
 	t.Helper()
 	if s.cred != nil {
 		if err := os.Chown(path, int(s.cred.Uid), int(s.cred.Gid)); err != nil {
@@ -112,7 +113,7 @@ func (s *pgServer) own(t *testing.T, path string) {
 	}
 }
 
-func (s *pgServer) write(t *testing.T, path string, data []byte, mode os.FileMode) {
+func (s *pgServer) write(t testing.TB, path string, data []byte, mode os.FileMode) {
 	t.Helper()
 	if err := os.WriteFile(path, data, mode); err != nil {
 		t.Fatal(err)
@@ -123,7 +124,7 @@ func (s *pgServer) write(t *testing.T, path string, data []byte, mode os.FileMod
 // startPostgres starts PostgreSQL on 127.0.0.1 with TLS from a CA made for the test,
 // as an unprivileged user, in a temporary directory it owns. It listens on a unix
 // socket in that directory too, for the superuser's setup only.
-func startPostgres(t *testing.T) *pgServer {
+func startPostgres(t testing.TB) *pgServer {
 	t.Helper()
 	s := &pgServer{bin: pgBinDir(t), cred: unprivileged(t)}
 	dir, err := os.MkdirTemp("", "secgen-pg-")
@@ -215,14 +216,14 @@ func (l *serverLog) String() string {
 }
 
 // psql runs SQL as the superuser over the unix socket.
-func (s *pgServer) psql(t *testing.T, db, sql string) (string, error) {
+func (s *pgServer) psql(t testing.TB, db, sql string) (string, error) {
 	t.Helper()
 	c := s.cmd("psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", s.socketDir, "-p", strconv.Itoa(s.port), "-U", "postgres", "-d", db, "-c", sql)
 	out, err := c.CombinedOutput()
 	return string(out), err
 }
 
-func (s *pgServer) mustPSQL(t *testing.T, db, sql string) {
+func (s *pgServer) mustPSQL(t testing.TB, db, sql string) {
 	t.Helper()
 	if out, err := s.psql(t, db, sql); err != nil {
 		t.Fatalf("psql %q: %v\n%s", sql, err, out)
@@ -234,7 +235,7 @@ func (s *pgServer) url(role, password string) string {
 	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/app?sslmode=verify-full&sslrootcert=%s", role, password, s.port, s.caFile)
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -244,7 +245,7 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func randomHex(t *testing.T) string {
+func randomHex(t testing.TB) string {
 	t.Helper()
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
@@ -255,7 +256,7 @@ func randomHex(t *testing.T) string {
 
 // testCertificates returns a throwaway CA and a server certificate it signed for
 // 127.0.0.1 and localhost, with the server's key, all PEM.
-func testCertificates(t *testing.T) (caPEM, certPEM, keyPEM []byte) {
+func testCertificates(t testing.TB) (caPEM, certPEM, keyPEM []byte) {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -364,6 +365,20 @@ func TestRenderedPostgresStoreAgainstRealPostgres(t *testing.T) {
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.Contains(line, "session lookup across replicas:") {
 			t.Log(strings.TrimSpace(line))
+		}
+	}
+
+	// The PostgreSQL benchmark (`make bench-postgres`) runs too, a few
+	// iterations: every GET it compares reports requests per second.
+	bench := exec.CommandContext(ctx, "go", "test", "-count=1", "-tags", "integration", "-run", "^$", "-bench", "BenchmarkPostgres", "-benchtime", "20x", "./internal/server")
+	bench.Dir, bench.Env = dir, cmd.Env
+	out, err = bench.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: BenchmarkPostgres: %v\n%s", tr.name, err, out)
+	}
+	for _, sub := range []string{"healthz", "bearer", "session"} {
+		if !regexp.MustCompile(`BenchmarkPostgres/` + sub + `\S*\s+20\s+.* req/s`).Match(out) {
+			t.Errorf("%s: BenchmarkPostgres/%s did not report req/s:\n%s", tr.name, sub, out)
 		}
 	}
 

@@ -41,7 +41,7 @@ type answers struct {
 
 // serviceTrees returns every golden tree with a go.mod and a cmd/ directory. It fails
 // the test when there is none, so that no check passes vacuously.
-func serviceTrees(t *testing.T) []serviceTree {
+func serviceTrees(t testing.TB) []serviceTree {
 	t.Helper()
 	dirs, err := filepath.Glob(filepath.Join(goldensDir, "*", "*", "tree"))
 	if err != nil {
@@ -151,7 +151,7 @@ func tool(t *testing.T, name string) string {
 }
 
 // copyTree copies src into a new temporary directory and returns it.
-func copyTree(t *testing.T, src string) string {
+func copyTree(t testing.TB, src string) string {
 	t.Helper()
 	dst := t.TempDir()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {

@@ -159,6 +159,117 @@ func TestKeyRotation(t *testing.T) {
 	}
 }
 
+// APP-12: a remembered token is accepted only while a full verification
+// would accept it: past its expiry (and the leeway) it is refused, and it
+// was verified once, not on every request.
+func TestRememberedTokenExpires(t *testing.T) {
+	is := newTestIssuer(t, false)
+	v := newVerifier(t, is, 0)
+	var clock atomic.Int64
+	now := time.Now()
+	clock.Store(now.UnixNano())
+	v.SetClock(func() time.Time { return time.Unix(0, clock.Load()) })
+	c := is.claims(audience, now)
+	c.Expiry = jwt.NewNumericDate(now.Add(time.Minute))
+	raw := is.sign(jose.RS256, is.rsa, "rsa-1", c, rolesClaim{Roles: []string{"writer"}})
+	for range 3 {
+		p, err := v.Verify(context.Background(), raw)
+		if err != nil || p.Subject != "alice" || len(p.Roles) != 1 || p.Roles[0] != "writer" {
+			t.Fatalf("valid token: %+v %v", p, err)
+		}
+		p.Roles[0] = "admin" // a caller's change never reaches the cache
+	}
+	if n := v.Remembered(); n != 1 {
+		t.Fatalf("%d tokens remembered, want 1", n)
+	}
+	clock.Add(int64(time.Minute + auth.Leeway - time.Second))
+	if _, err := v.Verify(context.Background(), raw); err != nil {
+		t.Fatalf("token within its expiry and leeway refused: %v", err)
+	}
+	clock.Add(int64(2 * time.Second))
+	if _, err := v.Verify(context.Background(), raw); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("remembered token accepted past its expiry: %v", err)
+	}
+	if n := v.Remembered(); n != 0 {
+		t.Fatalf("an expired token stays remembered (%d)", n)
+	}
+}
+
+// APP-12: a remembered token ends with its key: once a JWKS refresh has
+// withdrawn the key, or published another key under its ID, the very token
+// that verified before is refused.
+func TestRememberedTokenEndsWithItsKey(t *testing.T) {
+	is := newTestIssuer(t, false)
+	v := newVerifier(t, is, 0)
+	now := time.Now()
+	raw := is.sign(jose.RS256, is.rsa, "rsa-1", is.claims(audience, now))
+	for range 2 {
+		if _, err := v.Verify(context.Background(), raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := v.Remembered(); n != 1 {
+		t.Fatalf("%d tokens remembered, want 1", n)
+	}
+	// Another key under the same ID: the refresh an unknown key ID starts
+	// replaces the set, and the remembered token no longer matches it.
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	is.setKeys(jose.JSONWebKey{Key: other.Public(), KeyID: "rsa-1", Algorithm: string(jose.RS256), Use: "sig"})
+	if _, err := v.Verify(context.Background(), is.sign(jose.RS256, other, "rsa-x", is.claims(audience, now))); err == nil {
+		t.Fatal("unknown key ID accepted")
+	}
+	if _, err := v.Verify(context.Background(), raw); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("remembered token accepted after its key was replaced: %v", err)
+	}
+	// Withdrawn altogether.
+	is.setKeys(jose.JSONWebKey{Key: is.rsa.Public(), KeyID: "rsa-1", Algorithm: string(jose.RS256), Use: "sig"})
+	if _, err := v.Verify(context.Background(), is.sign(jose.RS256, is.rsa, "rsa-y", is.claims(audience, now))); err == nil {
+		t.Fatal("unknown key ID accepted")
+	}
+	if _, err := v.Verify(context.Background(), raw); err != nil {
+		t.Fatalf("token of the republished key refused: %v", err)
+	}
+	is.setKeys(jose.JSONWebKey{Key: is.ec.Public(), KeyID: "ec-1", Algorithm: string(jose.ES256), Use: "sig"})
+	if _, err := v.Verify(context.Background(), is.sign(jose.RS256, is.rsa, "rsa-z", is.claims(audience, now))); err == nil {
+		t.Fatal("unknown key ID accepted")
+	}
+	if _, err := v.Verify(context.Background(), raw); !errors.Is(err, auth.ErrInvalidToken) {
+		t.Fatalf("remembered token accepted after its key was withdrawn: %v", err)
+	}
+}
+
+// The verified-token cache is bounded: past its limit, expired tokens make
+// room, and a valid token that finds none is verified but not remembered.
+func TestRememberedTokensAreBounded(t *testing.T) {
+	is := newTestIssuer(t, false)
+	v := newVerifier(t, is, 0)
+	v.SetRememberLimit(3)
+	var clock atomic.Int64
+	now := time.Now()
+	clock.Store(now.UnixNano())
+	v.SetClock(func() time.Time { return time.Unix(0, clock.Load()) })
+	token := func(exp time.Duration) string {
+		c := is.claims(audience, now)
+		c.Expiry = jwt.NewNumericDate(now.Add(exp))
+		return is.sign(jose.ES256, is.ec, "ec-1", c)
+	}
+	for i := range 5 {
+		if _, err := v.Verify(context.Background(), token(time.Duration(i+1)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := v.Remembered(); n != 3 {
+		t.Fatalf("%d tokens remembered, want the limit of 3", n)
+	}
+	clock.Add(int64(2*time.Minute + auth.Leeway + time.Second)) // the first two have expired
+	if _, err := v.Verify(context.Background(), token(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := v.Remembered(); n != 2 {
+		t.Fatalf("%d tokens remembered, want 2 (the third and the new one)", n)
+	}
+}
+
 // APP-12: unknown key IDs cannot make the service hammer the JWKS endpoint.
 func TestUnknownKidRefreshIsRateLimited(t *testing.T) {
 	is := newTestIssuer(t, false)

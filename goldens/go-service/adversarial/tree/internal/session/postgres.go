@@ -115,27 +115,33 @@ func (s *Postgres) Create(ctx context.Context, p authz.Principal) (Tokens, error
 
 // Lookup returns the principal of a live session.
 func (s *Postgres) Lookup(ctx context.Context, sessionID string) (authz.Principal, error) {
+	p, _, err := s.lookupUntil(ctx, sessionID)
+	return p, err
+}
+
+// lookupUntil returns the principal of a live session and when it expires.
+func (s *Postgres) lookupUntil(ctx context.Context, sessionID string) (authz.Principal, time.Time, error) {
 	fam, secret, ok := split(sessionID)
 	if !ok {
-		return authz.Principal{}, ErrInvalid
+		return authz.Principal{}, time.Time{}, ErrInvalid
 	}
 	var p authz.Principal
 	var stored []byte
 	var expires time.Time
 	err := s.db.QueryRow(ctx, sqlLookup, fam).Scan(&p.Subject, &p.Roles, &stored, &expires)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return authz.Principal{}, ErrInvalid
+		return authz.Principal{}, time.Time{}, ErrInvalid
 	}
 	if err != nil {
-		return authz.Principal{}, wrap("lookup", err)
+		return authz.Principal{}, time.Time{}, wrap("lookup", err)
 	}
 	sum := hash(secret)
 	// APP-09: compared in constant time, as in memory.
 	if subtle.ConstantTimeCompare(sum[:], stored) != 1 || !s.now().Before(expires) {
-		return authz.Principal{}, ErrInvalid
+		return authz.Principal{}, time.Time{}, ErrInvalid
 	}
 	p.Roles = slices.Clip(p.Roles)
-	return p, nil
+	return p, expires, nil
 }
 
 // Refresh exchanges a refresh token for new tokens. A token of the family

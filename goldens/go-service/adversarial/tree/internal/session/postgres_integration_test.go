@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -117,6 +118,84 @@ func TestIntegrationSessionsAcrossReplicas(t *testing.T) {
 	}
 	if _, err := a.Lookup(ctx, t3.SessionID); !errors.Is(err, session.ErrInvalid) {
 		t.Fatalf("logout on replica b left the session live on replica a: %v", err)
+	}
+}
+
+// APP-13 across replicas with the lookup cache the service puts in front of
+// PostgreSQL: a logout or a rotation ends the old session at once on the
+// replica that made it and within LookupCacheTTL on the other, and a reused
+// refresh token still revokes the family in the database.
+func TestIntegrationCachedSessionsAcrossReplicas(t *testing.T) {
+	pa, pb := replicas(t, session.DefaultLimits)
+	var clock atomic.Int64 // the caches' clock; the database keeps real time
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	a := session.NewCachedWithClock(pa, session.LookupCacheTTL, now)
+	b := session.NewCachedWithClock(pb, session.LookupCacheTTL, now)
+	ctx := context.Background()
+	alice := authz.Principal{Subject: "alice", Roles: []string{"writer"}}
+	lookup := func(s *session.Cached, sid string) error {
+		p, err := s.Lookup(ctx, sid)
+		if err == nil && (p.Subject != "alice" || len(p.Roles) != 1 || p.Roles[0] != "writer") {
+			t.Fatalf("wrong principal %+v", p)
+		}
+		return err
+	}
+
+	t1, err := a.Create(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lookup(a, t1.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	if err := lookup(b, t1.SessionID); err != nil {
+		t.Fatalf("replica b does not see replica a's session: %v", err)
+	}
+	t2, err := b.Refresh(ctx, t1.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lookup(b, t1.SessionID); !errors.Is(err, session.ErrInvalid) {
+		t.Fatalf("the rotated-out session on the refreshing replica: %v", err)
+	}
+	if err := lookup(a, t1.SessionID); err != nil {
+		t.Fatalf("within the cache TTL replica a still serves the old session (the documented bound): %v", err)
+	}
+	clock.Add(int64(session.LookupCacheTTL))
+	if err := lookup(a, t1.SessionID); !errors.Is(err, session.ErrInvalid) {
+		t.Fatalf("the rotated-out session one cache TTL later: %v", err)
+	}
+	if err := lookup(a, t2.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Refresh(ctx, t1.RefreshToken); !errors.Is(err, session.ErrReuse) {
+		t.Fatalf("replaying the old refresh token on replica a: %v, want ErrReuse", err)
+	}
+	if err := lookup(a, t2.SessionID); !errors.Is(err, session.ErrInvalid) {
+		t.Fatalf("the family survived the reuse on replica a: %v", err)
+	}
+	if _, err := pb.Lookup(ctx, t2.SessionID); !errors.Is(err, session.ErrInvalid) {
+		t.Fatalf("the family survived the reuse in the database: %v", err)
+	}
+
+	// Logout on one replica: at once there, within the TTL on the other.
+	t3, err := a.Create(ctx, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lookup(b, t3.SessionID); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Revoke(ctx, t3.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if err := lookup(a, t3.SessionID); !errors.Is(err, session.ErrInvalid) {
+		t.Fatalf("logout left the session live on its own replica: %v", err)
+	}
+	clock.Add(int64(session.LookupCacheTTL))
+	if err := lookup(b, t3.SessionID); !errors.Is(err, session.ErrInvalid) {
+		t.Fatalf("logout on replica a left the session live on replica b one cache TTL later: %v", err)
 	}
 }
 

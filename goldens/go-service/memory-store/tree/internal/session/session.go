@@ -188,21 +188,27 @@ func rotate(f *family, now time.Time) (Tokens, error) {
 }
 
 // Lookup returns the principal of a live session.
-func (m *Manager) Lookup(_ context.Context, sessionID string) (authz.Principal, error) {
+func (m *Manager) Lookup(ctx context.Context, sessionID string) (authz.Principal, error) {
+	p, _, err := m.lookupUntil(ctx, sessionID)
+	return p, err
+}
+
+// lookupUntil returns the principal of a live session and when it expires.
+func (m *Manager) lookupUntil(_ context.Context, sessionID string) (authz.Principal, time.Time, error) {
 	fam, secret, ok := split(sessionID)
 	if !ok {
-		return authz.Principal{}, ErrInvalid
+		return authz.Principal{}, time.Time{}, ErrInvalid
 	}
 	sum := hash(secret)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	f := m.families[fam]
 	if f == nil || subtle.ConstantTimeCompare(sum[:], f.sessionHash[:]) != 1 || !m.now().Before(f.sessionExpires) {
-		return authz.Principal{}, ErrInvalid
+		return authz.Principal{}, time.Time{}, ErrInvalid
 	}
 	p := f.principal
 	p.Roles = slices.Clone(p.Roles)
-	return p, nil
+	return p, f.sessionExpires, nil
 }
 
 // Refresh exchanges a refresh token for new tokens. The old refresh token

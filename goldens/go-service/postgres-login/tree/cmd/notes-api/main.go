@@ -173,10 +173,14 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 	// APP-11: Authorization Code + PKCE login; sessions with rotating refresh tokens (APP-13).
 	// Sessions live in PostgreSQL, so every replica serves every session: a
-	// refresh may land on any pod.
+	// refresh may land on any pod. Each replica answers a session it looked
+	// up less than session.LookupCacheTTL (1 s) ago from memory, so a
+	// request costs one database round trip, not two; a logout or refresh
+	// on another replica reaches this one within that second, and refresh
+	// rotation and reuse detection always ask the database (APP-13).
 	var sessions session.Store = session.NewManager()
 	if pool != nil {
-		sessions = session.NewPostgres(pool)
+		sessions = session.NewCached(session.NewPostgres(pool))
 	}
 	stateKey, err := crypto.DeriveKey([]byte(cfg.EncryptionKey.Reveal()), about.Name+" login-state")
 	if err != nil {
