@@ -196,12 +196,18 @@ func ResolveAll(ctx context.Context, qs []Asked, src Sources) (*Resolution, erro
 			}
 			continue
 		}
+		v, isGiven := given[q.Name]
+		if isGiven && !q.Placeholder {
+			// Its default would only be rendered to be dropped.
+			out[q.Name], res.Origins[q.Name] = v, FromGiven
+			continue
+		}
 		def, hasDef, defErr := defaultValue(q, src, out)
 		usable := hasDef && defErr == nil
 		if usable && q.Placeholder {
 			placeholders = append(placeholders, Placeholder{Name: q.Name, Value: FormatText(def), Reason: q.PlaceholderReason})
 		}
-		if v, ok := given[q.Name]; ok {
+		if isGiven {
 			out[q.Name], res.Origins[q.Name] = v, FromGiven
 			continue
 		}

@@ -380,6 +380,19 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		}
 	}
 
+	// Kustomize patch fragments are seen only by fragment rules, unless an
+	// overlay that applies them was built: its objects are then audited as
+	// they will be applied, and the patches through them. The overlays are
+	// built while the files are parsed.
+	var objectRules []*Rule
+	for _, a := range rules {
+		if builtRule(a.rule) {
+			objectRules = append(objectRules, a.rule)
+		}
+	}
+	builds := make(chan *kustomizeBuilds, 1)
+	go func() { builds <- kustomizeAll(ctx, root, files, excludedFiles, objectRules, req.Only != nil) }()
+
 	// Read and parse every file once, on all cores.
 	parsed := make([]parsedFile, len(keys))
 	diags := make([][]Diagnostic, len(keys))
@@ -411,17 +424,8 @@ func (rs *Rules) Run(ctx context.Context, req Request) (*Report, error) {
 		rep.Diagnostics = append(rep.Diagnostics, d...)
 	}
 
-	// Kustomize patch fragments are seen only by fragment rules, unless an
-	// overlay that applies them was built: its objects are then audited as
-	// they will be applied, and the patches through them.
 	fragments := patchFragments(root, files)
-	var objectRules []*Rule
-	for _, a := range rules {
-		if builtRule(a.rule) {
-			objectRules = append(objectRules, a.rule)
-		}
-	}
-	kb := kustomizeAll(ctx, root, files, excludedFiles, objectRules, req.Only != nil)
+	kb := <-builds
 	rep.Diagnostics = append(rep.Diagnostics, kb.diags...)
 
 	// Evaluate every rule, on all cores: a project rule at once, any other

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -852,7 +853,7 @@ type kustomizeBuilds struct {
 	diags   []Diagnostic
 }
 
-// kustomizeAll builds, one after the other, every top-level kustomization
+// kustomizeAll builds, on all cores, every top-level kustomization
 // of the tree that a rule would judge (none when only some files are
 // audited: update audits what it changed). The builds read excluded files
 // too (a deploy applies them); only the audited files' kustomizations are
@@ -883,8 +884,11 @@ func kustomizeAll(ctx context.Context, root fs.FS, files, excluded []string, rul
 		return kb
 	}
 	t := kustomizeFS(root, append(slices.Clone(files), excluded...))
+	var mu sync.Mutex
 	bases := map[string][]Document{}
 	parsedBase := func(p string) []Document {
+		mu.Lock()
+		defer mu.Unlock()
 		if docs, ok := bases[p]; ok {
 			return docs
 		}
@@ -896,19 +900,45 @@ func kustomizeAll(ctx context.Context, root fs.FS, files, excluded []string, rul
 		bases[p] = docs
 		return docs
 	}
-	for _, dir := range kustomizeRoots(t, kfiles) {
+	// The overlays are built on all cores, each numbering its locations
+	// from 0; they are renumbered after those of the overlays before it.
+	roots := kustomizeRoots(t, kfiles)
+	type build struct {
+		ov   *builtOverlay
+		r    *refusal
+		locs []location
+	}
+	builds := make([]build, len(roots))
+	parallel(len(roots), func(i int) {
 		if ctx.Err() != nil {
-			break
+			return
 		}
-		ov, r := buildOverlay(ctx, t, dir, parsedBase, &kb.locs)
-		if r != nil {
-			kb.diags = append(kb.diags, Diagnostic{File: r.file, Line: r.line, Kind: DiagKustomize, Fails: true, Reason: r.reason})
+		b := &builds[i]
+		b.ov, b.r = buildOverlay(ctx, t, roots[i], parsedBase, &b.locs)
+	})
+	for _, b := range builds {
+		switch {
+		case b.r != nil:
+			kb.diags = append(kb.diags, Diagnostic{File: b.r.file, Line: b.r.line, Kind: DiagKustomize, Fails: true, Reason: b.r.reason})
 			continue
+		case b.ov == nil:
+			continue // not built: the audit was cancelled
 		}
-		for p := range ov.plan.patchSet {
+		offset := len(kb.locs)
+		kb.locs = append(kb.locs, b.locs...)
+		for i := range b.ov.files {
+			for j := range b.ov.files[i].Documents {
+				d := &b.ov.files[i].Documents[j]
+				d.Line -= offset
+				for k, id := range d.Lines {
+					d.Lines[k] = id - offset
+				}
+			}
+		}
+		for p := range b.ov.plan.patchSet {
 			kb.patches[p] = true
 		}
-		kb.files = append(kb.files, ov.files...)
+		kb.files = append(kb.files, b.ov.files...)
 	}
 	return kb
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"strconv"
 	"sync"
@@ -47,6 +48,7 @@ func Digest() (string, error) { return digest() }
 
 var digest = sync.OnceValues(func() (string, error) {
 	h := sha256.New()
+	buf := make([]byte, 32<<10) // the files stream through it: no copy of the catalog
 	for _, part := range []struct {
 		dir  string
 		fsys fs.FS
@@ -55,13 +57,18 @@ var digest = sync.OnceValues(func() (string, error) {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			data, err := fs.ReadFile(part.fsys, p)
+			info, err := d.Info()
 			if err != nil {
 				return err
 			}
-			h.Write([]byte(part.dir + "/" + p + "\x00" + strconv.Itoa(len(data)) + "\x00"))
-			h.Write(data)
-			return nil
+			f, err := part.fsys.Open(p)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			h.Write([]byte(part.dir + "/" + p + "\x00" + strconv.FormatInt(info.Size(), 10) + "\x00"))
+			_, err = io.CopyBuffer(h, f, buf)
+			return err
 		})
 		if err != nil {
 			return "", fmt.Errorf("digest the built-in catalog: %w", err)

@@ -2,6 +2,10 @@ package builtin
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
 	"slices"
 	"testing"
 
@@ -69,5 +73,35 @@ func TestCheapListingsAgreeWithTheCatalog(t *testing.T) {
 	}
 	if got, want := ComponentNames(), cat.ComponentNames(); !slices.Equal(got, want) {
 		t.Errorf("ComponentNames = %v, the catalog has %v", got, want)
+	}
+}
+
+// TestDigestIsTheDocumentedHash recomputes Digest as its doc comment
+// defines it, file by file, each read whole.
+func TestDigestIsTheDocumentedHash(t *testing.T) {
+	h := sha256.New()
+	for _, part := range []struct {
+		dir  string
+		fsys fs.FS
+	}{{"templates", templates.FS}, {"blueprints", blueprints.FS}} {
+		err := fs.WalkDir(part.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(part.fsys, p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%s/%s\x00%d\x00", part.dir, p, len(data))
+			h.Write(data)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "sha256:" + hex.EncodeToString(h.Sum(nil))
+	if got, err := Digest(); err != nil || got != want {
+		t.Fatalf("Digest() = %s, %v; want %s", got, err, want)
 	}
 }

@@ -108,7 +108,7 @@ func buildTrees(entries []entry) []object {
 	return trees
 }
 
-// writePack writes objs as one pack (undeltified, zlib-compressed) and its
+// writePack writes objs as one pack (undeltified, zlib-stored) and its
 // version 2 index into dir (.git/objects/pack), named by the pack's
 // checksum, as git names the packs it writes.
 func writePack(dir string, objs []object) error {
@@ -127,7 +127,10 @@ func writePack(dir string, objs []object) error {
 	_, _ = w.Write(hdr[:])
 	offsets := make([]uint32, len(objs))
 	crcs := make([]uint32, len(objs))
-	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
+	// Stored, not compressed: deflating each of a few hundred small objects
+	// cost as much CPU as rendering them, for a pack of a megabyte or two
+	// that git's own gc compresses whenever it repacks.
+	zw, _ := zlib.NewWriterLevel(nil, zlib.NoCompression)
 	for i, o := range objs {
 		if w.n >= 1<<31 {
 			return fmt.Errorf("pack: more than 2 GiB of objects")

@@ -40,17 +40,23 @@ type Answers struct {
 	SecretKeys        []string `json:"secret_keys"`
 	OIDCIssuer        string   `json:"oidc_issuer"`
 	OIDCIssuerCIDRs   []string `json:"oidc_issuer_cidrs"`
-	IncludeRDS        bool     `json:"include_rds"`
-	DatabaseCIDRs     []string `json:"database_cidrs"`
-	StagingDBCIDRs    []string `json:"staging_database_cidrs"`
-	IncludeALB        bool     `json:"include_alb"`
-	ALBCIDRs          []string `json:"alb_cidrs"`
-	ALBPort           int      `json:"alb_port"` // asked with Istio and the load balancer only
-	Namespace         string   `json:"namespace"`
-	ServiceAccount    string   `json:"service_account"`
-	ReleaseRepository string   `json:"release_repository"`
-	IngressPodCIDRs   []string `json:"ingress_pod_cidrs"`
-	Name              string   `json:"name"`
+	// OIDCJWKSURI and OIDCExchangeEndpoint are the issuer's JWKS and token endpoints, empty
+	// when on the issuer's host; OIDCEndpointCIDRs their hosts' addresses where they are not.
+	OIDCJWKSURI          string   `json:"oidc_jwks_uri"`
+	OIDCExchangeEndpoint string   `json:"oidc_exchange_endpoint"`
+	OIDCEndpointCIDRs    []string `json:"oidc_endpoint_cidrs"`
+	AWSAPIRegion         string   `json:"aws_api_region"`
+	IncludeRDS           bool     `json:"include_rds"`
+	DatabaseCIDRs        []string `json:"database_cidrs"`
+	StagingDBCIDRs       []string `json:"staging_database_cidrs"`
+	IncludeALB           bool     `json:"include_alb"`
+	ALBCIDRs             []string `json:"alb_cidrs"`
+	ALBPort              int      `json:"alb_port"` // asked with Istio and the load balancer only
+	Namespace            string   `json:"namespace"`
+	ServiceAccount       string   `json:"service_account"`
+	ReleaseRepository    string   `json:"release_repository"`
+	IngressPodCIDRs      []string `json:"ingress_pod_cidrs"`
+	Name                 string   `json:"name"`
 	// Database is go-service's store (postgres or none); empty when go-service is not rendered.
 	Database string `json:"database"`
 }
@@ -226,4 +232,55 @@ func (a Answers) DatabaseCIDRsOf(namespace string) (own, other []string) {
 		return a.StagingDBCIDRs, a.DatabaseCIDRs
 	}
 	return nil, append(slices.Clone(a.DatabaseCIDRs), a.StagingDBCIDRs...)
+}
+
+// oidcEndpoint is one of the issuer's endpoints the service calls on another host or port
+// than the issuer's.
+type oidcEndpoint struct {
+	Role, Host string
+	Port       int32
+	// IssuerHost: the endpoint is on the issuer's host (another port), so on its addresses.
+	IssuerHost bool
+}
+
+// OIDCEndpoints returns the JWKS and token endpoints that are not on the issuer's host and
+// port, each host and port once.
+func (a Answers) OIDCEndpoints(t *testing.T) []oidcEndpoint {
+	t.Helper()
+	eps, err := a.oidcEndpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eps
+}
+
+// oidcEndpoints is OIDCEndpoints without a test to fail.
+func (a Answers) oidcEndpoints() ([]oidcEndpoint, error) {
+	issuer, err := url.Parse(a.OIDCIssuer)
+	if err != nil {
+		return nil, fmt.Errorf("oidc_issuer %q: %w", a.OIDCIssuer, err)
+	}
+	seen := map[string]bool{issuer.Host: true}
+	var out []oidcEndpoint
+	for _, e := range []struct{ role, raw string }{{"JWKS endpoint", a.OIDCJWKSURI}, {"token endpoint", a.OIDCExchangeEndpoint}} {
+		if e.raw == "" {
+			continue
+		}
+		u, err := url.Parse(e.raw)
+		if err != nil || u.Scheme != "https" || u.Hostname() == "" {
+			return nil, fmt.Errorf("%s %q is not an https URL: %v", e.role, e.raw, err)
+		}
+		if seen[u.Host] {
+			continue
+		}
+		seen[u.Host] = true
+		port := int64(443)
+		if u.Port() != "" {
+			if port, err = strconv.ParseInt(u.Port(), 10, 32); err != nil {
+				return nil, fmt.Errorf("%s %q: port: %w", e.role, e.raw, err)
+			}
+		}
+		out = append(out, oidcEndpoint{Role: e.role, Host: u.Hostname(), Port: int32(port), IssuerHost: u.Hostname() == issuer.Hostname()})
+	}
+	return out, nil
 }

@@ -312,7 +312,30 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 	if err != nil {
 		f.add("K8S-08", "%v", err)
 	}
-	var ingressOK, albOK, dnsOK, dbOK, rdsOK, issuerOK, awsOK, istiodOK bool
+	var ingressOK, albOK, dnsOK, dbOK, rdsOK, issuerOK, awsOK, istiodOK, endpointsOK bool
+	// The issuer's JWKS and token endpoints on other hosts: their addresses on their ports.
+	endpoints, err := a.oidcEndpoints()
+	if err != nil {
+		f.add("K8S-08", "%v", err)
+	}
+	// An endpoint on the issuer's host (another port) is reached on the issuer's addresses.
+	issuerPorts := []string{fmt.Sprintf("TCP/%d", issuerPort)}
+	var endpointPorts []string
+	otherHosts := false
+	for _, ep := range endpoints {
+		p := fmt.Sprintf("TCP/%d", ep.Port)
+		switch {
+		case ep.IssuerHost && !slices.Contains(issuerPorts, p):
+			issuerPorts = append(issuerPorts, p)
+		case !ep.IssuerHost:
+			otherHosts = true
+			if !slices.Contains(endpointPorts, p) {
+				endpointPorts = append(endpointPorts, p)
+			}
+		}
+	}
+	slices.Sort(issuerPorts)
+	slices.Sort(endpointPorts)
 	// The environment's own database ranges: the overlays' namespaces end in the environment.
 	var ownDB []string
 	for _, np := range nps {
@@ -368,8 +391,11 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 					len(p.IPBlock.Except) == 0 && slices.Equal(ports, []string{"TCP/443"}):
 					awsOK = true
 				case p.IPBlock != nil && slices.Contains(a.OIDCIssuerCIDRs, p.IPBlock.CIDR) &&
-					len(p.IPBlock.Except) == 0 && slices.Equal(ports, []string{fmt.Sprintf("TCP/%d", issuerPort)}):
+					len(p.IPBlock.Except) == 0 && slices.Equal(ports, issuerPorts):
 					issuerOK = true
+				case p.IPBlock != nil && slices.Contains(a.OIDCEndpointCIDRs, p.IPBlock.CIDR) &&
+					len(p.IPBlock.Except) == 0 && slices.Equal(ports, endpointPorts):
+					endpointsOK = true
 				case p.IPBlock != nil && slices.Contains(ownDB, p.IPBlock.CIDR) &&
 					len(p.IPBlock.Except) == 0 && slices.Equal(ports, []string{fmt.Sprintf("TCP/%d", a.DatabasePort)}):
 					rdsOK = true
@@ -377,7 +403,7 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 					p.PodSelector.MatchLabels["app"] == "istiod" && slices.Equal(ports, []string{"TCP/15012"}):
 					istiodOK = true
 				default:
-					f.add("K8S-08", "NetworkPolicy %s allows egress to %+v on %v, which is none of DNS, the issuer, the database, the AWS endpoints or istiod", np.Name, p, ports)
+					f.add("K8S-08", "NetworkPolicy %s allows egress to %+v on %v, which is none of DNS, the issuer and its endpoints, the database, the AWS endpoints or istiod", np.Name, p, ports)
 				}
 			}
 		}
@@ -393,6 +419,9 @@ func checkNetworkPolicies(f *findings, m Manifests, podLabels labels.Set, a Answ
 	}
 	if len(ownDB) > 0 && !rdsOK {
 		f.add("K8S-08", "no NetworkPolicy allows egress to this environment's RDS subnets %v on TCP/%d", ownDB, a.DatabasePort)
+	}
+	if otherHosts && !endpointsOK {
+		f.add("K8S-08", "no NetworkPolicy allows egress to the OIDC endpoints' hosts %v on %v", a.OIDCEndpointCIDRs, endpointPorts)
 	}
 	if !dnsOK {
 		f.add("K8S-08", "no NetworkPolicy allows egress to cluster DNS")

@@ -114,16 +114,20 @@ type ServiceEntry struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata"`
 	Spec              struct {
-		Hosts      []string `json:"hosts"`
-		ExportTo   []string `json:"exportTo,omitempty"`
-		Location   string   `json:"location"`
-		Resolution string   `json:"resolution"`
-		Ports      []struct {
-			Number   int32  `json:"number"`
-			Name     string `json:"name"`
-			Protocol string `json:"protocol"`
-		} `json:"ports"`
+		Hosts      []string           `json:"hosts"`
+		Addresses  []string           `json:"addresses,omitempty"`
+		ExportTo   []string           `json:"exportTo,omitempty"`
+		Location   string             `json:"location"`
+		Resolution string             `json:"resolution"`
+		Ports      []ServiceEntryPort `json:"ports"`
 	} `json:"spec"`
+}
+
+// ServiceEntryPort is one port of a ServiceEntry.
+type ServiceEntryPort struct {
+	Number   int32  `json:"number"`
+	Name     string `json:"name"`
+	Protocol string `json:"protocol"`
 }
 
 // ClusterImagePolicy mirrors the fields of policy.sigstore.dev/v1beta1 ClusterImagePolicy
@@ -188,6 +192,9 @@ type Sidecar struct {
 		WorkloadSelector struct {
 			Labels map[string]string `json:"labels"`
 		} `json:"workloadSelector"`
+		OutboundTrafficPolicy *struct {
+			Mode string `json:"mode"`
+		} `json:"outboundTrafficPolicy,omitempty"`
 		Ingress []struct {
 			Port struct {
 				Number   int32  `json:"number"`
@@ -195,7 +202,7 @@ type Sidecar struct {
 				Name     string `json:"name"`
 			} `json:"port"`
 			DefaultEndpoint string `json:"defaultEndpoint"`
-		} `json:"ingress"`
+		} `json:"ingress,omitempty"`
 	} `json:"spec"`
 }
 

