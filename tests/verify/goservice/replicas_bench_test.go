@@ -33,7 +33,7 @@ func BenchmarkSessionLookupAcrossReplicas(b *testing.B) {
 	d := deploy(b, *tr)
 	// Every request comes from 127.0.0.1: lift the per-client rate limit
 	// (the last value of a variable wins).
-	env := append(d.env, "RATE_LIMIT=100000", "LOG_LEVEL=warn")
+	env := append(d.env, "RATE_LIMIT=100000")
 	a := startReplica(b, "replica a", d.bin, env, d.pod.readinessPath)
 	other := startReplica(b, "replica b", d.bin, env, d.pod.readinessPath)
 	user := browser{}
