@@ -80,7 +80,7 @@ func TestCachedRotationAndReuseStayExact(t *testing.T) {
 	c.t = c.t.Add(session.LookupCacheTTL)
 	dead(t, b, t2.SessionID, "the revoked family's session one cache TTL later")
 	if _, err := b.Refresh(bg, t2.RefreshToken); !errors.Is(err, session.ErrInvalid) {
-		t.Fatalf("the revoked family's refresh token: %v", err)
+		t.Fatalf("the revoked family's refresh token was not refused (%v)", err)
 	}
 }
 

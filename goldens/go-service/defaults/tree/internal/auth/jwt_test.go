@@ -175,7 +175,7 @@ func TestRememberedTokenExpires(t *testing.T) {
 	for range 3 {
 		p, err := v.Verify(context.Background(), raw)
 		if err != nil || p.Subject != "alice" || len(p.Roles) != 1 || p.Roles[0] != "writer" {
-			t.Fatalf("valid token: %+v %v", p, err)
+			t.Fatalf("a valid token gave %+v, %v", p, err)
 		}
 		p.Roles[0] = "admin" // a caller's change never reaches the cache
 	}
